@@ -1,0 +1,34 @@
+"""The built-in reference ERP on the gateway's own database (the embedded default and the test adapter).
+
+:class:`BuiltinErp` implements :class:`erp.port.ErpPort`; :mod:`erp.builtin.catalog` holds the
+seller-side operations (catalog, stock, shipping, invoicing, payments) and
+:mod:`erp.builtin.demo` the demo data. The tables (``erp_*``) are in :mod:`erp.builtin.tables`.
+"""
+
+from erp.builtin.adapter import BuiltinErp
+from erp.builtin.catalog import (
+    add_customer,
+    add_product,
+    invoice_order,
+    invoice_total,
+    record_payment,
+    set_stock,
+    ship_order,
+    update_product,
+)
+from erp.builtin.demo import seed_demo
+from erp.builtin.tables import erp_tables
+
+__all__ = [
+    "BuiltinErp",
+    "add_customer",
+    "add_product",
+    "erp_tables",
+    "invoice_order",
+    "invoice_total",
+    "record_payment",
+    "seed_demo",
+    "set_stock",
+    "ship_order",
+    "update_product",
+]

@@ -1,0 +1,243 @@
+"""Admin operations of the built-in ERP that the port does not offer.
+
+The gateway only reads the ERP and places orders through :class:`erp.port.ErpPort`; the seller
+runs its ERP. These functions are that side, for the demo seed, the operator's pages and the tests:
+the catalog (products, stock, customers) and an order's life after it is placed - shipped
+(reserved stock leaves the warehouse), invoiced (a canonical :class:`~formats.model.Invoice`),
+paid (a :class:`~erp.port.Payment` against the invoice, lowering the customer's balance).
+
+Business refusals raise :class:`~erp.port.ErpRejected`, transient database failures
+:class:`~erp.port.ErpUnavailable`, as on the port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from erp.builtin.adapter import SHIPPED_STATES, open_amounts, release_reservations, to_erp_order, to_payment
+from erp.builtin.store import (
+    Clock,
+    lock_order,
+    lock_stock,
+    next_number,
+    read_session,
+    unavailable_on_db_errors,
+    utc_now,
+    write_session,
+)
+from erp.builtin.tables import ErpCustomer, ErpInvoiceRow, ErpOrderLineRow, ErpPaymentRow, ErpProduct, ErpStock
+from erp.port import Customer, ErpOrderState, ErpRejected, Payment, StockLevel
+from formats.model import (
+    Invoice,
+    InvoiceLine,
+    Money,
+    PartyRole,
+    PaymentTerms,
+    Quantity,
+    ShipNotice,
+    ShippedItem,
+)
+
+ZERO = Decimal(0)
+
+
+def add_product(engine: Engine, *, sku: str, name: str, list_price: Decimal, unit: str = "EA",
+                currency: str = "USD", category: str | None = None, unspsc: str | None = None) -> None:
+    """Add an item to the catalog (no stock yet); ErpRejected if the SKU exists."""
+    product = ErpProduct(sku=sku, name=name, list_price=Decimal(list_price), unit=unit,
+                         currency=Money(amount=ZERO, currency=currency).currency, category=category, unspsc=unspsc)
+    with unavailable_on_db_errors(f"adding product {sku}"), write_session(engine) as s:
+        if s.get(ErpProduct, sku) is not None:
+            raise ErpRejected(f"product {sku!r} exists already")
+        s.add(product)
+        try:
+            s.commit()
+        except IntegrityError as exc:
+            raise ErpRejected(f"product {sku!r} exists already") from exc
+
+
+def update_product(engine: Engine, sku: str, *, name: str | None = None, list_price: Decimal | None = None,
+                   category: str | None = None, unspsc: str | None = None, active: bool | None = None) -> None:
+    """Change an item's description, list price, category, UNSPSC code or whether it is sold."""
+    with unavailable_on_db_errors(f"updating product {sku}"), write_session(engine) as s:
+        product = s.get(ErpProduct, sku)
+        if product is None:
+            raise ErpRejected(f"unknown product {sku!r}")
+        if name is not None:
+            product.name = name
+        if list_price is not None:
+            product.list_price = Decimal(list_price)
+        if category is not None:
+            product.category = category
+        if unspsc is not None:
+            product.unspsc = unspsc
+        if active is not None:
+            product.active = active
+        s.add(product)
+        s.commit()
+
+
+def set_stock(engine: Engine, sku: str, warehouse: str, on_hand: Decimal) -> StockLevel:
+    """Set the quantity on hand of an item in a warehouse (a stock count); never below what is reserved."""
+    with unavailable_on_db_errors(f"setting stock of {sku}"), write_session(engine) as s:
+        product = s.get(ErpProduct, sku)
+        if product is None:
+            raise ErpRejected(f"unknown product {sku!r}")
+        rows = {row.warehouse: row for row in lock_stock(s, [sku]).get(sku, [])}
+        row = rows.get(warehouse) or ErpStock(sku=sku, warehouse=warehouse, on_hand=ZERO, reserved=ZERO)
+        if Decimal(on_hand) < row.reserved:
+            raise ErpRejected(f"{sku} in {warehouse}: {row.reserved} are reserved, cannot set on hand to {on_hand}")
+        row.on_hand = Decimal(on_hand)
+        s.add(row)
+        s.commit()
+        return StockLevel(sku=sku, warehouse=warehouse, on_hand=row.on_hand, available=row.on_hand - row.reserved,
+                          unit=product.unit)
+
+
+def add_customer(engine: Engine, *, customer_id: str, name: str, currency: str = "USD", group: str | None = None,
+                 credit_limit: Decimal = ZERO) -> Customer:
+    """Open a customer account; ErpRejected if the id is taken."""
+    customer = Customer(customer_id=customer_id, name=name, currency=Money(amount=ZERO, currency=currency).currency,
+                        group=group)
+    with unavailable_on_db_errors(f"adding customer {customer_id}"), write_session(engine) as s:
+        if s.get(ErpCustomer, customer_id) is not None:
+            raise ErpRejected(f"customer {customer_id!r} exists already")
+        s.add(ErpCustomer(id=customer_id, name=name, currency=customer.currency, group=group,
+                          credit_limit=Decimal(credit_limit)))
+        try:
+            s.commit()
+        except IntegrityError as exc:
+            raise ErpRejected(f"customer {customer_id!r} exists already") from exc
+    return customer
+
+
+def ship_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, carrier: str | None = None,
+               tracking_number: str | None = None) -> ShipNotice:
+    """Ship what an order has reserved: stock leaves the warehouse, the order becomes shipped.
+
+    Backordered quantities stay on the lines, unshipped. ErpRejected when the order is cancelled,
+    already shipped, or has nothing in stock to ship.
+    """
+    with unavailable_on_db_errors(f"shipping order {erp_order_id}"), write_session(engine) as s:
+        row = lock_order(s, erp_order_id)
+        state = ErpOrderState(row.state)
+        if state == ErpOrderState.CANCELLED or state in SHIPPED_STATES:
+            raise ErpRejected(f"order {erp_order_id} is {state.value}; it cannot be shipped")
+        lines = list(s.exec(select(ErpOrderLineRow).where(ErpOrderLineRow.order_id == erp_order_id)
+                            .order_by(col(ErpOrderLineRow.position))).all())
+        if not any(line.accepted_qty > ZERO for line in lines):
+            raise ErpRejected(f"order {erp_order_id} has nothing in stock to ship")
+        release_reservations(s, erp_order_id, shipped=True)
+        order = to_erp_order(row).order
+        items: list[ShippedItem] = []
+        for line in lines:
+            line.shipped_qty = line.accepted_qty
+            s.add(line)
+            if line.shipped_qty > ZERO:
+                ordered = order.lines[line.position - 1]
+                items.append(ShippedItem(line_number=line.line_number, items=ordered.items,
+                                         quantity=Quantity(value=line.shipped_qty, unit=line.unit),
+                                         description=ordered.description))
+        now = clock()
+        row.state = ErpOrderState.SHIPPED.value
+        row.updated_at = now
+        s.add(row)
+        shipment_id = next_number(s, "shipment", "SH")
+        s.commit()
+    return ShipNotice(shipment_id=shipment_id, po_number=order.po_number, ship_date=now.date(), carrier=carrier,
+                      tracking_number=tracking_number, ship_to=order.ship_to, buyer=order.buyer,
+                      seller=order.seller, items=tuple(items))
+
+
+def invoice_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, net_days: int = 30) -> Invoice:
+    """Invoice the shipped quantities of a shipped order at the order's prices; the order becomes invoiced."""
+    with unavailable_on_db_errors(f"invoicing order {erp_order_id}"), write_session(engine) as s:
+        row = lock_order(s, erp_order_id)
+        if row.state != ErpOrderState.SHIPPED.value:
+            raise ErpRejected(f"order {erp_order_id} is {row.state}; only a shipped order is invoiced")
+        customer = s.get(ErpCustomer, row.customer_id)
+        order = to_erp_order(row).order
+        shipped = [line for line in s.exec(select(ErpOrderLineRow).where(ErpOrderLineRow.order_id == erp_order_id)
+                                           .order_by(col(ErpOrderLineRow.position))).all()
+                   if line.shipped_qty > ZERO]
+        currencies = {line.currency for line in shipped}
+        if len(currencies) != 1 or None in currencies:
+            raise ErpRejected(f"order {erp_order_id} has lines in currencies {sorted(map(str, currencies))}")
+        currency = str(currencies.pop())
+        lines = tuple(
+            InvoiceLine(line_number=str(number), order_line_number=line.line_number,
+                        items=order.lines[line.position - 1].items,
+                        description=order.lines[line.position - 1].description,
+                        quantity=Quantity(value=line.shipped_qty, unit=line.unit),
+                        unit_price=Money(amount=line.unit_price or ZERO, currency=currency))
+            for number, line in enumerate(shipped, start=1)
+        )
+        total = sum((Money(amount=line.quantity.value * line.unit_price.amount, currency=currency).rounded().amount
+                     for line in lines), ZERO)
+        now = clock()
+        bill_to = order.bill_to or (order.buyer.model_copy(update={"role": PartyRole.BILL_TO}) if order.buyer else None)
+        invoice = Invoice(
+            invoice_number=next_number(s, "invoice", "INV"), invoice_date=now.date(), po_number=order.po_number,
+            currency=currency, seller=order.seller, buyer=order.buyer, bill_to=bill_to, ship_to=order.ship_to,
+            terms=PaymentTerms(description=f"Net {net_days}", net_days=net_days),
+            due_date=now.date() + dt.timedelta(days=net_days), lines=lines,
+            notes=(f"Customer {customer.name}",) if customer else (),
+        )
+        s.add(ErpInvoiceRow(number=invoice.invoice_number, order_id=erp_order_id, customer_id=row.customer_id,
+                            invoice_date=invoice.invoice_date, currency=currency, total=total,
+                            invoice_json=invoice.model_dump_json(), created_at=now))
+        row.state = ErpOrderState.INVOICED.value
+        row.updated_at = now
+        s.add(row)
+        s.commit()
+    return invoice
+
+
+def invoice_total(engine: Engine, invoice_number: str) -> Money:
+    """The total of an invoice as the ERP booked it (sum of its rounded lines)."""
+    with unavailable_on_db_errors(f"reading invoice {invoice_number}"), read_session(engine) as s:
+        row = s.get(ErpInvoiceRow, invoice_number)
+        if row is None:
+            raise ErpRejected(f"unknown invoice {invoice_number!r}")
+        return Money(amount=row.total, currency=row.currency)
+
+
+def record_payment(engine: Engine, invoice_number: str, amount: Money, *, paid_on: dt.date | None = None,
+                   clock: Clock = utc_now) -> Payment:
+    """Record a payment against an invoice.
+
+    ErpRejected if it is not positive, in another currency, or more than the invoice has open.
+    """
+    with unavailable_on_db_errors(f"recording a payment on {invoice_number}"), write_session(engine) as s:
+        invoice = s.exec(select(ErpInvoiceRow).where(ErpInvoiceRow.number == invoice_number).with_for_update()).first()
+        if invoice is None:
+            raise ErpRejected(f"unknown invoice {invoice_number!r}")
+        if amount.currency != invoice.currency:
+            raise ErpRejected(f"invoice {invoice_number} is in {invoice.currency}, the payment in {amount.currency}")
+        still_open = open_amounts(s, invoice.customer_id).get(invoice_number, ZERO)
+        if amount.amount <= ZERO or amount.amount > still_open:
+            raise ErpRejected(f"payment of {amount.amount} on invoice {invoice_number}: {still_open} is open")
+        now = clock()
+        row = ErpPaymentRow(id=next_number(s, "payment", "PAY"), invoice_number=invoice_number,
+                            customer_id=invoice.customer_id, amount=amount.amount, currency=amount.currency,
+                            paid_on=paid_on or now.date(), created_at=now)
+        s.add(row)
+        s.commit()
+        return to_payment(row)
+
+
+__all__ = [
+    "add_customer",
+    "add_product",
+    "invoice_order",
+    "invoice_total",
+    "record_payment",
+    "set_stock",
+    "ship_order",
+    "update_product",
+]

@@ -1,0 +1,222 @@
+"""The built-in ERP's tables (SQLModel), on the gateway's own database under the prefix ``erp_``.
+
+They are declared on SQLModel's default metadata so that the gateway's Alembic migrations
+(``gateway/store/migrations``) create them beside the ``gw_*`` tables. Rows here are the ERP's
+stored facts; what they mean to the outside world is the canonical model (``formats.model``) and
+the port's value types (``erp.port``), built from them by :mod:`erp.builtin.store`.
+
+Money and quantities are :class:`decimal.Decimal` stored as exact decimal text
+(:class:`DecimalText`): SQLite has no exact decimal type and would round-trip ``NUMERIC``
+through float, so the one representation that is exact on every database is the string.
+Aggregates (balances, stock totals) are summed in Python from those exact values.
+
+Tables::
+
+    erp_product       sku, name, category, UNSPSC, unit, list price
+    erp_stock         (sku, warehouse) -> on_hand, reserved
+    erp_customer      id, name, currency, group, credit limit
+    erp_order         id "SO-000001", customer, idempotency_key (unique), state, PO number,
+                      the canonical Order and OrderResponse as JSON text
+    erp_order_line    (order, position) -> buyer line number, sku, ordered/accepted/backordered/
+                      shipped quantities, status, unit price
+    erp_reservation   (order, position, warehouse) -> quantity reserved there
+    erp_invoice       number "INV-000001", order, customer, total, canonical Invoice as JSON
+    erp_payment       id "PAY-000001", invoice, amount, date
+    erp_sequence      name -> last number used (orders, invoices, payments, shipments)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Column, Date, DateTime, Dialect, String, Table, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+TABLE_PREFIX = "erp_"
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """A :class:`~decimal.Decimal` stored as its exact text (``"12.50"``); floats are refused."""
+
+    impl = String(40)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        """Values of this column are Decimals."""
+        return Decimal
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """Decimal (or int / decimal text) -> exact text; a float is refused, never rounded."""
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError(f"refusing to store the float {value!r} as money or quantity; use Decimal")
+        try:
+            number = Decimal(value)
+        except (InvalidOperation, TypeError) as exc:
+            raise TypeError(f"not a decimal number: {value!r}") from exc
+        if not number.is_finite():
+            raise TypeError(f"not a finite decimal number: {value!r}")
+        return format(number, "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """Stored text -> Decimal."""
+        return None if value is None else Decimal(value)
+
+
+def _decimal(nullable: bool = False) -> Any:
+    return Field(sa_column=Column(DecimalText(), nullable=nullable))
+
+
+def _timestamp() -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+class ErpProduct(SQLModel, table=True):
+    """A sellable item: SKU, description, unit and list price."""
+
+    __tablename__ = "erp_product"
+
+    sku: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    category: str | None = Field(default=None, max_length=100)
+    unspsc: str | None = Field(default=None, max_length=8, description="UNSPSC commodity code")
+    unit: str = Field(default="EA", max_length=3, description="UN/ECE Rec 20 code, as in formats.model")
+    list_price: Decimal = _decimal()
+    currency: str = Field(default="USD", max_length=3)
+    active: bool = True
+
+
+class ErpStock(SQLModel, table=True):
+    """Stock of one SKU in one warehouse; ``reserved`` is promised to open orders."""
+
+    __tablename__ = "erp_stock"
+
+    sku: str = Field(foreign_key="erp_product.sku", primary_key=True, max_length=64)
+    warehouse: str = Field(primary_key=True, max_length=32)
+    on_hand: Decimal = _decimal()
+    reserved: Decimal = _decimal()
+
+
+class ErpCustomer(SQLModel, table=True):
+    """A customer account with its currency, price group and credit limit."""
+
+    __tablename__ = "erp_customer"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    currency: str = Field(default="USD", max_length=3)
+    group: str | None = Field(default=None, max_length=64)
+    credit_limit: Decimal = _decimal()
+
+
+class ErpOrderRow(SQLModel, table=True):
+    """A sales order; ``idempotency_key`` is unique, so a key makes at most one order."""
+
+    __tablename__ = "erp_order"
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_erp_order_idempotency_key"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    customer_id: str = Field(foreign_key="erp_customer.id", max_length=64, index=True)
+    idempotency_key: str = Field(max_length=200)
+    state: str = Field(max_length=24)
+    po_number: str = Field(max_length=64, index=True)
+    order_json: str = Field(sa_column=Column(Text, nullable=False))
+    response_json: str = Field(sa_column=Column(Text, nullable=False))
+    cancel_reason: str | None = None
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ErpOrderLineRow(SQLModel, table=True):
+    """One ordered line; ``position`` orders lines, ``line_number`` is the buyer's own number."""
+
+    __tablename__ = "erp_order_line"
+
+    order_id: str = Field(foreign_key="erp_order.id", primary_key=True, max_length=32)
+    position: int = Field(primary_key=True)
+    line_number: str = Field(max_length=32)
+    sku: str | None = Field(default=None, max_length=64, description="None when the item was unknown")
+    unit: str = Field(max_length=3)
+    ordered_qty: Decimal = _decimal()
+    accepted_qty: Decimal = _decimal()
+    backordered_qty: Decimal = _decimal()
+    shipped_qty: Decimal = _decimal()
+    status: str = Field(max_length=24, description="accepted / split / backordered / rejected")
+    unit_price: Decimal | None = _decimal(nullable=True)
+    currency: str | None = Field(default=None, max_length=3)
+    reason: str | None = None
+
+
+class ErpReservation(SQLModel, table=True):
+    """Quantity of one order line reserved in one warehouse (released on cancel, consumed on ship)."""
+
+    __tablename__ = "erp_reservation"
+
+    order_id: str = Field(foreign_key="erp_order.id", primary_key=True, max_length=32)
+    position: int = Field(primary_key=True)
+    warehouse: str = Field(primary_key=True, max_length=32)
+    sku: str = Field(foreign_key="erp_product.sku", max_length=64)
+    quantity: Decimal = _decimal()
+
+
+class ErpInvoiceRow(SQLModel, table=True):
+    """An invoice issued for a shipped order; ``invoice_json`` is the canonical Invoice."""
+
+    __tablename__ = "erp_invoice"
+
+    number: str = Field(primary_key=True, max_length=32)
+    order_id: str = Field(foreign_key="erp_order.id", max_length=32, index=True)
+    customer_id: str = Field(foreign_key="erp_customer.id", max_length=64, index=True)
+    invoice_date: dt.date = Field(sa_column=Column(Date, nullable=False))
+    currency: str = Field(max_length=3)
+    total: Decimal = _decimal()
+    invoice_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = _timestamp()
+
+
+class ErpPaymentRow(SQLModel, table=True):
+    """A payment received against an invoice."""
+
+    __tablename__ = "erp_payment"
+
+    id: str = Field(primary_key=True, max_length=32)
+    invoice_number: str = Field(foreign_key="erp_invoice.number", max_length=32, index=True)
+    customer_id: str = Field(foreign_key="erp_customer.id", max_length=64, index=True)
+    amount: Decimal = _decimal()
+    currency: str = Field(max_length=3)
+    paid_on: dt.date = Field(sa_column=Column(Date, nullable=False))
+    created_at: dt.datetime = _timestamp()
+
+
+class ErpSequence(SQLModel, table=True):
+    """The last number handed out per document kind (``order``, ``invoice``, ``payment`` ...)."""
+
+    __tablename__ = "erp_sequence"
+
+    name: str = Field(primary_key=True, max_length=32)
+    last_value: int = 0
+
+
+def erp_tables() -> list[Table]:
+    """The built-in ERP's tables in dependency order (for ``create_all(tables=...)`` in tests)."""
+    return [t for t in SQLModel.metadata.sorted_tables if t.name.startswith(TABLE_PREFIX)]
+
+
+__all__ = [
+    "TABLE_PREFIX",
+    "DecimalText",
+    "ErpCustomer",
+    "ErpInvoiceRow",
+    "ErpOrderLineRow",
+    "ErpOrderRow",
+    "ErpPaymentRow",
+    "ErpProduct",
+    "ErpReservation",
+    "ErpSequence",
+    "ErpStock",
+    "erp_tables",
+]

@@ -1,0 +1,194 @@
+"""The ERP port: the one interface through which the gateway talks to a seller's ERP.
+
+The gateway never speaks to an ERP directly; it calls an object that satisfies :class:`ErpPort`
+(ports and adapters, like httpx's ``BaseTransport``). Each adapter is one module under ``erp``:
+``erp.builtin`` keeps a small reference ERP on the gateway's own database and doubles as the test
+adapter; ``erp.tryton`` (later) talks to a real Tryton server.
+
+The port speaks only canonical documents (``formats.model``) and the small value types below.
+
+Contracts every adapter honours:
+
+* :meth:`ErpPort.push_order` is **idempotent** on ``idempotency_key``: a second call with the same
+  key returns the order made by the first (``created=False``) and never makes another. The gateway
+  derives the key from the document (partner + PO number + revision), so a replay, a redelivery or
+  a worker killed mid-call cannot double an order.
+* Line acceptance is the ERP's own decision, for real reasons: lines it can fill are accepted,
+  what stock cannot cover is backordered, unknown items are rejected.
+* Transient failures (ERP down, timeout, locked) raise :class:`ErpUnavailable`; the gateway retries.
+  Business refusals (unknown customer, order already shipped) raise :class:`ErpRejected`; retrying
+  cannot help.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+from formats.model import Invoice, Money, Order, OrderResponse
+
+
+class ErpError(Exception):
+    """Base of the errors an adapter raises."""
+
+
+class ErpUnavailable(ErpError):
+    """The ERP could not be reached or was busy: a transient failure, worth retrying."""
+
+
+class ErpRejected(ErpError):
+    """The ERP refused the request for a business reason: retrying cannot help."""
+
+
+class PortValue(BaseModel):
+    """Base of the port's value types: frozen like the canonical documents."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ErpOrderState(StrEnum):
+    """Where an order stands in the ERP."""
+
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    PARTIALLY_SHIPPED = "partially-shipped"
+    SHIPPED = "shipped"
+    INVOICED = "invoiced"
+    CANCELLED = "cancelled"
+
+
+class PushedOrder(PortValue):
+    """What :meth:`ErpPort.push_order` answers.
+
+    ``response`` is the ERP's acceptance per line as a canonical :class:`OrderResponse`;
+    ``created`` is False when the idempotency key matched an order made earlier.
+    """
+
+    erp_order_id: str
+    created: bool
+    state: ErpOrderState
+    response: OrderResponse
+
+
+class ErpOrder(PortValue):
+    """An order as the ERP holds it now."""
+
+    erp_order_id: str
+    customer_id: str
+    idempotency_key: str
+    state: ErpOrderState
+    order: Order
+    response: OrderResponse
+
+
+class Customer(PortValue):
+    """A customer account in the ERP."""
+
+    customer_id: str
+    name: str
+    currency: str = "USD"
+    group: str | None = None
+
+
+class StockLevel(PortValue):
+    """Stock of one SKU in one warehouse: on hand, and available (on hand less reserved)."""
+
+    sku: str
+    warehouse: str
+    on_hand: Decimal
+    available: Decimal
+    unit: str = "EA"
+
+
+class ItemPrice(PortValue):
+    """The ERP's price of one SKU (the list price; customer price lists come later)."""
+
+    sku: str
+    description: str
+    unit: str
+    price: Money
+    category: str | None = None
+
+
+class CreditPosition(PortValue):
+    """A customer's credit: the limit and the balance the ERP knows of (open receivables)."""
+
+    customer_id: str
+    limit: Money
+    balance: Money
+
+
+class Payment(PortValue):
+    """A payment received against an invoice."""
+
+    payment_id: str
+    invoice_number: str
+    customer_id: str
+    amount: Money
+    paid_on: dt.date
+
+
+@runtime_checkable
+class ErpPort(Protocol):
+    """What the gateway needs from an ERP. Every adapter implements all of it."""
+
+    def push_order(self, order: Order, *, customer_id: str, idempotency_key: str) -> PushedOrder:
+        """Create the order (or find the one made earlier with this key) and answer per line."""
+        ...
+
+    def get_order(self, erp_order_id: str) -> ErpOrder | None:
+        """The order with this ERP reference, or None."""
+        ...
+
+    def find_order(self, idempotency_key: str) -> ErpOrder | None:
+        """The order made with this idempotency key, or None."""
+        ...
+
+    def cancel_order(self, erp_order_id: str, *, reason: str) -> ErpOrder:
+        """Cancel an order; raises :class:`ErpRejected` once it has shipped."""
+        ...
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        """The customer account, or None."""
+        ...
+
+    def get_prices(self, skus: Sequence[str] | None = None) -> Sequence[ItemPrice]:
+        """List prices of these SKUs (all when None)."""
+        ...
+
+    def get_stock(self, skus: Sequence[str] | None = None) -> Sequence[StockLevel]:
+        """Stock per warehouse of these SKUs (all when None)."""
+        ...
+
+    def get_credit(self, customer_id: str) -> CreditPosition:
+        """The customer's credit limit and balance."""
+        ...
+
+    def list_invoices(self, *, since: dt.datetime | None = None) -> Sequence[Invoice]:
+        """Invoices issued since a moment (all when None)."""
+        ...
+
+    def list_payments(self, *, since: dt.datetime | None = None) -> Sequence[Payment]:
+        """Payments received since a moment (all when None)."""
+        ...
+
+
+__all__ = [
+    "CreditPosition",
+    "Customer",
+    "ErpError",
+    "ErpOrder",
+    "ErpOrderState",
+    "ErpPort",
+    "ErpRejected",
+    "ErpUnavailable",
+    "ItemPrice",
+    "Payment",
+    "PushedOrder",
+    "StockLevel",
+]

@@ -1,0 +1,1 @@
+"""Scripts that regenerate the code-list data files of :mod:`formats.codes` (run by hand, not imported)."""

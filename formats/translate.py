@@ -1,0 +1,88 @@
+"""Offline translation: every document in a file to canonical form, and canonical to a standard.
+
+This is what ``b2bgw translate`` and ``b2bgw validate`` run; it is pure (bytes in, values out)
+and reports each document it cannot translate with the reason and where, while still
+translating the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from formats.codes.units import UnitMap
+from formats.detect import Standard, detect
+from formats.errors import DetectionError, FormatError, Location, MappingError, Problem
+from formats.model import Canonical
+from formats.x12 import po850, poack855
+from formats.x12.envelope import GroupEnd, InterchangeEnd, Segment, TransactionSet
+from formats.x12.reader import read_interchanges
+from formats.x12.validator import validate
+
+
+class X12Codec(Protocol):
+    """What a module for one X12 transaction set offers (``po850``, ``poack855`` ...)."""
+
+    def parse(self, ts: TransactionSet, *, units: UnitMap | None = None) -> Canonical:
+        """The canonical document of a transaction set."""
+        ...
+
+    def render(self, document: Canonical, *, units: UnitMap | None = None, version: str = "004010") -> list[Segment]:  # noqa: D102
+        ...
+
+
+X12_CODECS: dict[str, X12Codec] = {"850": po850, "855": poack855}  # type: ignore[dict-item]
+"""X12 transaction sets we translate, by ST01."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One document found in a file: its canonical form, or why there is none."""
+
+    standard: Standard
+    doc_type: str
+    location: Location
+    document: Canonical | None = None
+    error: FormatError | None = None
+
+
+def _set_location(ts: TransactionSet) -> Location:
+    return Location(interchange=ts.interchange.control_number, group=ts.group.control_number,
+                    transaction=ts.control_number)
+
+
+def translate(raw: bytes) -> Iterator[Translation]:
+    """Every document in ``raw``, translated (or with its error), in file order."""
+    standard = detect(raw[:4096])
+    if standard is not Standard.X12:
+        what = "not a document of a known standard" if standard is Standard.UNKNOWN else f"{standard} input"
+        raise DetectionError(f"{what}: only X12 is translated so far")
+    for event in read_interchanges(raw):
+        if not isinstance(event, TransactionSet):
+            continue
+        codec = X12_CODECS.get(event.code)
+        location = _set_location(event)
+        if codec is None:
+            error = MappingError(f"no translation for X12 {event.code} yet", location)
+            yield Translation(Standard.X12, event.code, location, error=error)
+            continue
+        try:
+            yield Translation(Standard.X12, event.code, location, document=codec.parse(event))
+        except FormatError as exc:
+            yield Translation(Standard.X12, event.code, location, error=exc)
+
+
+def check(raw: bytes) -> list[Problem]:
+    """Every problem in ``raw`` against its standard: envelope, implementation map, counts."""
+    standard = detect(raw[:4096])
+    if standard is not Standard.X12:
+        raise DetectionError(f"cannot validate {standard} input yet: only X12")
+    problems: list[Problem] = []
+    for event in read_interchanges(raw):
+        if isinstance(event, TransactionSet):
+            problems.extend(event.problems)
+            problems.extend(validate(event))
+        elif isinstance(event, GroupEnd | InterchangeEnd):
+            problems.extend(event.problems)
+    return problems

@@ -1,0 +1,1 @@
+"""X12 implementation maps (pyx12 map XML format) and the files pyx12 needs beside them."""

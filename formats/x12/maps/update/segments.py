@@ -1,0 +1,228 @@
+"""Segment and element definitions the 850/855 implementation maps are generated from.
+
+ASC X12 004010 and 005010 segment directories (element order, data element numbers) for the
+segments our purchase order (850) and purchase order acknowledgment (855) guides use. This is the
+compact source the maps are generated from by :mod:`generate_maps`; the generated XML files in
+``formats/x12/maps`` are what the validator and pyx12 read.
+
+An element is ``(data element number, usage, codeset id or None)``; a composite is
+``(composite id, usage, [components])``. Usage ``R`` required, ``S`` situational, ``N`` not used.
+Codes live in ``codes.xml`` as *external* codesets (``b2bgw_...``) rather than inline
+``valid_codes``: pyx12 identifies a segment by the first required ID element that has inline
+codes, so an inline BEG01 list would make a bad BEG01 an "unrecognized segment" instead of the
+element error (723 code 7) it is.
+"""
+
+from __future__ import annotations
+
+Element = tuple[str, str, str | None]
+Composite = tuple[str, str, list[Element]]
+Field = Element | Composite
+
+FIVE_010_ONLY: dict[str, set[int]] = {"ST": {3}, "N4": {7}}
+"""Element positions that exist only from 005010 on."""
+
+
+def _pairs(count: int, qualifier_codes: str | None) -> list[Field]:
+    """``count`` product ID pairs (235 qualifier, 234 product ID)."""
+    out: list[Field] = []
+    for _ in range(count):
+        out += [("235", "S", qualifier_codes), ("234", "S", None)]
+    return out
+
+
+def _composite_unit(usage: str) -> Composite:
+    """C001 composite unit of measure: a unit code then up to four (exponent, multiplier, unit)."""
+    parts: list[Element] = [("355", "R", None)]
+    parts += [("1018", "S", None), ("649", "S", None)]
+    for _ in range(4):
+        parts += [("355", "S", None), ("1018", "S", None), ("649", "S", None)]
+    return ("C001", usage, parts)
+
+
+C040: Composite = ("C040", "S", [("128", "R", None), ("127", "R", None), ("128", "S", None),
+                                 ("127", "S", None), ("128", "S", None), ("127", "S", None)])
+
+SEGMENTS: dict[str, tuple[str, list[Field]]] = {
+    "ST": ("Transaction Set Header", [("143", "R", None), ("329", "R", None), ("1705", "S", None)]),
+    "SE": ("Transaction Set Trailer", [("96", "R", None), ("329", "R", None)]),
+    "BEG": ("Beginning Segment for Purchase Order", [
+        ("353", "R", "b2bgw_353"), ("92", "R", "b2bgw_92"), ("324", "R", None), ("328", "S", None),
+        ("373", "R", None), ("367", "S", None), ("587", "S", None), ("1019", "S", None),
+        ("1166", "S", None), ("1232", "S", None), ("786", "S", None), ("640", "S", None)]),
+    "BAK": ("Beginning Segment for Purchase Order Acknowledgment", [
+        ("353", "R", "b2bgw_353"), ("587", "R", "b2bgw_587"), ("324", "R", None), ("373", "R", None),
+        ("328", "S", None), ("326", "S", None), ("367", "S", None), ("327", "S", None),
+        ("373", "S", None), ("640", "S", None)]),
+    "CUR": ("Currency", [("98", "R", "b2bgw_98"), ("100", "R", None), ("280", "S", None),
+                         ("98", "S", "b2bgw_98"), ("100", "S", None), ("669", "S", None),
+                         *[e for _ in range(5) for e in (("374", "S", None), ("373", "S", None),
+                                                         ("337", "S", None))]]),
+    "REF": ("Reference Identification", [("128", "R", None), ("127", "S", None), ("352", "S", None), C040]),
+    "PER": ("Administrative Communications Contact", [
+        ("366", "R", None), ("93", "S", None), ("365", "S", None), ("364", "S", None), ("365", "S", None),
+        ("364", "S", None), ("365", "S", None), ("364", "S", None), ("443", "S", None)]),
+    "TAX": ("Tax Reference", [("325", "S", None),
+                              *[e for _ in range(5) for e in (("309", "S", None), ("310", "S", None))],
+                              ("441", "S", None), ("1179", "S", None)]),
+    "FOB": ("F.O.B. Related Instructions", [
+        ("146", "R", None), ("309", "S", None), ("352", "S", None), ("334", "S", None), ("335", "S", None),
+        ("309", "S", None), ("352", "S", None), ("54", "S", None), ("352", "S", None)]),
+    "CTP": ("Pricing Information", [
+        ("687", "S", None), ("236", "S", None), ("212", "S", None), ("380", "S", None), _composite_unit("S"),
+        ("648", "S", None), ("649", "S", None), ("782", "S", None), ("639", "S", None), ("499", "S", None),
+        ("289", "S", None)]),
+    "CSH": ("Sales Requirements", [
+        ("563", "S", None), ("306", "S", None), ("610", "S", None), ("508", "S", None), ("373", "S", None),
+        ("560", "S", None), ("566", "S", None), ("954", "S", None), ("1004", "S", None), ("954", "S", None)]),
+    "SAC": ("Service, Promotion, Allowance, or Charge Information", [
+        ("248", "R", "b2bgw_248"), ("1300", "S", None), ("559", "S", None), ("1301", "S", None),
+        ("610", "S", None), ("378", "S", None), ("332", "S", None), ("118", "S", None), ("355", "S", None),
+        ("380", "S", None), ("380", "S", None), ("331", "S", None), ("127", "S", None), ("770", "S", None),
+        ("352", "S", None), ("819", "S", None)]),
+    "ITD": ("Terms of Sale/Deferred Terms of Sale", [
+        ("336", "S", None), ("333", "S", None), ("338", "S", None), ("370", "S", None), ("351", "S", None),
+        ("446", "S", None), ("386", "S", None), ("362", "S", None), ("388", "S", None), ("389", "S", None),
+        ("342", "S", None), ("352", "S", None), ("765", "S", None), ("107", "S", None), ("954", "S", None)]),
+    "DTM": ("Date/Time Reference", [("374", "R", None), ("373", "S", None), ("337", "S", None),
+                                    ("623", "S", None), ("1250", "S", None), ("1251", "S", None)]),
+    "PID": ("Product/Item Description", [
+        ("349", "R", "b2bgw_349"), ("750", "S", None), ("559", "S", None), ("751", "S", None),
+        ("352", "S", None), ("752", "S", None), ("822", "S", None), ("1073", "S", None), ("819", "S", None)]),
+    "MEA": ("Measurements", [
+        ("737", "S", None), ("738", "S", None), ("739", "S", None), _composite_unit("S"), ("740", "S", None),
+        ("741", "S", None), ("935", "S", None), ("936", "S", None), ("752", "S", None), ("1373", "S", None),
+        ("1270", "S", None), ("1271", "S", None)]),
+    "SI": ("Service Characteristic Identification", [
+        ("559", "R", None), ("1000", "R", None), ("234", "R", None),
+        *[e for _ in range(8) for e in (("1000", "S", None), ("234", "S", None))]]),
+    "PKG": ("Marking, Packaging, Loading", [("349", "S", None), ("753", "S", None), ("559", "S", None),
+                                            ("754", "S", None), ("352", "S", None), ("400", "S", None)]),
+    "TD1": ("Carrier Details (Quantity and Weight)", [
+        ("103", "S", None), ("80", "S", None), ("23", "S", None), ("22", "S", None), ("79", "S", None),
+        ("187", "S", None), ("81", "S", None), ("355", "S", None), ("183", "S", None), ("355", "S", None)]),
+    "TD5": ("Carrier Details (Routing Sequence/Transit Time)", [
+        ("133", "S", None), ("66", "S", None), ("67", "S", None), ("91", "S", None), ("387", "S", None),
+        ("368", "S", None), ("309", "S", None), ("310", "S", None), ("731", "S", None), ("732", "S", None),
+        ("733", "S", None), ("284", "S", None), ("284", "S", None), ("26", "S", None), ("1333", "S", None)]),
+    "TD3": ("Carrier Details (Equipment)", [
+        ("40", "S", None), ("206", "S", None), ("207", "S", None), ("187", "S", None), ("81", "S", None),
+        ("355", "S", None), ("102", "S", None), ("407", "S", None), ("225", "S", None), ("24", "S", None)]),
+    "TD4": ("Carrier Details (Special Handling, or Hazardous Materials, or Both)", [
+        ("152", "S", None), ("208", "S", None), ("209", "S", None), ("352", "S", None), ("1073", "S", None)]),
+    "N9": ("Reference Identification", [("128", "R", None), ("127", "S", None), ("369", "S", None),
+                                        ("373", "S", None), ("337", "S", None), ("623", "S", None), C040]),
+    "MSG": ("Message Text", [("933", "R", None), ("934", "S", None), ("1470", "S", None)]),
+    "N1": ("Name", [("98", "R", "b2bgw_98"), ("93", "S", None), ("66", "S", None), ("67", "S", None),
+                    ("706", "S", None), ("98", "S", None)]),
+    "N2": ("Additional Name Information", [("93", "R", None), ("93", "S", None)]),
+    "N3": ("Address Information", [("166", "R", None), ("166", "S", None)]),
+    "N4": ("Geographic Location", [("19", "S", None), ("156", "S", None), ("116", "S", None), ("26", "S", None),
+                                   ("309", "S", None), ("310", "S", None), ("1715", "S", None)]),
+    "PO1": ("Baseline Item Data", [
+        ("350", "S", None), ("330", "R", None), ("355", "S", None), ("212", "S", None), ("639", "S", None),
+        *_pairs(10, "b2bgw_235")]),
+    "PO3": ("Additional Item Detail", [
+        ("371", "R", None), ("373", "S", None), ("236", "S", None), ("212", "S", None), ("639", "S", None),
+        ("380", "R", None), ("355", "R", None), ("352", "S", None)]),
+    "PO4": ("Item Physical Details", [
+        ("356", "S", None), ("357", "S", None), ("355", "S", None), ("103", "S", None), ("187", "S", None),
+        ("384", "S", None), ("355", "S", None), ("385", "S", None), ("355", "S", None), ("82", "S", None),
+        ("189", "S", None), ("65", "S", None), ("355", "S", None), ("810", "S", None), ("752", "S", None),
+        ("350", "S", None), ("350", "S", None), ("1470", "S", None)]),
+    "SDQ": ("Destination Quantity", [
+        ("355", "R", None), ("66", "S", None),
+        *[e for _ in range(10) for e in (("67", "S", None), ("380", "S", None))], ("310", "S", None)]),
+    "SCH": ("Line Item Schedule", [
+        ("380", "R", None), ("355", "R", None), ("98", "S", None), ("93", "S", None), ("374", "R", None),
+        ("373", "R", None), ("337", "S", None), ("374", "S", None), ("373", "S", None), ("337", "S", None),
+        ("326", "S", None), ("350", "S", None)]),
+    "SLN": ("Subline Item Detail", [
+        ("350", "R", None), ("350", "S", None), ("662", "R", None), ("380", "S", None), _composite_unit("S"),
+        ("212", "S", None), ("639", "S", None), ("662", "S", None), *_pairs(10, None)]),
+    "ACK": ("Line Item Acknowledgment", [
+        ("668", "R", "b2bgw_668"), ("380", "S", None), ("355", "S", None), ("374", "S", None),
+        ("373", "S", None), ("326", "S", None), *_pairs(10, None), ("559", "S", None), ("822", "S", None),
+        ("1271", "S", None)]),
+    "CTT": ("Transaction Totals", [("354", "R", None), ("347", "S", None), ("81", "S", None), ("355", "S", None),
+                                   ("183", "S", None), ("355", "S", None), ("352", "S", None)]),
+    "AMT": ("Monetary Amount", [("522", "R", None), ("782", "R", None), ("478", "S", None)]),
+}
+
+SYNTAX: dict[str, list[str]] = {
+    "PO1": [f"P{i:02d}{i + 1:02d}" for i in range(6, 25, 2)],
+    "REF": ["R0203"],
+    "N9": ["R0203"],
+    "N1": ["R0203", "P0304"],
+    "PER": ["P0304", "P0506", "P0708"],
+    "DTM": ["R020305", "C0403", "P0506"],
+    "CUR": ["C0807", "C0907", "L101112", "C1110", "C1210"],
+    "SAC": ["R0203", "P0910", "C1413", "C1613"],
+    "PID": ["C0403", "R0405"],
+    "ACK": [f"P{i:02d}{i + 1:02d}" for i in range(7, 26, 2)],
+    "SI": [f"P{i:02d}{i + 1:02d}" for i in range(4, 19, 2)],
+    "SLN": [f"P{i:02d}{i + 1:02d}" for i in range(9, 28, 2)],
+    "SDQ": [f"P{i:02d}{i + 1:02d}" for i in range(5, 22, 2)],
+}
+"""X12 syntax notes (P paired, R at least one, C conditional, L list conditional, E exclusion)."""
+
+# A node is ("segment", tag, usage, max_use) or ("loop", loop id, usage, repeat, [nodes]).
+Node = tuple[object, ...]
+
+_PID_LOOP: Node = ("loop", "PID", "S", 1000, [("segment", "PID", "R", 1), ("segment", "MEA", "S", 10)])
+_SAC_LOOP: Node = ("loop", "SAC", "S", 25, [("segment", "SAC", "R", 1), ("segment", "CUR", "S", 1)])
+_N9_LOOP: Node = ("loop", "N9", "S", 1000, [("segment", "N9", "R", 1), ("segment", "DTM", "S", 10),
+                                            ("segment", "MSG", "S", 1000)])
+_N1_LOOP: Node = ("loop", "N1", "S", 200, [
+    ("segment", "N1", "R", 1), ("segment", "N2", "S", 2), ("segment", "N3", "S", 2), ("segment", "N4", "S", ">1"),
+    ("segment", "REF", "S", 12), ("segment", "PER", "S", ">1"), ("segment", "FOB", "S", 1),
+    ("segment", "TD1", "S", 2), ("segment", "TD5", "S", 12), ("segment", "TD3", "S", 12),
+    ("segment", "TD4", "S", 5), ("segment", "PKG", "S", 200)])
+_SCH_LOOP: Node = ("loop", "SCH", "S", 200, [
+    ("segment", "SCH", "R", 1), ("segment", "TD1", "S", 2), ("segment", "TD5", "S", 1), ("segment", "TD3", "S", 1),
+    ("segment", "TD4", "S", 5), ("segment", "REF", "S", ">1")])
+_SLN_LOOP: Node = ("loop", "SLN", "S", 1000, [
+    ("segment", "SLN", "R", 1), ("segment", "MSG", "S", 100), ("segment", "PID", "S", 1000),
+    ("segment", "PO3", "S", 104), ("segment", "CTP", "S", 25), ("segment", "PO4", "S", 1),
+    ("segment", "DTM", "S", 10)])
+_CTT_LOOP: Node = ("loop", "CTT", "S", 1, [("segment", "CTT", "R", 1), ("segment", "AMT", "S", 1)])
+
+_HEADER_COMMON: list[Node] = [
+    ("segment", "CUR", "S", 1), ("segment", "REF", "S", ">1"), ("segment", "PER", "S", 3),
+    ("segment", "TAX", "S", ">1"), ("segment", "FOB", "S", ">1"), ("segment", "CTP", "S", ">1"),
+    ("segment", "CSH", "S", 5), _SAC_LOOP, ("segment", "ITD", "S", ">1"), ("segment", "DTM", "S", 10),
+    ("segment", "SI", "S", ">1"), ("segment", "PID", "S", 200), ("segment", "MEA", "S", 40),
+    ("segment", "PKG", "S", 200),
+    ("segment", "TD1", "S", 2), ("segment", "TD5", "S", 12), ("segment", "TD3", "S", 12),
+    ("segment", "TD4", "S", 5), _N9_LOOP, _N1_LOOP]
+
+
+def _line_loop(usage: str, extra: list[Node]) -> Node:
+    """The PO1 loop; ``extra`` are the loops a guide adds after its MSG (ACK for the 855)."""
+    return ("loop", "PO1", usage, 100000, [
+        ("segment", "PO1", "R", 1), ("segment", "SI", "S", ">1"), ("segment", "CUR", "S", 1),
+        ("segment", "PO3", "S", 25),
+        ("segment", "CTP", "S", ">1"), ("segment", "MEA", "S", 40), _PID_LOOP, ("segment", "PO4", "S", ">1"),
+        ("segment", "REF", "S", ">1"), ("segment", "PER", "S", 3), _SAC_LOOP, ("segment", "CSH", "S", 1),
+        ("segment", "ITD", "S", 2), ("segment", "TAX", "S", ">1"), ("segment", "FOB", "S", ">1"),
+        ("segment", "SDQ", "S", 500), ("segment", "DTM", "S", 10), ("segment", "TD1", "S", 1),
+        ("segment", "TD5", "S", 12), ("segment", "TD3", "S", 1), ("segment", "TD4", "S", 5),
+        ("segment", "MSG", "S", ">1"), *extra, _SCH_LOOP, _N9_LOOP, _N1_LOOP, _SLN_LOOP])
+
+
+TRANSACTIONS: dict[str, tuple[str, str, list[Node]]] = {
+    "850": ("Purchase Order", "PO", [
+        ("segment", "ST", "R", 1), ("segment", "BEG", "R", 1), *_HEADER_COMMON,
+        _line_loop("R", []), _CTT_LOOP, ("segment", "SE", "R", 1)]),
+    "855": ("Purchase Order Acknowledgment", "PR", [
+        ("segment", "ST", "R", 1), ("segment", "BAK", "R", 1), *_HEADER_COMMON,
+        _line_loop("S", [("loop", "ACK", "S", 104, [("segment", "ACK", "R", 1), ("segment", "DTM", "S", 1)])]),
+        _CTT_LOOP, ("segment", "SE", "R", 1)]),
+}
+"""Each guide: name, functional identifier (GS01) and the ST_LOOP content in order."""
+
+VERSIONS: dict[str, tuple[str, list[str]]] = {
+    "4010": ("00401", ["004010", "004010VICS", "004010UCS", "004030", "004030VICS"]),
+    "5010": ("00501", ["005010", "005010VICS", "005010UCS"]),
+}
+"""Map family -> (ISA12, the GS08 values the family serves)."""

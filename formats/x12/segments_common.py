@@ -1,0 +1,550 @@
+"""What the X12 purchase-order family (850, 855) shares: N1 loops, REF, PER, DTM, dates, numbers.
+
+ASC X12 004010 / 005010. The 850 and the 855 name parties (N1 loop: N1, N2, N3, N4, REF, PER),
+references (REF, 128 qualifiers), contacts (PER, 366 and 365 qualifiers), dates (DTM, 374
+qualifiers) and items (235/234 product ID pairs) the same way, and read dates (DT: CCYYMMDD,
+YYMMDD in old partners' files) and numbers (R: "9.25", ".8", "0000000.00") the same way. This
+module reads those into the canonical model and writes them back, so ``po850`` and ``poack855``
+each keep only what is their own.
+
+Reading is lenient (codes in any case, blanks around values, a missing optional segment) and
+precise about what it cannot read: a bad date or number raises
+:class:`~formats.errors.MappingError` with the segment position (ST = 1), tag and element.
+Anything present that the model has no field for becomes an :class:`~formats.model.Extension`
+with ``source`` ``x12:<set>/<TAG>``: elements left over in a mapped segment are named by their
+reference designator (``ITD02``); a segment the model has no place for is kept whole, named by
+its tag, its elements joined with ``*`` (``PKG`` = ``F*68***PALLETIZE SHIPMENT``).
+
+>>> parse_x12_date("20261123", Location())
+datetime.date(2026, 11, 23)
+>>> x12_number(Decimal("9.250"))
+'9.25'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from pydantic import ValidationError as PydanticValidationError
+
+from formats.errors import Location, MappingError
+from formats.model import (
+    Address,
+    Contact,
+    DatedEvent,
+    DateKind,
+    Extension,
+    ItemId,
+    ItemIdKind,
+    Money,
+    Party,
+    PartyId,
+    PartyIdKind,
+    PartyRole,
+    Reference,
+)
+from formats.x12.envelope import Segment, TransactionSet, element
+
+# --------------------------------------------------------------------------------------------
+# Code lists (X12 data elements 98, 66, 374, 235, 366/365)
+# --------------------------------------------------------------------------------------------
+
+PARTY_ROLES: dict[str, PartyRole] = {
+    "BY": PartyRole.BUYER,
+    "SE": PartyRole.SELLER,
+    "VN": PartyRole.SELLER,
+    "ST": PartyRole.SHIP_TO,
+    "BT": PartyRole.BILL_TO,
+    "SF": PartyRole.SHIP_FROM,
+    "RI": PartyRole.REMIT_TO,
+    "SU": PartyRole.SUPPLIER,
+}
+"""Entity identifier codes (98) with a canonical role; any other code is ``OTHER``."""
+
+ROLE_CODES: dict[PartyRole, str] = {
+    PartyRole.BUYER: "BY",
+    PartyRole.SELLER: "SE",
+    PartyRole.SHIP_TO: "ST",
+    PartyRole.BILL_TO: "BT",
+    PartyRole.SHIP_FROM: "SF",
+    PartyRole.REMIT_TO: "RI",
+    PartyRole.SUPPLIER: "SU",
+}
+"""The 98 code written for a role when the party does not carry its own ``role_code``."""
+
+PARTY_ID_KINDS: dict[str, PartyIdKind] = {
+    "1": PartyIdKind.DUNS,
+    "9": PartyIdKind.DUNS4,
+    "UL": PartyIdKind.GLN,
+    "92": PartyIdKind.BUYER_ASSIGNED,
+    "91": PartyIdKind.SELLER_ASSIGNED,
+    "ZZ": PartyIdKind.MUTUALLY_DEFINED,
+    "24": PartyIdKind.TAX,  # employer's identification number
+}
+"""Identification code qualifiers (66) with a canonical kind; any other is ``OTHER``."""
+
+PARTY_ID_QUALIFIERS: dict[PartyIdKind, str] = {
+    kind: qualifier for qualifier, kind in PARTY_ID_KINDS.items()
+} | {PartyIdKind.OTHER: "ZZ", PartyIdKind.NETWORK: "ZZ"}
+
+DATE_KINDS: dict[str, DateKind] = {
+    "001": DateKind.CANCEL_AFTER,
+    "002": DateKind.REQUESTED_DELIVERY,
+    "004": DateKind.DOCUMENT,  # purchase order
+    "010": DateKind.REQUESTED_SHIP,
+    "011": DateKind.SHIPPED,
+    "035": DateKind.DELIVERY,  # delivered
+    "067": DateKind.PROMISED_DELIVERY,  # current schedule delivery
+    "068": DateKind.PROMISED_SHIP,  # current schedule ship
+}
+"""Date/time qualifiers (374) with a canonical meaning; any other is ``OTHER`` (code kept)."""
+
+DATE_QUALIFIERS: dict[DateKind, str] = {kind: code for code, kind in DATE_KINDS.items()}
+
+ITEM_KINDS: dict[str, ItemIdKind] = {
+    "VN": ItemIdKind.SELLER,  # vendor's (seller's) item number
+    "VP": ItemIdKind.SELLER,  # vendor's (seller's) part number
+    "VC": ItemIdKind.SELLER,  # vendor's (seller's) catalog number
+    "VA": ItemIdKind.SELLER_AUX,  # vendor's style number
+    "BP": ItemIdKind.BUYER,  # buyer's part number
+    "IN": ItemIdKind.BUYER,  # buyer's item number
+    "CB": ItemIdKind.BUYER,  # buyer's catalog number
+    "MG": ItemIdKind.MANUFACTURER,  # manufacturer's part number
+    "UP": ItemIdKind.UPC,  # U.P.C. consumer package code
+    "UA": ItemIdKind.UPC,  # U.P.C./EAN case code
+    "UK": ItemIdKind.GTIN,  # GTIN-14
+    "EN": ItemIdKind.GTIN,  # EAN/UCC-13
+    "EO": ItemIdKind.GTIN,  # EAN/UCC-8
+}
+"""Product/service ID qualifiers (235) with a canonical kind; any other is ``OTHER`` (code kept)."""
+
+ITEM_QUALIFIERS: dict[ItemIdKind, str] = {
+    ItemIdKind.SELLER: "VP",
+    ItemIdKind.SELLER_AUX: "VA",
+    ItemIdKind.BUYER: "BP",
+    ItemIdKind.MANUFACTURER: "MG",
+    ItemIdKind.UPC: "UP",
+    ItemIdKind.GTIN: "EN",
+}
+
+COMMUNICATION_FIELDS = {"TE": "phone", "FX": "fax", "EM": "email"}
+"""Communication number qualifiers (365) the canonical :class:`Contact` has a field for."""
+
+NOTES_CONTAINER = ("L1", "NOTES")
+"""The N9 (qualifier L1, "letters or notes") we write to hold MSG lines, and read as no reference."""
+
+# --------------------------------------------------------------------------------------------
+# Values
+# --------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+
+
+def parse_x12_date(text: str, where: Location) -> dt.date:
+    """A DT element: CCYYMMDD, or YYMMDD (years 00-49 taken as 20xx, 50-99 as 19xx)."""
+    value = text.strip()
+    try:
+        if len(value) == 8 and value.isdigit():
+            return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        if len(value) == 6 and value.isdigit():
+            year = int(value[:2])
+            return dt.date(2000 + year if year < 50 else 1900 + year, int(value[2:4]), int(value[4:]))
+    except ValueError:
+        pass
+    raise MappingError(f"{text!r} is not a date (CCYYMMDD or YYMMDD)", where, code="8")
+
+
+def parse_x12_time(text: str, where: Location) -> dt.time:
+    """A TM element: HHMM, HHMMSS, HHMMSSD or HHMMSSDD."""
+    value = text.strip()
+    try:
+        if value.isdigit() and len(value) in (4, 6, 7, 8):
+            seconds = int(value[4:6]) if len(value) >= 6 else 0
+            fraction = value[6:]
+            micro = int(fraction.ljust(6, "0")) if fraction else 0
+            return dt.time(int(value[:2]), int(value[2:4]), seconds, micro)
+    except ValueError:
+        pass
+    raise MappingError(f"{text!r} is not a time (HHMM or HHMMSS)", where, code="9")
+
+
+def parse_x12_number(text: str, where: Location) -> Decimal:
+    """An R or N0 element as a Decimal; lenient about blanks, a leading ``+`` and thousands commas."""
+    value = text.strip().replace(" ", "")
+    if "," in value and "." in value:
+        value = value.replace(",", "")
+    if value.endswith("-") and value[:-1].replace(".", "").isdigit():
+        value = "-" + value[:-1]
+    if not _NUMBER.match(value):
+        raise MappingError(f"{text!r} is not a number", where, code="6")
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only valid numbers
+        raise MappingError(f"{text!r} is not a number", where, code="6") from exc
+
+
+def x12_number(value: Decimal) -> str:
+    """A Decimal written as an X12 R element: no exponent, no trailing zeros, no "+"."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def x12_date(value: dt.date) -> str:
+    """A date as CCYYMMDD."""
+    return value.strftime("%Y%m%d")
+
+
+def x12_time(value: dt.time) -> str:
+    """A time as HHMM, or HHMMSS when it has seconds."""
+    return value.strftime("%H%M%S" if value.second else "%H%M")
+
+
+# --------------------------------------------------------------------------------------------
+# Reading one transaction set
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetReader:
+    """Typed, located reads from the segments of one transaction set.
+
+    ``index`` arguments index ``ts.segments`` (ST is index 0, position 1); element positions are
+    X12's (1-based). Every value read through here that cannot be understood raises a
+    :class:`MappingError` naming the segment and element.
+    """
+
+    ts: TransactionSet
+    set_code: str
+
+    def segment(self, index: int) -> Segment:
+        """The segment at ``index``."""
+        return self.ts.segments[index]
+
+    def tag(self, index: int) -> str:
+        """The (upper-cased) tag of the segment at ``index``."""
+        segment = self.ts.segments[index]
+        return segment[0].strip().upper() if segment else ""
+
+    def body(self) -> range:
+        """Indices of the segments between ST and SE."""
+        segments = self.ts.segments
+        end = len(segments) - 1 if segments and self.tag(len(segments) - 1) == "SE" else len(segments)
+        start = 1 if segments and self.tag(0) == "ST" else 0
+        return range(start, end)
+
+    def location(self, index: int | None, element_position: int | None = None, tag: str | None = None) -> Location:
+        """Where element ``element_position`` of the segment at ``index`` is."""
+        return Location(
+            segment_position=None if index is None else index + 1,
+            segment_tag=tag or (self.tag(index) if index is not None else None),
+            element_position=element_position,
+            interchange=self.ts.interchange.control_number,
+            group=self.ts.group.control_number,
+            transaction=self.ts.control_number,
+        )
+
+    def source(self, tag: str) -> str:
+        """The ``source`` of an extension from segment ``tag`` (``x12:850/PO4``)."""
+        return f"x12:{self.set_code}/{tag}"
+
+    def text(self, index: int, position: int) -> str:
+        """Element ``position`` with surrounding blanks dropped ("" when absent)."""
+        return element(self.ts.segments[index], position).strip()
+
+    def code(self, index: int, position: int) -> str:
+        """An ID element: upper case, blanks dropped, first component only."""
+        value = element(self.ts.segments[index], position)
+        return value.split(self.ts.interchange.delimiters.component)[0].strip().upper()
+
+    def date(self, index: int, position: int) -> dt.date | None:
+        """A DT element, or None when empty."""
+        value = self.text(index, position)
+        return parse_x12_date(value, self.location(index, position)) if value else None
+
+    def time(self, index: int, position: int) -> dt.time | None:
+        """A TM element, or None when empty."""
+        value = self.text(index, position)
+        return parse_x12_time(value, self.location(index, position)) if value else None
+
+    def number(self, index: int, position: int) -> Decimal | None:
+        """An R/N element, or None when empty."""
+        value = self.text(index, position)
+        return parse_x12_number(value, self.location(index, position)) if value else None
+
+    def required(self, index: int, position: int, what: str) -> str:
+        """A text element that must be there; MappingError naming ``what`` otherwise."""
+        value = self.text(index, position)
+        if not value:
+            raise MappingError(f"{self.tag(index)}{position:02d} ({what}) is missing", self.location(index, position))
+        return value
+
+    def money(self, amount: Decimal, currency: str, index: int, position: int) -> Money:
+        """``amount`` in ``currency``; an unknown currency code is a MappingError at the element."""
+        try:
+            return Money(amount=amount, currency=currency)
+        except PydanticValidationError as exc:
+            where = self.location(index, position)
+            raise MappingError(f"currency {currency!r} is not an ISO 4217 code", where) from exc
+
+    def leftovers(self, index: int, used: Iterable[int]) -> list[Extension]:
+        """Extensions for the non-empty elements of a mapped segment that were not ``used``."""
+        segment = self.ts.segments[index]
+        tag = self.tag(index)
+        taken = set(used)
+        return [
+            Extension(source=self.source(tag), name=f"{tag}{position:02d}", value=value.strip())
+            for position, value in enumerate(segment[1:], start=1)
+            if position not in taken and value.strip()
+        ]
+
+    def kept_whole(self, index: int) -> Extension:
+        """The whole segment at ``index`` as one extension (a segment the model has no place for)."""
+        segment = self.ts.segments[index]
+        tag = self.tag(index)
+        return Extension(source=self.source(tag), name=tag, value="*".join(v.strip() for v in segment[1:]))
+
+
+def refill(segment: Segment, extensions: Iterable[Extension], source: str) -> Segment:
+    """``segment`` with the leftover elements of ``extensions`` from ``source`` put back in place."""
+    out = list(segment)
+    tag = out[0]
+    for ext in extensions:
+        if ext.source != source or not ext.name.startswith(tag) or not ext.name[len(tag):].isdigit():
+            continue
+        position = int(ext.name[len(tag):])
+        while len(out) <= position:
+            out.append("")
+        if not out[position]:
+            out[position] = ext.value
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# REF, PER, DTM
+# --------------------------------------------------------------------------------------------
+
+
+def read_reference(reader: SetReader, index: int) -> tuple[Reference, list[Extension]]:
+    """REF (or N9): qualifier 128, identification, description; the rest as extensions."""
+    qualifier = reader.code(index, 1)
+    value = reader.text(index, 2)
+    description = reader.text(index, 3) or None
+    if not qualifier or not (value or description):
+        raise MappingError(f"{reader.tag(index)} without a qualifier and a value", reader.location(index, 1))
+    reference = Reference(qualifier=qualifier, value=value, description=description)
+    return reference, reader.leftovers(index, (1, 2, 3))
+
+
+def reference_segment(reference: Reference, tag: str = "REF") -> Segment:
+    """A REF (or N9) for ``reference``."""
+    return [tag, reference.qualifier, reference.value, reference.description or ""]
+
+
+def read_contact(reader: SetReader, index: int) -> tuple[Contact, list[Extension]]:
+    """PER: function code (366) as ``role``, name, and up to three communication numbers."""
+    fields: dict[str, str] = {}
+    extensions: list[Extension] = []
+    used = {1, 2}
+    for position in (3, 5, 7):
+        qualifier, number = reader.code(index, position), reader.text(index, position + 1)
+        name = COMMUNICATION_FIELDS.get(qualifier)
+        if name and number and name not in fields:
+            fields[name] = number
+            used |= {position, position + 1}
+    extensions.extend(reader.leftovers(index, used))
+    contact = Contact(name=reader.text(index, 2) or None, role=reader.code(index, 1) or None, **fields)
+    return contact, extensions
+
+
+def contact_segment(contact: Contact) -> Segment:
+    """A PER for ``contact`` (function code IC, information contact, when it has no role)."""
+    segment = ["PER", contact.role or "IC", contact.name or ""]
+    for qualifier, number in (("TE", contact.phone), ("EM", contact.email), ("FX", contact.fax)):
+        if number:
+            segment += [qualifier, number]
+    return segment
+
+
+def read_dated_event(reader: SetReader, index: int, qualifier_at: int = 1, date_at: int = 2,
+                     time_at: int | None = 3) -> DatedEvent:
+    """A 374-qualified date (DTM01/02/03, or SCH05/06/07 with other positions)."""
+    qualifier = reader.code(index, qualifier_at)
+    date = reader.date(index, date_at)
+    if date is None and reader.tag(index) == "DTM" and reader.code(index, 5) == "D8":
+        date = reader.date(index, 6)  # DTM05 D8 with the date in DTM06 instead of DTM02
+    if date is None:
+        raise MappingError(f"{reader.tag(index)} {qualifier} has no date", reader.location(index, date_at))
+    time = reader.time(index, time_at) if time_at else None
+    return DatedEvent(kind=DATE_KINDS.get(qualifier, DateKind.OTHER), date=date, time=time, qualifier=qualifier)
+
+
+def date_segment(event: DatedEvent) -> Segment:
+    """A DTM for ``event``; a kind with no 374 code of its own needs its ``qualifier``."""
+    qualifier = event.qualifier or DATE_QUALIFIERS.get(event.kind)
+    if not qualifier:
+        raise MappingError(f"a {event.kind.value} date has no X12 374 qualifier to be written with")
+    return ["DTM", qualifier, x12_date(event.date), x12_time(event.time) if event.time else ""]
+
+
+# --------------------------------------------------------------------------------------------
+# Product ID pairs (235/234)
+# --------------------------------------------------------------------------------------------
+
+
+def read_item_ids(reader: SetReader, index: int, first: int, last: int) -> tuple[list[ItemId], set[int]]:
+    """The product ID pairs of elements ``first``..``last`` and the positions they used."""
+    items: list[ItemId] = []
+    used: set[int] = set()
+    for position in range(first, last, 2):
+        qualifier, value = reader.code(index, position), reader.text(index, position + 1)
+        if qualifier and value:
+            items.append(ItemId(kind=ITEM_KINDS.get(qualifier, ItemIdKind.OTHER), value=value, qualifier=qualifier))
+            used |= {position, position + 1}
+    return items, used
+
+
+def item_id_elements(items: Sequence[ItemId], limit: int, where: str) -> list[str]:
+    """The items as qualifier/value pairs, at most ``limit`` pairs."""
+    if len(items) > limit:
+        raise MappingError(f"{where}: {len(items)} item identifiers, X12 has room for {limit}")
+    out: list[str] = []
+    for item in items:
+        qualifier = item.qualifier or ITEM_QUALIFIERS.get(item.kind)
+        if not qualifier:
+            raise MappingError(f"{where}: item identifier {item.value!r} of kind {item.kind.value} has no 235 code")
+        out += [qualifier, item.value]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# N1 loop
+# --------------------------------------------------------------------------------------------
+
+PARTY_LOOP_TAGS = frozenset({"N2", "N3", "N4", "NX2", "REF", "PER", "SI", "FOB", "TD1", "TD5", "TD3", "TD4", "PKG"})
+"""Segments that belong to the N1 loop they follow (the 850/855 header and PO1-level N1 loops)."""
+
+
+def read_party(reader: SetReader, start: int, stop: int) -> tuple[Party, int]:
+    """The N1 loop starting at ``start`` (reading no further than ``stop``) and the index after it."""
+    role_code = reader.code(start, 1)
+    if not role_code:
+        raise MappingError("N101 (entity identifier code) is missing", reader.location(start, 1))
+    ids: list[PartyId] = []
+    id_qualifier, id_value = reader.code(start, 3), reader.text(start, 4)
+    if id_value:
+        ids.append(PartyId(kind=PARTY_ID_KINDS.get(id_qualifier, PartyIdKind.OTHER), value=id_value,
+                           qualifier=id_qualifier or None))
+    extensions = reader.leftovers(start, (1, 2, 3, 4))
+    lines: list[str] = []
+    address: dict[str, str] = {}
+    contacts: list[Contact] = []
+    index = start + 1
+    while index < stop and reader.tag(index) in PARTY_LOOP_TAGS:
+        tag = reader.tag(index)
+        if tag == "N3":
+            lines += [v for v in (reader.text(index, 1), reader.text(index, 2)) if v]
+            extensions += reader.leftovers(index, (1, 2))
+        elif tag == "N4":
+            for position, name in ((1, "city"), (2, "region"), (3, "postal_code"), (4, "country")):
+                value = reader.code(index, position) if name in ("region", "country") else reader.text(index, position)
+                if value:
+                    address[name] = value
+            extensions += reader.leftovers(index, (1, 2, 3, 4))
+        elif tag == "PER":
+            contact, more = read_contact(reader, index)
+            contacts.append(contact)
+            extensions += more
+        elif tag == "N2":
+            extensions += reader.leftovers(index, ())
+        elif tag == "REF":
+            reference, more = read_reference(reader, index)
+            extensions.append(Extension(source=reader.source("REF"), name=reference.qualifier, value=reference.value))
+            extensions += more + ([Extension(source=reader.source("REF"), name="REF03", value=reference.description)]
+                                  if reference.description else [])
+        else:
+            extensions.append(reader.kept_whole(index))
+        index += 1
+    party = Party(
+        role=PARTY_ROLES.get(role_code, PartyRole.OTHER),
+        name=reader.text(start, 2) or None,
+        ids=tuple(ids),
+        address=Address(lines=tuple(lines), **address) if lines or address else None,
+        contacts=tuple(contacts),
+        role_code=role_code,
+        extensions=tuple(extensions),
+    )
+    return party, index
+
+
+def party_segments(party: Party, set_code: str) -> list[Segment]:
+    """The N1 loop for ``party``: N1, N2 and REF kept from its extensions, N3, N4, PER.
+
+    N1 holds one identifier; a party with more raises :class:`MappingError` rather than
+    silently sending fewer.
+    """
+    role_code = party.role_code or ROLE_CODES.get(party.role)
+    if not role_code:
+        raise MappingError(f"party {party.name!r} with role {party.role.value} has no X12 98 entity code")
+    if len(party.ids) > 1:
+        raise MappingError(f"N1 {role_code}: {len(party.ids)} identifiers, N1 has room for one")
+    if not party.name and not party.ids:
+        raise MappingError(f"N1 {role_code}: a party needs a name or an identifier")
+    n1 = ["N1", role_code, party.name or ""]
+    if party.ids:
+        first = party.ids[0]
+        n1 += [first.qualifier or PARTY_ID_QUALIFIERS[first.kind], first.value]
+    segments = [refill(n1, party.extensions, f"x12:{set_code}/N1")]
+    n2 = refill(["N2"], party.extensions, f"x12:{set_code}/N2")
+    if len(n2) > 1:
+        segments.append(n2)
+    address = party.address
+    if address is not None:
+        segments += [["N3", *address.lines[i:i + 2]] for i in range(0, len(address.lines), 2)]
+        if address.city or address.region or address.postal_code or address.country:
+            n4 = ["N4", address.city or "", address.region or "", address.postal_code or "", address.country or ""]
+            segments.append(refill(n4, party.extensions, f"x12:{set_code}/N4"))
+    segments += [["REF", e.name, e.value] for e in party.extensions
+                 if e.source == f"x12:{set_code}/REF" and not e.name.startswith("REF")]
+    segments += [contact_segment(contact) for contact in party.contacts]
+    return segments
+
+
+def place_party(party: Party, slots: dict[PartyRole, Party | None], others: list[Party]) -> None:
+    """Put ``party`` in the first free canonical slot for its role, else among ``others``."""
+    if party.role in slots and slots[party.role] is None:
+        slots[party.role] = party
+    else:
+        others.append(party)
+
+
+__all__ = [
+    "DATE_KINDS",
+    "ITEM_KINDS",
+    "NOTES_CONTAINER",
+    "PARTY_ID_KINDS",
+    "PARTY_LOOP_TAGS",
+    "PARTY_ROLES",
+    "SetReader",
+    "contact_segment",
+    "date_segment",
+    "item_id_elements",
+    "parse_x12_date",
+    "parse_x12_number",
+    "parse_x12_time",
+    "party_segments",
+    "place_party",
+    "read_contact",
+    "read_dated_event",
+    "read_item_ids",
+    "read_party",
+    "read_reference",
+    "reference_segment",
+    "refill",
+    "x12_date",
+    "x12_number",
+    "x12_time",
+]

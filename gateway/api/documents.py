@@ -1,0 +1,50 @@
+"""The operator API: find, read and replay any document (bearer token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+
+from gateway.api.deps import OperatorDep, ServicesDep
+from gateway.api.schemas import DocumentDetail, DocumentSummary, EventView
+from gateway.pipeline.replay import ReplayRefused, replay
+from gateway.store.db import session
+from gateway.store.documents import children, history, list_documents
+from gateway.store.tables import Document
+
+router = APIRouter(prefix="/api/documents", tags=["operator"])
+
+
+@router.get("", response_model=list[DocumentSummary])
+def documents(services: ServicesDep, _operator: OperatorDep, status: str | None = None,
+              partner: str | None = None, type: str | None = None,
+              limit: int = Query(100, le=1000), offset: int = 0) -> list[DocumentSummary]:
+    """Documents newest first, filtered by state, partner and type."""
+    with session(services.engine) as s:
+        rows = list_documents(s, state=status, partner_id=partner, doc_type=type, limit=limit, offset=offset)
+        return [DocumentSummary.of(d) for d in rows]
+
+
+@router.get("/{document_id}", response_model=DocumentDetail)
+def document(document_id: int, services: ServicesDep, _operator: OperatorDep) -> DocumentDetail:
+    """One document whole: raw text, problems, canonical form, history, related documents."""
+    with session(services.engine) as s:
+        doc = s.get(Document, document_id)
+        if doc is None:
+            raise HTTPException(404, f"no document {document_id}")
+        summary = DocumentSummary.of(doc)
+        return DocumentDetail(
+            **summary.model_dump(), raw=doc.raw.decode("latin-1"), sha256=doc.sha256, problems=doc.problems,
+            canonical=doc.canonical, history=[EventView.of(e) for e in history(s, document_id)],
+            children=[DocumentSummary.of(c) for c in children(s, document_id)],
+        )
+
+
+@router.post("/{document_id}/replay")
+async def replay_document(document_id: int, services: ServicesDep, operator: OperatorDep) -> dict[str, object]:
+    """Queue a rejected, dead or processed document again (idempotent: no second ERP order)."""
+    try:
+        state = await run_in_threadpool(replay, services.engine, document_id, actor=operator)
+    except ReplayRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return {"document_id": document_id, "state": state.value}

@@ -1,0 +1,159 @@
+"""``b2bgw``: the gateway's command line.
+
+Serve, worker, db, translate, validate, ingest, documents, replay. The verbs and options are
+part of the public contract in ``DESIGN.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gateway.config import get_settings
+from gateway.services import Services, build_services
+
+app = typer.Typer(help="b2b-gateway: B2B punchout and EDI gateway.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _services(upgrade_first: bool = True) -> Services:
+    settings = get_settings()
+    if upgrade_first:
+        from gateway.store.db import upgrade
+
+        upgrade(settings.database_url)
+    return build_services(settings)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(help="background worker threads in this process")] = 2,
+          demo: Annotated[bool, typer.Option("--demo", help="seed the demo catalog and partner")] = False) -> None:
+    """Run the API, the pages and background workers (upgrades the database first)."""
+    import uvicorn
+
+    from gateway.app import create_app
+
+    services = _services()
+    if demo:
+        from gateway.demo import seed_demo
+
+        seed_demo(services.engine)
+        typer.echo("demo data ready: partner 'acme' (ZZ:ACMEBUYER -> ZZ:B2BGWSELLER), SKUs DEMO-1001..DEMO-1050")
+    uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(once: Annotated[bool, typer.Option("--once", help="drain the queue and exit")] = False) -> None:
+    """Run background processing only (scale out beside ``serve``)."""
+    from gateway.pipeline.worker import Worker
+
+    services = _services()
+    w = Worker(services.engine, services.erp, services.settings)
+    if once:
+        typer.echo(f"processed {w.drain()} document(s)")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    w.run(stop)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from gateway.store.db import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def translate(file: Path, to: Annotated[str | None, typer.Option("--to", help="cxml, ubl or x12")] = None) -> None:
+    """Print the canonical JSON of every document in FILE (or render them in another format)."""
+    from gateway.offline import translate_file
+
+    output, errors = translate_file(file.read_bytes(), to=to)
+    sys.stdout.write(output)
+    for error in errors:
+        typer.echo(f"{file}: {error}", err=True)
+    raise typer.Exit(1 if errors else 0)
+
+
+@app.command()
+def validate(file: Path) -> None:
+    """Check FILE against its standard; print every problem with its location."""
+    from gateway.offline import validate_file
+
+    problems = validate_file(file.read_bytes())
+    for problem in problems:
+        typer.echo(f"{file}: {problem}")
+    if problems:
+        typer.echo(f"{file}: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{file}: valid")
+
+
+@app.command()
+def ingest(file: Path, partner: Annotated[str, typer.Option("--partner", help="the partner id")]) -> None:
+    """Submit FILE into the pipeline as if received from PARTNER; prints the outcome as JSON."""
+    from gateway.intake.x12 import receive_file
+
+    services = _services()
+    result = receive_file(services.engine, partner_id=partner, raw=file.read_bytes(), filename=file.name,
+                          actor="cli")
+    typer.echo(json.dumps({
+        "document_id": result.document_id, "state": result.state.value, "documents": result.documents,
+        "acknowledgment_documents": result.acknowledgments, "error": result.error,
+        "duplicate_of": result.duplicate_of,
+    }, indent=2))
+    if result.acknowledgment:
+        typer.echo(result.acknowledgment.decode("latin-1"))
+    raise typer.Exit(0 if result.http_status < 400 else 1)
+
+
+@app.command()
+def documents(status: Annotated[str | None, typer.Option("--status")] = None,
+              partner: Annotated[str | None, typer.Option("--partner")] = None,
+              limit: int = 50) -> None:
+    """List documents newest first."""
+    from gateway.store.db import session
+    from gateway.store.documents import list_documents
+
+    services = _services()
+    with session(services.engine) as s:
+        rows = list_documents(s, state=status, partner_id=partner, limit=limit)
+        typer.echo(f"{'ID':>6}  {'DIR':3}  {'TYPE':11}  {'PARTNER':10}  {'STATE':10}  {'PO':14}  {'ERP':10}  ERROR")
+        for d in rows:
+            typer.echo(f"{d.id:>6}  {d.direction:3}  {d.doc_type:11}  {d.partner_id or '-':10}  {d.state:10}  "
+                       f"{d.po_number or '-':14}  {d.erp_order_id or '-':10}  {(d.error or '')[:80]}")
+
+
+@app.command()
+def replay(document_id: int) -> None:
+    """Queue a rejected, dead or processed document again."""
+    from gateway.pipeline.replay import ReplayRefused
+    from gateway.pipeline.replay import replay as replay_document
+
+    services = _services()
+    try:
+        state = replay_document(services.engine, document_id, actor="cli")
+    except ReplayRefused as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"document {document_id} is {state.value}")
+
+
+def main() -> None:
+    """Console entry point."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app()

@@ -1,0 +1,324 @@
+"""Inbound X12: from stored raw bytes to one queued document per transaction set, plus the 997/999.
+
+The raw file is already stored (state ``received``) when this runs; nothing here can lose it.
+The file is read with the streaming reader, each transaction set is checked against its
+implementation map, and in **one** transaction the gateway stores
+
+* one document per set (a standalone interchange holding just that set), ``queued`` for the
+  workers when it is sound, ``rejected`` with its problems when it is not;
+* the functional acknowledgment (997 for 004010, 999 for 005010) answering each group, as an
+  outbound document in the outbox;
+* the fact that this sender's ISA13 has been seen, so a resend is recognised and makes nothing new.
+
+A crash before that commit leaves the file ``received`` or ``translating``; a worker takes it up
+again (see :mod:`gateway.pipeline.worker`), so nothing is lost and nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from formats.errors import FormatError, Problem
+from formats.x12.ack997 import acknowledgment_group, build_acknowledgment
+from formats.x12.envelope import GroupEnd, InterchangeEnd, InterchangeHeader, TransactionSet
+from formats.x12.reader import read_interchanges
+from formats.x12.standalone import standalone_interchange
+from formats.x12.validator import validate
+from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
+from gateway.partners import matches_sender, outbound_delimiters, sender_key
+from gateway.pipeline.states import State
+from gateway.store.control_numbers import ControlKind, allocate
+from gateway.store.db import session
+from gateway.store.documents import children, create_document, move
+from gateway.store.tables import Document, InterchangeSeen, Partner, utcnow
+
+log = logging.getLogger(__name__)
+
+INBOUND_SETS = frozenset({"850"})
+"""Transaction sets the pipeline processes; others are refused in the 997 (AK5 code 1)."""
+
+
+@dataclass
+class IntakeResult:
+    """What the intake of one file came to, for the HTTP answer and the CLI."""
+
+    document_id: int
+    state: State
+    http_status: int
+    documents: list[int] = field(default_factory=list)
+    acknowledgments: list[int] = field(default_factory=list)
+    acknowledgment: bytes | None = None
+    error: str | None = None
+    problems: list[dict[str, object]] = field(default_factory=list)
+    duplicate_of: int | None = None
+
+
+def problem_record(problem: Problem) -> dict[str, object]:
+    """A problem as JSON for the document table and the API."""
+    record: dict[str, object] = {"message": problem.message, "code": problem.code, "level": problem.level,
+                                 "where": str(problem.location)}
+    record.update({k: v for k, v in asdict(problem.location).items() if v is not None})
+    return record
+
+
+@dataclass
+class _GroupResults:
+    """The sets of one group read so far, and the documents made for them."""
+
+    results: list[tuple[TransactionSet, Sequence[Problem]]] = field(default_factory=list)
+
+
+def _po_number(ts: TransactionSet) -> str | None:
+    """BEG03 of an 850, for finding the document before it is translated."""
+    for segment in ts.segments[1:4]:
+        if segment[0] == "BEG" and len(segment) > 3:
+            return segment[3] or None
+    return None
+
+
+def _lean(ts: TransactionSet) -> TransactionSet:
+    """The set without its segments: the acknowledgment needs only ids and problems."""
+    return TransactionSet(interchange=ts.interchange, group=ts.group, code=ts.code,
+                          control_number=ts.control_number, implementation_reference=ts.implementation_reference,
+                          segments=ts.segments[:1], problems=ts.problems, index_in_group=ts.index_in_group)
+
+
+def _reject(engine: Engine, doc_id: int, error: str, problems: Sequence[Problem], status: int,
+            actor: str) -> IntakeResult:
+    with session(engine) as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None
+        doc.error = error
+        doc.problems = [problem_record(p) for p in problems]
+        move(s, doc, State.REJECTED, actor=actor, reason=error)
+        s.commit()
+    return IntakeResult(document_id=doc_id, state=State.REJECTED, http_status=status, error=error,
+                        problems=[problem_record(p) for p in problems])
+
+
+def claim_for_translation(engine: Engine, doc_id: int, actor: str) -> Document | None:
+    """Take a received file for translation; None when someone else already holds it."""
+    with session(engine) as s:
+        doc = s.get(Document, doc_id, with_for_update=engine.dialect.name == "postgresql")
+        if doc is None or doc.state != State.RECEIVED.value:
+            return None
+        doc.claimed_by, doc.claimed_at = actor, utcnow()
+        move(s, doc, State.TRANSLATING, actor=actor, reason="reading the interchange")
+        s.commit()
+        return doc
+
+
+def _ack_interchange(partner: Partner, header: InterchangeHeader,
+                     groups: list[tuple[GroupSpec, list[TransactionSetSpec]]], s: Session, now: dt.datetime) -> bytes:
+    spec = InterchangeSpec(
+        sender_qualifier=partner.our_x12_qualifier, sender_id=partner.our_x12_id,
+        receiver_qualifier=header.sender_qualifier, receiver_id=header.sender_id,
+        control_number=allocate(s, partner.id, ControlKind.INTERCHANGE), timestamp=now,
+        version=header.version if header.version in ("00401", "00501") else "00401", usage=header.usage or "P",
+        delimiters=outbound_delimiters(partner, header.delimiters),
+    )
+    return render_interchange(spec, groups)
+
+
+def translate_interchange(engine: Engine, doc_id: int, *, actor: str = "intake") -> IntakeResult:
+    """Read a stored inbound X12 file into set documents and acknowledgments (see module doc)."""
+    doc = claim_for_translation(engine, doc_id, actor)
+    if doc is None:
+        with session(engine) as s:
+            current = s.get(Document, doc_id)
+            state = State(current.state) if current else State.REJECTED
+        return IntakeResult(document_id=doc_id, state=state, http_status=409,
+                            error=f"document {doc_id} is {state.value}, not waiting for translation")
+    with session(engine) as s:
+        partner = s.get(Partner, doc.partner_id) if doc.partner_id else None
+    if partner is None:
+        return _reject(engine, doc_id, f"unknown partner {doc.partner_id!r}", (), 404, actor)
+
+    now = utcnow()
+    charset = partner.settings.get("charset")
+    try:
+        events = list(read_interchanges(doc.raw, charset=charset))
+    except FormatError as exc:
+        return _reject(engine, doc_id, f"not a readable X12 interchange: {exc}", exc.problems, 400, actor)
+
+    interchanges = [e.interchange for e in events if isinstance(e, InterchangeEnd)]
+    for h in interchanges:
+        if not matches_sender(partner, h.sender_qualifier, h.sender_id):
+            error = (f"ISA06: interchange {h.control_number} comes from sender "
+                     f"{sender_key(h.sender_qualifier, h.sender_id)}, which is not partner {partner.id} "
+                     f"({sender_key(partner.x12_qualifier, partner.x12_id)})")
+            return _reject(engine, doc_id, error, (), 403, actor)
+        if not matches_sender(partner, h.receiver_qualifier, h.receiver_id, ours=True):
+            error = (f"ISA08: interchange {h.control_number} is addressed to "
+                     f"{sender_key(h.receiver_qualifier, h.receiver_id)}, not to us "
+                     f"({sender_key(partner.our_x12_qualifier, partner.our_x12_id)})")
+            return _reject(engine, doc_id, error, (), 403, actor)
+
+    for attempt in range(3):
+        try:
+            return _store_translation(engine, doc_id, partner, events, now, actor)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("document %s: a concurrent upload of the same interchange; checking again", doc_id)
+    raise AssertionError("unreachable")
+
+
+def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: list[object],
+                       now: dt.datetime, actor: str) -> IntakeResult:
+    """Store the set documents, the acknowledgments and the seen interchanges in one transaction."""
+    with session(engine) as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None
+        result = IntakeResult(document_id=doc_id, state=State.ACCEPTED, http_status=202)
+        duplicates: dict[str, int] = {}
+        groups: _GroupResults = _GroupResults()
+        ack_groups: list[tuple[GroupSpec, list[TransactionSetSpec]]] = []
+        acks: list[tuple[str, bytes]] = []
+        envelope_problems: list[Problem] = []
+        first = True
+        for event in events:
+            if isinstance(event, TransactionSet):
+                header = event.interchange
+                if first:
+                    doc.sender = sender_key(header.sender_qualifier, header.sender_id)
+                    doc.interchange_control = header.control_number
+                    doc.standard = "x12"
+                    first = False
+                if header.control_number in duplicates:
+                    continue
+                if header.control_number not in duplicates and _seen(s, partner, header, doc_id, duplicates):
+                    continue
+                problems = [*event.problems, *validate(event)] if event.code in INBOUND_SETS else list(event.problems)
+                if event.group.functional_id != "FA" and event.code not in INBOUND_SETS:
+                    problems.append(Problem(f"transaction set {event.code} is not accepted from partners",
+                                            code="1", level="transaction"))
+                child = create_document(
+                    s, raw=standalone_interchange(event), direction="in", doc_type=event.code,
+                    state=State.REJECTED if problems else (State.QUEUED if event.code in INBOUND_SETS
+                                                           else State.PROCESSED),
+                    actor=actor, reason="; ".join(str(p) for p in problems[:3]) or "queued for processing",
+                    standard="x12", partner_id=partner.id, parent_id=doc_id,
+                    sender=sender_key(header.sender_qualifier, header.sender_id),
+                    interchange_control=header.control_number, group_control=event.group.control_number,
+                    set_control=event.control_number, po_number=_po_number(event) if event.code == "850" else None,
+                    problems=[problem_record(p) for p in problems],
+                    error=str(problems[0]) if problems else None,
+                )
+                result.documents.append(child.id or 0)
+                if event.group.functional_id != "FA":
+                    groups.results.append((_lean(event), problems))
+            elif isinstance(event, GroupEnd):
+                if event.interchange.control_number in duplicates or event.group.functional_id == "FA":
+                    groups = _GroupResults()
+                    continue
+                ack = build_acknowledgment(
+                    event.group, groups.results, event,
+                    control_number=f"{allocate(s, partner.id, ControlKind.TRANSACTION):04d}",
+                )
+                group_spec = acknowledgment_group(
+                    event.group, control_number=allocate(s, partner.id, ControlKind.GROUP),
+                    our_application_id=partner.our_x12_application_id or partner.our_x12_id,
+                )
+                ack_groups.append((group_spec, [ack]))
+                groups = _GroupResults()
+            elif isinstance(event, InterchangeEnd):
+                envelope_problems.extend(event.problems)
+                if event.interchange.control_number in duplicates:
+                    continue
+                if not _seen(s, partner, event.interchange, doc_id, duplicates):
+                    s.add(InterchangeSeen(partner_id=partner.id, control_number=event.interchange.control_number,
+                                          sender=sender_key(event.interchange.sender_qualifier,
+                                                            event.interchange.sender_id), document_id=doc_id))
+                if ack_groups:
+                    code = ack_groups[0][1][0].code
+                    acks.append((code, _ack_interchange(partner, event.interchange, ack_groups, s, now)))
+                    ack_groups = []
+
+        for code, raw in acks:
+            ack_doc = create_document(
+                s, raw=raw, direction="out", doc_type=code,
+                state=State.OUTBOX, actor=actor, reason="functional acknowledgment", standard="x12",
+                partner_id=partner.id, parent_id=doc_id,
+            )
+            result.acknowledgments.append(ack_doc.id or 0)
+        result.acknowledgment = b"".join(raw for _, raw in acks) or None
+        doc.problems = [problem_record(p) for p in envelope_problems]
+        doc.claimed_by = doc.claimed_at = None
+
+        if duplicates and not result.documents:
+            original = min(duplicates.values())
+            result.state, result.http_status, result.duplicate_of = State.DUPLICATE, 200, original
+            move(s, doc, State.DUPLICATE, actor=actor,
+                 reason=f"interchange already received as document {original}")
+            s.commit()
+            return _with_original_acks(engine, result, original)
+        queued = [d for d in result.documents if (c := s.get(Document, d)) and c.state == State.QUEUED.value]
+        if not result.documents:
+            result.error = "the file holds no transaction set"
+        elif not queued and any(s.get(Document, d).doc_type in INBOUND_SETS for d in result.documents):  # type: ignore[union-attr]
+            result.error = "every transaction set was rejected; see the acknowledgment"
+        result.http_status = 202 if queued or (result.documents and not result.error) else 422
+        move(s, doc, State.ACCEPTED, actor=actor,
+             reason=f"{len(result.documents)} transaction set(s), {len(queued)} queued")
+        s.commit()
+        return result
+
+
+def _seen(s: Session, partner: Partner, header: InterchangeHeader, doc_id: int, duplicates: dict[str, int]) -> bool:
+    """Whether this sender's ISA13 was accepted before (by another file); remembers the answer."""
+    row = s.exec(select(InterchangeSeen).where(
+        InterchangeSeen.partner_id == partner.id,
+        InterchangeSeen.sender == sender_key(header.sender_qualifier, header.sender_id),
+        InterchangeSeen.control_number == header.control_number,
+    )).first()
+    if row is not None and row.document_id != doc_id:
+        duplicates[header.control_number] = row.document_id
+        return True
+    return row is not None
+
+
+def _with_original_acks(engine: Engine, result: IntakeResult, original: int) -> IntakeResult:
+    """A duplicate's answer repeats the acknowledgment sent for the original."""
+    with session(engine) as s:
+        acks = [d for d in children(s, original) if d.direction == "out" and d.doc_type in ("997", "999")]
+        sets = [d.id or 0 for d in children(s, original) if d.direction == "in"]
+    result.acknowledgments = [d.id or 0 for d in acks]
+    result.acknowledgment = b"".join(d.raw for d in acks) or None
+    result.documents = sets
+    return result
+
+
+def receive_file(engine: Engine, *, partner_id: str, raw: bytes, filename: str | None = None,
+                 actor: str = "http") -> IntakeResult:
+    """Store ``raw`` first, then translate it: the one entry point of HTTP upload and ``ingest``."""
+    with session(engine) as s:
+        known = s.get(Partner, partner_id) is not None
+        doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.RECEIVED,
+                              actor=actor, reason=f"received {len(raw)} bytes", filename=filename,
+                              partner_id=partner_id if known else None)
+        if not known:
+            doc.error = f"unknown partner {partner_id!r}"
+        s.commit()
+        doc_id = doc.id or 0
+    if not known:
+        return _reject(engine, doc_id, f"unknown partner {partner_id!r}", (), 404, actor)
+    return translate_interchange(engine, doc_id, actor=actor)
+
+
+def refuse_file(engine: Engine, *, partner_id: str, raw: bytes, error: str, status: int,
+                actor: str = "http") -> IntakeResult:
+    """Store what arrived of a file refused before reading (too large) with its error."""
+    with session(engine) as s:
+        known = s.get(Partner, partner_id) is not None
+        doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.REJECTED,
+                              actor=actor, reason=error, error=error, partner_id=partner_id if known else None)
+        s.commit()
+        return IntakeResult(document_id=doc.id or 0, state=State.REJECTED, http_status=status, error=error)

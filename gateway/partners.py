@@ -1,0 +1,78 @@
+"""Trading partners: their X12 identity and the per-partner options the pipeline reads.
+
+Per-partner settings live in ``Partner.settings`` (JSON) so that later options do not need a
+migration each; this module is the one place that reads them, with their defaults.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from formats.codes.units import UnitMap
+from formats.x12.envelope import Delimiters
+from gateway.store.control_numbers import ControlKind
+from gateway.store.tables import ControlCounter, Partner
+
+X12_VERSIONS = {"004010": "00401", "005010": "00501"}
+
+
+def sender_key(qualifier: str, identifier: str) -> str:
+    """How an X12 sender is written in the document table: ``ISA05:ISA06``."""
+    return f"{qualifier.strip()}:{identifier.strip()}"
+
+
+def matches_sender(partner: Partner, qualifier: str, identifier: str, *, ours: bool = False) -> bool:
+    """Whether ISA05/ISA06 is this partner's identity (or, ``ours``, ISA07/08 is ours for it).
+
+    Case and blanks are ignored: partners pad and capitalise inconsistently.
+    """
+    expected = (partner.our_x12_qualifier, partner.our_x12_id) if ours else (partner.x12_qualifier, partner.x12_id)
+    return (expected[0].strip().upper() == qualifier.strip().upper()
+            and expected[1].strip().upper() == identifier.strip().upper())
+
+
+def unit_map(partner: Partner) -> UnitMap:
+    """The partner's unit-of-measure mapping: the X12 355 table plus its overrides."""
+    overrides = partner.settings.get("unit_overrides") or {}
+    return UnitMap.default_x12().with_overrides(dict(overrides)) if overrides else UnitMap.default_x12()
+
+
+def outbound_delimiters(partner: Partner, inbound: Delimiters | None = None) -> Delimiters:
+    """The delimiters we write to this partner: its settings, else those it used, else ours."""
+    configured = partner.settings.get("delimiters")
+    if configured:
+        return Delimiters(
+            element=configured.get("element", "*"), component=configured.get("component", ">"),
+            segment=configured.get("segment", "~"), repetition=configured.get("repetition", "^"),
+            segment_suffix=configured.get("segment_suffix", "\n"),
+        )
+    if inbound is not None:
+        repetition = inbound.repetition or ("^" if "^" not in (inbound.element, inbound.component,
+                                                                inbound.segment) else "{")
+        suffix = "" if inbound.segment in "\r\n" else "\n"
+        return Delimiters(element=inbound.element, component=inbound.component, segment=inbound.segment,
+                          repetition=repetition, segment_suffix=suffix)
+    return Delimiters(repetition="^", segment_suffix="\n")
+
+
+def isa_version(gs_version: str) -> str:
+    """ISA12 for a GS08 version: 004010 -> 00401, 005010 -> 00501."""
+    return X12_VERSIONS.get(gs_version[:6], "00401")
+
+
+def wants(partner: Partner, document: str) -> bool:
+    """Whether the partner expects ``document`` (e.g. "855") from us; all do unless told not to."""
+    expected = partner.settings.get("expects")
+    return True if expected is None else document in expected
+
+
+def ensure_partner(session: Session, partner: Partner) -> Partner:
+    """Create ``partner`` with its control-number counters unless it exists (idempotent)."""
+    existing = session.get(Partner, partner.id)
+    if existing is not None:
+        return existing
+    session.add(partner)
+    session.flush()
+    for kind in ControlKind:
+        session.add(ControlCounter(partner_id=partner.id, kind=kind.value, last_value=0))
+    return partner

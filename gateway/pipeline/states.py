@@ -1,0 +1,84 @@
+"""Document states as a table of allowed transitions, applied by one function.
+
+Every change of a document's state goes through :func:`transition`, which checks the change is
+allowed, stamps the row and writes a :class:`~gateway.store.tables.DocumentEvent` saying who,
+when and why (OCA edi-framework's explicit exchange states, without scattered string writes).
+
+Inbound::
+
+    received --claim--> translating --> accepted (an interchange, split into its sets)
+                                     \\-> rejected / duplicate
+    queued --claim--> processing --> processed | duplicate | rejected
+                                 \\-> retry (transient) --claim--> processing ... --> dead
+    rejected | dead | processed --operator replay--> queued
+
+Outbound::
+
+    outbox --> sent
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from gateway.store.tables import Document, DocumentEvent, utcnow
+
+
+class State(StrEnum):
+    """Where a document stands."""
+
+    RECEIVED = "received"  # raw bytes stored, nothing else done yet
+    TRANSLATING = "translating"  # an intake worker holds the interchange
+    ACCEPTED = "accepted"  # interchange split into transaction-set documents
+    QUEUED = "queued"  # waiting for a worker
+    PROCESSING = "processing"  # a worker holds it
+    RETRY = "retry"  # a transient failure; claimable again at next_attempt_at
+    PROCESSED = "processed"  # done: ERP order placed and acknowledged
+    DUPLICATE = "duplicate"  # a resend of something already handled; nothing new done
+    REJECTED = "rejected"  # invalid or refused; will not succeed unchanged
+    DEAD = "dead"  # transient failures exhausted the attempts
+    OUTBOX = "outbox"  # outbound, waiting to be delivered
+    SENT = "sent"  # outbound, delivered
+
+
+ALLOWED: dict[State | None, frozenset[State]] = {
+    None: frozenset({State.RECEIVED, State.QUEUED, State.REJECTED, State.OUTBOX}),
+    State.RECEIVED: frozenset({State.TRANSLATING, State.REJECTED}),
+    State.TRANSLATING: frozenset({State.ACCEPTED, State.REJECTED, State.DUPLICATE, State.RECEIVED}),
+    State.QUEUED: frozenset({State.PROCESSING, State.REJECTED}),
+    State.PROCESSING: frozenset(
+        {State.PROCESSED, State.DUPLICATE, State.REJECTED, State.RETRY, State.DEAD, State.QUEUED}
+    ),
+    State.RETRY: frozenset({State.PROCESSING, State.QUEUED}),
+    State.PROCESSED: frozenset({State.QUEUED}),
+    State.REJECTED: frozenset({State.QUEUED, State.RECEIVED}),
+    State.DEAD: frozenset({State.QUEUED}),
+    State.DUPLICATE: frozenset(),
+    State.ACCEPTED: frozenset(),
+    State.OUTBOX: frozenset({State.SENT}),
+    State.SENT: frozenset(),
+}
+
+CLAIMABLE_WORK = (State.QUEUED, State.RETRY)
+FINAL = frozenset({State.PROCESSED, State.DUPLICATE, State.REJECTED, State.DEAD, State.ACCEPTED, State.SENT})
+
+
+class TransitionError(RuntimeError):
+    """A state change the table does not allow (a bug or a race, never bad input)."""
+
+
+def transition(doc: Document, to: State, *, actor: str, reason: str | None = None) -> DocumentEvent:
+    """Move ``doc`` to state ``to``; returns the event to add to the same session.
+
+    The caller adds both the document and the event in one transaction, so the history is never
+    out of step with the state.
+    """
+    current = State(doc.state) if doc.state else None
+    if to not in ALLOWED[current]:
+        raise TransitionError(f"document {doc.id}: {current} -> {to} is not allowed")
+    doc.state = to.value
+    doc.updated_at = utcnow()
+    return DocumentEvent(
+        document_id=doc.id or 0, from_state=current.value if current else None, to_state=to.value,
+        actor=actor, reason=reason,
+    )

@@ -1,0 +1,152 @@
+"""Workers: take documents from the queue and process them, retrying what may succeed later.
+
+One :class:`Worker` runs in a thread under ``b2bgw serve`` or alone under ``b2bgw worker``; any
+number run side by side against one PostgreSQL. Failures are sorted into two kinds:
+
+* transient (:class:`~erp.port.ErpUnavailable`, a lost database connection, an unexpected
+  error): the document goes to ``retry`` with exponential backoff and jitter, and after
+  ``max_attempts`` to ``dead`` with its history of attempts;
+* permanent (a document that cannot be translated, an ERP business refusal): ``rejected`` at once,
+  with the error stored for the operator, who can fix and replay it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from erp.port import ErpPort, ErpRejected, ErpUnavailable
+from formats.errors import FormatError
+from gateway.config import Settings
+from gateway.intake.x12 import problem_record, translate_interchange
+from gateway.pipeline.orders import DocumentRejected, Outcome, process_purchase_order
+from gateway.pipeline.queue import claim_next, recover_expired, retry_delay, stranded_files
+from gateway.pipeline.states import State
+from gateway.store.db import session
+from gateway.store.documents import move
+from gateway.store.tables import Document, utcnow
+
+log = logging.getLogger(__name__)
+
+
+
+def _purchase_order(engine: Engine, erp: ErpPort, doc_id: int, actor: str) -> Outcome:
+    return process_purchase_order(engine, erp, doc_id, actor=actor)
+
+
+PROCESSORS: dict[tuple[str, str], Callable[[Engine, ErpPort, int, str], Outcome]] = {
+    ("x12", "850"): _purchase_order,
+}
+"""What processes a queued document, keyed by (standard, document type)."""
+
+
+def new_worker_id() -> str:
+    """A name for this worker that says where it runs: host, process, a short random part."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Claims and processes documents until told to stop."""
+
+    def __init__(self, engine: Engine, erp: ErpPort, settings: Settings, worker_id: str | None = None) -> None:
+        self.engine = engine
+        self.erp = erp
+        self.settings = settings
+        self.worker_id = worker_id or new_worker_id()
+
+    def housekeeping(self) -> None:
+        """Take up documents whose worker vanished and files never translated."""
+        recover_expired(self.engine, self.settings.lease_seconds, actor=self.worker_id)
+        for doc_id in stranded_files(self.engine, older_than_seconds=self.settings.lease_seconds):
+            translate_interchange(self.engine, doc_id, actor=self.worker_id)
+
+    def run_once(self) -> int | None:
+        """Claim and process one document; its id, or None when there was nothing to do."""
+        doc_id = claim_next(self.engine, self.worker_id)
+        if doc_id is None:
+            return None
+        self.process(doc_id)
+        return doc_id
+
+    def drain(self) -> int:
+        """Process until the queue is empty (tests, ``b2bgw worker --once``); how many were done."""
+        self.housekeeping()
+        done = 0
+        while self.run_once() is not None:
+            done += 1
+        return done
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set, sleeping ``poll_seconds`` whenever the queue is empty."""
+        log.info("worker %s started", self.worker_id)
+        cycles = 0
+        while not stop.is_set():
+            try:
+                if cycles % 20 == 0:
+                    self.housekeeping()
+                cycles += 1
+                if self.run_once() is None:
+                    stop.wait(self.settings.poll_seconds)
+            except OperationalError:
+                log.exception("worker %s: database unavailable; waiting", self.worker_id)
+                stop.wait(self.settings.poll_seconds * 4)
+        log.info("worker %s stopped", self.worker_id)
+
+    def process(self, doc_id: int) -> None:
+        """Process one claimed document and record how it ended."""
+        with session(self.engine) as s:
+            doc = s.get(Document, doc_id)
+            key = (doc.standard, doc.doc_type) if doc else ("", "")
+        processor = PROCESSORS.get(key)
+        try:
+            if processor is None:
+                raise DocumentRejected(f"no processing is defined for {key[0]} {key[1]} documents")
+            processor(self.engine, self.erp, doc_id, self.worker_id)
+        except (DocumentRejected, FormatError, ErpRejected) as exc:
+            self._finish_failed(doc_id, exc, transient=False)
+        except (ErpUnavailable, OperationalError) as exc:
+            self._finish_failed(doc_id, exc, transient=True)
+        except Exception as exc:  # an unexpected fault: keep the document, retry, surface it
+            log.exception("document %s: unexpected error", doc_id, extra={"document_id": doc_id})
+            self._finish_failed(doc_id, exc, transient=True)
+
+    def _finish_failed(self, doc_id: int, exc: Exception, *, transient: bool) -> None:
+        with session(self.engine) as s:
+            doc = s.get(Document, doc_id)
+            if doc is None or doc.state != State.PROCESSING.value:
+                return
+            doc.error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, FormatError):
+                doc.problems = [problem_record(p) for p in exc.problems]
+            doc.claimed_by = doc.claimed_at = None
+            if not transient:
+                move(s, doc, State.REJECTED, actor=self.worker_id, reason=doc.error)
+            elif doc.attempts >= self.settings.max_attempts:
+                move(s, doc, State.DEAD, actor=self.worker_id,
+                     reason=f"gave up after {doc.attempts} attempts: {doc.error}")
+            else:
+                doc.next_attempt_at = utcnow() + retry_delay(doc.attempts, self.settings.retry_base_seconds)
+                move(s, doc, State.RETRY, actor=self.worker_id,
+                     reason=f"attempt {doc.attempts} failed ({doc.error}); next at {doc.next_attempt_at:%H:%M:%S}")
+            s.commit()
+        log.warning("document %s: %s", doc_id, exc, extra={"document_id": doc_id})
+
+
+def start_in_threads(engine: Engine, erp: ErpPort, settings: Settings,
+                     count: int) -> tuple[threading.Event, list[threading.Thread]]:
+    """Start ``count`` workers as daemon threads (``b2bgw serve``); set the event to stop them."""
+    stop = threading.Event()
+    threads = []
+    for _ in range(count):
+        worker = Worker(engine, erp, settings)
+        thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{worker.worker_id}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return stop, threads

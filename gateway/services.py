@@ -1,0 +1,35 @@
+"""Wiring: the engine and the ERP adapter a process uses, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from erp.port import ErpPort
+from gateway.config import Settings
+from gateway.store.db import make_engine
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every route, worker and command needs: settings, database, ERP."""
+
+    settings: Settings
+    engine: Engine
+    erp: ErpPort
+
+
+def make_erp(name: str, engine: Engine) -> ErpPort:
+    """The ERP adapter named by ``B2BGW_ERP``."""
+    if name == "builtin":
+        from erp.builtin import BuiltinErp
+
+        return BuiltinErp(engine)
+    raise ValueError(f"unknown ERP adapter {name!r} (B2BGW_ERP); available: builtin")
+
+
+def build_services(settings: Settings) -> Services:
+    """Engine and ERP for ``settings``."""
+    engine = make_engine(settings.database_url)
+    return Services(settings=settings, engine=engine, erp=make_erp(settings.erp, engine))

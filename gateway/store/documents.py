@@ -1,0 +1,65 @@
+"""Storing and finding documents; every state change recorded through ``transition``."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from gateway.pipeline.states import State, transition
+from gateway.store.tables import Document, DocumentEvent
+
+
+def create_document(session: Session, *, raw: bytes, direction: str, doc_type: str, state: State,
+                    actor: str, reason: str | None = None, **fields: Any) -> Document:
+    """Add a new document with its raw bytes and first history event; flushes to get its id."""
+    doc = Document(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), direction=direction,
+                   doc_type=doc_type, state="", **fields)
+    event = transition(doc, state, actor=actor, reason=reason)
+    session.add(doc)
+    session.flush()
+    event.document_id = doc.id or 0
+    session.add(event)
+    return doc
+
+
+def move(session: Session, doc: Document, to: State, *, actor: str, reason: str | None = None) -> None:
+    """Change a stored document's state and record the event in the same session."""
+    session.add(transition(doc, to, actor=actor, reason=reason))
+    session.add(doc)
+
+
+def history(session: Session, document_id: int) -> Sequence[DocumentEvent]:
+    """A document's state changes, oldest first."""
+    query = select(DocumentEvent).where(DocumentEvent.document_id == document_id)
+    return session.exec(query.order_by(col(DocumentEvent.id))).all()
+
+
+def children(session: Session, document_id: int, doc_type: str | None = None) -> Sequence[Document]:
+    """The documents ``document_id`` caused (its sets, its acknowledgments), oldest first."""
+    query = select(Document).where(Document.parent_id == document_id)
+    if doc_type:
+        query = query.where(Document.doc_type == doc_type)
+    return session.exec(query.order_by(col(Document.id))).all()
+
+
+def list_documents(session: Session, *, state: str | None = None, partner_id: str | None = None,
+                   doc_type: str | None = None, limit: int = 100, offset: int = 0) -> Sequence[Document]:
+    """Documents newest first, filtered by state, partner and type."""
+    query = select(Document)
+    if state:
+        query = query.where(Document.state == state)
+    if partner_id:
+        query = query.where(Document.partner_id == partner_id)
+    if doc_type:
+        query = query.where(Document.doc_type == doc_type)
+    return session.exec(query.order_by(col(Document.id).desc()).offset(offset).limit(limit)).all()
+
+
+def count_by_state(session: Session) -> dict[str, int]:
+    """How many documents stand in each state (for the operator and metrics)."""
+    rows = session.exec(select(Document.state, func.count()).group_by(Document.state)).all()
+    return {state: int(n) for state, n in rows}

@@ -1,0 +1,83 @@
+"""A real database per test session (SQLite file, or a fresh PostgreSQL database when
+``B2BGW_DATABASE_URL`` names one), migrated with Alembic, emptied before every test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from gateway.config import Settings
+from gateway.demo import seed_demo
+from gateway.services import Services, build_services
+from gateway.store.db import upgrade
+
+OPERATOR_TOKEN = "test-operator-token"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("B2BGW_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database for this test session."""
+    base = _postgres_url()
+    if base is None:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"b2bgw_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def empty_database(engine: Engine) -> None:
+    """Delete every row of every table (children first), so each test starts clean."""
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+def make_settings(url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"database_url": url, "operator_token": OPERATOR_TOKEN, "lease_seconds": 30,
+                                 "retry_base_seconds": 0.01, "poll_seconds": 0.05}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def services(database_url: str) -> Iterator[Services]:
+    """Services on an emptied database seeded with the demo catalog, customers and partner."""
+    built = build_services(make_settings(database_url))
+    empty_database(built.engine)
+    seed_demo(built.engine)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "fixtures"

@@ -1,0 +1,89 @@
+"""The ``b2bgw`` command line against real documents and a real database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gateway.cli import app
+from gateway.config import get_settings
+from gateway.services import Services
+from tests.conftest import corpus_path
+
+from .conftest import OPERATOR_TOKEN
+
+X12 = Path(__file__).resolve().parents[2] / "fixtures" / "x12"
+
+
+@pytest.fixture
+def runner(services: Services, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("B2BGW_DATABASE_URL", services.settings.database_url)
+    monkeypatch.setenv("B2BGW_OPERATOR_TOKEN", OPERATOR_TOKEN)
+    get_settings.cache_clear()
+    return CliRunner()
+
+
+def test_translate_prints_canonical_orders_of_a_corpus_file(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["translate", str(corpus_path("x12", "node-x12", "850.edi"))])
+    assert result.exit_code == 0, result.output
+    [order] = json.loads(result.stdout)
+    assert order["po_number"] == "08292233294"
+    assert order["document_type"] == "850"
+    assert len(order["lines"]) >= 2
+    assert order["lines"][0]["quantity"]["value"] == "120"
+
+
+def test_translate_reports_what_it_cannot_translate_and_prints_the_rest(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["translate", str(corpus_path("x12", "bots", "mailbag01.x12"))])
+    assert result.exit_code == 1
+    printed = json.loads(result.stdout)
+    assert printed and all(doc["document_type"] == "850" for doc in printed)
+    assert "820" in result.stderr
+
+
+def test_translate_to_x12_round_trips(runner: CliRunner, tmp_path: Path) -> None:
+    first = runner.invoke(app, ["translate", str(X12 / "850-4010-basic.x12"), "--to", "x12"])
+    assert first.exit_code == 0, first.output
+    rendered = tmp_path / "again.x12"
+    rendered.write_text(first.stdout)
+    original = json.loads(runner.invoke(app, ["translate", str(X12 / "850-4010-basic.x12")]).stdout)
+    again = json.loads(runner.invoke(app, ["translate", str(rendered)]).stdout)
+    assert again == original
+
+
+def test_validate_names_segment_and_element(runner: CliRunner, tmp_path: Path) -> None:
+    good = runner.invoke(app, ["validate", str(X12 / "850-4010-basic.x12")])
+    assert good.exit_code == 0, good.output
+    raw = (X12 / "850-4010-basic.x12").read_text()
+    beg_start = raw.index("BEG")
+    beg = raw[beg_start:raw.index("~", beg_start)].split("*")
+    broken = tmp_path / "bad-date.x12"
+    broken.write_text(raw.replace("*".join(beg), "*".join([*beg[:5], "2026X101", *beg[6:]]), 1))
+    bad = runner.invoke(app, ["validate", str(broken)])
+    assert bad.exit_code == 1
+    assert "BEG05" in bad.stdout
+
+
+def test_validate_refuses_what_is_not_x12(runner: CliRunner, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello")
+    result = runner.invoke(app, ["validate", str(junk)])
+    assert result.exit_code == 1
+
+
+def test_ingest_worker_documents_replay(runner: CliRunner) -> None:
+    ingested = runner.invoke(app, ["ingest", str(X12 / "850-4010-basic.x12"), "--partner", "acme"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "AK9*A" in ingested.stdout
+    worked = runner.invoke(app, ["worker", "--once"])
+    assert worked.exit_code == 0 and "processed 1 document" in worked.stdout
+    listed = runner.invoke(app, ["documents", "--status", "processed"])
+    assert listed.exit_code == 0 and " 850 " in listed.stdout
+    doc_id = int(next(line.split()[0] for line in listed.stdout.splitlines()[1:] if " 850 " in line))
+    replayed = runner.invoke(app, ["replay", str(doc_id)])
+    assert replayed.exit_code == 0 and "queued" in replayed.stdout
+    refused = runner.invoke(app, ["replay", "999999"])
+    assert refused.exit_code == 1
