@@ -13,12 +13,14 @@ from gateway.partners import ensure_partner
 from gateway.store.db import session
 from gateway.store.tables import Partner
 
-DEMO_PARTNER = Partner(
-    id="acme", name="Acme Retail (X12)", customer_id="ACME",
-    x12_qualifier="ZZ", x12_id="ACMEBUYER", x12_application_id="ACMEBUYER",
-    our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER", our_x12_application_id="B2BGWSELLER",
-    x12_version="004010", usage="P", settings={},
-)
+def demo_partner() -> Partner:
+    """A new (unsaved) row for the demo partner; a fresh instance each time, never a shared one."""
+    return Partner(
+        id="acme", name="Acme Retail (X12)", customer_id="ACME",
+        x12_qualifier="ZZ", x12_id="ACMEBUYER", x12_application_id="ACMEBUYER",
+        our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER", our_x12_application_id="B2BGWSELLER",
+        x12_version="004010", usage="P", settings={},
+    )
 
 
 def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
@@ -28,5 +30,5 @@ def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
 
         seed_erp_demo(engine)
     with session(engine) as s:
-        ensure_partner(s, DEMO_PARTNER.model_copy())
+        ensure_partner(s, demo_partner())
         s.commit()

@@ -52,7 +52,7 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
         ("1166", "S", None), ("1232", "S", None), ("786", "S", None), ("640", "S", None)]),
     "BAK": ("Beginning Segment for Purchase Order Acknowledgment", [
         ("353", "R", "b2bgw_353"), ("587", "R", "b2bgw_587"), ("324", "R", None), ("373", "R", None),
-        ("328", "S", None), ("326", "S", None), ("367", "S", None), ("327", "S", None),
+        ("328", "S", None), ("326", "S", None), ("367", "S", None), ("127", "S", None),
         ("373", "S", None), ("640", "S", None)]),
     "CUR": ("Currency", [("98", "R", "b2bgw_98"), ("100", "R", None), ("280", "S", None),
                          ("98", "S", "b2bgw_98"), ("100", "S", None), ("669", "S", None),
