@@ -43,13 +43,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
     from gateway.app import create_app
 
-    services = _services()
-    if demo:
-        from gateway.demo import seed_demo
+    with _services() as services:
+        if demo:
+            from gateway.demo import seed_demo
 
-        seed_demo(services.engine)
-        typer.echo("demo data ready: partner 'acme' (ZZ:ACMEBUYER -> ZZ:B2BGWSELLER), SKUs DEMO-1001..DEMO-1050")
-    uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info")
+            seed_demo(services.engine)
+            typer.echo("demo data ready: partner 'acme' (ZZ:ACMEBUYER -> ZZ:B2BGWSELLER), SKUs DEMO-1001..DEMO-1050")
+        uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -57,15 +57,15 @@ def worker(once: Annotated[bool, typer.Option("--once", help="drain the queue an
     """Run background processing only (scale out beside ``serve``)."""
     from gateway.pipeline.worker import Worker
 
-    services = _services()
-    w = Worker(services.engine, services.erp, services.settings)
-    if once:
-        typer.echo(f"processed {w.drain()} document(s)")
-        return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    w.run(stop)
+    with _services() as services:
+        w = Worker(services.engine, services.erp, services.settings)
+        if once:
+            typer.echo(f"processed {w.drain()} document(s)")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        w.run(stop)
 
 
 @db_app.command("upgrade")
@@ -108,9 +108,9 @@ def ingest(file: Path, partner: Annotated[str, typer.Option("--partner", help="t
     """Submit FILE into the pipeline as if received from PARTNER; prints the outcome as JSON."""
     from gateway.intake.x12 import receive_file
 
-    services = _services()
-    result = receive_file(services.engine, partner_id=partner, raw=file.read_bytes(), filename=file.name,
-                          actor="cli")
+    with _services() as services:
+        result = receive_file(services.engine, partner_id=partner, raw=file.read_bytes(), filename=file.name,
+                              actor="cli")
     typer.echo(json.dumps({
         "document_id": result.document_id, "state": result.state.value, "documents": result.documents,
         "acknowledgment_documents": result.acknowledgments, "error": result.error,
@@ -129,8 +129,7 @@ def documents(status: Annotated[str | None, typer.Option("--status")] = None,
     from gateway.store.db import session
     from gateway.store.documents import list_documents
 
-    services = _services()
-    with session(services.engine) as s:
+    with _services() as services, session(services.engine) as s:
         rows = list_documents(s, state=status, partner_id=partner, limit=limit)
         typer.echo(f"{'ID':>6}  {'DIR':3}  {'TYPE':11}  {'PARTNER':10}  {'STATE':10}  {'PO':14}  {'ERP':10}  ERROR")
         for d in rows:
@@ -144,9 +143,9 @@ def replay(document_id: int) -> None:
     from gateway.pipeline.replay import ReplayRefused
     from gateway.pipeline.replay import replay as replay_document
 
-    services = _services()
     try:
-        state = replay_document(services.engine, document_id, actor="cli")
+        with _services() as services:
+            state = replay_document(services.engine, document_id, actor="cli")
     except ReplayRefused as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

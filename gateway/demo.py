@@ -13,6 +13,7 @@ from gateway.partners import ensure_partner
 from gateway.store.db import session
 from gateway.store.tables import Partner
 
+
 def demo_partner() -> Partner:
     """A new (unsaved) row for the demo partner; a fresh instance each time, never a shared one."""
     return Partner(

@@ -19,6 +19,16 @@ class Services:
     engine: Engine
     erp: ErpPort
 
+    def close(self) -> None:
+        """Close every pooled database connection (a command's last step, a test's teardown)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def make_erp(name: str, engine: Engine) -> ErpPort:
     """The ERP adapter named by ``B2BGW_ERP``."""

@@ -75,7 +75,7 @@ def services(database_url: str) -> Iterator[Services]:
     empty_database(built.engine)
     seed_demo(built.engine)
     yield built
-    built.engine.dispose()
+    built.close()
 
 
 @pytest.fixture
