@@ -83,8 +83,14 @@ def _po_number(ts: TransactionSet) -> str | None:
     return None
 
 
-def _lean(ts: TransactionSet) -> TransactionSet:
-    """The set without its segments: the acknowledgment needs only ids and problems."""
+def _lean(ts: TransactionSet, problems: Sequence[Problem]) -> TransactionSet:
+    """The set as the acknowledgment needs it, without holding every clean set's segments.
+
+    A set with problems keeps its segments so the 997/999 can copy the bad value into AK404/IK404;
+    a clean set keeps only its ST.
+    """
+    if problems:
+        return ts
     return TransactionSet(interchange=ts.interchange, group=ts.group, code=ts.code,
                           control_number=ts.control_number, implementation_reference=ts.implementation_reference,
                           segments=ts.segments[:1], problems=ts.problems, index_in_group=ts.index_in_group)
@@ -214,7 +220,7 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                 )
                 result.documents.append(child.id or 0)
                 if event.group.functional_id != "FA":
-                    groups.results.append((_lean(event), problems))
+                    groups.results.append((_lean(event, problems), problems))
             elif isinstance(event, GroupEnd):
                 if event.interchange.control_number in duplicates or event.group.functional_id == "FA":
                     groups = _GroupResults()

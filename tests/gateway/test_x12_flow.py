@@ -193,7 +193,7 @@ def test_bad_date_is_named_by_segment_and_element(client: TestClient, services: 
     answer = post(client, "", raw=_broken(raw, beg[5].encode(), b"20261341"))
     assert answer.status_code == 422
     text = answer.json()["acknowledgment"]
-    assert "AK3*BEG*" in text and "AK4*5*373*8" in text
+    assert "AK3*BEG*" in text and "AK4*5*373*8*20261341" in text  # AK404 copies the bad value
 
 
 def test_crashed_worker_is_taken_up_again_without_a_second_order(client: TestClient, services: Services) -> None:
