@@ -62,6 +62,10 @@ class Extension(Canonical):
 Extensions = tuple[Extension, ...]
 
 
+ISO_4217_CODES = frozenset(currency.code for currency in iso4217.Currency)
+"""Every current ISO 4217 alphabetic code (a set lookup: money is validated on every price)."""
+
+
 def minor_units(currency: str) -> int:
     """Number of decimal places of an ISO 4217 currency (2 for USD, 0 for JPY, 3 for KWD)."""
     try:
@@ -85,10 +89,8 @@ class Money(Canonical):
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         code = value.upper()
-        try:
-            iso4217.Currency(code)
-        except ValueError as exc:
-            raise ValueError(f"unknown ISO 4217 currency code {value!r}") from exc
+        if code not in ISO_4217_CODES:
+            raise ValueError(f"unknown ISO 4217 currency code {value!r}")
         return code
 
     def rounded(self, rounding: str = ROUND_HALF_UP) -> Money:

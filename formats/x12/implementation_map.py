@@ -115,6 +115,7 @@ class ElementRule:
     codes: frozenset[str] | None
     numeric: bool  # lengths of N and R values do not count sign and decimal point
     check_type: TypeCheck
+    text_like: bool  # ID/AN: its only type check is the character set, done once per segment first
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,18 @@ class CompositeRule:
     reference: str
     usage: str
     components: tuple[ElementRule, ...]
+
+
+QuickCheck = tuple[int, int, frozenset[str] | None, bool, bool, TypeCheck]
+"""An element rule flattened for the validator's fast path: min and max length, codes, numeric,
+text-like, type check. Unpacking one tuple is much cheaper than six attribute reads per element."""
+
+
+def quick_check(field: ElementRule | CompositeRule) -> QuickCheck | None:
+    """The fast-path tuple of a simple element that may be used; None sends it down the full checks."""
+    if isinstance(field, CompositeRule) or field.usage == "N":
+        return None
+    return (field.min_length, field.max_length, field.codes, field.numeric, field.text_like, field.check_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +151,8 @@ class SegmentRule:
     fields: tuple[ElementRule | CompositeRule, ...]
     syntax: tuple[tuple[str, tuple[int, ...], int], ...]  # ("P", (6, 7), lowest position 6) ...
     required: tuple[int, ...]  # positions of the mandatory elements and composites
+    invalid_characters: re.Pattern[str]  # the family's character set; one search covers the whole segment
+    quick: tuple[QuickCheck | None, ...]  # per field, what a correct simple element must satisfy (None: composite)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +247,7 @@ def _element(node: etree._Element, family: str, where: str) -> ElementRule:
         position=int(node.findtext("seq") or "0"), reference=reference, name=node.findtext("name") or name,
         usage=node.findtext("usage") or "S", data_type=data_type, min_length=min_length, max_length=max_length,
         codes=codes, numeric=data_type == "R" or data_type.startswith("N"),
-        check_type=_type_check(data_type, family))
+        check_type=_type_check(data_type, family), text_like=data_type in ("ID", "AN"))
 
 
 def _segment(node: etree._Element, family: str) -> SegmentRule:
@@ -254,7 +269,8 @@ def _segment(node: etree._Element, family: str) -> SegmentRule:
             syntax.append((text[0], elements, min(elements)))
     return SegmentRule(tag, node.findtext("name") or tag, node.findtext("usage") or "S",
                        _repeat(node.findtext("max_use")), tuple(fields), tuple(syntax),
-                       tuple(f.position for f in fields if f.usage == "R"))
+                       tuple(f.position for f in fields if f.usage == "R"),
+                       _INVALID_5010 if family == "5010" else _INVALID_4010, tuple(quick_check(f) for f in fields))
 
 
 def _loop_children(node: etree._Element, family: str) -> list[SegmentRule | LoopRule]:

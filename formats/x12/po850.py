@@ -266,7 +266,7 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
     quantity = r.number(start, 2)
     if quantity is None:
         raise MappingError("PO102 (quantity ordered) is missing", r.location(start, 2))
-    unit = units.to_canonical(r.code(start, 3), r.location(start, 3))
+    unit = r.unit(start, 3, units)
     fields: dict[str, object] = {}
     line_currency = next((r.code(i, 2) for i in range(start, stop) if r.tag(i) == "CUR" and r.code(i, 2)), currency)
     price = r.number(start, 4)

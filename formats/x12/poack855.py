@@ -216,7 +216,7 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
     ordered_value = r.number(start, 2)
     ordered = None
     if ordered_value is not None:
-        ordered = Quantity(value=ordered_value, unit=units.to_canonical(r.code(start, 3), r.location(start, 3)))
+        ordered = Quantity(value=ordered_value, unit=r.unit(start, 3, units))
     price = r.number(start, 4)
     unit_price = r.money(price, currency, start, 4) if price is not None else None
     items, used = read_item_ids(r, start, 6, 26)

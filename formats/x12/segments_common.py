@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import ValidationError as PydanticValidationError
 
+from formats.codes.units import UnitMap
 from formats.errors import Location, MappingError
 from formats.model import (
     Address,
@@ -47,7 +48,7 @@ from formats.model import (
     PartyRole,
     Reference,
 )
-from formats.x12.envelope import Segment, TransactionSet, element
+from formats.x12.envelope import Segment, TransactionSet
 
 # --------------------------------------------------------------------------------------------
 # Code lists (X12 data elements 98, 66, 374, 235, 366/365)
@@ -144,7 +145,7 @@ NOTES_CONTAINER = ("L1", "NOTES")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 
 
-def parse_x12_date(text: str, where: Location) -> dt.date:
+def parse_x12_date(text: str, where: Location | None = None) -> dt.date:
     """A DT element: CCYYMMDD, or YYMMDD (years 00-49 taken as 20xx, 50-99 as 19xx)."""
     value = text.strip()
     try:
@@ -158,7 +159,7 @@ def parse_x12_date(text: str, where: Location) -> dt.date:
     raise MappingError(f"{text!r} is not a date (CCYYMMDD or YYMMDD)", where, code="8")
 
 
-def parse_x12_time(text: str, where: Location) -> dt.time:
+def parse_x12_time(text: str, where: Location | None = None) -> dt.time:
     """A TM element: HHMM, HHMMSS, HHMMSSD or HHMMSSDD."""
     value = text.strip()
     try:
@@ -172,7 +173,7 @@ def parse_x12_time(text: str, where: Location) -> dt.time:
     raise MappingError(f"{text!r} is not a time (HHMM or HHMMSS)", where, code="9")
 
 
-def parse_x12_number(text: str, where: Location) -> Decimal:
+def parse_x12_number(text: str, where: Location | None = None) -> Decimal:
     """An R or N0 element as a Decimal; lenient about blanks, a leading ``+`` and thousands commas."""
     value = text.strip().replace(" ", "")
     if "," in value and "." in value:
@@ -219,6 +220,13 @@ class SetReader:
 
     ts: TransactionSet
     set_code: str
+    tags: tuple[str, ...] = ()
+    component: str = ""
+
+    def __post_init__(self) -> None:
+        # Tags are read many times per segment while a set is mapped: normalise them once.
+        object.__setattr__(self, "tags", tuple(s[0].strip().upper() if s else "" for s in self.ts.segments))
+        object.__setattr__(self, "component", self.ts.interchange.delimiters.component)
 
     def segment(self, index: int) -> Segment:
         """The segment at ``index``."""
@@ -226,8 +234,7 @@ class SetReader:
 
     def tag(self, index: int) -> str:
         """The (upper-cased) tag of the segment at ``index``."""
-        segment = self.ts.segments[index]
-        return segment[0].strip().upper() if segment else ""
+        return self.tags[index]
 
     def body(self) -> range:
         """Indices of the segments between ST and SE."""
@@ -253,27 +260,48 @@ class SetReader:
 
     def text(self, index: int, position: int) -> str:
         """Element ``position`` with surrounding blanks dropped ("" when absent)."""
-        return element(self.ts.segments[index], position).strip()
+        segment = self.ts.segments[index]
+        return segment[position].strip() if position < len(segment) else ""
 
     def code(self, index: int, position: int) -> str:
         """An ID element: upper case, blanks dropped, first component only."""
-        value = element(self.ts.segments[index], position)
-        return value.split(self.ts.interchange.delimiters.component)[0].strip().upper()
+        segment = self.ts.segments[index]
+        if position >= len(segment):
+            return ""
+        value = segment[position]
+        if self.component in value:
+            value = value.split(self.component)[0]
+        return value.strip().upper()
 
     def date(self, index: int, position: int) -> dt.date | None:
         """A DT element, or None when empty."""
         value = self.text(index, position)
-        return parse_x12_date(value, self.location(index, position)) if value else None
+        if not value:
+            return None
+        try:
+            return parse_x12_date(value)
+        except MappingError as exc:  # locate it only when it is needed: most values are fine
+            raise MappingError(exc.message, self.location(index, position), code=exc.code) from None
 
     def time(self, index: int, position: int) -> dt.time | None:
         """A TM element, or None when empty."""
         value = self.text(index, position)
-        return parse_x12_time(value, self.location(index, position)) if value else None
+        if not value:
+            return None
+        try:
+            return parse_x12_time(value)
+        except MappingError as exc:  # locate it only when it is needed: most values are fine
+            raise MappingError(exc.message, self.location(index, position), code=exc.code) from None
 
     def number(self, index: int, position: int) -> Decimal | None:
         """An R/N element, or None when empty."""
         value = self.text(index, position)
-        return parse_x12_number(value, self.location(index, position)) if value else None
+        if not value:
+            return None
+        try:
+            return parse_x12_number(value)
+        except MappingError as exc:  # locate it only when it is needed: most values are fine
+            raise MappingError(exc.message, self.location(index, position), code=exc.code) from None
 
     def required(self, index: int, position: int, what: str) -> str:
         """A text element that must be there; MappingError naming ``what`` otherwise."""
@@ -290,11 +318,23 @@ class SetReader:
             where = self.location(index, position)
             raise MappingError(f"currency {currency!r} is not an ISO 4217 code", where) from exc
 
+    def unit(self, index: int, position: int, units: UnitMap) -> str:
+        """A unit of measure element as its UN/ECE Rec 20 code, through the partner's ``units``."""
+        try:
+            return units.to_canonical(self.code(index, position))
+        except MappingError as exc:
+            raise MappingError(exc.message, self.location(index, position), code=exc.code) from None
+
     def leftovers(self, index: int, used: Iterable[int]) -> list[Extension]:
         """Extensions for the non-empty elements of a mapped segment that were not ``used``."""
         segment = self.ts.segments[index]
+        taken = used if isinstance(used, set | frozenset) else set(used)
+        for position in range(1, len(segment)):
+            if position not in taken and segment[position].strip():
+                break
+        else:
+            return []  # the common case: the mapping used everything the partner sent
         tag = self.tag(index)
-        taken = set(used)
         return [
             Extension(source=self.source(tag), name=f"{tag}{position:02d}", value=value.strip())
             for position, value in enumerate(segment[1:], start=1)
@@ -399,11 +439,16 @@ def read_item_ids(reader: SetReader, index: int, first: int, last: int) -> tuple
     """The product ID pairs of elements ``first``..``last`` and the positions they used."""
     items: list[ItemId] = []
     used: set[int] = set()
-    for position in range(first, last, 2):
-        qualifier, value = reader.code(index, position), reader.text(index, position + 1)
-        if qualifier and value:
+    segment = reader.segment(index)
+    for position in range(first, min(last, len(segment) - 1), 2):
+        value = segment[position + 1].strip()
+        if not value:
+            continue
+        qualifier = reader.code(index, position)
+        if qualifier:
             items.append(ItemId(kind=ITEM_KINDS.get(qualifier, ItemIdKind.OTHER), value=value, qualifier=qualifier))
-            used |= {position, position + 1}
+            used.add(position)
+            used.add(position + 1)
     return items, used
 
 

@@ -204,20 +204,25 @@ class _Walk:
             self._add("element", "3", f"{tag} has {sent} elements, the guide defines {len(fields)}", position, tag,
                       len(fields) + 1)
         component = self.component
+        # one search over the whole segment stands for every ID/AN element's character check
+        clean = rule.invalid_characters.search("".join(segment)) is None
+        quick = rule.quick
         for index in range(min(sent, len(fields))):
-            field = fields[index]
             value = segment[index + 1]
+            check = quick[index]
+            if check is not None and value:
+                # the common case first: a correct value costs a length test and one type check
+                low, high, codes, numeric, text_like, check_type = check
+                length = len(value)
+                if numeric and ("-" in value or "." in value):
+                    length = len(value.replace("-", "").replace(".", ""))
+                if (low <= length <= high and value[-1] != " " and component not in value
+                        and (codes is None or value in codes) and ((clean and text_like) or check_type(value) is None)):
+                    continue
+            field = fields[index]
             if not isinstance(field, ElementRule):
                 self._composite(field, value, position, tag, index + 1)
             elif value:
-                # the common case first: a correct value costs a length test and one type check
-                length = len(value)
-                if field.numeric and ("-" in value or "." in value):
-                    length = len(value.replace("-", "").replace(".", ""))
-                if (field.min_length <= length <= field.max_length and field.usage != "N" and value[-1] != " "
-                        and component not in value and (field.codes is None or value in field.codes)
-                        and field.check_type(value) is None):
-                    continue
                 if component in value:
                     self._add("element", "6", f"{tag}{index + 1:02d} is a simple element, not a composite",
                               position, tag, index + 1)
