@@ -38,3 +38,13 @@ def standalone_interchange(ts: TransactionSet) -> bytes:
     terminator = d.segment + ("\n" if d.segment not in "\r\n" else "")
     text = terminator.join(d.element.join(segment) for segment in segments) + terminator
     return text.encode(ts.interchange.charset)
+
+
+def envelope_controls(raw: bytes) -> tuple[str | None, str | None, str | None]:
+    """ISA13, GS06 and ST02 of the first set in ``raw`` (an interchange we wrote), for the document table."""
+    from formats.x12.reader import read_interchanges
+
+    for event in read_interchanges(raw):
+        if isinstance(event, TransactionSet):
+            return event.interchange.control_number, event.group.control_number, event.control_number
+    return None, None, None

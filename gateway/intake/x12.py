@@ -29,7 +29,7 @@ from formats.errors import FormatError, Problem
 from formats.x12.ack997 import acknowledgment_group, build_acknowledgment
 from formats.x12.envelope import GroupEnd, InterchangeEnd, InterchangeHeader, TransactionSet
 from formats.x12.reader import read_interchanges
-from formats.x12.standalone import standalone_interchange
+from formats.x12.standalone import envelope_controls, standalone_interchange
 from formats.x12.validator import validate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from gateway.partners import matches_sender, outbound_delimiters, sender_key
@@ -249,10 +249,12 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                     ack_groups = []
 
         for code, raw in acks:
+            isa13, gs06, st02 = envelope_controls(raw)
             ack_doc = create_document(
                 s, raw=raw, direction="out", doc_type=code,
                 state=State.OUTBOX, actor=actor, reason="functional acknowledgment", standard="x12",
                 partner_id=partner.id, parent_id=doc_id,
+                interchange_control=isa13, group_control=gs06, set_control=st02,
             )
             result.acknowledgments.append(ack_doc.id or 0)
         result.acknowledgment = b"".join(raw for _, raw in acks) or None

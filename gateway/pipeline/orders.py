@@ -28,6 +28,7 @@ from formats.model import Order, OrderPurpose
 from formats.x12 import po850, poack855
 from formats.x12.envelope import TransactionSet
 from formats.x12.reader import read_interchanges
+from formats.x12.standalone import envelope_controls
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from gateway.partners import isa_version, outbound_delimiters, unit_map, wants
 from gateway.pipeline.states import State
@@ -143,7 +144,9 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
         assert doc is not None
         if wants(partner, "855") and not children(s, doc_id, "855"):
             raw = _render_855(s, partner, ts, pushed, utcnow())
+            isa13, gs06, st02 = envelope_controls(raw)
             create_document(s, raw=raw, direction="out", doc_type="855", state=State.OUTBOX, actor=actor,
+                            interchange_control=isa13, group_control=gs06, set_control=st02,
                             reason=f"acknowledges PO {order.po_number} ({pushed.response.status.value})",
                             standard="x12", partner_id=partner.id, parent_id=doc_id, po_number=order.po_number,
                             erp_order_id=pushed.erp_order_id,
