@@ -4,41 +4,17 @@ when ``B2BGW_DATABASE_URL`` names one (CI's second run). Every test starts with 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from erp.builtin import BuiltinErp, erp_tables, seed_demo
+from gateway.store.db import make_engine as make_test_engine  # the gateway's engine settings (WAL, pool)
+from tests.databases import fresh_postgres_database, postgres_base_url
 
 FIXED_NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
-
-
-def postgres_base_url() -> str | None:
-    url = os.environ.get("B2BGW_DATABASE_URL", "")
-    return url if url.startswith("postgresql") else None
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def make_test_engine(url: str) -> Engine:
-    """An engine configured like the gateway's (WAL and a busy timeout on SQLite, a pool on PostgreSQL)."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_size=10, max_overflow=10)
 
 
 @pytest.fixture(scope="session")
@@ -55,20 +31,11 @@ def postgresql_url() -> Iterator[str]:
     base = postgres_base_url()
     if base is None:
         pytest.skip("B2BGW_DATABASE_URL is not a postgresql URL")
-    name = f"b2bgw_erp_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database(base, "b2bgw_erp_test") as url:
         engine = make_test_engine(url)
         SQLModel.metadata.create_all(engine, tables=erp_tables())
         engine.dispose()
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def empty_erp_tables(engine: Engine) -> None:

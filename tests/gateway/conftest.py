@@ -3,50 +3,34 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from gateway.config import Settings
 from gateway.demo import seed_demo
 from gateway.services import Services, build_services
 from gateway.store.db import upgrade
+from tests.databases import fresh_postgres_database, postgres_base_url
 
 OPERATOR_TOKEN = "test-operator-token"
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("B2BGW_DATABASE_URL", "")
-    return url if url.startswith("postgresql") else None
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database for this test session."""
-    base = _postgres_url()
+    base = postgres_base_url()
     if base is None:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
         upgrade(url)
         yield url
         return
-    name = f"b2bgw_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database(base, "b2bgw_test") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def empty_database(engine: Engine) -> None:
