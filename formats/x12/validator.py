@@ -244,6 +244,12 @@ class _Walk:
                 if kind == "R":
                     self._syntax(kind, elements, segment, position)
                 continue
+            if kind == "P" and len(elements) == 2:  # the usual paired note (qualifier + value): no list needed
+                first, second = elements
+                if (bool(segment[first]) if first <= sent else False) != (
+                        bool(segment[second]) if second <= sent else False):
+                    self._syntax(kind, elements, segment, position)
+                continue
             present = [e for e in elements if e <= sent and segment[e]]
             count = len(present)
             if kind == "P":
