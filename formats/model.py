@@ -526,6 +526,68 @@ class Invoice(Canonical):
 
 
 # --------------------------------------------------------------------------------------------
+# Catalogue and inventory feeds (X12 832 / UBL Catalogue, X12 846)
+# --------------------------------------------------------------------------------------------
+
+
+class CatalogueItem(Canonical):
+    """One item of a customer's catalogue with its price for that customer.
+
+    ``price_tiers`` are (minimum quantity, unit price) steps beyond the base ``unit_price``.
+    """
+
+    items: tuple[ItemId, ...]
+    description: str | None = None
+    unit: str = "EA"
+    unit_price: Money | None = None
+    price_basis: PriceBasis = PriceBasis()
+    price_tiers: tuple[tuple[Decimal, Money], ...] = ()
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    category: str | None = None  # the seller's category, or a UNSPSC code
+    manufacturer: str | None = None
+    manufacturer_part: str | None = None
+    extensions: Extensions = ()
+
+
+class Catalogue(Canonical):
+    """A price catalogue sent to one customer (X12 832, UBL Catalogue)."""
+
+    catalogue_id: str
+    issue_date: dt.date
+    name: str | None = None
+    currency: str
+    seller: Party | None = None
+    buyer: Party | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    price_list: str | None = None  # the seller's price list the prices come from
+    items: tuple[CatalogueItem, ...] = ()
+    extensions: Extensions = ()
+
+
+class StockLine(Canonical):
+    """Quantity of one item available (and on hand) at one warehouse."""
+
+    items: tuple[ItemId, ...]
+    warehouse: str
+    available: Quantity
+    on_hand: Quantity | None = None
+    next_available_date: dt.date | None = None
+
+
+class InventoryReport(Canonical):
+    """An inventory advice (X12 846): stock per item per warehouse as of a date."""
+
+    report_id: str
+    report_date: dt.date
+    seller: Party | None = None
+    buyer: Party | None = None
+    lines: tuple[StockLine, ...] = ()
+    extensions: Extensions = ()
+
+
+# --------------------------------------------------------------------------------------------
 # Helpers shared by the standards
 # --------------------------------------------------------------------------------------------
 
@@ -539,12 +601,15 @@ __all__ = [
     "Address",
     "Allowance",
     "Canonical",
+    "Catalogue",
+    "CatalogueItem",
     "Contact",
     "DateKind",
     "DatedEvent",
     "Extension",
     "Extensions",
     "HeaderStatus",
+    "InventoryReport",
     "Invoice",
     "InvoiceLine",
     "ItemId",
@@ -568,6 +633,7 @@ __all__ = [
     "Reference",
     "ShipNotice",
     "ShippedItem",
+    "StockLine",
     "Tax",
     "extension",
     "minor_units",
