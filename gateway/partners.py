@@ -60,6 +60,23 @@ def isa_version(gs_version: str) -> str:
     return X12_VERSIONS.get(gs_version[:6], "00401")
 
 
+STANDARDS = ("x12", "ubl")
+"""What a trading partner may speak: its ``settings["standard"]``, X12 unless told otherwise."""
+
+
+def partner_standard(partner: Partner) -> str:
+    """``x12`` or ``ubl``: the standard we write to this partner (and expect from it)."""
+    standard = str(partner.settings.get("standard") or "x12").lower()
+    if standard not in STANDARDS:
+        raise ValueError(f"partner {partner.id}: standard {standard!r} is not one of {', '.join(STANDARDS)}")
+    return standard
+
+
+def acknowledgment_window(partner: Partner) -> float:
+    """Hours within which the partner must acknowledge (997/999) what we send; 24 by default."""
+    return float(partner.settings.get("ack_window_hours") or 24)
+
+
 def wants(partner: Partner, document: str) -> bool:
     """Whether the partner expects ``document`` (e.g. "855") from us; all do unless told not to."""
     expected = partner.settings.get("expects")

@@ -15,27 +15,24 @@ up again, gives the same end state with no second ERP order and no second 855:
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from erp.port import ErpPort, PushedOrder
+from erp.port import ErpPort
 from formats.model import Order, OrderPurpose
-from formats.x12 import po850, poack855
+from formats.x12 import po850
 from formats.x12.envelope import TransactionSet
 from formats.x12.reader import read_interchanges
-from formats.x12.standalone import envelope_controls
-from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
-from gateway.partners import isa_version, outbound_delimiters, unit_map, wants
+from gateway.outbound import Outgoing, document_type, emit
+from gateway.partners import unit_map
 from gateway.pipeline.states import State
-from gateway.store.control_numbers import ControlKind, allocate
 from gateway.store.db import session
-from gateway.store.documents import children, create_document, move
-from gateway.store.tables import Document, OrderLink, Partner, utcnow
+from gateway.store.documents import children, move
+from gateway.store.tables import Document, OrderLink, Partner
 
 log = logging.getLogger(__name__)
 
@@ -91,24 +88,6 @@ def _claim_key(engine: Engine, doc_id: int, partner_id: str, key: str, po_number
         return link
 
 
-def _render_855(s: Session, partner: Partner, ts: TransactionSet, pushed: PushedOrder, now: dt.datetime) -> bytes:
-    version = partner.x12_version
-    body = poack855.render(pushed.response, units=unit_map(partner), version=version)
-    st_control = f"{allocate(s, partner.id, ControlKind.TRANSACTION):04d}"
-    group = GroupSpec(functional_id="PR",
-                      application_sender=partner.our_x12_application_id or partner.our_x12_id,
-                      application_receiver=partner.x12_application_id or partner.x12_id,
-                      control_number=allocate(s, partner.id, ControlKind.GROUP), version=version)
-    spec = InterchangeSpec(
-        sender_qualifier=partner.our_x12_qualifier, sender_id=partner.our_x12_id,
-        receiver_qualifier=partner.x12_qualifier, receiver_id=partner.x12_id,
-        control_number=allocate(s, partner.id, ControlKind.INTERCHANGE), timestamp=now,
-        version=isa_version(version), usage=partner.usage,
-        delimiters=outbound_delimiters(partner, ts.interchange.delimiters),
-    )
-    return render_interchange(spec, [(group, [TransactionSetSpec("855", st_control, body)])])
-
-
 def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: str) -> Outcome:
     """Run an 850 document through steps 1-4 (module doc); raises ErpUnavailable to be retried."""
     with session(engine) as s:
@@ -142,15 +121,11 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
         doc = s.get(Document, doc_id)
         link = s.exec(select(OrderLink).where(OrderLink.idempotency_key == key)).one()
         assert doc is not None
-        if wants(partner, "855") and not children(s, doc_id, "855"):
-            raw = _render_855(s, partner, ts, pushed, utcnow())
-            isa13, gs06, st02 = envelope_controls(raw)
-            create_document(s, raw=raw, direction="out", doc_type="855", state=State.OUTBOX, actor=actor,
-                            interchange_control=isa13, group_control=gs06, set_control=st02,
-                            reason=f"acknowledges PO {order.po_number} ({pushed.response.status.value})",
-                            standard="x12", partner_id=partner.id, parent_id=doc_id, po_number=order.po_number,
-                            erp_order_id=pushed.erp_order_id,
-                            canonical=pushed.response.model_dump(mode="json"))
+        if not children(s, doc_id, document_type(partner, Outgoing.ORDER_RESPONSE, pushed.response)):
+            emit(s, partner, Outgoing.ORDER_RESPONSE, pushed.response, parent_id=doc_id, actor=actor,
+                 reason=f"acknowledges PO {order.po_number} ({pushed.response.status.value})",
+                 po_number=order.po_number, erp_order_id=pushed.erp_order_id,
+                 inbound_delimiters=ts.interchange.delimiters)
         link.erp_order_id = pushed.erp_order_id
         doc.erp_order_id = pushed.erp_order_id
         doc.po_number = order.po_number

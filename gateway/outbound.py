@@ -1,0 +1,137 @@
+"""Outbound documents: a canonical document, rendered the way one partner expects, into the outbox.
+
+Every document the gateway sends (order acknowledgments, ship notices, invoices, inventory and
+catalogue feeds) goes through :func:`emit`, so that the partner's standard (X12 or UBL), version,
+delimiters, usage indicator, unit mapping and profile are applied in one place, control numbers
+are allocated in the same transaction that stores the document, and the outbox row links back to
+the document that caused it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session
+
+from formats.codes.units import UnitMap
+from formats.errors import MappingError
+from formats.model import Canonical, Invoice
+from formats.x12.envelope import Delimiters, Segment
+from formats.x12.standalone import envelope_controls
+from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
+from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
+from gateway.pipeline.states import State
+from gateway.store.control_numbers import ControlKind, allocate
+from gateway.store.documents import create_document
+from gateway.store.tables import Document, Partner, utcnow
+
+
+class Outgoing(StrEnum):
+    """What kind of business document is being sent, whatever the standard."""
+
+    ORDER_RESPONSE = "order-response"
+    SHIP_NOTICE = "ship-notice"
+    INVOICE = "invoice"
+    INVENTORY = "inventory"
+    CATALOGUE = "catalogue"
+
+
+X12Renderer = Callable[..., list[Segment]]
+
+
+def _x12_renderers() -> dict[str, tuple[str, X12Renderer]]:
+    """X12 set -> (GS01 functional id, render function), for the sets we write."""
+    from formats.x12 import poack855
+
+    return {"855": ("PR", poack855.render)}
+
+
+X12_TYPES = {
+    Outgoing.ORDER_RESPONSE: "855",
+    Outgoing.SHIP_NOTICE: "856",
+    Outgoing.INVOICE: "810",
+    Outgoing.INVENTORY: "846",
+    Outgoing.CATALOGUE: "832",
+}
+"""The X12 transaction set for each kind of outgoing document."""
+
+UBL_TYPES = {
+    Outgoing.ORDER_RESPONSE: "OrderResponse",
+    Outgoing.SHIP_NOTICE: "DespatchAdvice",
+    Outgoing.INVOICE: "Invoice",
+    Outgoing.CATALOGUE: "Catalogue",
+}
+"""The UBL document for each kind of outgoing document (a credit note is ``CreditNote``)."""
+
+
+def document_type(partner: Partner, kind: Outgoing, document: Canonical) -> str:
+    """The partner's name for this document: ``855`` for an X12 partner, ``OrderResponse`` for UBL."""
+    if partner_standard(partner) == "ubl":
+        if kind not in UBL_TYPES:
+            raise MappingError(f"UBL has no document for {kind.value} that we send")
+        if kind is Outgoing.INVOICE and isinstance(document, Invoice) and document.is_credit_note:
+            return "CreditNote"
+        return UBL_TYPES[kind]
+    return X12_TYPES[kind]
+
+
+def _render_x12(s: Session, partner: Partner, set_code: str, document: Canonical, now: dt.datetime,
+                inbound: Delimiters | None) -> bytes:
+    renderers = _x12_renderers()
+    if set_code not in renderers:
+        raise MappingError(f"X12 {set_code} cannot be written yet")
+    functional_id, render = renderers[set_code]
+    version = partner.x12_version
+    units: UnitMap = unit_map(partner)
+    body = render(document, units=units, version=version)
+    st_control = f"{allocate(s, partner.id, ControlKind.TRANSACTION):04d}"
+    group = GroupSpec(functional_id=functional_id,
+                      application_sender=partner.our_x12_application_id or partner.our_x12_id,
+                      application_receiver=partner.x12_application_id or partner.x12_id,
+                      control_number=allocate(s, partner.id, ControlKind.GROUP), version=version)
+    spec = InterchangeSpec(
+        sender_qualifier=partner.our_x12_qualifier, sender_id=partner.our_x12_id,
+        receiver_qualifier=partner.x12_qualifier, receiver_id=partner.x12_id,
+        control_number=allocate(s, partner.id, ControlKind.INTERCHANGE), timestamp=now,
+        version=isa_version(version), usage=partner.usage,
+        delimiters=outbound_delimiters(partner, inbound),
+    )
+    return render_interchange(spec, [(group, [TransactionSetSpec(set_code, st_control, body)])])
+
+
+def _render_ubl(partner: Partner, doc_type: str, document: Canonical) -> bytes:
+    from gateway.ubl_profiles import render_ubl
+
+    return render_ubl(partner, doc_type, document)
+
+
+def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, parent_id: int | None, actor: str,
+         reason: str, po_number: str | None = None, erp_order_id: str | None = None,
+         inbound_delimiters: Delimiters | None = None) -> Document | None:
+    """Render ``document`` for ``partner`` and store it in the outbox; None if the partner does not want it.
+
+    Runs inside the caller's transaction: the control numbers, the outbox row and whatever the
+    caller records with it commit together or not at all.
+    """
+    doc_type = document_type(partner, kind, document)
+    if not wants(partner, doc_type):
+        return None
+    standard = partner_standard(partner)
+    now = utcnow()
+    controls: dict[str, Any] = {}
+    if standard == "ubl":
+        raw = _render_ubl(partner, doc_type, document)
+    else:
+        raw = _render_x12(s, partner, doc_type, document, now, inbound_delimiters)
+        isa13, gs06, st02 = envelope_controls(raw)
+        controls = {"interchange_control": isa13, "group_control": gs06, "set_control": st02}
+    return create_document(s, raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, actor=actor,
+                           reason=reason, standard=standard, partner_id=partner.id, parent_id=parent_id,
+                           po_number=po_number, erp_order_id=erp_order_id,
+                           canonical=document.model_dump(mode="json"), **controls)
+
+
+__all__ = ["UBL_TYPES", "X12_TYPES", "Outgoing", "document_type", "emit"]
