@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway.api import documents, edi, health
+from gateway.api import documents, edi, erp_actions, health
 from gateway.pipeline.worker import start_in_threads
 from gateway.services import Services
 
@@ -29,5 +29,6 @@ def create_app(services: Services, *, workers: int = 0) -> FastAPI:
     app.state.services = services
     app.include_router(edi.router)
     app.include_router(documents.router)
+    app.include_router(erp_actions.router)
     app.include_router(health.router)
     return app

@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,6 +23,8 @@ app = typer.Typer(help="b2b-gateway: B2B punchout and EDI gateway.", no_args_is_
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+erp_app = typer.Typer(help="Act as the built-in ERP's user: ship, invoice, record payments.", no_args_is_help=True)
+app.add_typer(erp_app, name="erp")
 
 
 def _services(upgrade_first: bool = True) -> Services:
@@ -150,6 +152,68 @@ def replay(document_id: int) -> None:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"document {document_id} is {state.value}")
+
+
+def _report(handled: list[Any]) -> None:
+    for item in handled:
+        typer.echo(f"ERP event {item.event_id} ({item.kind.value}): {item.note}")
+
+
+@erp_app.command("ship")
+def erp_ship(erp_order_id: str, carrier: Annotated[str | None, typer.Option(help="carrier name or SCAC")] = None,
+             tracking: Annotated[str | None, typer.Option(help="tracking number")] = None,
+             carton: Annotated[list[str] | None, typer.Option(
+                 help="a carton as LINE=QTY,LINE=QTY (repeat for each carton); default one carton")] = None) -> None:
+    """Ship an order; the partner's ship notice (856 / DespatchAdvice) goes to the outbox."""
+    from erp.port import ErpError
+    from gateway.erp_admin import parse_carton, ship
+
+    try:
+        cartons = [parse_carton(text) for text in carton] if carton else None
+        with _services() as services:
+            notice, handled = ship(services, erp_order_id, actor="cli", carrier=carrier, tracking_number=tracking,
+                                   cartons=cartons)
+    except (ErpError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"shipment {notice.shipment_id} for PO {notice.po_number}: {len(notice.packages)} package(s)")
+    _report(handled)
+
+
+@erp_app.command("invoice")
+def erp_invoice(erp_order_id: str) -> None:
+    """Invoice a shipped order; the partner's invoice (810 / UBL Invoice) goes to the outbox."""
+    from erp.port import ErpError
+    from gateway.erp_admin import invoice
+
+    try:
+        with _services() as services:
+            billed, handled = invoice(services, erp_order_id, actor="cli")
+    except ErpError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"invoice {billed.invoice_number} for PO {billed.po_number}")
+    _report(handled)
+
+
+@erp_app.command("pay")
+def erp_pay(invoice_number: str, amount: str, currency: str = "USD") -> None:
+    """Record a customer's payment of an invoice."""
+    from decimal import Decimal, InvalidOperation
+
+    from erp.port import ErpError
+    from formats.model import Money
+    from gateway.erp_admin import pay
+
+    try:
+        paid = Money(amount=Decimal(amount), currency=currency)
+        with _services() as services:
+            handled = pay(services, invoice_number, paid, actor="cli")
+    except (ErpError, InvalidOperation, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"payment of {paid.amount} {paid.currency} recorded on {invoice_number}")
+    _report(handled)
 
 
 def main() -> None:

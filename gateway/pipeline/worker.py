@@ -26,6 +26,7 @@ from erp.port import ErpPort, ErpRejected, ErpUnavailable
 from formats.errors import FormatError
 from gateway.config import Settings
 from gateway.intake.x12 import problem_record, translate_interchange
+from gateway.pipeline.erp_events import poll_erp_events
 from gateway.pipeline.orders import DocumentRejected, Outcome, process_purchase_order
 from gateway.pipeline.queue import claim_next, recover_expired, retry_delay, stranded_files
 from gateway.pipeline.states import State
@@ -62,10 +63,18 @@ class Worker:
         self.worker_id = worker_id or new_worker_id()
 
     def housekeeping(self) -> None:
-        """Take up documents whose worker vanished and files never translated."""
+        """Take up documents whose worker vanished and files never translated; read ERP events."""
         recover_expired(self.engine, self.settings.lease_seconds, actor=self.worker_id)
         for doc_id in stranded_files(self.engine, older_than_seconds=self.settings.lease_seconds):
             translate_interchange(self.engine, doc_id, actor=self.worker_id)
+        self.poll_erp()
+
+    def poll_erp(self) -> None:
+        """Turn new ERP events (shipped, invoiced) into partner documents; an unreachable ERP waits."""
+        try:
+            poll_erp_events(self.engine, self.erp, source=self.settings.erp, actor=self.worker_id)
+        except ErpUnavailable as exc:
+            log.warning("worker %s: ERP events not read: %s", self.worker_id, exc)
 
     def run_once(self) -> int | None:
         """Claim and process one document; its id, or None when there was nothing to do."""

@@ -149,3 +149,33 @@ class ControlCounter(SQLModel, table=True):
     partner_id: str = Field(foreign_key="gw_partner.id", primary_key=True, max_length=64)
     kind: str = Field(primary_key=True, max_length=8)
     last_value: int = 0
+
+
+class ErpEventSeen(SQLModel, table=True):
+    """An ERP event (shipped, invoiced ...) the gateway has acted on, and the document it sent.
+
+    Written in the transaction that stores the outbound document, under a unique key, so that an
+    event is turned into a document exactly once however often the ERP is polled.
+    """
+
+    __tablename__ = "gw_erp_event"
+    __table_args__ = (UniqueConstraint("source", "event_id", name="uq_gw_erp_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32, description="the ERP adapter, e.g. builtin")
+    event_id: str = Field(max_length=64)
+    kind: str = Field(max_length=24)
+    erp_order_id: str | None = Field(default=None, max_length=64)
+    document_id: int | None = Field(default=None, foreign_key="gw_document.id")
+    note: str | None = None
+    seen_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ErpCursor(SQLModel, table=True):
+    """How far the gateway has read an ERP's event stream (the last event id acted on)."""
+
+    __tablename__ = "gw_erp_cursor"
+
+    source: str = Field(primary_key=True, max_length=32)
+    last_event_id: str | None = Field(default=None, max_length=64)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
