@@ -42,7 +42,10 @@ from gateway.store.tables import Document, InterchangeSeen, Partner, utcnow
 log = logging.getLogger(__name__)
 
 INBOUND_SETS = frozenset({"850"})
-"""Transaction sets the pipeline processes; others are refused in the 997 (AK5 code 1)."""
+"""Business transaction sets the pipeline processes; others are refused in the 997 (AK5 code 1)."""
+
+ACKNOWLEDGMENT_SETS = frozenset({"997", "999"})
+"""The partner's acknowledgments of what we sent: queued too, to be matched to our documents."""
 
 
 @dataclass
@@ -208,8 +211,8 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                                             code="1", level="transaction"))
                 child = create_document(
                     s, raw=standalone_interchange(event), direction="in", doc_type=event.code,
-                    state=State.REJECTED if problems else (State.QUEUED if event.code in INBOUND_SETS
-                                                           else State.PROCESSED),
+                    state=State.REJECTED if problems else (
+                        State.QUEUED if event.code in INBOUND_SETS | ACKNOWLEDGMENT_SETS else State.PROCESSED),
                     actor=actor, reason="; ".join(str(p) for p in problems[:3]) or "queued for processing",
                     standard="x12", partner_id=partner.id, parent_id=doc_id,
                     sender=sender_key(header.sender_qualifier, header.sender_id),

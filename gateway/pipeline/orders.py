@@ -24,11 +24,8 @@ from sqlmodel import select
 
 from erp.port import ErpPort
 from formats.model import Order, OrderPurpose
-from formats.x12 import po850
-from formats.x12.envelope import TransactionSet
-from formats.x12.reader import read_interchanges
 from gateway.outbound import Outgoing, document_type, emit
-from gateway.partners import unit_map
+from gateway.pipeline.reading import DocumentRejected, read_stored
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import children, move
@@ -40,10 +37,6 @@ log = logging.getLogger(__name__)
 GAVE_UP = frozenset({State.REJECTED.value, State.DEAD.value})
 
 
-class DocumentRejected(Exception):
-    """Processing found the document cannot succeed as it is (a permanent failure)."""
-
-
 @dataclass(frozen=True)
 class Outcome:
     """How processing a document ended, for logs and tests."""
@@ -51,14 +44,6 @@ class Outcome:
     state: State
     reason: str
     erp_order_id: str | None = None
-
-
-def single_set(raw: bytes, charset: str | None = None) -> TransactionSet:
-    """The one transaction set of a stored set document."""
-    sets = [e for e in read_interchanges(raw, charset=charset) if isinstance(e, TransactionSet)]
-    if len(sets) != 1:
-        raise DocumentRejected(f"expected one transaction set in the stored document, found {len(sets)}")
-    return sets[0]
 
 
 def idempotency_key(partner_id: str, order: Order) -> str:
@@ -96,11 +81,14 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
     if doc is None or partner is None:
         raise DocumentRejected(f"document {doc_id} has no partner")
 
-    ts = single_set(doc.raw, partner.settings.get("charset"))
-    order = po850.parse(ts, units=unit_map(partner))
+    read = read_stored(doc, partner)
+    order = read.document
+    if not isinstance(order, Order):
+        raise DocumentRejected(f"{doc.standard} {doc.doc_type} is not a purchase order")
     if order.purpose not in (OrderPurpose.ORIGINAL, OrderPurpose.CONFIRMATION, OrderPurpose.DUPLICATE):
         raise DocumentRejected(
-            f"BEG01: an 850 with purpose {order.purpose.value} is not processed; send changes as an 860"
+            f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as a change "
+            "document (X12 860, UBL OrderChange / OrderCancellation)"
         )
     key = idempotency_key(partner.id, order)
     link = _claim_key(engine, doc_id, partner.id, key, order.po_number)
@@ -125,7 +113,7 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
             emit(s, partner, Outgoing.ORDER_RESPONSE, pushed.response, parent_id=doc_id, actor=actor,
                  reason=f"acknowledges PO {order.po_number} ({pushed.response.status.value})",
                  po_number=order.po_number, erp_order_id=pushed.erp_order_id,
-                 inbound_delimiters=ts.interchange.delimiters)
+                 inbound_delimiters=read.delimiters)
         link.erp_order_id = pushed.erp_order_id
         doc.erp_order_id = pushed.erp_order_id
         doc.po_number = order.po_number

@@ -26,9 +26,12 @@ from erp.port import ErpPort, ErpRejected, ErpUnavailable
 from formats.errors import FormatError
 from gateway.config import Settings
 from gateway.intake.x12 import problem_record, translate_interchange
+from gateway.pipeline.acknowledgments import flag_overdue, process_functional_ack
+from gateway.pipeline.changes import process_order_change
 from gateway.pipeline.erp_events import poll_erp_events
-from gateway.pipeline.orders import DocumentRejected, Outcome, process_purchase_order
+from gateway.pipeline.orders import Outcome, process_purchase_order
 from gateway.pipeline.queue import claim_next, recover_expired, retry_delay, stranded_files
+from gateway.pipeline.reading import DocumentRejected
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import move
@@ -42,8 +45,18 @@ def _purchase_order(engine: Engine, erp: ErpPort, doc_id: int, actor: str) -> Ou
     return process_purchase_order(engine, erp, doc_id, actor=actor)
 
 
+def _order_change(engine: Engine, erp: ErpPort, doc_id: int, actor: str) -> Outcome:
+    return process_order_change(engine, erp, doc_id, actor=actor)
+
+
 PROCESSORS: dict[tuple[str, str], Callable[[Engine, ErpPort, int, str], Outcome]] = {
     ("x12", "850"): _purchase_order,
+    ("x12", "860"): _order_change,
+    ("x12", "997"): process_functional_ack,
+    ("x12", "999"): process_functional_ack,
+    ("ubl", "Order"): _purchase_order,
+    ("ubl", "OrderChange"): _order_change,
+    ("ubl", "OrderCancellation"): _order_change,
 }
 """What processes a queued document, keyed by (standard, document type)."""
 
@@ -68,6 +81,7 @@ class Worker:
         for doc_id in stranded_files(self.engine, older_than_seconds=self.settings.lease_seconds):
             translate_interchange(self.engine, doc_id, actor=self.worker_id)
         self.poll_erp()
+        flag_overdue(self.engine)
 
     def poll_erp(self) -> None:
         """Turn new ERP events (shipped, invoiced) into partner documents; an unreachable ERP waits."""

@@ -78,6 +78,9 @@ class Document(SQLModel, table=True):
     error: str | None = None
     problems: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     canonical: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    ack_status: str | None = Field(default=None, max_length=24,
+                                   description="outbound X12: accepted / accepted-with-errors / rejected / overdue")
+    acknowledged_by: int | None = Field(default=None, description="the partner's 997/999 document")
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None
     claimed_by: str | None = Field(default=None, max_length=64)

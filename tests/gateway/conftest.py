@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
+from gateway.app import create_app
 from gateway.config import Settings
 from gateway.demo import seed_demo
 from gateway.services import Services, build_services
@@ -65,3 +67,10 @@ def services(database_url: str) -> Iterator[Services]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    """The HTTP API over ``services`` (no background workers: tests drain the queue themselves)."""
+    with TestClient(create_app(services, workers=0)) as test_client:
+        yield test_client

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -12,46 +9,13 @@ from sqlmodel import select
 from formats.model import LineStatus
 from formats.x12 import po850, poack855
 from formats.x12.ack997 import parse_acknowledgment
-from formats.x12.envelope import TransactionSet
-from formats.x12.reader import read_interchanges
-from gateway.app import create_app
 from gateway.pipeline.states import State
-from gateway.pipeline.worker import Worker
 from gateway.services import Services
 from gateway.store.db import session
-from gateway.store.tables import Document, DocumentEvent, OrderLink
+from gateway.store.tables import DocumentEvent, OrderLink
 from tests.formats.x12.pyx12_harness import pyx12_problems
 
-from .conftest import OPERATOR_TOKEN
-
-X12 = Path(__file__).resolve().parents[2] / "fixtures" / "x12"
-AUTH = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
-
-
-@pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services, workers=0)) as test_client:
-        yield test_client
-
-
-def sets_of(raw: bytes) -> list[TransactionSet]:
-    return [e for e in read_interchanges(raw) if isinstance(e, TransactionSet)]
-
-
-def drain(services: Services) -> int:
-    return Worker(services.engine, services.erp, services.settings, worker_id="test-worker").drain()
-
-
-def docs(services: Services, **where: object) -> list[Document]:
-    with session(services.engine) as s:
-        query = select(Document)
-        for name, value in where.items():
-            query = query.where(getattr(Document, name) == value)
-        return list(s.exec(query.order_by(Document.id)).all())  # type: ignore[arg-type]
-
-
-def post(client: TestClient, name: str, partner: str = "acme", raw: bytes | None = None):
-    return client.post(f"/edi/{partner}", content=raw if raw is not None else (X12 / name).read_bytes())
+from .flow import AUTH, X12, docs, drain, post, sets_of
 
 
 def test_850_becomes_an_erp_order_with_997_and_855(client: TestClient, services: Services) -> None:
