@@ -50,7 +50,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             from gateway.demo import seed_demo
 
             seed_demo(services.engine)
-            typer.echo("demo data ready: partner 'acme' (ZZ:ACMEBUYER -> ZZ:B2BGWSELLER), SKUs DEMO-1001..DEMO-1050")
+            typer.echo("demo data ready: partners 'acme' (X12 4010, ZZ:ACMEBUYER), 'globex' (X12 5010, "
+                       "ZZ:GLOBEXEDI), 'initech' (UBL); our id ZZ:B2BGWSELLER; SKUs DEMO-1001..DEMO-1050")
         uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info")
 
 

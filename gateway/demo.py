@@ -1,8 +1,8 @@
-"""``b2bgw serve --demo``: a catalog, customers and one X12 trading partner to try the gateway.
+"""``b2bgw serve --demo``: a catalog, customers and trading partners to try the gateway.
 
 Idempotent: seeding twice changes nothing. The ERP side (about 50 products in two warehouses,
 three customers) comes from the built-in ERP's own demo data; the gateway side is the trading
-partner "acme", who buys as ERP customer ACME and sends X12 as ``ZZ:ACMEBUYER`` to ``ZZ:B2BGWSELLER``.
+partners of :func:`demo_partners`: one per kind (X12 004010, X12 005010, UBL).
 """
 
 from __future__ import annotations
@@ -14,14 +14,27 @@ from gateway.store.db import session
 from gateway.store.tables import Partner
 
 
-def demo_partner() -> Partner:
-    """A new (unsaved) row for the demo partner; a fresh instance each time, never a shared one."""
-    return Partner(
-        id="acme", name="Acme Retail (X12)", customer_id="ACME",
-        x12_qualifier="ZZ", x12_id="ACMEBUYER", x12_application_id="ACMEBUYER",
-        our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER", our_x12_application_id="B2BGWSELLER",
-        x12_version="004010", usage="P", settings={},
-    )
+def demo_partners() -> list[Partner]:
+    """New (unsaved) rows for the demo partners; fresh instances each time, never shared ones.
+
+    * ``acme``: X12 004010, buys as ACME (``ZZ:ACMEBUYER`` -> ``ZZ:B2BGWSELLER``);
+    * ``globex``: X12 005010 (so 999 acknowledgments), buys as GLOBEX (``ZZ:GLOBEXEDI``);
+    * ``initech``: UBL 2.1 with the PEPPOL profile, buys as INITECH (GLN 5790000435968).
+    """
+    return [
+        Partner(id="acme", name="Acme Retail (X12 4010)", customer_id="ACME",
+                x12_qualifier="ZZ", x12_id="ACMEBUYER", x12_application_id="ACMEBUYER",
+                our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER", our_x12_application_id="B2BGWSELLER",
+                x12_version="004010", usage="P", settings={}),
+        Partner(id="globex", name="Globex Corp (X12 5010)", customer_id="GLOBEX",
+                x12_qualifier="ZZ", x12_id="GLOBEXEDI", x12_application_id="GLOBEXEDI",
+                our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER", our_x12_application_id="B2BGWSELLER",
+                x12_version="005010", usage="P", settings={}),
+        Partner(id="initech", name="Initech (UBL, PEPPOL)", customer_id="INITECH",
+                x12_qualifier="ZZ", x12_id="INITECH", our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER",
+                settings={"standard": "ubl", "ubl_profile": "peppol", "endpoint_scheme": "0088",
+                          "endpoint_id": "5790000435968"}),
+    ]
 
 
 def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
@@ -31,5 +44,6 @@ def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
 
         seed_erp_demo(engine)
     with session(engine) as s:
-        ensure_partner(s, demo_partner())
+        for partner in demo_partners():
+            ensure_partner(s, partner)
         s.commit()
