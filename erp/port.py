@@ -15,6 +15,11 @@ Contracts every adapter honours:
   a worker killed mid-call cannot double an order.
 * Line acceptance is the ERP's own decision, for real reasons: lines it can fill are accepted,
   what stock cannot cover is backordered, unknown items are rejected.
+* :meth:`ErpPort.change_order` is idempotent too: applying the same changed order twice answers the
+  same acknowledgment and reserves nothing twice. An order can change until anything of it ships.
+* :meth:`ErpPort.events_after` is the ERP's event stream (shipped, invoiced, paid, changed,
+  cancelled) in the order things happened; the gateway keeps the last ``event_id`` it acted on
+  and asks for what came after, so no event is missed or handled twice.
 * Transient failures (ERP down, timeout, locked) raise :class:`ErpUnavailable`; the gateway retries.
   Business refusals (unknown customer, order already shipped) raise :class:`ErpRejected`; retrying
   cannot help.
@@ -30,7 +35,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from formats.model import Invoice, Money, Order, OrderResponse
+from formats.model import Invoice, Money, Order, OrderResponse, ShipNotice
 
 
 class ErpError(Exception):
@@ -133,6 +138,35 @@ class Payment(PortValue):
     paid_on: dt.date
 
 
+class ErpEventKind(StrEnum):
+    """What happened to an order (or its invoice) in the ERP."""
+
+    ORDER_CHANGED = "order-changed"
+    ORDER_CANCELLED = "order-cancelled"
+    SHIPPED = "shipped"
+    INVOICED = "invoiced"
+    PAID = "paid"
+
+
+class ErpEvent(PortValue):
+    """Something that happened in the ERP that a partner may need a document for.
+
+    ``event_id`` increases strictly in the order events happened and compares as a string
+    (adapters zero-pad it), so the gateway's cursor is just the last id it handled. The document
+    the event is about travels with it: the ship notice of SHIPPED, the invoice of INVOICED,
+    the payment of PAID.
+    """
+
+    event_id: str
+    kind: ErpEventKind
+    erp_order_id: str | None
+    customer_id: str
+    at: dt.datetime
+    ship_notice: ShipNotice | None = None
+    invoice: Invoice | None = None
+    payment: Payment | None = None
+
+
 @runtime_checkable
 class ErpPort(Protocol):
     """What the gateway needs from an ERP. Every adapter implements all of it."""
@@ -151,6 +185,19 @@ class ErpPort(Protocol):
 
     def cancel_order(self, erp_order_id: str, *, reason: str) -> ErpOrder:
         """Cancel an order; raises :class:`ErpRejected` once it has shipped."""
+        ...
+
+    def change_order(self, erp_order_id: str, order: Order, *, reason: str) -> PushedOrder:
+        """Replace the order's lines by ``order`` and answer the new acknowledgment.
+
+        ``order`` is the order as it should be after the buyer's change. ErpRejected once any line
+        has shipped, or when the order is cancelled/invoiced; idempotent: applying the same changed
+        order twice gives the same result.
+        """
+        ...
+
+    def events_after(self, cursor: str | None, *, limit: int = 100) -> Sequence[ErpEvent]:
+        """Events with event_id > cursor (all when None), oldest first, at most limit."""
         ...
 
     def get_customer(self, customer_id: str) -> Customer | None:
@@ -182,6 +229,8 @@ __all__ = [
     "CreditPosition",
     "Customer",
     "ErpError",
+    "ErpEvent",
+    "ErpEventKind",
     "ErpOrder",
     "ErpOrderState",
     "ErpPort",

@@ -1,7 +1,8 @@
 """The built-in reference ERP on the gateway's own database (the embedded default and the test adapter).
 
 :class:`BuiltinErp` implements :class:`erp.port.ErpPort`; :mod:`erp.builtin.catalog` holds the
-seller-side operations (catalog, stock, shipping, invoicing, payments) and
+seller-side operations (catalog, stock, shipping, invoicing, payments),
+:mod:`erp.builtin.events` the event stream, :mod:`erp.builtin.packing` cartons and SSCCs, and
 :mod:`erp.builtin.demo` the demo data. The tables (``erp_*``) are in :mod:`erp.builtin.tables`.
 """
 
@@ -11,6 +12,7 @@ from erp.builtin.catalog import (
     add_product,
     invoice_order,
     invoice_total,
+    list_shipments,
     record_payment,
     set_stock,
     ship_order,
@@ -26,6 +28,7 @@ __all__ = [
     "erp_tables",
     "invoice_order",
     "invoice_total",
+    "list_shipments",
     "record_payment",
     "seed_demo",
     "set_stock",

@@ -11,23 +11,40 @@ It behaves like a small real ERP so that the gateway's flows (and its tests) mee
   the accepted quantity (warehouses in name order, stock rows locked ``FOR UPDATE``), and what
   stock cannot cover is backordered - a line split in two responses with the same line number;
 * header status: accepted when every line is accepted in full, rejected-with-detail when every
-  line is rejected, accepted-with-changes otherwise.
+  line is rejected, accepted-with-changes otherwise;
+* a buyer's change replaces the order's lines until anything of it ships: the old reservations
+  are released and every line of the changed order is planned again by the same rules, in one
+  transaction under the order's lock (so a shipment and a change never interleave);
+* cancelling, changing, shipping, invoicing and payments each write an event in the same
+  transaction (:mod:`erp.builtin.events`), which :meth:`BuiltinErp.events_after` reads back.
 
-Locking and transient-error handling are in :mod:`erp.builtin.store`; admin operations (catalog,
+The line rules themselves are in :mod:`erp.builtin.planning`, locking and transient-error handling
+in :mod:`erp.builtin.store`; admin operations (catalog,
 stock, shipping, invoicing, payments) that the port does not offer are in :mod:`erp.builtin.catalog`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from erp.builtin.events import read_events, record_event
+from erp.builtin.planning import (
+    LinePlan,
+    acknowledge,
+    find_sku,
+    header_status,
+    plan_lines,
+    products_of,
+    same_unit,
+    skus_of,
+    write_plans,
+)
 from erp.builtin.store import (
     Clock,
     as_utc,
@@ -52,6 +69,8 @@ from erp.builtin.tables import (
 from erp.port import (
     CreditPosition,
     Customer,
+    ErpEvent,
+    ErpEventKind,
     ErpOrder,
     ErpOrderState,
     ErpRejected,
@@ -64,119 +83,32 @@ from erp.port import (
 from formats.model import (
     HeaderStatus,
     Invoice,
-    ItemIdKind,
-    LineResponse,
-    LineStatus,
     Money,
     Order,
-    OrderLine,
     OrderResponse,
-    Quantity,
 )
 
 ZERO = Decimal(0)
 
-# Rec 20 codes that all mean "one piece": an order in any of them is an order in the others.
-_EACH = frozenset({"EA", "H87", "C62"})
-
-# Line states stored on erp_order_line (a split line is accepted in part, backordered in part).
-LINE_ACCEPTED, LINE_SPLIT, LINE_BACKORDERED, LINE_REJECTED = "accepted", "split", "backordered", "rejected"
-
 SHIPPED_STATES = frozenset({ErpOrderState.PARTIALLY_SHIPPED, ErpOrderState.SHIPPED, ErpOrderState.INVOICED})
 
 
-def same_unit(ordered: str, stocked: str) -> bool:
-    """Whether a quantity in ``ordered`` units is a quantity in ``stocked`` units (no conversion)."""
-    a, b = ordered.upper(), stocked.upper()
-    return a == b or (a in _EACH and b in _EACH)
+def _lines_of(session: Session, erp_order_id: str) -> list[ErpOrderLineRow]:
+    return list(session.exec(select(ErpOrderLineRow).where(ErpOrderLineRow.order_id == erp_order_id)
+                             .order_by(col(ErpOrderLineRow.position))).all())
 
 
-def find_sku(line: OrderLine, products: dict[str, ErpProduct]) -> str | None:
-    """The SKU a line orders: its seller item id if that is a SKU, else any item id that is one."""
-    seller = line.item_id(ItemIdKind.SELLER)
-    if seller is not None and seller in products:
-        return seller
-    return next((item.value for item in line.items if item.value in products), None)
+def _refuse_change(row: ErpOrderRow, lines: Sequence[ErpOrderLineRow]) -> None:
+    """ErpRejected, naming the state, when the order can no longer change."""
+    state = ErpOrderState(row.state)
+    if state == ErpOrderState.CANCELLED or state in SHIPPED_STATES:
+        raise ErpRejected(f"order {row.id} is {state.value}; it can no longer be changed")
+    if any(line.shipped_qty > ZERO for line in lines):
+        raise ErpRejected(f"order {row.id} has shipped in part; it can no longer be changed")
 
 
-def _item_label(line: OrderLine) -> str:
-    return line.item_id(ItemIdKind.SELLER) or next((i.value for i in line.items), "(no item id)")
-
-
-@dataclass
-class _LinePlan:
-    """What the ERP decided for one ordered line, before it is written."""
-
-    row: ErpOrderLineRow
-    responses: list[LineResponse]
-    reservations: list[ErpReservation]
-
-
-def _reserve(stock: list[ErpStock], wanted: Decimal, order_id: str, position: int) -> list[ErpReservation]:
-    """Reserve up to ``wanted`` from the (locked) rows in their order; the reservations made."""
-    made: list[ErpReservation] = []
-    for row in stock:
-        if wanted <= ZERO:
-            break
-        take = min(wanted, max(row.on_hand - row.reserved, ZERO))
-        if take > ZERO:
-            row.reserved += take
-            wanted -= take
-            made.append(ErpReservation(order_id=order_id, position=position, warehouse=row.warehouse,
-                                       sku=row.sku, quantity=take))
-    return made
-
-
-def _plan_line(line: OrderLine, position: int, order_id: str, products: dict[str, ErpProduct],
-               stock: dict[str, list[ErpStock]]) -> _LinePlan:
-    ordered = line.quantity
-    sku = find_sku(line, products)
-    product = products.get(sku) if sku is not None else None
-    price = line.unit_price or (Money(amount=product.list_price, currency=product.currency) if product else None)
-    row = ErpOrderLineRow(order_id=order_id, position=position, line_number=line.line_number, sku=sku,
-                          unit=ordered.unit, ordered_qty=ordered.value, accepted_qty=ZERO, backordered_qty=ZERO,
-                          shipped_qty=ZERO, status=LINE_REJECTED,
-                          unit_price=price.amount if price else None, currency=price.currency if price else None)
-
-    def respond(status: LineStatus, quantity: Decimal, reason: str | None = None) -> LineResponse:
-        return LineResponse(line_number=line.line_number, status=status,
-                            quantity=Quantity(value=quantity, unit=ordered.unit), items=line.items,
-                            unit_price=price, ordered_quantity=ordered, reason=reason)
-
-    reason: str | None = None
-    if product is None:
-        reason = f"unknown item {_item_label(line)}"
-    elif not product.active:
-        reason = f"item {product.sku} is no longer sold"
-    elif not same_unit(ordered.unit, product.unit):
-        reason = f"item {product.sku} is sold in {product.unit}, not {ordered.unit}"
-    elif ordered.value <= ZERO:
-        reason = f"quantity {ordered.value} is not positive"
-    if reason is not None or product is None:
-        row.reason = reason
-        return _LinePlan(row, [respond(LineStatus.REJECTED, ordered.value, reason)], [])
-
-    reservations = _reserve(stock.get(product.sku, []), ordered.value, order_id, position)
-    accepted = sum((r.quantity for r in reservations), ZERO)
-    backordered = ordered.value - accepted
-    row.accepted_qty, row.backordered_qty = accepted, backordered
-    responses: list[LineResponse] = []
-    if accepted > ZERO:
-        responses.append(respond(LineStatus.ACCEPTED, accepted))
-    if backordered > ZERO:
-        responses.append(respond(LineStatus.BACKORDERED, backordered,
-                                 f"{accepted} of {ordered.value} {ordered.unit} in stock; rest backordered"))
-    row.status = LINE_ACCEPTED if backordered == ZERO else LINE_BACKORDERED if accepted == ZERO else LINE_SPLIT
-    return _LinePlan(row, responses, reservations)
-
-
-def header_status(rows: Sequence[ErpOrderLineRow]) -> HeaderStatus:
-    """Accepted if every line is accepted in full, rejected-with-detail if all are rejected."""
-    if all(r.status == LINE_ACCEPTED for r in rows):
-        return HeaderStatus.ACCEPTED
-    if all(r.status == LINE_REJECTED for r in rows):
-        return HeaderStatus.REJECTED_WITH_DETAIL
-    return HeaderStatus.ACCEPTED_WITH_CHANGES
+def _reserved_skus(session: Session, erp_order_id: str) -> set[str]:
+    return set(session.exec(select(ErpReservation.sku).where(ErpReservation.order_id == erp_order_id)).all())
 
 
 def to_erp_order(row: ErpOrderRow) -> ErpOrder:
@@ -227,21 +159,11 @@ class BuiltinErp:
                 raise ErpRejected(f"unknown customer {customer_id!r}")
             if not order.lines:
                 raise ErpRejected(f"order {order.po_number} has no lines")
-            item_ids = {item.value for line in order.lines for item in line.items}
-            products = {p.sku: p for p in s.exec(select(ErpProduct).where(col(ErpProduct.sku).in_(item_ids))).all()}
-            wanted = {sku for sku in (find_sku(line, products) for line in order.lines) if sku is not None}
-            stock = lock_stock(s, wanted)
+            products = products_of(s, order)
+            stock = lock_stock(s, skus_of(order, products))
             order_id = next_number(s, "order", "SO")
-            plans = [_plan_line(line, position, order_id, products, stock)
-                     for position, line in enumerate(order.lines, start=1)]
-            rows = [plan.row for plan in plans]
-            response = OrderResponse(
-                po_number=order.po_number, po_date=order.order_date, response_number=order_id,
-                response_date=self.clock().date(), status=header_status(rows), buyer=order.buyer,
-                seller=order.seller, ship_to=order.ship_to,
-                currency=order.currency or next((r.currency for r in rows if r.currency), None),
-                lines=tuple(response for plan in plans for response in plan.responses),
-            )
+            plans = plan_lines(order, order_id, products, stock)
+            response = acknowledge(order, order_id, plans, self.clock().date())
             all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
             now = self.clock()
             header = ErpOrderRow(
@@ -253,9 +175,7 @@ class BuiltinErp:
             )
             s.add(header)
             s.flush()  # the unique idempotency key is checked here, before the lines
-            s.add_all(rows)
-            s.flush()
-            s.add_all([r for plan in plans for r in plan.reservations])
+            write_plans(s, plans)
             s.commit()
             return _pushed(header, created=True)
 
@@ -285,8 +205,69 @@ class BuiltinErp:
             row.cancel_reason = reason
             row.updated_at = self.clock()
             s.add(row)
+            record_event(s, ErpEventKind.ORDER_CANCELLED, order_id=row.id, customer_id=row.customer_id,
+                         at=row.updated_at, reason=reason)
             s.commit()
             return to_erp_order(row)
+
+    def change_order(self, erp_order_id: str, order: Order, *, reason: str) -> PushedOrder:
+        """Replace the order's lines by ``order`` (the order as it should be after the buyer's change).
+
+        The old reservations are released and every line planned again as :meth:`push_order` does;
+        an order whose every line is now rejected is cancelled. ErpRejected once anything has
+        shipped or when the order is cancelled. The same changed order twice answers the stored
+        acknowledgment and changes nothing.
+        """
+        with unavailable_on_db_errors(f"changing order {erp_order_id}"), write_session(self.engine) as s:
+            row = lock_order(s, erp_order_id)
+            if to_erp_order(row).order == order:
+                return _pushed(row, created=False)  # this change was applied already
+            lines = _lines_of(s, erp_order_id)
+            _refuse_change(row, lines)
+            if not order.lines:
+                raise ErpRejected(f"changed order {order.po_number} has no lines; cancel the order instead")
+            products = products_of(s, order)
+            plans = self._replan(s, row, lines, order, products)
+            response = acknowledge(order, erp_order_id, plans, self.clock().date())
+            all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
+            if all_rejected:
+                row.state = ErpOrderState.CANCELLED.value
+                row.cancel_reason = "every line was rejected"
+            row.po_number = order.po_number
+            row.order_json = order.model_dump_json()
+            row.response_json = response.model_dump_json()
+            row.updated_at = self.clock()
+            s.add(row)
+            record_event(s, ErpEventKind.ORDER_CHANGED, order_id=row.id, customer_id=row.customer_id,
+                         at=row.updated_at, reason=reason)
+            s.commit()
+            return _pushed(row, created=False)
+
+    @staticmethod
+    def _replan(s: Session, row: ErpOrderRow, lines: Collection[ErpOrderLineRow], order: Order,
+                products: dict[str, ErpProduct]) -> list[LinePlan]:
+        """Swap the order's lines and reservations for a fresh plan of ``order``.
+
+        The stock of the old and the new SKUs is locked in one sorted pass (as every writer
+        locks stock), so a change never deadlocks against a push or another change.
+        """
+        stock = lock_stock(s, _reserved_skus(s, row.id) | skus_of(order, products))
+        release_reservations(s, row.id)
+        for line in lines:
+            s.delete(line)
+        s.flush()  # old lines and reservations gone before new rows take their keys
+        plans = plan_lines(order, row.id, products, stock)
+        write_plans(s, plans)
+        return plans
+
+    def events_after(self, cursor: str | None, *, limit: int = 100) -> Sequence[ErpEvent]:
+        """Events after ``cursor`` (all when None), oldest first, at most ``limit``.
+
+        Ids become visible strictly in order (see :mod:`erp.builtin.events`), so a cursor at the
+        last event read never skips one committed later.
+        """
+        with unavailable_on_db_errors("reading ERP events"), read_session(self.engine) as s:
+            return read_events(s, cursor, limit)
 
     # -- master data ----------------------------------------------------------------------------
 

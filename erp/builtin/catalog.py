@@ -3,8 +3,11 @@
 The gateway only reads the ERP and places orders through :class:`erp.port.ErpPort`; the seller
 runs its ERP. These functions are that side, for the demo seed, the operator's pages and the tests:
 the catalog (products, stock, customers) and an order's life after it is placed - shipped
-(reserved stock leaves the warehouse), invoiced (a canonical :class:`~formats.model.Invoice`),
-paid (a :class:`~erp.port.Payment` against the invoice, lowering the customer's balance).
+(reserved stock leaves the warehouse in cartons labelled with SSCCs, see
+:mod:`erp.builtin.packing`; the ShipNotice is kept in ``erp_shipment``), invoiced (a canonical
+:class:`~formats.model.Invoice`), paid (a :class:`~erp.port.Payment` against the invoice, lowering
+the customer's balance). Shipping, invoicing and payments each write their event
+(:mod:`erp.builtin.events`) in the same transaction, carrying the document.
 
 Business refusals raise :class:`~erp.port.ErpRejected`, transient database failures
 :class:`~erp.port.ErpUnavailable`, as on the port.
@@ -13,29 +16,43 @@ Business refusals raise :class:`~erp.port.ErpRejected`, transient database failu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from erp.builtin.adapter import SHIPPED_STATES, open_amounts, release_reservations, to_erp_order, to_payment
+from erp.builtin.events import record_event
+from erp.builtin.packing import Packed, Shippable, pack, sscc
 from erp.builtin.store import (
     Clock,
     lock_order,
     lock_stock,
     next_number,
+    next_value,
     read_session,
     unavailable_on_db_errors,
     utc_now,
     write_session,
 )
-from erp.builtin.tables import ErpCustomer, ErpInvoiceRow, ErpOrderLineRow, ErpPaymentRow, ErpProduct, ErpStock
-from erp.port import Customer, ErpOrderState, ErpRejected, Payment, StockLevel
+from erp.builtin.tables import (
+    ErpCustomer,
+    ErpInvoiceRow,
+    ErpOrderLineRow,
+    ErpPaymentRow,
+    ErpProduct,
+    ErpShipmentRow,
+    ErpStock,
+)
+from erp.port import Customer, ErpEventKind, ErpOrderState, ErpRejected, Payment, StockLevel
 from formats.model import (
     Invoice,
     InvoiceLine,
     Money,
+    Order,
+    Package,
     PartyRole,
     PaymentTerms,
     Quantity,
@@ -44,6 +61,8 @@ from formats.model import (
 )
 
 ZERO = Decimal(0)
+DEMO_GS1_COMPANY_PREFIX = "0614141"  # the GS1 General Specifications' example prefix
+SSCC_SEQUENCE = "sscc"
 
 
 def add_product(engine: Engine, *, sku: str, name: str, list_price: Decimal, unit: str = "EA",
@@ -116,42 +135,78 @@ def add_customer(engine: Engine, *, customer_id: str, name: str, currency: str =
     return customer
 
 
+def _label(session: Session, gs1_company_prefix: str) -> str:
+    """The SSCC of the next carton: the next serial reference under the seller's GS1 company prefix."""
+    try:
+        return sscc(gs1_company_prefix, next_value(session, SSCC_SEQUENCE))
+    except ValueError as exc:
+        raise ErpRejected(f"cannot label a carton: {exc}") from exc
+
+
+def _shipped_items(contents: Packed, lines: Mapping[int, ErpOrderLineRow], order: Order) -> tuple[ShippedItem, ...]:
+    """The ShippedItems of a carton (or of what is shipped unpacked), in order line sequence."""
+    items: list[ShippedItem] = []
+    for position in sorted(contents):
+        ordered, line = order.lines[position - 1], lines[position]
+        items.append(ShippedItem(line_number=line.line_number, items=ordered.items, description=ordered.description,
+                                 quantity=Quantity(value=contents[position], unit=line.unit)))
+    return tuple(items)
+
+
 def ship_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, carrier: str | None = None,
-               tracking_number: str | None = None) -> ShipNotice:
+               tracking_number: str | None = None, packages: Sequence[Mapping[str, Decimal]] | None = None,
+               gs1_company_prefix: str = DEMO_GS1_COMPANY_PREFIX) -> ShipNotice:
     """Ship what an order has reserved: stock leaves the warehouse, the order becomes shipped.
 
-    Backordered quantities stay on the lines, unshipped. ErpRejected when the order is cancelled,
-    already shipped, or has nothing in stock to ship.
+    ``packages`` lists the cartons, each a mapping of buyer line number to the quantity packed in
+    it; None packs everything in one carton. Each carton becomes a Package with its SSCC; what
+    the cartons leave out is listed in ``ShipNotice.items``. Backordered quantities stay on the
+    lines, unshipped. ErpRejected, with nothing written, when the order is cancelled, already
+    shipped, has nothing in stock to ship, or the cartons name lines or quantities it does not ship.
     """
     with unavailable_on_db_errors(f"shipping order {erp_order_id}"), write_session(engine) as s:
         row = lock_order(s, erp_order_id)
         state = ErpOrderState(row.state)
         if state == ErpOrderState.CANCELLED or state in SHIPPED_STATES:
             raise ErpRejected(f"order {erp_order_id} is {state.value}; it cannot be shipped")
-        lines = list(s.exec(select(ErpOrderLineRow).where(ErpOrderLineRow.order_id == erp_order_id)
-                            .order_by(col(ErpOrderLineRow.position))).all())
-        if not any(line.accepted_qty > ZERO for line in lines):
+        lines = {line.position: line for line in s.exec(
+            select(ErpOrderLineRow).where(ErpOrderLineRow.order_id == erp_order_id)).all()}
+        if not any(line.accepted_qty > ZERO for line in lines.values()):
             raise ErpRejected(f"order {erp_order_id} has nothing in stock to ship")
+        cartons, unpacked = pack([Shippable(line.position, line.line_number, line.accepted_qty)
+                                  for line in sorted(lines.values(), key=lambda line: line.position)], packages)
         release_reservations(s, erp_order_id, shipped=True)
-        order = to_erp_order(row).order
-        items: list[ShippedItem] = []
-        for line in lines:
+        for line in lines.values():
             line.shipped_qty = line.accepted_qty
             s.add(line)
-            if line.shipped_qty > ZERO:
-                ordered = order.lines[line.position - 1]
-                items.append(ShippedItem(line_number=line.line_number, items=ordered.items,
-                                         quantity=Quantity(value=line.shipped_qty, unit=line.unit),
-                                         description=ordered.description))
         now = clock()
         row.state = ErpOrderState.SHIPPED.value
         row.updated_at = now
         s.add(row)
+        order = to_erp_order(row).order
         shipment_id = next_number(s, "shipment", "SH")
+        notice = ShipNotice(
+            shipment_id=shipment_id, po_number=order.po_number, ship_date=now.date(), carrier=carrier,
+            tracking_number=tracking_number, ship_to=order.ship_to, buyer=order.buyer, seller=order.seller,
+            packages=tuple(Package(sscc=_label(s, gs1_company_prefix), kind="carton",
+                                   items=_shipped_items(contents, lines, order)) for contents in cartons),
+            items=_shipped_items(unpacked, lines, order),
+        )
+        s.add(ErpShipmentRow(id=shipment_id, order_id=erp_order_id, created_at=now,
+                             ship_notice_json=notice.model_dump_json()))
+        record_event(s, ErpEventKind.SHIPPED, order_id=erp_order_id, customer_id=row.customer_id, at=now,
+                     payload=notice)
         s.commit()
-    return ShipNotice(shipment_id=shipment_id, po_number=order.po_number, ship_date=now.date(), carrier=carrier,
-                      tracking_number=tracking_number, ship_to=order.ship_to, buyer=order.buyer,
-                      seller=order.seller, items=tuple(items))
+    return notice
+
+
+def list_shipments(engine: Engine, erp_order_id: str | None = None) -> list[ShipNotice]:
+    """The ship notices of an order's shipments (of every order when None), oldest first."""
+    with unavailable_on_db_errors("listing shipments"), read_session(engine) as s:
+        query = select(ErpShipmentRow).order_by(col(ErpShipmentRow.created_at), col(ErpShipmentRow.id))
+        if erp_order_id is not None:
+            query = query.where(ErpShipmentRow.order_id == erp_order_id)
+        return [ShipNotice.model_validate_json(row.ship_notice_json) for row in s.exec(query).all()]
 
 
 def invoice_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, net_days: int = 30) -> Invoice:
@@ -194,6 +249,8 @@ def invoice_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, 
         row.state = ErpOrderState.INVOICED.value
         row.updated_at = now
         s.add(row)
+        record_event(s, ErpEventKind.INVOICED, order_id=erp_order_id, customer_id=row.customer_id, at=now,
+                     payload=invoice)
         s.commit()
     return invoice
 
@@ -227,8 +284,11 @@ def record_payment(engine: Engine, invoice_number: str, amount: Money, *, paid_o
                             customer_id=invoice.customer_id, amount=amount.amount, currency=amount.currency,
                             paid_on=paid_on or now.date(), created_at=now)
         s.add(row)
+        payment = to_payment(row)
+        record_event(s, ErpEventKind.PAID, order_id=invoice.order_id, customer_id=invoice.customer_id, at=now,
+                     payload=payment)
         s.commit()
-        return to_payment(row)
+        return payment
 
 
 __all__ = [
@@ -236,6 +296,7 @@ __all__ = [
     "add_product",
     "invoice_order",
     "invoice_total",
+    "list_shipments",
     "record_payment",
     "set_stock",
     "ship_order",

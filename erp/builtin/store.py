@@ -77,22 +77,28 @@ def write_session(engine: Engine) -> Iterator[Session]:
 _NEXT = text("UPDATE erp_sequence SET last_value = last_value + 1 WHERE name = :name RETURNING last_value")
 
 
-def next_number(session: Session, name: str, prefix: str) -> str:
-    """The next document number of sequence ``name``, e.g. ``SO-000042``, in the caller's transaction.
+def next_value(session: Session, name: str) -> int:
+    """The next value of sequence ``name`` (1, 2, ...), in the caller's transaction.
 
-    The sequence row is locked until the caller commits, so numbers are never handed out twice;
-    a rolled-back transaction gives its number back.
+    The sequence row is locked until the caller commits, so a value is never handed out twice
+    and the next caller waits for this transaction to end; a rolled-back transaction gives its
+    value back, so there are no gaps.
     """
     for _ in range(3):
         value = session.execute(_NEXT, {"name": name}).scalar()
         if value is not None:
-            return f"{prefix}-{int(value):06d}"
+            return int(value)
         try:
             with session.begin_nested():
                 session.add(ErpSequence(name=name, last_value=0))
         except IntegrityError:
             pass  # a concurrent transaction created the row first; the UPDATE now finds it
     raise ErpUnavailable(f"could not allocate a number from sequence {name!r}")
+
+
+def next_number(session: Session, name: str, prefix: str) -> str:
+    """The next document number of sequence ``name``, e.g. ``SO-000042`` (see :func:`next_value`)."""
+    return f"{prefix}-{next_value(session, name):06d}"
 
 
 def lock_stock(session: Session, skus: Collection[str]) -> dict[str, list[ErpStock]]:
@@ -125,6 +131,7 @@ __all__ = [
     "lock_order",
     "lock_stock",
     "next_number",
+    "next_value",
     "read_session",
     "unavailable_on_db_errors",
     "utc_now",

@@ -22,7 +22,10 @@ Tables::
     erp_reservation   (order, position, warehouse) -> quantity reserved there
     erp_invoice       number "INV-000001", order, customer, total, canonical Invoice as JSON
     erp_payment       id "PAY-000001", invoice, amount, date
-    erp_sequence      name -> last number used (orders, invoices, payments, shipments)
+    erp_shipment      id "SH-000001", order, canonical ShipNotice as JSON
+    erp_event         id (1, 2, ...), kind, order, customer, when, the document it carries as JSON
+    erp_sequence      name -> last number used (orders, invoices, payments, shipments, SSCC
+                      serials, events)
 """
 
 from __future__ import annotations
@@ -192,6 +195,37 @@ class ErpPaymentRow(SQLModel, table=True):
     created_at: dt.datetime = _timestamp()
 
 
+class ErpShipmentRow(SQLModel, table=True):
+    """A shipment of an order; ``ship_notice_json`` is the canonical ShipNotice with its cartons."""
+
+    __tablename__ = "erp_shipment"
+
+    id: str = Field(primary_key=True, max_length=32)
+    order_id: str = Field(foreign_key="erp_order.id", max_length=32, index=True)
+    created_at: dt.datetime = _timestamp()
+    ship_notice_json: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ErpEventRow(SQLModel, table=True):
+    """Something that happened to an order, written in the transaction that made it happen.
+
+    ``id`` is not a database sequence: it comes from the ``event`` row of ``erp_sequence``,
+    which stays locked until the writing transaction commits, so ids become visible in the order
+    they were handed out (see :mod:`erp.builtin.events`). ``payload_json`` is the canonical
+    document of the event (ShipNotice, Invoice, Payment) or ``{"reason": ...}`` for a change or
+    cancellation.
+    """
+
+    __tablename__ = "erp_event"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kind: str = Field(max_length=24)
+    order_id: str | None = Field(default=None, foreign_key="erp_order.id", max_length=32, index=True)
+    customer_id: str = Field(foreign_key="erp_customer.id", max_length=64)
+    at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    payload_json: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class ErpSequence(SQLModel, table=True):
     """The last number handed out per document kind (``order``, ``invoice``, ``payment`` ...)."""
 
@@ -210,6 +244,7 @@ __all__ = [
     "TABLE_PREFIX",
     "DecimalText",
     "ErpCustomer",
+    "ErpEventRow",
     "ErpInvoiceRow",
     "ErpOrderLineRow",
     "ErpOrderRow",
@@ -217,6 +252,7 @@ __all__ = [
     "ErpProduct",
     "ErpReservation",
     "ErpSequence",
+    "ErpShipmentRow",
     "ErpStock",
     "erp_tables",
 ]

@@ -255,7 +255,9 @@ def test_shipping_takes_stock_out_and_forbids_cancelling(erp: BuiltinErp, demo_e
                             customer_id="ACME", idempotency_key="k-s")
     notice = ship_order(demo_engine, pushed.erp_order_id, clock=lambda: FIXED_NOW, carrier="UPSN")
     assert notice.po_number == "PO-S" and notice.ship_date == FIXED_NOW.date()
-    assert [(i.line_number, i.quantity.value) for i in notice.items] == [("1", Decimal(8)), ("2", Decimal(4))]
+    assert notice.items == () and len(notice.packages) == 1  # everything in one carton
+    assert [(i.line_number, i.quantity.value) for i in notice.packages[0].items] == [("1", Decimal(8)),
+                                                                                      ("2", Decimal(4))]
     assert on_hand(erp, "DEMO-1050") == 0 and on_hand(erp, "DEMO-1028") == Decimal(246)
     assert available(erp, "DEMO-1028") == Decimal(246)
     with Session(demo_engine) as s:

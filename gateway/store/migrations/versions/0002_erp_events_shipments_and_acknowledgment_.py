@@ -1,8 +1,8 @@
-"""erp events and acknowledgment status
+"""erp events, shipments and acknowledgment status
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 05:55:49.321761
+Create Date: 2026-11-23 06:31:50.305421
 
 """
 from typing import Sequence, Union
@@ -28,6 +28,32 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('source')
     )
+    op.create_table('erp_event',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('payload_json', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['erp_customer.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['erp_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('erp_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_erp_event_order_id'), ['order_id'], unique=False)
+
+    op.create_table('erp_shipment',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ship_notice_json', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['erp_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('erp_shipment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_erp_shipment_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_erp_shipment_order_id'), ['order_id'], unique=False)
+
     op.create_table('gw_erp_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -56,5 +82,14 @@ def downgrade() -> None:
         batch_op.drop_column('ack_status')
 
     op.drop_table('gw_erp_event')
+    with op.batch_alter_table('erp_shipment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_erp_shipment_order_id'))
+        batch_op.drop_index(batch_op.f('ix_erp_shipment_created_at'))
+
+    op.drop_table('erp_shipment')
+    with op.batch_alter_table('erp_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_erp_event_order_id'))
+
+    op.drop_table('erp_event')
     op.drop_table('gw_erp_cursor')
     # ### end Alembic commands ###
