@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +36,7 @@ from gateway.partners import matches_sender, outbound_delimiters, sender_key
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate
 from gateway.store.db import session
-from gateway.store.documents import children, create_document, move
+from gateway.store.documents import children, create_document, move, problem_record
 from gateway.store.tables import Document, InterchangeSeen, Partner, utcnow
 
 log = logging.getLogger(__name__)
@@ -61,14 +61,6 @@ class IntakeResult:
     error: str | None = None
     problems: list[dict[str, object]] = field(default_factory=list)
     duplicate_of: int | None = None
-
-
-def problem_record(problem: Problem) -> dict[str, object]:
-    """A problem as JSON for the document table and the API."""
-    record: dict[str, object] = {"message": problem.message, "code": problem.code, "level": problem.level,
-                                 "where": str(problem.location)}
-    record.update({k: v for k, v in asdict(problem.location).items() if v is not None})
-    return record
 
 
 @dataclass

@@ -20,9 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from erp.port import ErpEvent, ErpEventKind, ErpPort
+from formats.errors import FormatError
 from formats.model import Canonical
 from gateway.outbound import Outgoing, emit
+from gateway.partners import partner_standard
+from gateway.pipeline.states import State
 from gateway.store.db import session
+from gateway.store.documents import create_document, problem_record
 from gateway.store.tables import ErpCursor, ErpEventSeen, OrderLink, Partner, utcnow
 
 log = logging.getLogger(__name__)
@@ -77,11 +81,24 @@ def _handle(s: Session, source: str, event: ErpEvent, actor: str) -> Handled:
     else:
         partner = s.get(Partner, link.partner_id)
         assert partner is not None
-        doc = emit(s, partner, kind, payload, parent_id=link.document_id, actor=actor,
-                   reason=f"ERP {event.kind.value} (event {event.event_id}) for order {event.erp_order_id}",
-                   po_number=link.po_number, erp_order_id=event.erp_order_id)
-        document_id = doc.id if doc is not None else None
-        note = f"{event.kind.value}: sent document {document_id}" if doc else f"{event.kind.value}: not wanted"
+        reason = f"ERP {event.kind.value} (event {event.event_id}) for order {event.erp_order_id}"
+        try:
+            with s.begin_nested():
+                doc = emit(s, partner, kind, payload, parent_id=link.document_id, actor=actor, reason=reason,
+                           po_number=link.po_number, erp_order_id=event.erp_order_id)
+        except FormatError as exc:
+            # The event must not block the stream: keep what we could not send, visibly, for the operator.
+            doc = create_document(
+                s, raw=payload.model_dump_json(indent=2).encode(), direction="out", doc_type=kind.value,
+                state=State.REJECTED, actor=actor, reason=f"{reason}: cannot be written: {exc}",
+                standard=partner_standard(partner), partner_id=partner.id, parent_id=link.document_id,
+                po_number=link.po_number, erp_order_id=event.erp_order_id, error=str(exc),
+                problems=[problem_record(p) for p in exc.problems], canonical=payload.model_dump(mode="json"))
+            note = f"{event.kind.value}: could not be written for partner {partner.id}: {exc}"
+            document_id = doc.id
+        else:
+            document_id = doc.id if doc is not None else None
+            note = f"{event.kind.value}: sent document {document_id}" if doc else f"{event.kind.value}: not wanted"
     s.add(ErpEventSeen(source=source, event_id=event.event_id, kind=event.kind.value,
                        erp_order_id=event.erp_order_id, document_id=document_id, note=note))
     return Handled(event.event_id, event.kind, document_id, note)

@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from erp.port import ErpPort, ErpRejected, ErpUnavailable
 from formats.errors import FormatError
 from gateway.config import Settings
-from gateway.intake.x12 import problem_record, translate_interchange
+from gateway.intake.x12 import translate_interchange
 from gateway.pipeline.acknowledgments import flag_overdue, process_functional_ack
 from gateway.pipeline.changes import process_order_change
 from gateway.pipeline.erp_events import poll_erp_events
@@ -34,7 +34,7 @@ from gateway.pipeline.queue import claim_next, recover_expired, retry_delay, str
 from gateway.pipeline.reading import DocumentRejected
 from gateway.pipeline.states import State
 from gateway.store.db import session
-from gateway.store.documents import move
+from gateway.store.documents import move, problem_record
 from gateway.store.tables import Document, utcnow
 
 log = logging.getLogger(__name__)

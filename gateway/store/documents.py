@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from formats.errors import Problem
 from gateway.pipeline.states import State, transition
 from gateway.store.tables import Document, DocumentEvent
 
@@ -63,3 +65,11 @@ def count_by_state(session: Session) -> dict[str, int]:
     """How many documents stand in each state (for the operator and metrics)."""
     rows = session.exec(select(Document.state, func.count()).group_by(Document.state)).all()
     return {state: int(n) for state, n in rows}
+
+
+def problem_record(problem: Problem) -> dict[str, object]:
+    """A problem as JSON for the document table and the API."""
+    record: dict[str, object] = {"message": problem.message, "code": problem.code, "level": problem.level,
+                                 "where": str(problem.location)}
+    record.update({k: v for k, v in asdict(problem.location).items() if v is not None})
+    return record
