@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from formats.codes.units import UnitMap
+from formats.model import ItemId, ItemIdKind, Order
 from formats.x12.envelope import Delimiters
 from gateway.store.control_numbers import ControlKind
 from gateway.store.tables import ControlCounter, Partner
@@ -75,6 +76,36 @@ def partner_standard(partner: Partner) -> str:
 def acknowledgment_window(partner: Partner) -> float:
     """Hours within which the partner must acknowledge (997/999) what we send; 24 by default."""
     return float(partner.settings.get("ack_window_hours") or 24)
+
+
+def item_map(partner: Partner) -> dict[str, str]:
+    """The partner's item numbers (buyer part, GTIN, its own codes) -> our SKUs."""
+    return {str(k).strip(): str(v).strip() for k, v in (partner.settings.get("item_map") or {}).items()}
+
+
+def with_our_items(partner: Partner, order: Order) -> Order:
+    """``order`` with our SKU added to every line that names the item only by a number the partner maps.
+
+    Partners that order by their own part numbers or GTINs set ``item_map``; the line keeps the
+    partner's identifiers (the acknowledgment echoes them) and gains the seller identifier.
+    """
+    mapping = item_map(partner)
+    if not mapping:
+        return order
+    lines = []
+    for line in order.lines:
+        if line.item_id(ItemIdKind.SELLER) is None:
+            ours = next((mapping[item.value] for item in line.items if item.value in mapping), None)
+            if ours is not None:
+                line = line.model_copy(update={"items": (*line.items, ItemId(kind=ItemIdKind.SELLER, value=ours))})
+        lines.append(line)
+    return order.model_copy(update={"lines": tuple(lines)})
+
+
+def sends(partner: Partner, document: str) -> bool:
+    """Whether we accept ``document`` (e.g. "860") from the partner; all supported ones unless told."""
+    accepted = partner.settings.get("sends")
+    return True if accepted is None else document in accepted
 
 
 def wants(partner: Partner, document: str) -> bool:

@@ -32,7 +32,7 @@ from formats.x12.reader import read_interchanges
 from formats.x12.standalone import envelope_controls, standalone_interchange
 from formats.x12.validator import validate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
-from gateway.partners import matches_sender, outbound_delimiters, sender_key
+from gateway.partners import matches_sender, outbound_delimiters, sender_key, sends
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate
 from gateway.store.db import session
@@ -201,6 +201,9 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                 if event.group.functional_id != "FA" and event.code not in INBOUND_SETS:
                     problems.append(Problem(f"transaction set {event.code} is not accepted from partners",
                                             code="1", level="transaction"))
+                elif not sends(partner, event.code):
+                    problems.append(Problem(f"transaction set {event.code} is not one partner {partner.id} "
+                                            "is set up to send (settings.sends)", code="1", level="transaction"))
                 child = create_document(
                     s, raw=standalone_interchange(event), direction="in", doc_type=event.code,
                     state=State.REJECTED if problems else (

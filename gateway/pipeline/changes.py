@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from erp.port import ErpPort
 from formats.model import Order, OrderChange, OrderPurpose, OrderResponse
 from gateway.outbound import Outgoing, document_type, emit
+from gateway.partners import with_our_items
 from gateway.pipeline.orders import Outcome
 from gateway.pipeline.reading import DocumentRejected, read_stored
 from gateway.pipeline.states import State
@@ -60,6 +61,7 @@ def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: st
         raise DocumentRejected(f"document {doc_id} has no partner")
     read = read_stored(doc, partner)
     change = as_change(read.document)
+    change = change.model_copy(update={"order": with_our_items(partner, change.order)})
     link = _placed_order(engine, partner.id, change.po_number)
     erp_order_id = link.erp_order_id or ""
     response: OrderResponse | None = None

@@ -25,6 +25,7 @@ from sqlmodel import select
 from erp.port import ErpPort
 from formats.model import Order, OrderPurpose
 from gateway.outbound import Outgoing, document_type, emit
+from gateway.partners import with_our_items
 from gateway.pipeline.reading import DocumentRejected, read_stored
 from gateway.pipeline.states import State
 from gateway.store.db import session
@@ -82,9 +83,9 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
         raise DocumentRejected(f"document {doc_id} has no partner")
 
     read = read_stored(doc, partner)
-    order = read.document
-    if not isinstance(order, Order):
+    if not isinstance(read.document, Order):
         raise DocumentRejected(f"{doc.standard} {doc.doc_type} is not a purchase order")
+    order = with_our_items(partner, read.document)
     if order.purpose not in (OrderPurpose.ORIGINAL, OrderPurpose.CONFIRMATION, OrderPurpose.DUPLICATE):
         raise DocumentRejected(
             f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as a change "
