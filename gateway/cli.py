@@ -109,7 +109,7 @@ def validate(file: Path) -> None:
 @app.command()
 def ingest(file: Path, partner: Annotated[str, typer.Option("--partner", help="the partner id")]) -> None:
     """Submit FILE into the pipeline as if received from PARTNER; prints the outcome as JSON."""
-    from gateway.intake.x12 import receive_file
+    from gateway.intake.files import receive_file
 
     with _services() as services:
         result = receive_file(services.engine, partner_id=partner, raw=file.read_bytes(), filename=file.name,

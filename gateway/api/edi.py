@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from gateway.api.deps import ServicesDep
-from gateway.intake.x12 import receive_file, refuse_file
+from gateway.intake.files import receive_file, refuse_file
 
 router = APIRouter(tags=["edi"])
 

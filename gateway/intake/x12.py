@@ -32,6 +32,7 @@ from formats.x12.reader import read_interchanges
 from formats.x12.standalone import envelope_controls, standalone_interchange
 from formats.x12.validator import validate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
+from gateway.intake.result import IntakeResult
 from gateway.partners import matches_sender, outbound_delimiters, sender_key, sends
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate
@@ -46,21 +47,6 @@ INBOUND_SETS = frozenset({"850"})
 
 ACKNOWLEDGMENT_SETS = frozenset({"997", "999"})
 """The partner's acknowledgments of what we sent: queued too, to be matched to our documents."""
-
-
-@dataclass
-class IntakeResult:
-    """What the intake of one file came to, for the HTTP answer and the CLI."""
-
-    document_id: int
-    state: State
-    http_status: int
-    documents: list[int] = field(default_factory=list)
-    acknowledgments: list[int] = field(default_factory=list)
-    acknowledgment: bytes | None = None
-    error: str | None = None
-    problems: list[dict[str, object]] = field(default_factory=list)
-    duplicate_of: int | None = None
 
 
 @dataclass
@@ -91,8 +77,9 @@ def _lean(ts: TransactionSet, problems: Sequence[Problem]) -> TransactionSet:
                           segments=ts.segments[:1], problems=ts.problems, index_in_group=ts.index_in_group)
 
 
-def _reject(engine: Engine, doc_id: int, error: str, problems: Sequence[Problem], status: int,
-            actor: str) -> IntakeResult:
+def reject_file(engine: Engine, doc_id: int, error: str, problems: Sequence[Problem], status: int,
+                actor: str) -> IntakeResult:
+    """Mark a stored file rejected with ``error`` (and its problems); the answer carries ``status``."""
     with session(engine) as s:
         doc = s.get(Document, doc_id)
         assert doc is not None
@@ -140,14 +127,14 @@ def translate_interchange(engine: Engine, doc_id: int, *, actor: str = "intake")
     with session(engine) as s:
         partner = s.get(Partner, doc.partner_id) if doc.partner_id else None
     if partner is None:
-        return _reject(engine, doc_id, f"unknown partner {doc.partner_id!r}", (), 404, actor)
+        return reject_file(engine, doc_id, f"unknown partner {doc.partner_id!r}", (), 404, actor)
 
     now = utcnow()
     charset = partner.settings.get("charset")
     try:
         events = list(read_interchanges(doc.raw, charset=charset))
     except FormatError as exc:
-        return _reject(engine, doc_id, f"not a readable X12 interchange: {exc}", exc.problems, 400, actor)
+        return reject_file(engine, doc_id, f"not a readable X12 interchange: {exc}", exc.problems, 400, actor)
 
     interchanges = [e.interchange for e in events if isinstance(e, InterchangeEnd)]
     for h in interchanges:
@@ -155,12 +142,12 @@ def translate_interchange(engine: Engine, doc_id: int, *, actor: str = "intake")
             error = (f"ISA06: interchange {h.control_number} comes from sender "
                      f"{sender_key(h.sender_qualifier, h.sender_id)}, which is not partner {partner.id} "
                      f"({sender_key(partner.x12_qualifier, partner.x12_id)})")
-            return _reject(engine, doc_id, error, (), 403, actor)
+            return reject_file(engine, doc_id, error, (), 403, actor)
         if not matches_sender(partner, h.receiver_qualifier, h.receiver_id, ours=True):
             error = (f"ISA08: interchange {h.control_number} is addressed to "
                      f"{sender_key(h.receiver_qualifier, h.receiver_id)}, not to us "
                      f"({sender_key(partner.our_x12_qualifier, partner.our_x12_id)})")
-            return _reject(engine, doc_id, error, (), 403, actor)
+            return reject_file(engine, doc_id, error, (), 403, actor)
 
     for attempt in range(3):
         try:
@@ -300,31 +287,3 @@ def _with_original_acks(engine: Engine, result: IntakeResult, original: int) -> 
     result.acknowledgment = b"".join(d.raw for d in acks) or None
     result.documents = sets
     return result
-
-
-def receive_file(engine: Engine, *, partner_id: str, raw: bytes, filename: str | None = None,
-                 actor: str = "http") -> IntakeResult:
-    """Store ``raw`` first, then translate it: the one entry point of HTTP upload and ``ingest``."""
-    with session(engine) as s:
-        known = s.get(Partner, partner_id) is not None
-        doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.RECEIVED,
-                              actor=actor, reason=f"received {len(raw)} bytes", filename=filename,
-                              partner_id=partner_id if known else None)
-        if not known:
-            doc.error = f"unknown partner {partner_id!r}"
-        s.commit()
-        doc_id = doc.id or 0
-    if not known:
-        return _reject(engine, doc_id, f"unknown partner {partner_id!r}", (), 404, actor)
-    return translate_interchange(engine, doc_id, actor=actor)
-
-
-def refuse_file(engine: Engine, *, partner_id: str, raw: bytes, error: str, status: int,
-                actor: str = "http") -> IntakeResult:
-    """Store what arrived of a file refused before reading (too large) with its error."""
-    with session(engine) as s:
-        known = s.get(Partner, partner_id) is not None
-        doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.REJECTED,
-                              actor=actor, reason=error, error=error, partner_id=partner_id if known else None)
-        s.commit()
-        return IntakeResult(document_id=doc.id or 0, state=State.REJECTED, http_status=status, error=error)

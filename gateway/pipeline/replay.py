@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from gateway.intake.x12 import translate_interchange
+from gateway.intake.files import read_received
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import children, move
@@ -43,7 +43,7 @@ def replay(engine: Engine, doc_id: int, *, actor: str, partner_id: str | None = 
                 doc.partner_id = partner_id
             move(s, doc, State.RECEIVED, actor=actor, reason="replayed by the operator")
             s.commit()
-            return translate_interchange(engine, doc_id, actor=actor).state
+            return read_received(engine, doc_id, actor=actor).state
         doc.attempts = 0
         doc.next_attempt_at = None
         move(s, doc, State.QUEUED, actor=actor, reason=f"replayed by the operator (was {doc.state})")

@@ -7,6 +7,7 @@ when and why (OCA edi-framework's explicit exchange states, without scattered st
 Inbound::
 
     received --claim--> translating --> accepted (an interchange, split into its sets)
+                                     \\-> queued (a UBL document, processed as it is)
                                      \\-> rejected / duplicate
     queued --claim--> processing --> processed | duplicate | rejected
                                  \\-> retry (transient) --claim--> processing ... --> dead
@@ -44,7 +45,7 @@ class State(StrEnum):
 ALLOWED: dict[State | None, frozenset[State]] = {
     None: frozenset({State.RECEIVED, State.QUEUED, State.REJECTED, State.OUTBOX}),
     State.RECEIVED: frozenset({State.TRANSLATING, State.REJECTED}),
-    State.TRANSLATING: frozenset({State.ACCEPTED, State.REJECTED, State.DUPLICATE, State.RECEIVED}),
+    State.TRANSLATING: frozenset({State.ACCEPTED, State.QUEUED, State.REJECTED, State.DUPLICATE, State.RECEIVED}),
     State.QUEUED: frozenset({State.PROCESSING, State.REJECTED}),
     State.PROCESSING: frozenset(
         {State.PROCESSED, State.DUPLICATE, State.REJECTED, State.RETRY, State.DEAD, State.QUEUED}

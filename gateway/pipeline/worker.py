@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from erp.port import ErpPort, ErpRejected, ErpUnavailable
 from formats.errors import FormatError
 from gateway.config import Settings
-from gateway.intake.x12 import translate_interchange
+from gateway.intake.files import read_received
 from gateway.pipeline.acknowledgments import flag_overdue, process_functional_ack
 from gateway.pipeline.changes import process_order_change
 from gateway.pipeline.erp_events import poll_erp_events
@@ -79,7 +79,7 @@ class Worker:
         """Take up documents whose worker vanished and files never translated; read ERP events."""
         recover_expired(self.engine, self.settings.lease_seconds, actor=self.worker_id)
         for doc_id in stranded_files(self.engine, older_than_seconds=self.settings.lease_seconds):
-            translate_interchange(self.engine, doc_id, actor=self.worker_id)
+            read_received(self.engine, doc_id, actor=self.worker_id)
         self.poll_erp()
         flag_overdue(self.engine)
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from formats.x12.envelope import TransactionSet
 from formats.x12.reader import read_interchanges
-from gateway.intake.x12 import receive_file
+from gateway.intake.files import receive_file
 from gateway.pipeline.states import State
 from gateway.pipeline.worker import Worker
 from gateway.services import Services

@@ -14,7 +14,7 @@ import sys
 from sqlmodel import col, select
 
 from formats.x12.standalone import envelope_controls
-from gateway.intake.x12 import receive_file
+from gateway.intake.files import receive_file
 from gateway.pipeline.states import State
 from gateway.services import Services
 from gateway.store.db import session

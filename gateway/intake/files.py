@@ -1,0 +1,61 @@
+"""The one entry point for inbound files (HTTP upload, ``b2bgw ingest``, replay, stranded files).
+
+The raw bytes are stored first, under the partner they came for; then the content says which
+standard it is (never the file name) and the file goes to that standard's intake: X12 is split
+into its transaction sets and acknowledged, a UBL document is read and queued as it is. Anything
+else is refused with a 400 and kept.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from formats.detect import Standard, detect
+from gateway.intake.result import IntakeResult
+from gateway.intake.ubl import receive_ubl
+from gateway.intake.x12 import reject_file, translate_interchange
+from gateway.pipeline.states import State
+from gateway.store.db import session
+from gateway.store.documents import create_document
+from gateway.store.tables import Document, Partner
+
+
+def read_received(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
+    """Send a stored, not yet read file to the intake of its standard."""
+    with session(engine) as s:
+        doc = s.get(Document, doc_id)
+        prefix = doc.raw[:4096] if doc is not None else b""
+    if detect(prefix) is Standard.UBL:
+        return receive_ubl(engine, doc_id, actor=actor)
+    return translate_interchange(engine, doc_id, actor=actor)
+
+
+def receive_file(engine: Engine, *, partner_id: str, raw: bytes, filename: str | None = None,
+                 actor: str = "http") -> IntakeResult:
+    """Store ``raw`` first, then read it by its standard."""
+    with session(engine) as s:
+        known = s.get(Partner, partner_id) is not None
+        doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.RECEIVED,
+                              actor=actor, reason=f"received {len(raw)} bytes", filename=filename,
+                              partner_id=partner_id if known else None)
+        if not known:
+            doc.error = f"unknown partner {partner_id!r}"
+        s.commit()
+        doc_id = doc.id or 0
+    if not known:
+        return reject_file(engine, doc_id, f"unknown partner {partner_id!r}", (), 404, actor)
+    return read_received(engine, doc_id, actor=actor)
+
+
+def refuse_file(engine: Engine, *, partner_id: str, raw: bytes, error: str, status: int,
+                actor: str = "http") -> IntakeResult:
+    """Store what arrived of a file refused before reading (too large) with its error."""
+    with session(engine) as s:
+        known = s.get(Partner, partner_id) is not None
+        doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.REJECTED,
+                              actor=actor, reason=error, error=error, partner_id=partner_id if known else None)
+        s.commit()
+        return IntakeResult(document_id=doc.id or 0, state=State.REJECTED, http_status=status, error=error)
+
+
+__all__ = ["read_received", "receive_file", "refuse_file"]
