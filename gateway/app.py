@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway.api import documents, edi, erp_actions, health
+from gateway.observability.metrics import register_queue_collector
 from gateway.pipeline.worker import start_in_threads
 from gateway.services import Services
 
@@ -25,6 +26,7 @@ def create_app(services: Services, *, workers: int = 0) -> FastAPI:
             for thread in threads:
                 thread.join(timeout=10)
 
+    register_queue_collector(services.engine)
     app = FastAPI(title="b2b-gateway", summary="B2B punchout and EDI gateway", lifespan=lifespan)
     app.state.services = services
     app.include_router(edi.router)

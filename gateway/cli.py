@@ -7,7 +7,6 @@ part of the public contract in ``DESIGN.md``.
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 import threading
@@ -219,5 +218,8 @@ def erp_pay(invoice_number: str, amount: str, currency: str = "USD") -> None:
 
 def main() -> None:
     """Console entry point."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from gateway.observability.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     app()

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     retry_base_seconds: float = 2.0
     poll_seconds: float = 0.5
     max_upload_bytes: int = 50 * 1024 * 1024
+    log_format: str = "json"
+    """``json`` (one object per line, with document id and partner) or ``text`` for a terminal."""
+    log_level: str = "INFO"
 
 
 @lru_cache(maxsize=1)

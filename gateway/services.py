@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Engine
 
@@ -40,6 +41,9 @@ def make_erp(name: str, engine: Engine) -> ErpPort:
 
 
 def build_services(settings: Settings) -> Services:
-    """Engine and ERP for ``settings``."""
+    """Engine and ERP for ``settings``; every ERP call is timed for ``/metrics``."""
+    from gateway.observability.metrics import MeteredErp
+
     engine = make_engine(settings.database_url)
-    return Services(settings=settings, engine=engine, erp=make_erp(settings.erp, engine))
+    erp = cast(ErpPort, MeteredErp(make_erp(settings.erp, engine)))
+    return Services(settings=settings, engine=engine, erp=erp)

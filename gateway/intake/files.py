@@ -14,6 +14,8 @@ from formats.detect import Standard, detect
 from gateway.intake.result import IntakeResult
 from gateway.intake.ubl import receive_ubl
 from gateway.intake.x12 import reject_file, translate_interchange
+from gateway.observability.logs import document_context
+from gateway.observability.metrics import DOCUMENTS_RECEIVED
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import create_document
@@ -42,9 +44,11 @@ def receive_file(engine: Engine, *, partner_id: str, raw: bytes, filename: str |
             doc.error = f"unknown partner {partner_id!r}"
         s.commit()
         doc_id = doc.id or 0
+    DOCUMENTS_RECEIVED.labels(partner_id if known else "(unknown)", detect(raw[:4096]).value).inc()
     if not known:
         return reject_file(engine, doc_id, f"unknown partner {partner_id!r}", (), 404, actor)
-    return read_received(engine, doc_id, actor=actor)
+    with document_context(doc_id, partner_id):
+        return read_received(engine, doc_id, actor=actor)
 
 
 def refuse_file(engine: Engine, *, partner_id: str, raw: bytes, error: str, status: int,

@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -26,6 +27,8 @@ from erp.port import ErpPort, ErpRejected, ErpUnavailable
 from formats.errors import FormatError
 from gateway.config import Settings
 from gateway.intake.files import read_received
+from gateway.observability.logs import document_context
+from gateway.observability.metrics import DOCUMENTS_PROCESSED, PROCESSING_SECONDS
 from gateway.pipeline.acknowledgments import flag_overdue, process_functional_ack
 from gateway.pipeline.changes import process_order_change
 from gateway.pipeline.erp_events import poll_erp_events
@@ -123,10 +126,21 @@ class Worker:
         log.info("worker %s stopped", self.worker_id)
 
     def process(self, doc_id: int) -> None:
-        """Process one claimed document and record how it ended."""
+        """Process one claimed document and record how it ended (logs carry its id and partner)."""
         with session(self.engine) as s:
             doc = s.get(Document, doc_id)
             key = (doc.standard, doc.doc_type) if doc else ("", "")
+            partner = doc.partner_id if doc else None
+        started = time.perf_counter()
+        with document_context(doc_id, partner):
+            self._process(doc_id, key)
+        PROCESSING_SECONDS.labels(*key).observe(time.perf_counter() - started)
+        with session(self.engine) as s:
+            done = s.get(Document, doc_id)
+            outcome = done.state if done else "missing"
+        DOCUMENTS_PROCESSED.labels(partner or "", key[0], key[1], outcome).inc()
+
+    def _process(self, doc_id: int, key: tuple[str, str]) -> None:
         processor = PROCESSORS.get(key)
         try:
             if processor is None:
