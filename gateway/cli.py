@@ -140,14 +140,15 @@ def documents(status: Annotated[str | None, typer.Option("--status")] = None,
 
 
 @app.command()
-def replay(document_id: int) -> None:
-    """Queue a rejected, dead or processed document again."""
+def replay(document_id: int, partner: Annotated[str | None, typer.Option(
+        "--partner", help="for a file refused as from an unknown partner: the partner it came from")] = None) -> None:
+    """Queue a rejected, dead or processed document again (a refused file is read again)."""
     from gateway.pipeline.replay import ReplayRefused
     from gateway.pipeline.replay import replay as replay_document
 
     try:
         with _services() as services:
-            state = replay_document(services.engine, document_id, actor="cli")
+            state = replay_document(services.engine, document_id, actor="cli", partner_id=partner)
     except ReplayRefused as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

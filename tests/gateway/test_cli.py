@@ -87,3 +87,14 @@ def test_ingest_worker_documents_replay(runner: CliRunner) -> None:
     assert replayed.exit_code == 0 and "queued" in replayed.stdout
     refused = runner.invoke(app, ["replay", "999999"])
     assert refused.exit_code == 1
+
+
+def test_a_file_from_an_unknown_partner_is_read_again_once_the_partner_is_named(
+        runner: CliRunner, services: Services) -> None:
+    from gateway.intake.files import receive_file
+
+    refused = receive_file(services.engine, partner_id="nobody", raw=(X12 / "850-4010-basic.x12").read_bytes())
+    assert refused.http_status == 404
+    replayed = runner.invoke(app, ["replay", str(refused.document_id), "--partner", "acme"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "accepted" in replayed.stdout
