@@ -102,10 +102,22 @@ def _render_x12(s: Session, partner: Partner, set_code: str, document: Canonical
     return render_interchange(spec, [(group, [TransactionSetSpec(set_code, st_control, body)])])
 
 
-def _render_ubl(partner: Partner, doc_type: str, document: Canonical) -> bytes:
-    from gateway.ubl_profiles import render_ubl
+def ubl_profile(partner: Partner, doc_type: str) -> Any:
+    """The network profile a UBL partner wants for ``doc_type`` (``settings["ubl_profile"]``), or None."""
+    from formats.ubl import PEPPOL_BILLING, PEPPOL_DESPATCH_ADVICE, PEPPOL_ORDERING
 
-    return render_ubl(partner, doc_type, document)
+    if str(partner.settings.get("ubl_profile") or "").lower() != "peppol":
+        return None
+    for profile in (PEPPOL_BILLING, PEPPOL_ORDERING, PEPPOL_DESPATCH_ADVICE):
+        if profile.customization_for(doc_type):
+            return profile
+    return None
+
+
+def _render_ubl(partner: Partner, doc_type: str, document: Canonical) -> bytes:
+    from formats.ubl import render
+
+    return render(document, profile=ubl_profile(partner, doc_type))  # type: ignore[arg-type]
 
 
 def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, parent_id: int | None, actor: str,
