@@ -7,9 +7,13 @@ when it is absent on a developer's machine, but fail in CI (``CI`` set), where i
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from lxml import etree
+
+from formats.ubl import rules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("B2BGW_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
@@ -36,3 +40,34 @@ def corpus_files(folder: str, pattern: str = "*") -> list[Path]:
 def corpus() -> Path:
     """The corpus root; skips (fails in CI) when absent."""
     return corpus_path()
+
+
+# UBL validators, shared by the format tests and the end-to-end tests
+
+Validator = Callable[[bytes], None]
+
+
+@pytest.fixture(scope="session")
+def xsd_validate() -> Validator:
+    """Validate bytes against the UBL 2.1 XSD of their root element (schemas cached per type)."""
+    folder = corpus_path("ubl", "xsdrt", "maindoc")
+    schemas: dict[str, etree.XMLSchema] = {}
+
+    def validate(document: bytes) -> None:
+        root = etree.fromstring(document)
+        name = etree.QName(root).localname
+        if name not in schemas:
+            schemas[name] = etree.XMLSchema(etree.parse(str(Path(folder) / f"UBL-{name}-2.1.xsd")))
+        schema = schemas[name]
+        if not schema.validate(root):
+            errors = "\n".join(f"{e.line}: {e.message}" for e in schema.error_log)
+            raise AssertionError(f"{name} is not valid against the UBL 2.1 XSD:\n{errors}\n{document.decode()}")
+
+    return validate
+
+
+@pytest.fixture(scope="session")
+def en16931_rules() -> rules.CompiledRules:
+    """The EN 16931 UBL Schematron (XSLT), compiled once per session: it takes seconds."""
+    pytest.importorskip("saxonche")
+    return rules.compile_rules(corpus_path("ubl", "rules", "EN16931-UBL-validation.xslt").read_bytes())
