@@ -52,12 +52,27 @@ def _set_location(ts: TransactionSet) -> Location:
                     transaction=ts.control_number)
 
 
+def _translate_ubl(raw: bytes) -> Iterator[Translation]:
+    from formats.ubl import parse as parse_ubl
+    from formats.xml import local_name, parse_xml
+
+    root = parse_xml(raw, what="UBL document")
+    location = Location(line=root.sourceline, path=f"/{local_name(root)}")
+    try:
+        yield Translation(Standard.UBL, local_name(root), location, document=parse_ubl(root))
+    except FormatError as exc:
+        yield Translation(Standard.UBL, local_name(root), location, error=exc)
+
+
 def translate(raw: bytes) -> Iterator[Translation]:
     """Every document in ``raw``, translated (or with its error), in file order."""
     standard = detect(raw[:4096])
+    if standard is Standard.UBL:
+        yield from _translate_ubl(raw)
+        return
     if standard is not Standard.X12:
         what = "not a document of a known standard" if standard is Standard.UNKNOWN else f"{standard} input"
-        raise DetectionError(f"{what}: only X12 is translated so far")
+        raise DetectionError(f"{what}: X12 and UBL are translated so far")
     for event in read_interchanges(raw):
         if not isinstance(event, TransactionSet):
             continue
@@ -76,8 +91,10 @@ def translate(raw: bytes) -> Iterator[Translation]:
 def check(raw: bytes) -> list[Problem]:
     """Every problem in ``raw`` against its standard: envelope, implementation map, counts."""
     standard = detect(raw[:4096])
+    if standard is Standard.UBL:
+        return [problem for item in _translate_ubl(raw) if item.error for problem in item.error.problems]
     if standard is not Standard.X12:
-        raise DetectionError(f"cannot validate {standard} input yet: only X12")
+        raise DetectionError(f"cannot validate {standard} input yet: X12 and UBL are checked so far")
     problems: list[Problem] = []
     for event in read_interchanges(raw):
         if isinstance(event, TransactionSet):

@@ -5,21 +5,73 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from formats.errors import FormatError
+from pydantic import BaseModel
+
+from formats.errors import FormatError, MappingError
+from formats.model import Canonical, Extension, Order, OrderResponse
 from formats.translate import X12_CODECS, translate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 
 FUNCTIONAL_IDS = {"850": "PO", "855": "PR"}
+X12_SETS: dict[type, str] = {Order: "850", OrderResponse: "855"}
+"""Which X12 set carries each canonical document we can render as X12."""
+
+TARGETS = ("x12", "ubl", "cxml")
+
+
+def _x12(document: Canonical, number: int) -> str:
+    code = X12_SETS.get(type(document))
+    if code is None:
+        raise MappingError(f"X12 cannot carry a {type(document).__name__} yet (850 and 855 are written)")
+    body = X12_CODECS[code].render(document)
+    spec = InterchangeSpec(sender_qualifier="ZZ", sender_id="SENDER", receiver_qualifier="ZZ",
+                           receiver_id="RECEIVER", control_number=number, timestamp=dt.datetime.now(dt.UTC))
+    group = GroupSpec(functional_id=FUNCTIONAL_IDS[code], application_sender="SENDER",
+                      application_receiver="RECEIVER", control_number=number)
+    return render_interchange(spec, [(group, [TransactionSetSpec(code, "0001", body)])]).decode()
+
+
+def _ubl(document: Canonical, _number: int) -> str:
+    from formats.ubl import render
+
+    return render(document).decode()  # type: ignore[arg-type]
+
+
+RENDERERS = {"x12": _x12, "ubl": _ubl}
+
+
+def not_carried(document: Canonical, target: str) -> list[str]:
+    """What the source carried that the target does not: the extensions of another standard."""
+    prefix = f"{target}:"
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, Extension):
+            if not value.source.startswith(prefix):
+                found.append(f"{value.source} {value.name}={value.value!r}")
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, tuple | list):
+            for part in value:
+                walk(part)
+
+    walk(document)
+    return found
 
 
 def translate_file(raw: bytes, *, to: str | None = None) -> tuple[str, list[str]]:
-    """The printed output (canonical JSON array, or documents in ``to``) and the errors."""
+    """The printed output (canonical JSON array, or documents in ``to``) and the errors.
+
+    Rendering in another standard reports, as an error line each, what the source carried that
+    the target cannot (data kept in extensions); the documents are still printed.
+    """
     errors: list[str] = []
     found = []
     try:
         for item in translate(raw):
             if item.error is not None:
-                errors.append(f"{item.location}: X12 {item.doc_type}: {item.error.message}")
+                errors.append(f"{item.location}: {item.standard.value.upper()} {item.doc_type}: {item.error.message}")
             else:
                 found.append(item)
     except FormatError as exc:
@@ -28,17 +80,21 @@ def translate_file(raw: bytes, *, to: str | None = None) -> tuple[str, list[str]
         payload = [{"standard": i.standard.value, "document_type": i.doc_type,
                     **(i.document.model_dump(mode="json") if i.document else {})} for i in found]
         return json.dumps(payload, indent=2) + "\n", errors
-    if to != "x12":
-        return "", [*errors, f"--to {to}: rendering {to} is not available yet (x12 is)"]
+    target = to.lower()
+    if target not in RENDERERS:
+        available = ", ".join(RENDERERS)
+        return "", [*errors, f"--to {to}: rendering {to} is not available yet (available: {available})"]
     out = []
     for number, item in enumerate(found, start=1):
         assert item.document is not None
-        body = X12_CODECS[item.doc_type].render(item.document)
-        spec = InterchangeSpec(sender_qualifier="ZZ", sender_id="SENDER", receiver_qualifier="ZZ",
-                               receiver_id="RECEIVER", control_number=number, timestamp=dt.datetime.now(dt.UTC))
-        group = GroupSpec(functional_id=FUNCTIONAL_IDS.get(item.doc_type, "PO"), application_sender="SENDER",
-                          application_receiver="RECEIVER", control_number=number)
-        out.append(render_interchange(spec, [(group, [TransactionSetSpec(item.doc_type, "0001", body)])]).decode())
+        try:
+            out.append(RENDERERS[target](item.document, number))
+        except FormatError as exc:
+            errors.append(f"{item.location}: {item.doc_type} cannot be written as {target}: {exc}")
+            continue
+        if item.standard.value != target:
+            errors.extend(f"{item.location}: {target} cannot carry {what}" for what in not_carried(item.document,
+                                                                                                    target))
     return "".join(out), errors
 
 

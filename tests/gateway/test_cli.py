@@ -98,3 +98,23 @@ def test_a_file_from_an_unknown_partner_is_read_again_once_the_partner_is_named(
     replayed = runner.invoke(app, ["replay", str(refused.document_id), "--partner", "acme"])
     assert replayed.exit_code == 0, replayed.output
     assert "accepted" in replayed.stdout
+
+
+def test_translate_an_x12_order_to_ubl_and_say_what_ubl_cannot_carry(runner: CliRunner) -> None:
+    from formats import ubl
+    from formats.model import Order
+
+    result = runner.invoke(app, ["translate", str(X12 / "850-4010-basic.x12"), "--to", "ubl"])
+    assert result.exit_code == 1  # something was not carried, and it says what
+    assert "ubl cannot carry x12:850/ITD" in result.stderr
+    order = ubl.parse(result.stdout.encode())
+    assert isinstance(order, Order) and order.po_number == "ACME-PO-1001" and len(order.lines) == 3
+
+
+def test_translate_a_ubl_order_to_x12_names_what_x12_cannot_hold(runner: CliRunner) -> None:
+    fixture = X12.parent / "ubl" / "order-acme-demo.xml"
+    result = runner.invoke(app, ["translate", str(fixture), "--to", "x12"])
+    assert result.exit_code == 1 and "cannot be written as x12" in result.stderr and "N1" in result.stderr
+    canonical = runner.invoke(app, ["translate", str(fixture)])
+    assert canonical.exit_code == 0 and json.loads(canonical.stdout)[0]["standard"] == "ubl"
+    assert runner.invoke(app, ["translate", str(fixture), "--to", "cxml"]).exit_code == 1
