@@ -22,7 +22,7 @@ from erp.port import ErpPort
 from formats.x12.ack997 import FunctionalAck, parse_acknowledgment
 from gateway.partners import acknowledgment_window
 from gateway.pipeline.orders import Outcome
-from gateway.pipeline.reading import DocumentRejected, single_set
+from gateway.pipeline.reading import document_and_partner, single_set
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import move
@@ -73,11 +73,7 @@ def apply_acknowledgment(s: Session, partner_id: str, ack: FunctionalAck, ack_do
 
 def process_functional_ack(engine: Engine, _erp: ErpPort, doc_id: int, actor: str) -> Outcome:
     """Read a partner's 997/999 and mark what it acknowledges."""
-    with session(engine) as s:
-        doc = s.get(Document, doc_id)
-        partner = s.get(Partner, doc.partner_id) if doc and doc.partner_id else None
-    if doc is None or partner is None:
-        raise DocumentRejected(f"document {doc_id} has no partner")
+    doc, partner = document_and_partner(engine, doc_id)
     ack = parse_acknowledgment(single_set(doc.raw, partner.settings.get("charset")))
     with session(engine) as s:
         doc = s.get(Document, doc_id)

@@ -22,11 +22,11 @@ from formats.model import Order, OrderChange, OrderPurpose, OrderResponse
 from gateway.outbound import Outgoing, document_type, emit
 from gateway.partners import with_our_items
 from gateway.pipeline.orders import Outcome
-from gateway.pipeline.reading import DocumentRejected, read_stored
+from gateway.pipeline.reading import DocumentRejected, document_and_partner, read_stored
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import children, move
-from gateway.store.tables import Document, OrderLink, Partner
+from gateway.store.tables import Document, OrderLink
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,7 @@ def _placed_order(engine: Engine, partner_id: str, po_number: str) -> OrderLink:
 
 def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: str) -> Outcome:
     """Apply a change or cancellation to the ERP order it names; ErpRejected once shipped."""
-    with session(engine) as s:
-        doc = s.get(Document, doc_id)
-        partner = s.get(Partner, doc.partner_id) if doc and doc.partner_id else None
-    if doc is None or partner is None:
-        raise DocumentRejected(f"document {doc_id} has no partner")
+    doc, partner = document_and_partner(engine, doc_id)
     read = read_stored(doc, partner)
     change = as_change(read.document)
     change = change.model_copy(update={"order": with_our_items(partner, change.order)})

@@ -26,11 +26,11 @@ from erp.port import ErpPort
 from formats.model import Order, OrderPurpose
 from gateway.outbound import Outgoing, document_type, emit
 from gateway.partners import with_our_items
-from gateway.pipeline.reading import DocumentRejected, read_stored
+from gateway.pipeline.reading import DocumentRejected, document_and_partner, read_stored
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import children, move
-from gateway.store.tables import Document, OrderLink, Partner
+from gateway.store.tables import Document, OrderLink
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +76,7 @@ def _claim_key(engine: Engine, doc_id: int, partner_id: str, key: str, po_number
 
 def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: str) -> Outcome:
     """Run an 850 document through steps 1-4 (module doc); raises ErpUnavailable to be retried."""
-    with session(engine) as s:
-        doc = s.get(Document, doc_id)
-        partner = s.get(Partner, doc.partner_id) if doc and doc.partner_id else None
-    if doc is None or partner is None:
-        raise DocumentRejected(f"document {doc_id} has no partner")
+    doc, partner = document_and_partner(engine, doc_id)
 
     read = read_stored(doc, partner)
     if not isinstance(read.document, Order):

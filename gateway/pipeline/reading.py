@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from formats.codes.units import UnitMap
 from formats.model import Canonical
 from formats.x12.envelope import Delimiters, TransactionSet
 from formats.x12.reader import read_interchanges
 from gateway.partners import unit_map
+from gateway.store.db import session
 from gateway.store.tables import Document, Partner
 
 
@@ -48,6 +51,16 @@ def single_set(raw: bytes, charset: str | None = None) -> TransactionSet:
     return sets[0]
 
 
+def document_and_partner(engine: Engine, doc_id: int) -> tuple[Document, Partner]:
+    """The stored document a processor was given and its partner; DocumentRejected without one."""
+    with session(engine) as s:
+        doc = s.get(Document, doc_id)
+        partner = s.get(Partner, doc.partner_id) if doc and doc.partner_id else None
+    if doc is None or partner is None:
+        raise DocumentRejected(f"document {doc_id} has no partner")
+    return doc, partner
+
+
 def read_stored(doc: Document, partner: Partner) -> Read:
     """The canonical document of a stored inbound document; FormatError or DocumentRejected if unreadable."""
     if doc.standard == "x12":
@@ -64,4 +77,4 @@ def read_stored(doc: Document, partner: Partner) -> Read:
     raise DocumentRejected(f"{doc.standard} {doc.doc_type} documents are not processed here")
 
 
-__all__ = ["DocumentRejected", "Read", "read_stored", "single_set"]
+__all__ = ["DocumentRejected", "Read", "document_and_partner", "read_stored", "single_set"]
