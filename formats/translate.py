@@ -15,7 +15,7 @@ from formats.codes.units import UnitMap
 from formats.detect import Standard, detect
 from formats.errors import DetectionError, FormatError, Location, MappingError, Problem
 from formats.model import Canonical
-from formats.x12 import po850, poack855
+from formats.x12 import asn856, catalog832, change860, inventory846, invoice810, po850, poack855
 from formats.x12.envelope import GroupEnd, InterchangeEnd, Segment, TransactionSet
 from formats.x12.reader import read_interchanges
 from formats.x12.validator import validate
@@ -32,8 +32,21 @@ class X12Codec(Protocol):
         ...
 
 
-X12_CODECS: dict[str, X12Codec] = {"850": po850, "855": poack855}  # type: ignore[dict-item]
+X12_CODECS: dict[str, X12Codec] = {  # type: ignore[dict-item]
+    "850": po850, "855": poack855, "856": asn856, "810": invoice810, "860": change860}
 """X12 transaction sets we translate, by ST01."""
+
+
+class X12Renderer(Protocol):
+    """What a render-only X12 module offers (``inventory846``, ``catalog832``)."""
+
+    def render(self, document: Canonical, *, units: UnitMap | None = None, version: str = "004010") -> list[Segment]:  # noqa: D102
+        ...
+
+
+X12_RENDERERS: dict[str, X12Renderer] = {  # type: ignore[dict-item]
+    **X12_CODECS, "846": inventory846, "832": catalog832}
+"""X12 transaction sets we write, by ST01: every codec, and the sets we only send."""
 
 
 @dataclass(frozen=True)

@@ -42,11 +42,16 @@ class Outgoing(StrEnum):
 X12Renderer = Callable[..., list[Segment]]
 
 
+FUNCTIONAL_IDS = {"850": "PO", "855": "PR", "856": "SH", "810": "IN", "846": "IB", "832": "SC", "860": "PC"}
+"""GS01 for each transaction set we write."""
+
+
 def _x12_renderers() -> dict[str, tuple[str, X12Renderer]]:
     """X12 set -> (GS01 functional id, render function), for the sets we write."""
-    from formats.x12 import poack855
+    from formats.translate import X12_RENDERERS
 
-    return {"855": ("PR", poack855.render)}
+    return {code: (FUNCTIONAL_IDS[code], module.render) for code, module in X12_RENDERERS.items()
+            if code in FUNCTIONAL_IDS}
 
 
 X12_TYPES = {

@@ -1,6 +1,7 @@
 """X12 implementation maps (pyx12 map XML) loaded into immutable, precompiled rules.
 
-The implementation guides we accept and send (850 and 855, 004010 and 005010 families; the
+The implementation guides we accept and send (850, 855, 856, 810, 846, 832 and 860, 004010 and
+005010 families; the
 997/999 maps from pyx12) are data: pyx12-format XML files in ``formats/x12/maps`` (see
 ``maps/README.md``), read once with :func:`load_map` and cached. The same files drive pyx12, so
 our validator (:mod:`formats.x12.validator`) and the reference validator judge by one source.
@@ -41,6 +42,8 @@ MAP_FILES: dict[tuple[str, str], str] = {
     ("850", "5010"): "850.5010.xml",
     ("855", "4010"): "855.4010.xml",
     ("855", "5010"): "855.5010.xml",
+    **{(code, family): f"{code}.{family}.xml" for code in ("856", "810", "846", "832", "860")
+       for family in ("4010", "5010")},
     ("997", "4010"): "997.4010.xml",
     ("999", "5010"): "999.5010X231.A1.xml",
 }

@@ -42,7 +42,7 @@ from gateway.store.tables import Document, InterchangeSeen, Partner, utcnow
 
 log = logging.getLogger(__name__)
 
-INBOUND_SETS = frozenset({"850"})
+INBOUND_SETS = frozenset({"850", "860"})
 """Business transaction sets the pipeline processes; others are refused in the 997 (AK5 code 1)."""
 
 ACKNOWLEDGMENT_SETS = frozenset({"997", "999"})

@@ -6,6 +6,7 @@ invoices; our X12 maps and pyx12 for X12) and sit in the outbox linked to the or
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from formats import ubl
@@ -15,7 +16,7 @@ from gateway.pipeline.states import State
 from gateway.services import Services
 from tests.conftest import Validator
 
-from .flow import AUTH, FIXTURES, docs, drain
+from .flow import AUTH, FIXTURES, X12, docs, drain, sets_of
 
 
 def test_ubl_partner_from_order_to_invoice(client: TestClient, services: Services, xsd_validate: Validator,
@@ -82,3 +83,47 @@ def test_a_ubl_cancellation_cancels_the_erp_order(client: TestClient, services: 
     assert cancel_doc.state == State.PROCESSED.value, cancel_doc.error
     erp_order = services.erp.get_order(order_doc.erp_order_id or "")
     assert erp_order is not None and erp_order.state.value == "cancelled"
+
+
+@pytest.mark.parametrize(("partner", "fixture", "sender"), [
+    ("acme", "850-4010-basic.x12", b"ACMEBUYER"),
+    ("globex", "850-5010-basic.x12", b"GLOBEXEDI"),
+], ids=["x12-4010", "x12-5010"])
+def test_x12_partner_from_order_to_invoice(client: TestClient, services: Services, partner: str, fixture: str,
+                                           sender: bytes) -> None:
+    from formats.x12 import asn856, invoice810
+    from formats.x12.validator import validate
+    from tests.formats.x12.pyx12_harness import pyx12_problems
+
+    raw = (X12 / fixture).read_bytes().replace(b"ACMEBUYER", sender)  # same length: ISA stays fixed-width
+    answer = client.post(f"/edi/{partner}", content=raw)
+    assert answer.status_code == 202, answer.text
+    drain(services)
+    [order_doc] = docs(services, doc_type="850")
+    assert order_doc.state == State.PROCESSED.value
+    version = "005010" if partner == "globex" else "004010"
+
+    erp_order = services.erp.get_order(order_doc.erp_order_id or "")
+    assert erp_order is not None
+    accepted = [line for line in erp_order.response.lines if line.status is LineStatus.ACCEPTED]
+    cartons = [{line.line_number: str(line.quantity.value)} for line in accepted[:2]]  # one carton per line
+    shipped = client.post(f"/api/erp/orders/{order_doc.erp_order_id}/shipments",
+                          json={"carrier": "UPSN", "tracking_number": "1Z999", "cartons": cartons}, headers=AUTH)
+    assert shipped.status_code == 201, shipped.text
+    billed = client.post(f"/api/erp/orders/{order_doc.erp_order_id}/invoices", headers=AUTH)
+    assert billed.status_code == 201, billed.text
+
+    for doc_type, codec in (("856", asn856), ("810", invoice810)):
+        [doc] = docs(services, doc_type=doc_type)
+        assert (doc.state, doc.parent_id, doc.partner_id) == (State.OUTBOX.value, order_doc.id, partner)
+        [ts] = sets_of(doc.raw)
+        assert ts.group.version == version and (doc.interchange_control, doc.set_control) == (
+            ts.interchange.control_number, ts.control_number)
+        assert list(validate(ts)) == []
+        assert pyx12_problems(doc.raw) == []
+        document = codec.parse(ts)
+        assert document.po_number == order_doc.po_number
+    notice = asn856.parse(sets_of(docs(services, doc_type="856")[0].raw)[0])
+    assert len(notice.packages) == len(cartons) and all(p.sscc for p in notice.packages)
+    invoice = invoice810.parse(sets_of(docs(services, doc_type="810")[0].raw)[0])
+    assert invoice.invoice_number == billed.json()["reference"]

@@ -7,8 +7,9 @@ share the same file. Where 004010 and 005010 differ in length, the longer (00501
 used so that a 005010-length value in a 004010 file is not rejected (lenient where partners are).
 
 Code lists are restricted only where a wrong code changes what the document means (purpose,
-order type, acknowledgment type, line status, allowance/charge, description type, entity and
-product ID qualifiers); unit of measure (355) and date qualifiers (374) are not restricted.
+order type, acknowledgment type, line status, change type, hierarchical level, invoice
+transaction type, allowance/charge, description type, entity and product ID qualifiers); unit
+of measure (355) and date qualifiers (374) are not restricted.
 """
 
 from __future__ import annotations
@@ -144,6 +145,24 @@ DATA_ELEMENTS: dict[str, tuple[str, int, int, str]] = {
     "1018": ("R", 1, 15, "Exponent"),
     "103": ("AN", 3, 5, "Packaging Code"),
     "116": ("ID", 3, 15, "Postal Code"),
+    "396": ("AN", 2, 30, "Shipment Identification"),
+    "641": ("ID", 3, 3, "Status Reason Code"),
+    "382": ("R", 1, 10, "Number of Units Shipped"),
+    "646": ("R", 1, 9, "Quantity Shipped to Date"),
+    "728": ("ID", 1, 2, "Returnable Container Load Make-Up Code"),
+    "88": ("ID", 1, 2, "Marks and Numbers Qualifier"),
+    "87": ("AN", 1, 48, "Marks and Numbers"),
+    "76": ("AN", 1, 22, "Invoice Number"),
+    "963": ("ID", 1, 2, "Tax Type Code"),
+    "955": ("ID", 2, 2, "Tax Jurisdiction Code Qualifier"),
+    "956": ("AN", 1, 10, "Tax Jurisdiction Code"),
+    "828": ("R", 1, 9, "Dollar Basis For Percent"),
+    "683": ("ID", 2, 2, "Catalog Purpose Code"),
+    "684": ("AN", 1, 15, "Catalog Number"),
+    "685": ("AN", 1, 15, "Catalog Version Number"),
+    "686": ("AN", 1, 6, "Catalog Revision Number"),
+    "670": ("ID", 2, 2, "Change or Response Type Code"),
+    "671": ("R", 1, 9, "Quantity Left to Receive"),
 }
 """Data element number -> (X12 data type, minimum length, maximum length, name)."""
 
@@ -160,6 +179,13 @@ CODESETS: dict[str, tuple[str, str, list[str]]] = {
     "b2bgw_668": ("668", "Line Item Status Code", [
         "AA", "AC", "AR", "BP", "DR", "IA", "IB", "IC", "ID", "IE", "IF", "IH", "IP", "IQ", "IR", "IS",
         "IW", "R1", "R2", "R3", "R4", "SP"]),
+    "b2bgw_670": ("670", "Change or Response Type Code", [
+        "AI", "CA", "CB", "CC", "CE", "CF", "CG", "CH", "CI", "CP", "CS", "CT", "DI", "MU", "NC", "OC", "PC",
+        "PQ", "PR", "PS", "QD", "QI", "RA", "RB", "RC", "RE", "RM", "RQ", "RS", "RZ", "SC", "TI"]),
+    "b2bgw_735": ("735", "Hierarchical Level Code", [
+        "D", "E", "F", "G", "I", "O", "P", "Q", "S", "T", "V", "X", "Z"]),
+    "b2bgw_640": ("640", "Transaction Type Code", [
+        "CI", "CN", "CR", "DC", "DG", "DI", "DR", "FD", "PR", "RB", "SA", "SD", "ZZ"]),
     "b2bgw_248": ("248", "Allowance or Charge Indicator", ["A", "C", "N"]),
     "b2bgw_349": ("349", "Item Description Type", ["F", "S", "X"]),
     "b2bgw_98": ("98", "Entity Identifier Code", [

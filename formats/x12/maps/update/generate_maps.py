@@ -1,15 +1,16 @@
 """Regenerate (or ``--check``) the X12 implementation maps in ``formats/x12/maps``.
 
-The 850 and 855 guides (004010 and 005010) are written in pyx12's map XML format (see pyx12's
-``map/map.xsd``) from the tables in :mod:`segments` and :mod:`codelists`; the files pyx12 needs
-beside them in a map path (``dataele.xml``, ``codes.xml``, ``x12.control.*.xml``, the 997/999
-maps) are copied from the installed pyx12 (BSD licence), with our additions:
+The order-to-cash guides (850, 855, 856, 810, 846, 832, 860; 004010 and 005010) are written in
+pyx12's map XML format (see pyx12's ``map/map.xsd``) from the tables in :mod:`segments` and
+:mod:`codelists`; the files pyx12 needs beside them in a map path (``dataele.xml``,
+``codes.xml``, ``x12.control.*.xml``, the 997/999 maps) are copied from the installed pyx12
+(BSD licence), with our additions:
 
 * ``dataele.xml`` / ``codes.xml``: pyx12's, plus the supply-chain elements and our codesets;
 * ``x12.control.*.xml``: pyx12's, with the full X12 list of ISA05/ISA07 qualifiers (not HIPAA's);
 * ``997.4010.xml``, ``999.5010*.xml``: pyx12's, with AK101/AK201 (and the 999's AK103) also
-  accepting our groups and sets (PO/PR, 850/855, 005010), and the 997's GS08 the 004010 retail
-  versions we echo (``004010VICS`` ...), since our 997 answers in the partner's GS08.
+  accepting our groups and sets (PO/PR/SH/IN/IB/SC/PC, 850/855/856/810/846/832/860, 005010), and
+  the 997's GS08 the 004010 retail versions we echo (``004010VICS`` ...), since our 997 answers in the partner's GS08.
 
 Run from the project root::
 

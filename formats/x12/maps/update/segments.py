@@ -1,7 +1,9 @@
-"""Segment and element definitions the 850/855 implementation maps are generated from.
+"""Segment and element definitions the implementation maps are generated from.
 
 ASC X12 004010 and 005010 segment directories (element order, data element numbers) for the
-segments our purchase order (850) and purchase order acknowledgment (855) guides use. This is the
+segments our order-to-cash guides use: purchase order (850), purchase order acknowledgment (855),
+purchase order change (860), ship notice (856), invoice (810), inventory advice (846) and price
+catalog (832). This is the
 compact source the maps are generated from by :mod:`generate_maps`; the generated XML files in
 ``formats/x12/maps`` are what the validator and pyx12 read.
 
@@ -144,6 +146,50 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
         ("668", "R", "b2bgw_668"), ("380", "S", None), ("355", "S", None), ("374", "S", None),
         ("373", "S", None), ("326", "S", None), *_pairs(10, None), ("559", "S", None), ("822", "S", None),
         ("1271", "S", None)]),
+    "BSN": ("Beginning Segment for Ship Notice", [
+        ("353", "R", "b2bgw_353"), ("396", "R", None), ("373", "R", None), ("337", "R", None),
+        ("1005", "S", None), ("640", "S", None), ("641", "S", None)]),
+    "HL": ("Hierarchical Level", [("628", "R", None), ("734", "S", None), ("735", "R", "b2bgw_735"),
+                                  ("736", "S", None)]),
+    "LIN": ("Item Identification", [("350", "S", None), ("235", "R", "b2bgw_235"), ("234", "R", None),
+                                    *_pairs(14, "b2bgw_235")]),
+    "SN1": ("Item Detail (Shipment)", [
+        ("350", "S", None), ("382", "R", None), ("355", "R", None), ("646", "S", None), ("330", "S", None),
+        ("355", "S", None), ("728", "S", None), ("668", "S", None)]),
+    "PRF": ("Purchase Order Reference", [
+        ("324", "R", None), ("328", "S", None), ("327", "S", None), ("373", "S", None), ("350", "S", None),
+        ("367", "S", None), ("92", "S", None)]),
+    "MAN": ("Marks and Numbers", [("88", "R", None), ("87", "R", None), ("87", "S", None), ("88", "S", None),
+                                  ("87", "S", None), ("87", "S", None)]),
+    "BIG": ("Beginning Segment for Invoice", [
+        ("373", "R", None), ("76", "R", None), ("373", "S", None), ("324", "S", None), ("328", "S", None),
+        ("327", "S", None), ("640", "S", "b2bgw_640"), ("353", "S", "b2bgw_353"), ("306", "S", None),
+        ("76", "S", None)]),
+    "IT1": ("Baseline Item Data (Invoice)", [
+        ("350", "S", None), ("358", "S", None), ("355", "S", None), ("212", "S", None), ("639", "S", None),
+        *_pairs(10, "b2bgw_235")]),
+    "TDS": ("Total Monetary Value Summary", [("610", "R", None), ("610", "S", None), ("610", "S", None),
+                                             ("610", "S", None)]),
+    "TXI": ("Tax Information", [
+        ("963", "R", None), ("782", "S", None), ("954", "S", None), ("955", "S", None), ("956", "S", None),
+        ("441", "S", None), ("662", "S", None), ("828", "S", None), ("325", "S", None), ("350", "S", None)]),
+    "ISS": ("Invoice Shipment Summary", [
+        ("382", "S", None), ("355", "S", None), ("81", "S", None), ("355", "S", None), ("183", "S", None),
+        ("355", "S", None), ("380", "S", None), ("81", "S", None)]),
+    "BIA": ("Beginning Segment for Inventory Inquiry/Advice", [
+        ("353", "R", "b2bgw_353"), ("755", "R", None), ("127", "R", None), ("373", "R", None), ("337", "S", None),
+        ("306", "S", None)]),
+    "QTY": ("Quantity", [("673", "R", None), ("380", "S", None), _composite_unit("S"), ("61", "S", None)]),
+    "BCT": ("Beginning Segment for Price/Sales Catalog", [
+        ("683", "R", None), ("684", "S", None), ("685", "S", None), ("686", "S", None), ("367", "S", None),
+        ("352", "S", None), ("352", "S", None), ("352", "S", None), ("352", "S", None), ("353", "S", "b2bgw_353")]),
+    "BCH": ("Beginning Segment for Purchase Order Change", [
+        ("353", "R", "b2bgw_353"), ("92", "R", "b2bgw_92"), ("324", "R", None), ("328", "S", None),
+        ("327", "S", None), ("373", "R", None), ("326", "S", None), ("367", "S", None), ("373", "S", None),
+        ("373", "S", None), ("640", "S", None), ("1232", "S", None)]),
+    "POC": ("Line Item Change", [
+        ("350", "S", None), ("670", "R", "b2bgw_670"), ("330", "S", None), ("671", "S", None), _composite_unit("S"),
+        ("212", "S", None), ("639", "S", None), *_pairs(10, "b2bgw_235")]),
     "CTT": ("Transaction Totals", [("354", "R", None), ("347", "S", None), ("81", "S", None), ("355", "S", None),
                                    ("183", "S", None), ("355", "S", None), ("352", "S", None)]),
     "AMT": ("Monetary Amount", [("522", "R", None), ("782", "R", None), ("478", "S", None)]),
@@ -163,6 +209,13 @@ SYNTAX: dict[str, list[str]] = {
     "SI": [f"P{i:02d}{i + 1:02d}" for i in range(4, 19, 2)],
     "SLN": [f"P{i:02d}{i + 1:02d}" for i in range(9, 28, 2)],
     "SDQ": [f"P{i:02d}{i + 1:02d}" for i in range(5, 22, 2)],
+    "LIN": [f"P{i:02d}{i + 1:02d}" for i in range(4, 31, 2)],
+    "SN1": ["P0506"],
+    "MAN": ["P0405", "C0605"],
+    "IT1": [f"P{i:02d}{i + 1:02d}" for i in range(6, 25, 2)],
+    "TXI": ["R020306", "P0405", "C0803"],
+    "QTY": ["R0204"],
+    "POC": [f"P{i:02d}{i + 1:02d}" for i in range(8, 27, 2)],
 }
 """X12 syntax notes (P paired, R at least one, C conditional, L list conditional, E exclusion)."""
 
@@ -210,6 +263,50 @@ def _line_loop(usage: str, extra: list[Node]) -> Node:
         ("segment", "MSG", "S", ">1"), *extra, _SCH_LOOP, _N9_LOOP, _N1_LOOP, _SLN_LOOP])
 
 
+_HL_LOOP: Node = ("loop", "HL", "R", 200000, [
+    ("segment", "HL", "R", 1), ("segment", "LIN", "S", 1), ("segment", "SN1", "S", 1), ("segment", "SLN", "S", 1000),
+    ("segment", "PRF", "S", 1), ("segment", "PO4", "S", 1), ("segment", "PID", "S", 200),
+    ("segment", "MEA", "S", 40), ("segment", "PKG", "S", 25), ("segment", "TD1", "S", 20), ("segment", "TD5", "S", 12),
+    ("segment", "TD3", "S", 12), ("segment", "TD4", "S", 5), ("segment", "REF", "S", ">1"), ("segment", "PER", "S", 3),
+    ("segment", "MAN", "S", ">1"), ("segment", "DTM", "S", 10), ("segment", "FOB", "S", 1), _N1_LOOP,
+    ("segment", "SDQ", "S", 50), ("segment", "CUR", "S", 1), _SAC_LOOP])
+"""The 856's one hierarchical loop: every level (S shipment, O order, P pack, I item) uses the same
+segment list; which segments a level carries is the guide's convention, not the map's structure."""
+
+_SAC_TXI_LOOP: Node = ("loop", "SAC", "S", 25, [("segment", "SAC", "R", 1), ("segment", "TXI", "S", 10)])
+_IT1_LOOP: Node = ("loop", "IT1", "R", 200000, [
+    ("segment", "IT1", "R", 1), ("segment", "CUR", "S", 1), ("segment", "TXI", "S", 10), ("segment", "CTP", "S", 25),
+    ("segment", "MEA", "S", 40), _PID_LOOP, ("segment", "PKG", "S", 25), ("segment", "PO4", "S", 1),
+    ("segment", "ITD", "S", 2), ("segment", "REF", "S", ">1"), ("segment", "PER", "S", 5), ("segment", "SDQ", "S", 500),
+    ("segment", "DTM", "S", 10), _SAC_TXI_LOOP, _SLN_LOOP, _N1_LOOP])
+_846_LIN_LOOP: Node = ("loop", "LIN", "R", 10000, [
+    ("segment", "LIN", "R", 1), ("segment", "PID", "S", 200), ("segment", "MEA", "S", 40), ("segment", "PKG", "S", 25),
+    ("segment", "DTM", "S", 10), ("segment", "CTP", "S", 25), ("segment", "CUR", "S", 1),
+    ("segment", "REF", "S", ">1"), ("segment", "PER", "S", 5), ("segment", "SDQ", "S", ">1"),
+    ("loop", "QTY", "S", ">1", [("segment", "QTY", "R", 1), ("segment", "SCH", "S", ">1")]), _N1_LOOP])
+_832_LIN_LOOP: Node = ("loop", "LIN", "R", 100000, [
+    ("segment", "LIN", "R", 1), ("segment", "PID", "S", 200), ("segment", "MEA", "S", 40), ("segment", "PKG", "S", 25),
+    ("segment", "PO4", "S", 1), ("segment", "DTM", "S", 10), ("segment", "REF", "S", ">1"),
+    ("segment", "PER", "S", 5), ("segment", "CTP", "S", ">1"), ("segment", "CUR", "S", 1), _SAC_LOOP, _N1_LOOP])
+_POC_LOOP: Node = ("loop", "POC", "S", 100000, [
+    ("segment", "POC", "R", 1), ("segment", "SI", "S", ">1"), ("segment", "CUR", "S", 1), ("segment", "PO3", "S", 104),
+    ("segment", "CTP", "S", ">1"), ("segment", "MEA", "S", 40), _PID_LOOP, ("segment", "PO4", "S", ">1"),
+    ("segment", "REF", "S", ">1"), ("segment", "PER", "S", 3), _SAC_LOOP, ("segment", "ITD", "S", 2),
+    ("segment", "TAX", "S", ">1"), ("segment", "FOB", "S", ">1"), ("segment", "SDQ", "S", 500),
+    ("segment", "DTM", "S", 10), ("segment", "TD1", "S", 1), ("segment", "TD5", "S", 12), ("segment", "TD3", "S", 1),
+    ("segment", "TD4", "S", 5), ("segment", "MSG", "S", ">1"), _SCH_LOOP, _N9_LOOP, _N1_LOOP, _SLN_LOOP])
+_INVOICE_HEADER: list[Node] = [
+    ("segment", "CUR", "S", 1), ("segment", "REF", "S", 12), ("segment", "PER", "S", 3), _N9_LOOP, _N1_LOOP,
+    ("segment", "ITD", "S", ">1"), ("segment", "DTM", "S", 10), ("segment", "FOB", "S", 1),
+    ("segment", "PID", "S", 200), ("segment", "MEA", "S", 40), ("segment", "PKG", "S", 25), ("segment", "TD1", "S", 2),
+    ("segment", "TD5", "S", 12), ("segment", "TD3", "S", 12), ("segment", "TD4", "S", 5)]
+_INVOICE_SUMMARY: list[Node] = [
+    ("segment", "TDS", "R", 1), ("segment", "TXI", "S", 10), ("segment", "AMT", "S", ">1"), _SAC_TXI_LOOP,
+    ("loop", "ISS", "S", ">1", [("segment", "ISS", "R", 1), ("segment", "PID", "S", 1)]), ("segment", "CTT", "S", 1)]
+_HEADER_PARTIES: list[Node] = [
+    ("segment", "CUR", "S", 1), ("segment", "DTM", "S", 10), ("segment", "REF", "S", 12), ("segment", "PER", "S", 3),
+    _N1_LOOP]
+
 TRANSACTIONS: dict[str, tuple[str, str, list[Node]]] = {
     "850": ("Purchase Order", "PO", [
         ("segment", "ST", "R", 1), ("segment", "BEG", "R", 1), *_HEADER_COMMON,
@@ -218,6 +315,21 @@ TRANSACTIONS: dict[str, tuple[str, str, list[Node]]] = {
         ("segment", "ST", "R", 1), ("segment", "BAK", "R", 1), *_HEADER_COMMON,
         _line_loop("S", [("loop", "ACK", "S", 104, [("segment", "ACK", "R", 1), ("segment", "DTM", "S", 1)])]),
         _CTT_LOOP, ("segment", "SE", "R", 1)]),
+    "860": ("Purchase Order Change Request - Buyer Initiated", "PC", [
+        ("segment", "ST", "R", 1), ("segment", "BCH", "R", 1), *_HEADER_COMMON, _POC_LOOP, _CTT_LOOP,
+        ("segment", "SE", "R", 1)]),
+    "856": ("Ship Notice/Manifest", "SH", [
+        ("segment", "ST", "R", 1), ("segment", "BSN", "R", 1), ("segment", "DTM", "S", 10), _HL_LOOP,
+        ("segment", "CTT", "S", 1), ("segment", "SE", "R", 1)]),
+    "810": ("Invoice", "IN", [
+        ("segment", "ST", "R", 1), ("segment", "BIG", "R", 1), *_INVOICE_HEADER, _IT1_LOOP, *_INVOICE_SUMMARY,
+        ("segment", "SE", "R", 1)]),
+    "846": ("Inventory Inquiry/Advice", "IB", [
+        ("segment", "ST", "R", 1), ("segment", "BIA", "R", 1), *_HEADER_PARTIES, _846_LIN_LOOP,
+        ("segment", "CTT", "S", 1), ("segment", "SE", "R", 1)]),
+    "832": ("Price/Sales Catalog", "SC", [
+        ("segment", "ST", "R", 1), ("segment", "BCT", "R", 1), *_HEADER_PARTIES, _832_LIN_LOOP,
+        ("segment", "CTT", "S", 1), ("segment", "SE", "R", 1)]),
 }
 """Each guide: name, functional identifier (GS01) and the ST_LOOP content in order."""
 
