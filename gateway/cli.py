@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from formats.errors import FormatError
 from gateway.config import get_settings
 from gateway.services import Services, build_services
 
@@ -215,6 +216,36 @@ def erp_pay(invoice_number: str, amount: str, currency: str = "USD") -> None:
         raise typer.Exit(1) from exc
     typer.echo(f"payment of {paid.amount} {paid.currency} recorded on {invoice_number}")
     _report(handled)
+
+
+@app.command("send")
+def send(feed: Annotated[str, typer.Argument(help="inventory (846) or catalogue (832 / UBL Catalogue)")],
+         partner: Annotated[str, typer.Option("--partner", help="the partner id")]) -> None:
+    """Put an inventory or catalogue feed for PARTNER in the outbox, built from the ERP now."""
+    from gateway.feeds import send_feed
+    from gateway.outbound import Outgoing
+    from gateway.store.db import session
+    from gateway.store.tables import Partner
+
+    kinds = {"inventory": Outgoing.INVENTORY, "catalogue": Outgoing.CATALOGUE, "catalog": Outgoing.CATALOGUE}
+    if feed not in kinds:
+        typer.echo(f"unknown feed {feed!r}: inventory or catalogue", err=True)
+        raise typer.Exit(2)
+    with _services() as services, session(services.engine) as s:
+        row = s.get(Partner, partner)
+        if row is None:
+            typer.echo(f"unknown partner {partner!r}", err=True)
+            raise typer.Exit(1)
+        try:
+            doc = send_feed(s, services.erp, row, kinds[feed], actor="cli")
+        except FormatError as exc:
+            typer.echo(f"{feed} for {partner} cannot be written: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        s.commit()
+        if doc is None:
+            typer.echo(f"partner {partner} does not expect {feed} (settings.expects)")
+            return
+        typer.echo(f"document {doc.id}: {doc.doc_type} in the outbox ({len(doc.raw)} bytes)")
 
 
 def main() -> None:

@@ -118,3 +118,36 @@ def test_translate_a_ubl_order_to_x12_names_what_x12_cannot_hold(runner: CliRunn
     canonical = runner.invoke(app, ["translate", str(fixture)])
     assert canonical.exit_code == 0 and json.loads(canonical.stdout)[0]["standard"] == "ubl"
     assert runner.invoke(app, ["translate", str(fixture), "--to", "cxml"]).exit_code == 1
+
+
+@pytest.mark.parametrize(("feed", "partner", "doc_type"), [
+    ("inventory", "acme", "846"), ("catalogue", "globex", "832"), ("catalogue", "initech", "Catalogue")])
+def test_send_feeds_from_the_erp(runner: CliRunner, services: Services, feed: str, partner: str,
+                                 doc_type: str) -> None:
+    from sqlmodel import select
+
+    from formats import ubl
+    from formats.model import Catalogue
+    from formats.x12.validator import validate
+    from gateway.store.db import session
+    from gateway.store.tables import Document
+    from tests.formats.x12.pyx12_harness import pyx12_problems
+
+    from .flow import sets_of
+
+    result = runner.invoke(app, ["send", feed, "--partner", partner])
+    assert result.exit_code == 0, result.output
+    with session(services.engine) as s:
+        [doc] = s.exec(select(Document).where(Document.doc_type == doc_type)).all()
+    if doc_type == "Catalogue":
+        catalogue = ubl.parse(doc.raw)
+        assert isinstance(catalogue, Catalogue) and len(catalogue.items) >= 40  # the demo catalogue
+        return
+    [ts] = sets_of(doc.raw)
+    assert list(validate(ts)) == [] and pyx12_problems(doc.raw) == []
+    assert doc.raw.count(b"LIN*") >= 40
+
+
+def test_send_refuses_an_unknown_feed_or_partner(runner: CliRunner) -> None:
+    assert runner.invoke(app, ["send", "prices", "--partner", "acme"]).exit_code == 2
+    assert runner.invoke(app, ["send", "inventory", "--partner", "nobody"]).exit_code == 1
