@@ -94,10 +94,10 @@ def translate(file: Path, to: Annotated[str | None, typer.Option("--to", help="c
 
 @app.command()
 def validate(file: Path) -> None:
-    """Check FILE against its standard; print every problem with its location."""
+    """Check FILE against its standard (and the EN 16931 rules when configured); print every problem."""
     from gateway.offline import validate_file
 
-    problems = validate_file(file.read_bytes())
+    problems = validate_file(file.read_bytes(), en16931_rules=get_settings().en16931_rules)
     for problem in problems:
         typer.echo(f"{file}: {problem}")
     if problems:

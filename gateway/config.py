@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     log_format: str = "json"
     """``json`` (one object per line, with document id and partner) or ``text`` for a terminal."""
     log_level: str = "INFO"
+    en16931_rules: str | None = None
+    """Path of the EN 16931 UBL validation XSLT; ``b2bgw validate`` then checks UBL invoices against it."""
 
 
 @lru_cache(maxsize=1)

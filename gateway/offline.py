@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -98,11 +99,41 @@ def translate_file(raw: bytes, *, to: str | None = None) -> tuple[str, list[str]
     return "".join(out), errors
 
 
-def validate_file(raw: bytes) -> list[str]:
-    """Every problem in ``raw`` as a line with its location."""
+def validate_file(raw: bytes, *, en16931_rules: str | None = None) -> list[str]:
+    """Every problem in ``raw`` as a line with its location.
+
+    With ``en16931_rules`` (the path of the EN 16931 UBL XSLT, ``B2BGW_EN16931_RULES``) a UBL
+    Invoice or CreditNote is also checked against the European invoicing rules; their fatal
+    findings count as problems, named by rule id and XPath.
+    """
     from formats.translate import check
 
     try:
-        return [str(p) for p in check(raw)]
+        problems = [str(p) for p in check(raw)]
     except FormatError as exc:
         return [str(exc)]
+    if en16931_rules and not problems and _is_ubl_invoice(raw):
+        problems.extend(_business_rules(raw, en16931_rules))
+    return problems
+
+
+def _is_ubl_invoice(raw: bytes) -> bool:
+    from formats.detect import Standard, detect
+    from formats.xml import local_name, parse_xml
+
+    return detect(raw[:4096]) is Standard.UBL and local_name(parse_xml(raw)) in ("Invoice", "CreditNote")
+
+
+def _business_rules(raw: bytes, rules_path: str) -> list[str]:
+    """The fatal EN 16931 findings; a clear line when saxonche (``pip install b2b-gateway[rules]``) is missing."""
+    try:
+        from formats.ubl import rules
+    except ImportError as exc:  # pragma: no cover - formats.ubl needs only lxml
+        return [f"EN 16931 rules cannot run: {exc}"]
+    try:
+        compiled = rules.compile_rules(Path(rules_path).read_bytes())
+    except ImportError:
+        return ["EN 16931 rules need saxonche: pip install 'b2b-gateway[rules]'"]
+    except OSError as exc:
+        return [f"EN 16931 rules file {rules_path}: {exc.strerror}"]
+    return [f"{p.location}: [{p.code}] {p.message}" for p in rules.fatal(rules.check(compiled, raw))]

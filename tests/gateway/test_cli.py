@@ -151,3 +151,17 @@ def test_send_feeds_from_the_erp(runner: CliRunner, services: Services, feed: st
 def test_send_refuses_an_unknown_feed_or_partner(runner: CliRunner) -> None:
     assert runner.invoke(app, ["send", "prices", "--partner", "acme"]).exit_code == 2
     assert runner.invoke(app, ["send", "inventory", "--partner", "nobody"]).exit_code == 1
+
+
+def test_validate_runs_the_en16931_rules_when_configured(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    pytest.importorskip("saxonche")
+    positive = corpus_path("ubl", "samples", "en16931", "BIS3_Invoice_positive.XML")
+    monkeypatch.setenv("B2BGW_EN16931_RULES", str(corpus_path("ubl", "rules", "EN16931-UBL-validation.xslt")))
+    get_settings.cache_clear()
+    good = runner.invoke(app, ["validate", str(positive)])
+    assert good.exit_code == 0, good.output
+    broken = tmp_path / "no-seller-name.xml"
+    broken.write_bytes(positive.read_bytes().replace(b"<cbc:RegistrationName>Company A</cbc:RegistrationName>", b"", 1))
+    bad = runner.invoke(app, ["validate", str(broken)])
+    assert bad.exit_code == 1 and "[BR-06]" in bad.stdout
