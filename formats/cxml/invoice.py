@@ -1,0 +1,269 @@
+"""cXML 1.2 ``InvoiceDetailRequest`` (InvoiceDetail.dtd) <-> canonical :class:`~formats.model.Invoice`.
+
+An invoice is ``InvoiceDetailRequestHeader`` (invoiceID, purpose standard / creditMemo,
+invoiceDate, indicators, PaymentTerm), one ``InvoiceDetailOrder`` per order invoiced
+(``InvoiceDetailOrderInfo`` with the OrderReference, then ``InvoiceDetailItem`` lines:
+quantity, UnitOfMeasure, UnitPrice, the ordered line in ``InvoiceDetailItemReference``,
+SubtotalAmount, Tax) and ``InvoiceDetailSummary`` (SubtotalAmount, Tax, SpecialHandlingAmount,
+ShippingAmount, GrossAmount, InvoiceDetailDiscount, NetAmount, DueAmount).
+
+Totals are computed from rounded lines (DESIGN.md): each line's SubtotalAmount is quantity x
+price rounded to the currency; the summary adds those, the taxes and charges, less discounts.
+A credit memo (``purpose="creditMemo"``) is written with negative amounts and quantities, as
+the cXML guide asks; reading takes the absolute values back.
+
+Charges coded ``Shipping`` are the ShippingAmount, other charges the SpecialHandlingAmount,
+allowances the InvoiceDetailDiscount.
+
+More information: cXML User's Guide 1.2, "Invoices"; the DTD is InvoiceDetail.dtd 1.2.037 (the
+one in the corpus).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from lxml import etree
+from pydantic import ValidationError as PydanticValidationError
+
+from formats.codes.units import UnitMap
+from formats.cxml.common import (
+    INVOICE_VERSION,
+    attribute,
+    child,
+    children,
+    date_attribute,
+    date_part,
+    datetime_text,
+    decimal_text,
+    description,
+    money,
+    money_element,
+    need,
+    number,
+    optional_money,
+    optional_text,
+    required_attribute,
+    serialize,
+    sub,
+    text,
+    units_or_default,
+    where,
+)
+from formats.cxml.envelope import Routing, body_of, cxml_root, request_document
+from formats.cxml.items import read_item_ids, set_content
+from formats.errors import Location, MappingError
+from formats.model import (
+    Allowance,
+    Invoice,
+    InvoiceLine,
+    ItemIdKind,
+    Money,
+    PaymentTerms,
+    Quantity,
+    Reference,
+    Tax,
+)
+from formats.xml import local_name
+
+DTD = "InvoiceDetail.dtd"
+SHIPPING = "Shipping"
+SPECIAL_HANDLING = "SpecialHandling"
+DOCUMENT_REFERENCE = "DocumentReference"
+
+
+def _sum(amounts: list[Money], currency: str) -> Money:
+    return Money(amount=sum((a.rounded().amount for a in amounts), Decimal(0)), currency=currency)
+
+
+def _tax_element(parent: etree._Element, taxes: tuple[Tax, ...], currency: str, sign: int, what: str) -> None:
+    amounts = []
+    for tax in taxes:
+        if tax.amount is None:
+            raise MappingError(f"{what}: a cXML Tax needs an amount, not only a rate")
+        amounts.append(tax.amount)
+    total = _sum(amounts, currency)
+    element = sub(parent, "Tax")
+    sub(element, "Money", decimal_text(total.amount * sign), currency=currency)
+    description(element, "; ".join(t.description for t in taxes if t.description) or None, "en")
+    for tax in taxes:
+        if tax.category is not None and tax.amount is not None:
+            detail = sub(element, "TaxDetail", category=tax.category,
+                         percentageRate=decimal_text(tax.percent) if tax.percent is not None else None)
+            money_element(detail, "TaxAmount", tax.amount.rounded(), negate=sign < 0)
+
+
+def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing: Routing,
+           order_payload_id: str | None = None, units: UnitMap | None = None) -> bytes:
+    """The InvoiceDetailRequest of ``invoice`` (valid against InvoiceDetail.dtd 1.2.037)."""
+    unit_map = units_or_default(units)
+    currency = invoice.currency
+    sign = -1 if invoice.is_credit_note else 1
+    if invoice.po_number is None:
+        raise MappingError(f"invoice {invoice.invoice_number}: a cXML invoice needs the order it bills (po_number)")
+    if not invoice.lines:
+        raise MappingError(f"invoice {invoice.invoice_number}: a cXML invoice needs at least one line")
+    root, request = request_document(payload_id, timestamp, routing, version=INVOICE_VERSION)
+    document = sub(request, "InvoiceDetailRequest")
+    header = sub(document, "InvoiceDetailRequestHeader", invoiceID=invoice.invoice_number,
+                 purpose="creditMemo" if invoice.is_credit_note else "standard", operation="new",
+                 invoiceDate=datetime_text(invoice.invoice_date))
+    sub(header, "InvoiceDetailHeaderIndicator")
+    sub(header, "InvoiceDetailLineIndicator", isTaxInLine="yes" if any(ln.taxes for ln in invoice.lines) else None)
+    if invoice.terms is not None and invoice.terms.net_days is not None:
+        sub(header, "PaymentTerm", payInNumberOfDays=str(invoice.terms.net_days))
+    if invoice.notes:
+        sub(header, "Comments", "\n".join(invoice.notes), lang="en")
+    order = sub(document, "InvoiceDetailOrder")
+    info = sub(order, "InvoiceDetailOrderInfo")
+    if order_payload_id is not None:
+        sub(sub(info, "OrderReference", orderID=invoice.po_number), "DocumentReference", payloadID=order_payload_id)
+    else:
+        sub(info, "OrderIDInfo", orderID=invoice.po_number)
+    subtotals: list[Money] = []
+    line_taxes: list[Tax] = []
+    for line in invoice.lines:
+        where_ = Location(path=f"invoice line {line.line_number}")
+        if line.unit_price.currency != currency:
+            raise MappingError(f"priced in {line.unit_price.currency}, invoiced in {currency}", where_)
+        for number_ in (line.line_number, line.order_line_number or line.line_number):
+            if not number_.isdigit():
+                raise MappingError(f"cXML line numbers must be numbers, not {number_!r}", where_)
+        basis = line.price_basis.quantity or Decimal(1)
+        subtotal = Money(amount=line.quantity.value * line.unit_price.amount / basis, currency=currency).rounded()
+        subtotals.append(subtotal)
+        item = sub(order, "InvoiceDetailItem", invoiceLineNumber=line.line_number,
+                   quantity=decimal_text(line.quantity.value * sign))
+        sub(item, "UnitOfMeasure", unit_map.from_canonical(line.quantity.unit, where_))
+        money_element(item, "UnitPrice", line.unit_price)
+        reference = sub(item, "InvoiceDetailItemReference", lineNumber=line.order_line_number or line.line_number)
+        supplier_part = next((i.value for i in line.items if i.kind == ItemIdKind.SELLER), None)
+        if supplier_part is not None:
+            set_content(sub(sub(reference, "ItemID"), "SupplierPartID"), supplier_part)
+        if line.description is not None:
+            description(reference, line.description, "en")
+        money_element(item, "SubtotalAmount", subtotal, negate=sign < 0)
+        if line.taxes:
+            _tax_element(item, line.taxes, currency, sign, str(where_))
+            line_taxes.extend(line.taxes)
+        if line.allowances:
+            raise MappingError("line allowances and charges are not written to cXML invoices yet", where_)
+    summary = sub(document, "InvoiceDetailSummary")
+    subtotal = _sum(subtotals, currency)
+    money_element(summary, "SubtotalAmount", subtotal, negate=sign < 0)
+    taxes = (*line_taxes, *invoice.taxes)
+    _tax_element(summary, taxes, currency, sign, f"invoice {invoice.invoice_number}")
+    tax_total = _sum([t.amount for t in taxes if t.amount is not None], currency)
+    shipping = _sum([a.amount for a in invoice.allowances if a.is_charge and a.code == SHIPPING and a.amount], currency)
+    handling = _sum([a.amount for a in invoice.allowances if a.is_charge and a.code != SHIPPING and a.amount],
+                    currency)
+    discount = _sum([a.amount for a in invoice.allowances if not a.is_charge and a.amount], currency)
+    if any(a.amount is None for a in invoice.allowances):
+        raise MappingError(f"invoice {invoice.invoice_number}: cXML needs the amount of every allowance and charge")
+    if handling.amount:
+        money_element(summary, "SpecialHandlingAmount", handling, negate=sign < 0)
+    if shipping.amount:
+        money_element(summary, "ShippingAmount", shipping, negate=sign < 0)
+    gross = Money(amount=subtotal.amount + tax_total.amount + shipping.amount + handling.amount, currency=currency)
+    money_element(summary, "GrossAmount", gross, negate=sign < 0)
+    if discount.amount:
+        holder = sub(summary, "InvoiceDetailDiscount")
+        sub(holder, "Money", decimal_text(discount.amount * sign), currency=currency)
+    net = Money(amount=gross.amount - discount.amount, currency=currency)
+    money_element(summary, "NetAmount", net, negate=sign < 0)
+    money_element(summary, "DueAmount", net, negate=sign < 0)
+    return serialize(root, DTD, INVOICE_VERSION)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def _positive(value: Money) -> Money:
+    return Money(amount=abs(value.amount), currency=value.currency)
+
+
+def _read_tax(element: etree._Element, what: str) -> Tax:
+    detail = child(element, "TaxDetail")
+    rate = attribute(detail, "percentageRate") if detail is not None else None
+    return Tax(amount=_positive(money(element, what)), description=optional_text(element, "Description"),
+               category=attribute(detail, "category") if detail is not None else None,
+               percent=number(rate, where(detail, "percentageRate"), "percentageRate")  # type: ignore[arg-type]
+               if rate else None)
+
+
+def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Invoice:
+    """The canonical invoice of an InvoiceDetailRequest (all its orders' lines, the first order's number)."""
+    _kind, document = body_of(cxml_root(raw))
+    if local_name(document) != "InvoiceDetailRequest":
+        raise MappingError(f"expected an InvoiceDetailRequest, got <{local_name(document)}>", where(document))
+    unit_map = units_or_default(units)
+    header = need(document, "InvoiceDetailRequestHeader", "InvoiceDetailRequest")
+    invoice_number = required_attribute(header, "invoiceID", "InvoiceDetailRequestHeader")
+    invoice_date = date_part(date_attribute(header, "invoiceDate", "invoiceDate"))
+    if invoice_date is None:
+        raise MappingError("InvoiceDetailRequestHeader has no invoiceDate", where(header, "invoiceDate"))
+    purpose = (attribute(header, "purpose") or "standard").lower()
+    try:
+        lines: list[InvoiceLine] = []
+        references: list[Reference] = []
+        po_number: str | None = None
+        for order in [*children(document, "InvoiceDetailOrder"), *children(document, "InvoiceDetailHeaderOrder")]:
+            info = child(order, "InvoiceDetailOrderInfo")
+            if info is None:
+                info = child(order, "InvoiceDetailOrderSummary")
+            for name in ("OrderReference", "OrderIDInfo", "SupplierOrderInfo"):
+                node = child(info, name)
+                if node is not None and po_number is None:
+                    po_number = attribute(node, "orderID")
+            document_reference = child(info, "OrderReference", "DocumentReference")
+            payload = attribute(document_reference, "payloadID") if document_reference is not None else None
+            if payload:
+                references.append(Reference(qualifier=DOCUMENT_REFERENCE, value=payload))
+            for item in children(order, "InvoiceDetailItem"):
+                lines.append(_read_line(item, unit_map))
+        summary = need(document, "InvoiceDetailSummary", "InvoiceDetailRequest")
+        subtotal = optional_money(summary, "SubtotalAmount", "SubtotalAmount")
+        currency = subtotal.currency if subtotal else (lines[0].unit_price.currency if lines else "USD")
+        allowances = []
+        for name, code in (("ShippingAmount", SHIPPING), ("SpecialHandlingAmount", SPECIAL_HANDLING)):
+            amount = optional_money(summary, name, name)
+            if amount is not None and amount.amount:
+                allowances.append(Allowance(is_charge=True, amount=_positive(amount), code=code))
+        discount = optional_money(summary, "InvoiceDetailDiscount", "InvoiceDetailDiscount")
+        if discount is not None and discount.amount:
+            allowances.append(Allowance(is_charge=False, amount=_positive(discount)))
+        tax = child(summary, "Tax")
+        taxes = () if any(line.taxes for line in lines) or tax is None or not text(tax, "Money") else (
+            _read_tax(tax, "summary Tax"),)
+        term = child(header, "PaymentTerm")
+        days = attribute(term, "payInNumberOfDays") if term is not None else None
+        return Invoice(
+            invoice_number=invoice_number, invoice_date=invoice_date, is_credit_note=purpose == "creditmemo",
+            po_number=po_number, currency=currency, lines=tuple(lines), allowances=tuple(allowances), taxes=taxes,
+            terms=PaymentTerms(net_days=int(days)) if days and days.isdigit() else None,
+            notes=(text(header, "Comments"),) if text(header, "Comments") else (), references=tuple(references))
+    except PydanticValidationError as exc:
+        raise MappingError(f"not a valid invoice: {exc.errors()[0]['msg']}", where(document)) from exc
+
+
+def _read_line(item: etree._Element, units: UnitMap) -> InvoiceLine:
+    unit_node = need(item, "UnitOfMeasure", "InvoiceDetailItem")
+    reference = child(item, "InvoiceDetailItemReference")
+    tax = child(item, "Tax")
+    return InvoiceLine(
+        line_number=required_attribute(item, "invoiceLineNumber", "InvoiceDetailItem"),
+        order_line_number=attribute(reference, "lineNumber") if reference is not None else None,
+        items=read_item_ids(child(reference, "ItemID")),
+        description=optional_text(reference, "Description"),
+        quantity=Quantity(value=abs(number(required_attribute(item, "quantity", "InvoiceDetailItem"),
+                                           where(item, "quantity"), "InvoiceDetailItem quantity")),
+                          unit=units.to_canonical(text(unit_node), where(unit_node))),
+        unit_price=money(need(item, "UnitPrice", "InvoiceDetailItem"), "UnitPrice"),
+        taxes=(_read_tax(tax, "line Tax"),) if tax is not None and text(tax, "Money") else (),
+    )
+
+
+__all__ = ["DTD", "parse", "render"]

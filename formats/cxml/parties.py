@@ -1,0 +1,204 @@
+"""cXML parties: credentials, addresses (ShipTo, BillTo) and contacts <-> canonical parties.
+
+A cXML ``Credential domain="DUNS"`` is a party identifier with its qualifier; an ``Address``
+carries a name, an optional ``addressID``, a ``PostalAddress`` (DeliverTo lines, Street lines,
+City, State, PostalCode, Country) and one Email / Phone / Fax. The canonical
+:class:`~formats.model.Party` keeps the DeliverTo lines as contacts with role ``DeliverTo`` and
+the address's own Email / Phone / Fax as a contact with role ``address``, so writing a party
+read from cXML gives the same Address back.
+
+Telephone numbers are kept as one string, ``+1 (800) 5551212 x12``, and split again on writing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from formats.cxml.common import attribute, child, children, need, optional_text, sub, text, where
+from formats.errors import MappingError
+from formats.model import Address, Contact, Extension, Party, PartyId, PartyIdKind, PartyRole
+from formats.xml import local_name
+
+SOURCE_COUNTRY = "cxml:Country"
+DELIVER_TO = "DeliverTo"
+ADDRESS_CONTACT = "address"
+
+DOMAIN_KINDS: dict[str, PartyIdKind] = {
+    "duns": PartyIdKind.DUNS,
+    "networkid": PartyIdKind.NETWORK,
+    "aribanetworkuserid": PartyIdKind.NETWORK,
+    "aribanetworkid": PartyIdKind.NETWORK,
+    "gln": PartyIdKind.GLN,
+}
+"""Credential domains (compared without case) with a canonical meaning; others are ``other``."""
+
+KIND_DOMAINS: dict[PartyIdKind, str] = {
+    PartyIdKind.DUNS: "DUNS",
+    PartyIdKind.NETWORK: "NetworkID",
+    PartyIdKind.GLN: "GLN",
+}
+
+_PHONE = re.compile(r"^\+(?P<country>\d*) \((?P<area>[^)]*)\) (?P<number>.+?)(?: x(?P<ext>\S+))?$")
+
+
+def kind_of(domain: str) -> PartyIdKind:
+    """The canonical kind of a credential domain."""
+    return DOMAIN_KINDS.get(domain.strip().lower(), PartyIdKind.OTHER)
+
+
+def domain_of(party_id: PartyId) -> str:
+    """The credential domain to write for an identifier: its own qualifier when it came from cXML."""
+    return party_id.qualifier or KIND_DOMAINS.get(party_id.kind, party_id.kind.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def read_phone(element: etree._Element | None) -> str | None:
+    """A ``Phone`` or ``Fax`` as ``+1 (800) 5551212`` (None when absent or empty)."""
+    number = child(element, "TelephoneNumber")
+    if number is None:
+        return None
+    country, area, local = text(number, "CountryCode"), text(number, "AreaOrCityCode"), text(number, "Number")
+    if not (country or area or local):
+        return None
+    extension = text(number, "Extension")
+    return f"+{country} ({area}) {local}" + (f" x{extension}" if extension else "")
+
+
+def read_contact(element: etree._Element) -> Contact:
+    """A ``Contact`` element (name, role, first email, phone, fax)."""
+    return Contact(name=optional_text(element, "Name"), role=attribute(element, "role"),
+                   email=optional_text(element, "Email"), phone=read_phone(child(element, "Phone")),
+                   fax=read_phone(child(element, "Fax")))
+
+
+def read_address(holder: etree._Element, role: PartyRole, what: str) -> Party:
+    """The party of an element holding an ``Address`` (ShipTo, BillTo) or of the Address itself."""
+    node = holder if local_name(holder).lower() == "address" else need(holder, "Address", what)
+    postal = child(node, "PostalAddress")
+    ids: tuple[PartyId, ...] = ()
+    address_id = attribute(node, "addressID")
+    if address_id:
+        domain = attribute(node, "addressIDDomain")
+        ids = (PartyId(kind=PartyIdKind.BUYER_ASSIGNED, value=address_id, qualifier=domain),)
+    contacts = [Contact(name=text(d), role=DELIVER_TO) for d in children(postal, "DeliverTo") if text(d)]
+    email, phone, fax = optional_text(node, "Email"), read_phone(child(node, "Phone")), read_phone(child(node, "Fax"))
+    if email or phone or fax:
+        contacts.append(Contact(role=ADDRESS_CONTACT, email=email, phone=phone, fax=fax))
+    address = None
+    extensions: list[Extension] = []
+    if postal is not None:
+        country_node = child(postal, "Country")
+        country = attribute(country_node, "isoCountryCode") if country_node is not None else None
+        if country_node is not None and text(country_node):
+            extensions.append(Extension(source=SOURCE_COUNTRY, name="Country", value=text(country_node)))
+        address = Address(lines=tuple(text(s) for s in children(postal, "Street") if text(s)),
+                          city=optional_text(postal, "City"), region=optional_text(postal, "State"),
+                          postal_code=optional_text(postal, "PostalCode"),
+                          country=(country or attribute(node, "isoCountryCode") or "").upper() or None)
+    return Party(role=role, name=optional_text(node, "Name"), ids=ids, address=address, contacts=tuple(contacts),
+                 extensions=tuple(extensions))
+
+
+def read_credentials(holder: etree._Element | None) -> tuple[PartyId, ...]:
+    """The identities of a From / To / Sender as party identifiers (domain kept as qualifier)."""
+    found: list[PartyId] = []
+    for credential in children(holder, "Credential"):
+        identity = text(credential, "Identity")
+        if not identity:
+            raise MappingError("a Credential without an Identity", where(credential))
+        domain = attribute(credential, "domain") or ""
+        found.append(PartyId(kind=kind_of(domain), value=identity, qualifier=domain or None))
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def phone_element(parent: etree._Element, name: str, phone: str, country: str | None) -> None:
+    """Append a ``Phone`` / ``Fax`` from a phone string (split when it is in our own form)."""
+    holder = sub(parent, name)
+    number = sub(holder, "TelephoneNumber")
+    match = _PHONE.match(phone)
+    if match:
+        sub(number, "CountryCode", match["country"], isoCountryCode=country or "US")
+        sub(number, "AreaOrCityCode", match["area"])
+        sub(number, "Number", match["number"])
+        if match["ext"]:
+            sub(number, "Extension", match["ext"])
+    else:
+        sub(number, "CountryCode", "", isoCountryCode=country or "US")
+        sub(number, "AreaOrCityCode", "")
+        sub(number, "Number", phone)
+
+
+def contact_element(parent: etree._Element, contact: Contact, role: str | None = None) -> etree._Element:
+    """Append a ``Contact`` (Name, Email, Phone, Fax); the role must be an XML name token."""
+    role_value = role or contact.role
+    if role_value is not None and not re.fullmatch(r"[\w.:-]+", role_value):
+        role_value = None
+    element = sub(parent, "Contact", role=role_value)
+    sub(element, "Name", contact.name or contact.email or "", lang="en")
+    if contact.email:
+        sub(element, "Email", contact.email)
+    if contact.phone:
+        phone_element(element, "Phone", contact.phone, None)
+    if contact.fax:
+        phone_element(element, "Fax", contact.fax, None)
+    return element
+
+
+def address_element(parent: etree._Element, party: Party) -> etree._Element:
+    """Append the ``Address`` of ``party`` in the DTD's order (Name, PostalAddress, Email, Phone, Fax)."""
+    address_id = next((i for i in party.ids if i.kind == PartyIdKind.BUYER_ASSIGNED), None)
+    element = sub(parent, "Address", addressID=address_id.value if address_id else None,
+                  addressIDDomain=address_id.qualifier if address_id else None)
+    sub(element, "Name", party.name or "", lang="en")
+    deliver_to = [c.name for c in party.contacts if c.role == DELIVER_TO and c.name]
+    reachable = next((c for c in party.contacts if c.role == ADDRESS_CONTACT), None)
+    if reachable is None:  # a party from another standard: its first contact is the person
+        person = next((c for c in party.contacts if c.role != DELIVER_TO), None)
+        if person is not None:
+            deliver_to.extend([person.name] if person.name and not deliver_to else [])
+            reachable = person
+    address = party.address
+    country = address.country if address else None
+    if address is not None and (address.lines or address.city):
+        postal = sub(element, "PostalAddress", name="default")
+        for name in deliver_to:
+            sub(postal, "DeliverTo", name)
+        for line in address.lines or ("",):
+            sub(postal, "Street", line)
+        sub(postal, "City", address.city or "")
+        if address.region:
+            sub(postal, "State", address.region)
+        if address.postal_code:
+            sub(postal, "PostalCode", address.postal_code)
+        country_name = next((e.value for e in party.extensions if e.source == SOURCE_COUNTRY), None)
+        sub(postal, "Country", country_name or country or "", isoCountryCode=country or "")
+    if reachable is not None:
+        if reachable.email:
+            sub(element, "Email", reachable.email, name="default")
+        if reachable.phone:
+            phone_element(element, "Phone", reachable.phone, country)
+        if reachable.fax:
+            phone_element(element, "Fax", reachable.fax, country)
+    return element
+
+
+__all__ = [
+    "address_element",
+    "contact_element",
+    "domain_of",
+    "kind_of",
+    "read_address",
+    "read_contact",
+    "read_credentials",
+]

@@ -1,0 +1,136 @@
+"""cXML 1.2 ``ShipNoticeRequest`` (Fulfill.dtd) <-> canonical :class:`~formats.model.ShipNotice`.
+
+A supplier announces a shipment with ``ShipNoticeHeader`` (shipmentID, noticeDate,
+shipmentDate, deliveryDate), ``ShipControl`` (``CarrierIdentifier`` by domain SCAC or
+companyName, ``ShipmentIdentifier`` = the tracking number) and one ``ShipNoticePortion`` per
+order: ``OrderReference`` (orderID and the OrderRequest's payloadID) and ``ShipNoticeItem``
+lines (lineNumber, quantity, ItemID, UnitOfMeasure).
+
+Packages are flattened into ShipNoticeItem lines (the package hierarchy and SSCCs are not
+written yet). A carrier without a tracking number cannot be written (ShipControl needs both).
+
+More information: cXML User's Guide 1.2, "ShipNoticeRequest"; the DTD is Fulfill.dtd 1.2.063.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from lxml import etree
+from pydantic import ValidationError as PydanticValidationError
+
+from formats.codes.units import UnitMap
+from formats.cxml.common import (
+    attribute,
+    child,
+    children,
+    date_attribute,
+    date_part,
+    datetime_text,
+    decimal_text,
+    need,
+    number,
+    required_attribute,
+    serialize,
+    sub,
+    text,
+    units_or_default,
+    where,
+)
+from formats.cxml.envelope import Routing, body_of, cxml_root, request_document
+from formats.cxml.items import read_item_ids, set_content
+from formats.errors import Location, MappingError
+from formats.model import ItemIdKind, Package, Quantity, ShipNotice, ShippedItem
+from formats.xml import local_name
+
+DTD = "Fulfill.dtd"
+_SCAC = re.compile(r"^[A-Z]{2,4}$")
+
+
+def _shipped(packages: tuple[Package, ...]) -> list[ShippedItem]:
+    found: list[ShippedItem] = []
+    for package in packages:
+        found.extend(package.items)
+        found.extend(_shipped(package.children))
+    return found
+
+
+def render(notice: ShipNotice, *, order_payload_id: str, payload_id: str, timestamp: dt.datetime,
+           routing: Routing, notice_date: dt.datetime | None = None, units: UnitMap | None = None) -> bytes:
+    """The ShipNoticeRequest of ``notice`` (valid against Fulfill.dtd 1.2.063)."""
+    unit_map = units_or_default(units)
+    root, request = request_document(payload_id, timestamp, routing)
+    document = sub(request, "ShipNoticeRequest")
+    sub(document, "ShipNoticeHeader", shipmentID=notice.shipment_id, noticeDate=datetime_text(notice_date or timestamp),
+        shipmentDate=datetime_text(notice.ship_date),
+        deliveryDate=datetime_text(notice.delivery_date) if notice.delivery_date else None)
+    if notice.tracking_number:
+        control = sub(document, "ShipControl")
+        carrier = notice.carrier or "unknown"
+        sub(control, "CarrierIdentifier", carrier, domain="SCAC" if _SCAC.match(carrier) else "companyName")
+        sub(control, "ShipmentIdentifier", notice.tracking_number)
+    elif notice.carrier:
+        raise MappingError(f"ship notice {notice.shipment_id}: cXML ShipControl needs a tracking number "
+                           f"with the carrier {notice.carrier!r}")
+    portion = sub(document, "ShipNoticePortion")
+    sub(sub(portion, "OrderReference", orderID=notice.po_number), "DocumentReference", payloadID=order_payload_id)
+    for shipped in [*_shipped(notice.packages), *notice.items]:
+        where_ = Location(path=f"line {shipped.line_number}")
+        if not shipped.line_number.isdigit():
+            raise MappingError(f"cXML lineNumber must be a number, not {shipped.line_number!r}", where_)
+        item = sub(portion, "ShipNoticeItem", quantity=decimal_text(shipped.quantity.value),
+                   lineNumber=shipped.line_number)
+        supplier_part = next((i.value for i in shipped.items if i.kind == ItemIdKind.SELLER), None)
+        if supplier_part is not None:
+            item_id = sub(item, "ItemID")
+            set_content(sub(item_id, "SupplierPartID"), supplier_part)
+            aux = next((i.value for i in shipped.items if i.kind == ItemIdKind.SELLER_AUX), None)
+            if aux is not None:
+                set_content(sub(item_id, "SupplierPartAuxiliaryID"), aux)
+        sub(item, "UnitOfMeasure", unit_map.from_canonical(shipped.quantity.unit, where_))
+    return serialize(root, DTD)
+
+
+def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> ShipNotice:
+    """The canonical ship notice of a ShipNoticeRequest (its first ShipNoticePortion's order)."""
+    _kind, document = body_of(cxml_root(raw))
+    if local_name(document) != "ShipNoticeRequest":
+        raise MappingError(f"expected a ShipNoticeRequest, got <{local_name(document)}>", where(document))
+    unit_map = units_or_default(units)
+    header = need(document, "ShipNoticeHeader", "ShipNoticeRequest")
+    shipment_id = required_attribute(header, "shipmentID", "ShipNoticeHeader")
+    shipped = date_part(date_attribute(header, "shipmentDate", "shipmentDate")) or date_part(
+        date_attribute(header, "noticeDate", "noticeDate"))
+    if shipped is None:
+        raise MappingError("ShipNoticeHeader has neither shipmentDate nor noticeDate", where(header, "shipmentDate"))
+    control = child(document, "ShipControl")
+    carriers = children(control, "CarrierIdentifier")
+    carrier = next((text(c) for c in carriers if (attribute(c, "domain") or "").upper() == "SCAC"), None) or (
+        text(carriers[0]) if carriers else None)
+    portions = children(document, "ShipNoticePortion")
+    if not portions:
+        raise MappingError("a ShipNoticeRequest without a ShipNoticePortion names no order", where(document))
+    reference = need(portions[0], "OrderReference", "ShipNoticePortion")
+    items: list[ShippedItem] = []
+    try:
+        for portion in portions:
+            for node in children(portion, "ShipNoticeItem"):
+                unit_node = child(node, "UnitOfMeasure")
+                items.append(ShippedItem(
+                    line_number=required_attribute(node, "lineNumber", "ShipNoticeItem"),
+                    items=read_item_ids(child(node, "ItemID")),
+                    quantity=Quantity(value=number(required_attribute(node, "quantity", "ShipNoticeItem"),
+                                                   where(node, "quantity"), "ShipNoticeItem quantity"),
+                                      unit=unit_map.to_canonical(text(unit_node), where(unit_node))
+                                      if unit_node is not None else "EA")))
+        return ShipNotice(shipment_id=shipment_id, po_number=attribute(reference, "orderID") or "",
+                          ship_date=shipped, delivery_date=date_part(date_attribute(header, "deliveryDate",
+                                                                                    "deliveryDate")),
+                          carrier=carrier, tracking_number=text(control, "ShipmentIdentifier") or None,
+                          items=tuple(items))
+    except PydanticValidationError as exc:
+        raise MappingError(f"not a valid ship notice: {exc.errors()[0]['msg']}", where(document)) from exc
+
+
+__all__ = ["DTD", "parse", "render"]
