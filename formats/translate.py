@@ -77,15 +77,37 @@ def _translate_ubl(raw: bytes) -> Iterator[Translation]:
         yield Translation(Standard.UBL, local_name(root), location, error=exc)
 
 
+def _translate_cxml(raw: bytes) -> Iterator[Translation]:
+    from formats.cxml import parse as parse_cxml
+    from formats.xml import parse_xml
+
+    root = parse_xml(raw, what="cXML document")
+    location = Location(line=root.sourceline, path="/cXML")
+    try:
+        parsed = parse_cxml(root)
+    except FormatError as exc:
+        yield Translation(Standard.CXML, "cXML", location, error=exc)
+        return
+    kind = parsed.envelope.document_type
+    if not isinstance(parsed.document, Canonical):
+        yield Translation(Standard.CXML, kind, location,
+                          error=MappingError(f"cXML {kind} has no canonical document to translate", location))
+        return
+    yield Translation(Standard.CXML, kind, location, document=parsed.document)
+
+
 def translate(raw: bytes) -> Iterator[Translation]:
     """Every document in ``raw``, translated (or with its error), in file order."""
     standard = detect(raw[:4096])
     if standard is Standard.UBL:
         yield from _translate_ubl(raw)
         return
+    if standard is Standard.CXML:
+        yield from _translate_cxml(raw)
+        return
     if standard is not Standard.X12:
         what = "not a document of a known standard" if standard is Standard.UNKNOWN else f"{standard} input"
-        raise DetectionError(f"{what}: X12 and UBL are translated so far")
+        raise DetectionError(f"{what}: X12, UBL and cXML are translated so far")
     for event in read_interchanges(raw):
         if not isinstance(event, TransactionSet):
             continue
@@ -104,10 +126,11 @@ def translate(raw: bytes) -> Iterator[Translation]:
 def check(raw: bytes) -> list[Problem]:
     """Every problem in ``raw`` against its standard: envelope, implementation map, counts."""
     standard = detect(raw[:4096])
-    if standard is Standard.UBL:
-        return [problem for item in _translate_ubl(raw) if item.error for problem in item.error.problems]
+    if standard in (Standard.UBL, Standard.CXML):
+        reader = _translate_ubl if standard is Standard.UBL else _translate_cxml
+        return [problem for item in reader(raw) if item.error for problem in item.error.problems]
     if standard is not Standard.X12:
-        raise DetectionError(f"cannot validate {standard} input yet: X12 and UBL are checked so far")
+        raise DetectionError(f"cannot validate {standard} input yet: X12, UBL and cXML are checked so far")
     problems: list[Problem] = []
     for event in read_interchanges(raw):
         if isinstance(event, TransactionSet):

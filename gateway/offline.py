@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from formats.errors import FormatError, MappingError
-from formats.model import Canonical, Extension, Order, OrderResponse
+from formats.model import Canonical, Extension, Order, OrderResponse, Party
 from formats.translate import X12_CODECS, translate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 
@@ -38,7 +38,29 @@ def _ubl(document: Canonical, _number: int) -> str:
     return render(document).decode()  # type: ignore[arg-type]
 
 
-RENDERERS = {"x12": _x12, "ubl": _ubl}
+def _cxml(document: Canonical, number: int) -> str:
+    import secrets
+    import socket
+
+    from formats.cxml import order_request
+    from formats.cxml.envelope import Credential, Routing, payload_id
+
+    if not isinstance(document, Order):
+        raise MappingError(f"cXML translation writes orders (OrderRequest), not a {type(document).__name__}")
+    now = dt.datetime.now(dt.UTC)
+
+    def credential(party: Party | None, fallback: str) -> Credential:
+        identity = next((i.value for i in party.ids), None) if party else None
+        return Credential(domain="NetworkID", identity=identity or fallback)
+
+    buyer = credential(document.buyer, "BUYER")
+    routing = Routing(from_=[buyer], to=[credential(document.seller, "SELLER")], sender=buyer)
+    return order_request.render(document, payload_id=payload_id(now, secrets.token_hex(8), socket.gethostname(),
+                                                                process=str(number)),
+                                timestamp=now, routing=routing).decode()
+
+
+RENDERERS = {"x12": _x12, "ubl": _ubl, "cxml": _cxml}
 
 
 def not_carried(document: Canonical, target: str) -> list[str]:

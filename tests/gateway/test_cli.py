@@ -165,3 +165,19 @@ def test_validate_runs_the_en16931_rules_when_configured(runner: CliRunner, monk
     broken.write_bytes(positive.read_bytes().replace(b"<cbc:RegistrationName>Company A</cbc:RegistrationName>", b"", 1))
     bad = runner.invoke(app, ["validate", str(broken)])
     assert bad.exit_code == 1 and "[BR-06]" in bad.stdout
+
+
+def test_translate_between_cxml_x12_and_ubl(runner: CliRunner, tmp_path: Path) -> None:
+    from formats import ubl
+    from formats.model import Order
+
+    to_cxml = runner.invoke(app, ["translate", str(X12 / "850-4010-basic.x12"), "--to", "cxml"])
+    assert "cxml cannot carry x12:850/ITD" in to_cxml.stderr
+    cxml_file = tmp_path / "order.xml"
+    cxml_file.write_text(to_cxml.stdout)
+    [back] = json.loads(runner.invoke(app, ["translate", str(cxml_file)]).stdout)
+    assert (back["standard"], back["document_type"], back["po_number"]) == ("cxml", "OrderRequest", "ACME-PO-1001")
+    assert len(back["lines"]) == 3
+    to_ubl = runner.invoke(app, ["translate", str(X12.parent / "cxml" / "order-request-demo.xml"), "--to", "ubl"])
+    order = ubl.parse(to_ubl.stdout.encode())
+    assert isinstance(order, Order) and order.po_number == "PO-DEMO-0001"
