@@ -79,6 +79,8 @@ def document_type(partner: Partner, kind: Outgoing, document: Canonical) -> str:
             raise MappingError(f"UBL has no document for {kind.value} that we send")
         if kind is Outgoing.INVOICE and isinstance(document, Invoice) and document.is_credit_note:
             return "CreditNote"
+        if kind is Outgoing.ORDER_RESPONSE and str(partner.settings.get("ubl_order_response", "")).lower() == "simple":
+            return "OrderResponseSimple"
         return UBL_TYPES[kind]
     return X12_TYPES[kind]
 
@@ -120,9 +122,12 @@ def ubl_profile(partner: Partner, doc_type: str) -> Any:
 
 
 def _render_ubl(partner: Partner, doc_type: str, document: Canonical) -> bytes:
-    from formats.ubl import render
+    from formats.ubl import UBL_DOCUMENTS, render
 
-    return render(document, profile=ubl_profile(partner, doc_type))  # type: ignore[arg-type]
+    profile = ubl_profile(partner, doc_type)
+    if doc_type == "OrderResponseSimple":  # the same canonical response, the short message
+        return UBL_DOCUMENTS[doc_type].render(document, profile=profile)  # type: ignore[no-any-return]
+    return render(document, profile=profile)  # type: ignore[arg-type]
 
 
 def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, parent_id: int | None, actor: str,

@@ -127,3 +127,23 @@ def test_x12_partner_from_order_to_invoice(client: TestClient, services: Service
     assert len(notice.packages) == len(cartons) and all(p.sscc for p in notice.packages)
     invoice = invoice810.parse(sets_of(docs(services, doc_type="810")[0].raw)[0])
     assert invoice.invoice_number == billed.json()["reference"]
+
+
+def test_a_ubl_partner_can_ask_for_the_simple_order_response(client: TestClient, services: Services,
+                                                             xsd_validate: Validator) -> None:
+    from gateway.store.db import session
+    from gateway.store.tables import Partner
+
+    with session(services.engine) as s:
+        partner = s.get(Partner, "initech")
+        assert partner is not None
+        partner.settings = {**partner.settings, "ubl_order_response": "simple"}
+        s.add(partner)
+        s.commit()
+    order = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes()
+    assert client.post("/edi/initech", content=order).status_code == 202
+    drain(services)
+    [simple] = docs(services, doc_type="OrderResponseSimple")
+    xsd_validate(simple.raw)
+    response = ubl.parse(simple.raw)
+    assert isinstance(response, OrderResponse) and response.po_number
