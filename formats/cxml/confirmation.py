@@ -42,11 +42,10 @@ from formats.cxml.common import (
     units_or_default,
     where,
 )
-from formats.cxml.envelope import Routing, body_of, cxml_root, request_document
+from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_comments
 from formats.errors import Location, MappingError
 from formats.model import HeaderStatus, LineResponse, LineStatus, OrderResponse, Quantity
-from formats.xml import local_name
 
 DTD = "Fulfill.dtd"
 
@@ -126,9 +125,7 @@ def _line_status(kind: str, has_price: bool, has_date: bool, location: Location)
 
 def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> OrderResponse:
     """The canonical order response of a ConfirmationRequest."""
-    _kind, document = body_of(cxml_root(raw))
-    if local_name(document) != "ConfirmationRequest":
-        raise MappingError(f"expected a ConfirmationRequest, got <{local_name(document)}>", where(document))
+    document = document_of(raw, "ConfirmationRequest")
     unit_map = units_or_default(units)
     header = need(document, "ConfirmationHeader", "ConfirmationRequest")
     reference = need(document, "OrderReference", "ConfirmationRequest")

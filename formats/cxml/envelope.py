@@ -239,6 +239,15 @@ def header_element(root: etree._Element, routing: Routing) -> etree._Element:
     return header
 
 
+def document_of(raw: bytes | etree._Element, expected: str) -> etree._Element:
+    """The ``expected`` document element (``OrderRequest`` ...) of a cXML document; MappingError if another."""
+    _kind, document = body_of(cxml_root(raw))
+    if local_name(document) != expected:
+        article = "an" if expected[:1] in "AEIOU" else "a"
+        raise MappingError(f"expected {article} {expected}, got <{local_name(document)}>", where(document))
+    return document
+
+
 def request_document(payload: str, moment: dt.datetime, routing: Routing, *, kind: str = "Request",
                      deployment_mode: str | None = None, lang: str = DEFAULT_LANG,
                      version: str = CXML_VERSION) -> tuple[etree._Element, etree._Element]:

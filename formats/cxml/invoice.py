@@ -51,7 +51,7 @@ from formats.cxml.common import (
     units_or_default,
     where,
 )
-from formats.cxml.envelope import Routing, body_of, cxml_root, request_document
+from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_item_ids, set_content
 from formats.errors import Location, MappingError
 from formats.model import (
@@ -65,7 +65,6 @@ from formats.model import (
     Reference,
     Tax,
 )
-from formats.xml import local_name
 
 DTD = "InvoiceDetail.dtd"
 SHIPPING = "Shipping"
@@ -196,9 +195,7 @@ def _read_tax(element: etree._Element, what: str) -> Tax:
 
 def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Invoice:
     """The canonical invoice of an InvoiceDetailRequest (all its orders' lines, the first order's number)."""
-    _kind, document = body_of(cxml_root(raw))
-    if local_name(document) != "InvoiceDetailRequest":
-        raise MappingError(f"expected an InvoiceDetailRequest, got <{local_name(document)}>", where(document))
+    document = document_of(raw, "InvoiceDetailRequest")
     unit_map = units_or_default(units)
     header = need(document, "InvoiceDetailRequestHeader", "InvoiceDetailRequest")
     invoice_number = required_attribute(header, "invoiceID", "InvoiceDetailRequestHeader")

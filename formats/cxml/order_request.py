@@ -51,7 +51,7 @@ from formats.cxml.common import (
     units_or_default,
     where,
 )
-from formats.cxml.envelope import Credential, Routing, body_of, cxml_root, request_document
+from formats.cxml.envelope import Credential, Routing, cxml_root, document_of, request_document
 from formats.cxml.items import (
     ATTACHMENT,
     EXTRINSIC,
@@ -113,9 +113,7 @@ DOCUMENT_REFERENCE = "DocumentReference"
 def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Order:
     """The canonical order of a cXML OrderRequest document."""
     root = cxml_root(raw)
-    _kind, document = body_of(root)
-    if local_name(document) != "OrderRequest":
-        raise MappingError(f"expected an OrderRequest, got <{local_name(document)}>", where(document))
+    document = document_of(root, "OrderRequest")
     try:
         return _parse(root, document, units_or_default(units))
     except PydanticValidationError as exc:  # a value the model refuses that no check above caught

@@ -44,12 +44,11 @@ from formats.cxml.common import (
     units_or_default,
     where,
 )
-from formats.cxml.envelope import Routing, body_of, cxml_root, request_document, response
+from formats.cxml.envelope import Routing, document_of, request_document, response
 from formats.cxml.items import extrinsic_value, item_element, read_item_ids, read_line, set_content
 from formats.cxml.parties import read_address, read_contact
 from formats.errors import MappingError
 from formats.model import Contact, ItemId, Money, OrderLine, Party, PartyRole
-from formats.xml import local_name
 
 OPERATIONS = ("create", "edit", "inspect", "source")
 
@@ -100,16 +99,9 @@ class PunchOutOrderMessage:
     lines: tuple[OrderLine, ...] = ()
 
 
-def _document(raw: bytes | etree._Element, expected: str) -> etree._Element:
-    _kind, document = body_of(cxml_root(raw))
-    if local_name(document) != expected:
-        raise MappingError(f"expected a {expected}, got <{local_name(document)}>", where(document))
-    return document
-
-
 def parse_setup_request(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> PunchOutSetupRequest:
     """The :class:`PunchOutSetupRequest` of a cXML document."""
-    document = _document(raw, "PunchOutSetupRequest")
+    document = document_of(raw, "PunchOutSetupRequest")
     operation = (attribute(document, "operation") or "").lower()
     if operation not in OPERATIONS:
         raise MappingError(f"PunchOutSetupRequest operation {operation!r} is not one of {', '.join(OPERATIONS)}",
@@ -167,7 +159,7 @@ def render_order_message(header: CartHeader, lines: tuple[OrderLine, ...] | list
 
 def parse_order_message(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> PunchOutOrderMessage:
     """A :class:`PunchOutOrderMessage` (for the buyer sandbox and tests)."""
-    document = _document(raw, "PunchOutOrderMessage")
+    document = document_of(raw, "PunchOutOrderMessage")
     cookie = need(document, "BuyerCookie", "PunchOutOrderMessage")
     head = need(document, "PunchOutOrderMessageHeader", "PunchOutOrderMessage")
     total = money(need(head, "Total", "PunchOutOrderMessageHeader"), "Total")

@@ -38,11 +38,10 @@ from formats.cxml.common import (
     units_or_default,
     where,
 )
-from formats.cxml.envelope import Routing, body_of, cxml_root, request_document
+from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_item_ids, set_content
 from formats.errors import Location, MappingError
 from formats.model import ItemIdKind, Package, Quantity, ShipNotice, ShippedItem
-from formats.xml import local_name
 
 DTD = "Fulfill.dtd"
 _SCAC = re.compile(r"^[A-Z]{2,4}$")
@@ -94,9 +93,7 @@ def render(notice: ShipNotice, *, order_payload_id: str, payload_id: str, timest
 
 def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> ShipNotice:
     """The canonical ship notice of a ShipNoticeRequest (its first ShipNoticePortion's order)."""
-    _kind, document = body_of(cxml_root(raw))
-    if local_name(document) != "ShipNoticeRequest":
-        raise MappingError(f"expected a ShipNoticeRequest, got <{local_name(document)}>", where(document))
+    document = document_of(raw, "ShipNoticeRequest")
     unit_map = units_or_default(units)
     header = need(document, "ShipNoticeHeader", "ShipNoticeRequest")
     shipment_id = required_attribute(header, "shipmentID", "ShipNoticeHeader")
