@@ -48,10 +48,12 @@ def _number(value: str | None) -> int | None:
 
 def _ours_in_group(s: Session, partner_id: str, ack: FunctionalAck) -> list[Document]:
     group = _number(ack.group_control_number)
-    candidates = s.exec(select(Document).where(
+    if group is None:
+        return []
+    # We write GS06 unpadded (allocate() numbers), so the stored text of the number finds the group.
+    return list(s.exec(select(Document).where(
         Document.partner_id == partner_id, Document.direction == "out", Document.standard == "x12",
-        col(Document.doc_type).not_in(ACKNOWLEDGED_TYPES))).all()
-    return [d for d in candidates if _number(d.group_control) == group]
+        Document.group_control == str(group), col(Document.doc_type).not_in(ACKNOWLEDGED_TYPES))).all())
 
 
 def apply_acknowledgment(s: Session, partner_id: str, ack: FunctionalAck, ack_document_id: int) -> list[Document]:
@@ -97,14 +99,13 @@ def flag_overdue(engine: Engine, now: dt.datetime | None = None) -> list[int]:
     now = now or utcnow()
     flagged: list[int] = []
     with session(engine) as s:
-        partners = {p.id: p for p in s.exec(select(Partner)).all()}
-        waiting = s.exec(select(Document).where(
-            Document.direction == "out", Document.standard == "x12", col(Document.ack_status).is_(None),
-            col(Document.doc_type).not_in(ACKNOWLEDGED_TYPES))).all()
-        for doc in waiting:
-            partner = partners.get(doc.partner_id or "")
-            created = doc.created_at if doc.created_at.tzinfo else doc.created_at.replace(tzinfo=dt.UTC)
-            if partner is not None and now - created > dt.timedelta(hours=acknowledgment_window(partner)):
+        for partner in s.exec(select(Partner)).all():
+            cutoff = now - dt.timedelta(hours=acknowledgment_window(partner))
+            late = s.exec(select(Document).where(
+                Document.partner_id == partner.id, Document.direction == "out", Document.standard == "x12",
+                col(Document.ack_status).is_(None), col(Document.doc_type).not_in(ACKNOWLEDGED_TYPES),
+                col(Document.created_at) < cutoff)).all()
+            for doc in late:
                 doc.ack_status = OVERDUE
                 s.add(doc)
                 flagged.append(doc.id or 0)
