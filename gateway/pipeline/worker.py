@@ -133,32 +133,31 @@ class Worker:
             partner = doc.partner_id if doc else None
         started = time.perf_counter()
         with document_context(doc_id, partner):
-            self._process(doc_id, key)
+            outcome = self._process(doc_id, key)
         PROCESSING_SECONDS.labels(*key).observe(time.perf_counter() - started)
-        with session(self.engine) as s:
-            done = s.get(Document, doc_id)
-            outcome = done.state if done else "missing"
         DOCUMENTS_PROCESSED.labels(partner or "", key[0], key[1], outcome).inc()
 
-    def _process(self, doc_id: int, key: tuple[str, str]) -> None:
+    def _process(self, doc_id: int, key: tuple[str, str]) -> str:
+        """Run the document's processor; the state it ended in."""
         processor = PROCESSORS.get(key)
         try:
             if processor is None:
                 raise DocumentRejected(f"no processing is defined for {key[0]} {key[1]} documents")
-            processor(self.engine, self.erp, doc_id, self.worker_id)
+            return processor(self.engine, self.erp, doc_id, self.worker_id).state.value
         except (DocumentRejected, FormatError, ErpRejected) as exc:
-            self._finish_failed(doc_id, exc, transient=False)
+            return self._finish_failed(doc_id, exc, transient=False)
         except (ErpUnavailable, OperationalError) as exc:
-            self._finish_failed(doc_id, exc, transient=True)
+            return self._finish_failed(doc_id, exc, transient=True)
         except Exception as exc:  # an unexpected fault: keep the document, retry, surface it
             log.exception("document %s: unexpected error", doc_id, extra={"document_id": doc_id})
-            self._finish_failed(doc_id, exc, transient=True)
+            return self._finish_failed(doc_id, exc, transient=True)
 
-    def _finish_failed(self, doc_id: int, exc: Exception, *, transient: bool) -> None:
+    def _finish_failed(self, doc_id: int, exc: Exception, *, transient: bool) -> str:
+        """Record the failure (rejected, retry or dead); the state the document is in afterwards."""
         with session(self.engine) as s:
             doc = s.get(Document, doc_id)
             if doc is None or doc.state != State.PROCESSING.value:
-                return
+                return doc.state if doc is not None else "missing"
             doc.error = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, FormatError):
                 doc.problems = [problem_record(p) for p in exc.problems]
@@ -173,7 +172,9 @@ class Worker:
                 move(s, doc, State.RETRY, actor=self.worker_id,
                      reason=f"attempt {doc.attempts} failed ({doc.error}); next at {doc.next_attempt_at:%H:%M:%S}")
             s.commit()
+            state = doc.state
         log.warning("document %s: %s", doc_id, exc, extra={"document_id": doc_id})
+        return state
 
 
 def start_in_threads(engine: Engine, erp: ErpPort, settings: Settings,
