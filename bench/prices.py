@@ -15,7 +15,13 @@ promotions at a higher priority, which must be passed over. It prints:
 (c) the same with :class:`gateway.rules.reference.ReferencePricer`, which scans assignments and
     list lines per item (items and lists are still found by id), on fewer samples, and checks
     that it gives the same quotes;
-then the ratios naive/indexed.
+then the ratios naive/indexed. With ``--store`` it also writes the catalogue into the pricing
+tables of a fresh SQLite database and prints
+
+(d) the time to load the tables into the index (what the pricing service does after a sync that
+    changed prices), and median / p95 of a 50-line cart and a 500-item page through
+    :class:`gateway.pricing.service.PricingService` (warm: the index is cached; carts in eaches,
+    since the tables hold no per-item pack sizes).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import datetime as dt
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -158,12 +165,81 @@ def _summary(durations: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
+def _store_rows(catalogue: Catalogue) -> dict[str, list[dict[str, object]]]:
+    """Table name -> rows, as the sync would write them (one row per tier of each line)."""
+    from gateway.pricing.convert import rows_of_assignments, rows_of_list
+
+    rows: dict[str, list[dict[str, object]]] = {"gw_price_list": [], "gw_price_line": [], "gw_price_assignment": []}
+    for price_list in catalogue.lists:
+        header, lines = rows_of_list(price_list, "erp")
+        rows["gw_price_list"].append(header.model_dump())
+        rows["gw_price_line"] += [line.model_dump(exclude={"id"}) for line in lines]
+    rows["gw_price_assignment"] = [row.model_dump(exclude={"id"}) for row in rows_of_assignments(catalogue.assignments)]
+    rows["gw_price_item"] = [{"sku": item.sku, "description": "", "base_unit": item.base_unit,
+                              "category": item.category} for item in catalogue.items]
+    rows["gw_price_customer"] = [{"id": c.id, "name": c.id, "currency": None} for c in catalogue.customers]
+    rows["gw_customer_group"] = [{"id": f"G{g:02d}", "name": f"G{g:02d}"} for g in range(GROUPS)]
+    rows["gw_customer_group_member"] = [{"group_id": c.groups[0], "customer_id": c.id} for c in catalogue.customers]
+    return rows
+
+
+def store_benchmark(catalogue: Catalogue, carts: int, pages: int, seed: int) -> None:
+    """(d): the catalogue through the pricing tables and the pricing service (module docstring)."""
+    from sqlmodel import SQLModel
+
+    import gateway.store.registry  # noqa: F401  (every table, for the inserts below)
+    from gateway.pricing.service import PricingService
+    from gateway.pricing.store import load_catalogue
+    from gateway.store.db import make_engine, session, upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/prices.db"
+        upgrade(url)
+        engine = make_engine(url)
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            for name, rows in _store_rows(catalogue).items():
+                connection.execute(SQLModel.metadata.tables[name].insert(), rows)
+        written = time.perf_counter() - started
+        started = time.perf_counter()
+        with session(engine) as s:
+            load_catalogue(s)
+        loaded = time.perf_counter() - started
+        print(f"(d) tables written in {written:.1f} s; loaded into the index (a reload after a sync): "
+              f"{loaded * 1000:8.0f} ms")
+        service = PricingService(engine, recheck_seconds=2.0)
+        service.catalogue()
+
+        def service_cart(rng: random.Random) -> Callable[[], object]:
+            customer = rng.choice(catalogue.customers).id
+            lines = [CartLine(line.sku, line.quantity) for line in _cart(rng)]
+            return lambda: service.price_cart(customer, lines, ON)
+
+        def service_page(rng: random.Random) -> Callable[[], object]:
+            customer, skus = rng.choice(catalogue.customers).id, _page(rng)
+
+            def run() -> object:
+                pricer = service.pricer(customer, ON)
+                return [pricer.price(sku, 1) for sku in skus]
+
+            return run
+
+        cart_ms = _summary(_times(carts, service_cart, seed))
+        page_ms = _summary(_times(pages, service_page, seed))
+        print(f"    {CART_LINES}-line cart, pricing service:   median {cart_ms[0]:8.2f} ms   p95 {cart_ms[1]:8.2f} ms "
+              f"({carts} carts)")
+        print(f"    {PAGE_ITEMS}-item page, pricing service:  median {page_ms[0]:8.2f} ms   p95 {page_ms[1]:8.2f} ms "
+              f"({pages} pages)")
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--carts", type=int, default=300, help="indexed cart samples (default 300)")
     options.add_argument("--pages", type=int, default=40, help="indexed storefront page samples (default 40)")
     options.add_argument("--naive", type=int, default=3, help="naive samples of each kind (default 3)")
     options.add_argument("--seed", type=int, default=2026)
+    options.add_argument("--store", action="store_true", help="also through the pricing tables and service (d)")
     args = options.parse_args(argv)
 
     started = time.perf_counter()
@@ -223,6 +299,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"    same quotes from both on a cart:  {same}")
     print(f"ratio cart  naive/indexed (median):   {naive_cart_ms[0] / cart_ms[0]:8.0f}x")
     print(f"ratio page  naive/indexed (median):   {naive_page_ms[0] / page_ms[0]:8.0f}x")
+    if args.store:
+        store_benchmark(catalogue, args.carts, args.pages, args.seed)
     if not same:
         sys.exit("the indexed and naive quotes differ")
 

@@ -118,6 +118,65 @@ class ItemPrice(PortValue):
     unit: str
     price: Money
     category: str | None = None
+    unspsc: str | None = None  # UNSPSC commodity code, for punchout carts and catalogues
+
+
+class ErpPriceTier(PortValue):
+    """One tier of a price line: from ``min_quantity`` (item's base unit) up, a fixed or a derived price.
+
+    Exactly one of ``unit_price`` (fixed, per base unit) and ``base_list`` (derived: the base list's
+    price x (1 - discount_percent / 100) + surcharge) is set.
+    """
+
+    min_quantity: Decimal = Decimal(0)
+    unit_price: Decimal | None = None
+    base_list: str | None = None
+    discount_percent: Decimal = Decimal(0)
+    surcharge: Decimal = Decimal(0)
+
+
+class ErpPriceLine(PortValue):
+    """A line of a price list: ``scope`` item (key = SKU), category (key = category) or global (no key)."""
+
+    scope: str
+    key: str | None = None
+    tiers: tuple[ErpPriceTier, ...]
+
+
+class ErpPriceAssignment(PortValue):
+    """Who a list applies to: ``level`` customer / group (``target`` the id) or default (no target)."""
+
+    level: str
+    target: str | None = None
+    priority: int = 0
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class ErpPriceList(PortValue):
+    """A price list with its lines and assignments, whole: a changed list replaces the gateway's copy.
+
+    ``active`` False means the list was withdrawn: the gateway drops it. ``updated_at`` is when
+    anything of it (header, a line, an assignment) last changed in the ERP.
+    """
+
+    list_id: str
+    name: str = ""
+    currency: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    active: bool = True
+    updated_at: dt.datetime
+    lines: tuple[ErpPriceLine, ...] = ()
+    assignments: tuple[ErpPriceAssignment, ...] = ()
+
+
+class CustomerGroup(PortValue):
+    """A customer (price) group and the customers in it."""
+
+    group_id: str
+    name: str = ""
+    members: tuple[str, ...] = ()
 
 
 class CreditPosition(PortValue):
@@ -208,8 +267,25 @@ class ErpPort(Protocol):
         """List prices of these SKUs (all when None)."""
         ...
 
-    def get_stock(self, skus: Sequence[str] | None = None) -> Sequence[StockLevel]:
-        """Stock per warehouse of these SKUs (all when None)."""
+    def get_stock(self, skus: Sequence[str] | None = None, *,
+                  since: dt.datetime | None = None) -> Sequence[StockLevel]:
+        """Stock per warehouse of these SKUs (all when None); with ``since``, only rows changed at or after it."""
+        ...
+
+    def get_price_lists(self, *, since: dt.datetime | None = None) -> Sequence[ErpPriceList]:
+        """Price lists changed at or after ``since`` (all when None), each whole, withdrawn ones included.
+
+        An adapter may return more than changed (a list unchanged since is harmless: the gateway
+        compares); it must never return less.
+        """
+        ...
+
+    def list_customers(self) -> Sequence[Customer]:
+        """Every customer account (pricing refuses customers it does not know)."""
+        ...
+
+    def get_customer_groups(self) -> Sequence[CustomerGroup]:
+        """Every customer group with its members (what group price lists are assigned to)."""
         ...
 
     def get_credit(self, customer_id: str) -> CreditPosition:
@@ -228,12 +304,17 @@ class ErpPort(Protocol):
 __all__ = [
     "CreditPosition",
     "Customer",
+    "CustomerGroup",
     "ErpError",
     "ErpEvent",
     "ErpEventKind",
     "ErpOrder",
     "ErpOrderState",
     "ErpPort",
+    "ErpPriceAssignment",
+    "ErpPriceLine",
+    "ErpPriceList",
+    "ErpPriceTier",
     "ErpRejected",
     "ErpUnavailable",
     "ItemPrice",

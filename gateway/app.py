@@ -7,7 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway.api import documents, edi, erp_actions, health
+from gateway.admin import routes as admin_routes
+from gateway.api import credit, cxml, delivery, documents, edi, erp_actions, health, prices, punchout, quotes, sandbox
+from gateway.api import oci as oci_routes
+from gateway.api.errors import install_error_handlers
 from gateway.observability.metrics import register_queue_collector
 from gateway.pipeline.worker import start_in_threads
 from gateway.services import Services
@@ -29,8 +32,18 @@ def create_app(services: Services, *, workers: int = 0) -> FastAPI:
     register_queue_collector(services.engine)
     app = FastAPI(title="b2b-gateway", summary="B2B punchout and EDI gateway", lifespan=lifespan)
     app.state.services = services
+    install_error_handlers(app)
     app.include_router(edi.router)
     app.include_router(documents.router)
+    app.include_router(delivery.router)
     app.include_router(erp_actions.router)
     app.include_router(health.router)
+    app.include_router(prices.router)
+    app.include_router(credit.router)
+    app.include_router(quotes.router)
+    app.include_router(cxml.router)
+    app.include_router(punchout.router)
+    app.include_router(oci_routes.router)
+    app.include_router(sandbox.router)
+    app.include_router(admin_routes.router)
     return app

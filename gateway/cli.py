@@ -16,15 +16,24 @@ from typing import Annotated, Any
 import typer
 
 from formats.errors import FormatError
+from gateway.auth.cli import tokens_app
 from gateway.config import get_settings
+from gateway.delivery.cli import edit_command, outbox_app
+from gateway.pricing.cli import prices_app, stock_app
 from gateway.services import Services, build_services
 
 app = typer.Typer(help="b2b-gateway: B2B punchout and EDI gateway.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-erp_app = typer.Typer(help="Act as the built-in ERP's user: ship, invoice, record payments.", no_args_is_help=True)
+erp_app = typer.Typer(help="Check the configured ERP; act as the built-in ERP's user: ship, invoice, record payments.",
+                      no_args_is_help=True)
 app.add_typer(erp_app, name="erp")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(outbox_app, name="outbox")
+app.command("edit")(edit_command)
+app.add_typer(prices_app, name="prices")
+app.add_typer(stock_app, name="stock")
 
 
 def _services(upgrade_first: bool = True) -> Services:
@@ -39,12 +48,22 @@ def _services(upgrade_first: bool = True) -> Services:
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: Annotated[int, typer.Option(help="background worker threads in this process")] = 2,
-          demo: Annotated[bool, typer.Option("--demo", help="seed the demo catalog and partner")] = False) -> None:
-    """Run the API, the pages and background workers (upgrades the database first)."""
+          demo: Annotated[bool, typer.Option("--demo", help="seed the demo catalog and partner")] = False,
+          ssl_certfile: Annotated[Path | None, typer.Option(help="serve HTTPS with this certificate (PEM)")] = None,
+          ssl_keyfile: Annotated[Path | None, typer.Option(help="the certificate's private key (PEM)")] = None) -> None:
+    """Run the API, the pages and background workers (upgrades the database first).
+
+    With ``--ssl-certfile`` and ``--ssl-keyfile`` uvicorn serves HTTPS itself; behind a TLS proxy
+    leave them out. Punchout needs HTTPS in production: buyers' systems post credentials and
+    carts to these URLs, and browsers refuse to post a cart from an HTTPS procurement page to HTTP.
+    """
     import uvicorn
 
     from gateway.app import create_app
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        typer.echo("give both --ssl-certfile and --ssl-keyfile, or neither", err=True)
+        raise typer.Exit(2)
     with _services() as services:
         if demo:
             from gateway.demo import seed_demo
@@ -52,7 +71,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             seed_demo(services.engine)
             typer.echo("demo data ready: partners 'acme' (X12 4010, ZZ:ACMEBUYER), 'globex' (X12 5010, "
                        "ZZ:GLOBEXEDI), 'initech' (UBL); our id ZZ:B2BGWSELLER; SKUs DEMO-1001..DEMO-1050")
-        uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info")
+            typer.echo("cXML buyer 'contoso' (NetworkID AN01000000042, SharedSecret sandbox-secret): POST /cxml, "
+                       "or play it in the buyer sandbox at /sandbox")
+            typer.echo("OCI buyer 'srm-acme' (USERNAME srm-demo, PASSWORD oci-demo): GET|POST /oci, or play SAP SRM "
+                       "at /sandbox/oci")
+        uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info",
+                    ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+                    ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)
 
 
 @app.command()
@@ -182,6 +207,23 @@ def erp_ship(erp_order_id: str, carrier: Annotated[str | None, typer.Option(help
     _report(handled)
 
 
+@erp_app.command("check")
+def erp_check() -> None:
+    """Check the configured ERP: connection, login and the modules the gateway needs (exit 1 on a problem)."""
+    settings = get_settings()
+    if settings.erp != "tryton":
+        typer.echo(f"ERP adapter {settings.erp!r}: built in, nothing to connect to")
+        return
+    from erp.tryton.check import check
+    from gateway.services import make_tryton_erp
+
+    findings = check(make_tryton_erp(settings))
+    for finding in findings:
+        typer.echo(f"{'ok' if finding.ok else 'PROBLEM':8} {finding.what}: {finding.detail}")
+    if not all(finding.ok for finding in findings):
+        raise typer.Exit(1)
+
+
 @erp_app.command("invoice")
 def erp_invoice(erp_order_id: str) -> None:
     """Invoice a shipped order; the partner's invoice (810 / UBL Invoice) goes to the outbox."""
@@ -224,6 +266,8 @@ def send(feed: Annotated[str, typer.Argument(help="inventory (846) or catalogue 
     """Put an inventory or catalogue feed for PARTNER in the outbox, built from the ERP now."""
     from gateway.feeds import send_feed
     from gateway.outbound import Outgoing
+    from gateway.pricing.service import pricing_for
+    from gateway.rules import PricingError
     from gateway.store.db import session
     from gateway.store.tables import Partner
 
@@ -237,8 +281,9 @@ def send(feed: Annotated[str, typer.Argument(help="inventory (846) or catalogue 
             typer.echo(f"unknown partner {partner!r}", err=True)
             raise typer.Exit(1)
         try:
-            doc = send_feed(s, services.erp, row, kinds[feed], actor="cli")
-        except FormatError as exc:
+            doc = send_feed(s, services.erp, row, kinds[feed], actor="cli",
+                            pricing=pricing_for(services.engine, services.settings))
+        except (FormatError, PricingError) as exc:
             typer.echo(f"{feed} for {partner} cannot be written: {exc}", err=True)
             raise typer.Exit(1) from exc
         s.commit()

@@ -7,6 +7,7 @@ SQLite file in the working directory and the built-in ERP. Production sets
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,17 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///b2bgw.db"
     erp: str = "builtin"
+    """The ERP adapter: ``builtin`` (the reference ERP on this database) or ``tryton`` (the settings below)."""
+    tryton_url: str = "http://127.0.0.1:8000"
+    """Base URL of the Tryton server (``B2BGW_ERP=tryton``); the adapter calls ``{url}/{database}/rpc/``."""
+    tryton_database: str = "tryton"
+    tryton_user: str = "b2bgw"
+    tryton_password: str | None = None
+    tryton_warehouse: str | None = None
+    """Code of the Tryton warehouse sales ship from (and whose forecast stock accepts lines); else the first."""
+    tryton_timeout_seconds: float = 30.0
+    tryton_settle_seconds: float = 2.0
+    """Tryton changes younger than this are left for the next poll (a transaction still open may commit older)."""
     operator_token: str | None = None
     """Bearer token for the operator API (``/api/documents``); unset disables that API."""
     lease_seconds: float = 120.0
@@ -33,6 +45,41 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     en16931_rules: str | None = None
     """Path of the EN 16931 UBL validation XSLT; ``b2bgw validate`` then checks UBL invoices against it."""
+    credit_policy: str = "flag"
+    """What happens to an order over the customer's available credit, for customers without their own
+    policy: ``block`` (refused), ``hold`` (waits for an operator) or ``flag`` (accepted and flagged)."""
+    quote_approval_percent: Decimal = Decimal(10)
+    """A quote taking more than this percentage off the customer's list prices needs a manager's approval."""
+    quote_valid_days: int = 30
+    """How long a quote is valid when the sales rep does not say."""
+    cxml_max_bytes: int = 5 * 1024 * 1024
+    """Largest cXML request ``/cxml`` reads; a larger one is refused with Status 400 (and kept)."""
+    public_url: str | None = None
+    """The gateway's URL as buyers reach it (StartPage URLs, ProfileResponse); else the request's own."""
+    sandbox: bool = True
+    """Serve the buyer sandbox (``/sandbox``); ``false`` in production if nobody onboards buyers there."""
+    seller_time_zone: str = "UTC"
+    """IANA zone of the seller: price list and assignment windows are whole days in it."""
+    price_sync_minutes: float = 15.0
+    """Workers pull price lists and stock from the ERP this often (0 turns the schedule off)."""
+    erp_webhook_token: str | None = None
+    """Shared token the ERP sends (``Authorization: Bearer``) to ``POST /api/erp/webhook``; unset turns it off."""
+    alert_webhooks: str = ""
+    """Comma-separated URLs that get a JSON POST per alert incident (Slack-style ``text`` included)."""
+    alert_emails: str = ""
+    """Comma-separated addresses mailed per alert incident when ``smtp_host`` is set."""
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    alert_mail_from: str = "b2bgw@localhost"
+    alert_error_rate: float = 0.2
+    """Share of a partner's finished inbound documents failing in the window that raises an alert."""
+    alert_window_minutes: float = 15.0
+    alert_min_documents: int = 5
+    """Fewer finished documents than this in the window never make an error-rate alert."""
+    in_stock_lead_days: int = 2
+    """Lead time quoted when the available stock covers the quantity."""
+    backorder_lead_days: int = 21
+    """Lead time quoted when it does not (the rest is backordered)."""
 
 
 @lru_cache(maxsize=1)

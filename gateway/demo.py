@@ -47,3 +47,9 @@ def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
         for partner in demo_partners():
             ensure_partner(s, partner)
         s.commit()
+    from gateway.punchout.demo import seed_demo_buyer
+
+    seed_demo_buyer(engine)  # the cXML buyer "contoso" of the punchout sandbox
+    from gateway.oci.demo import seed_demo_oci_buyer
+
+    seed_demo_oci_buyer(engine)  # the OCI buyer "srm-acme" (SAP SRM) of the sandbox

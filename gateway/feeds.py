@@ -2,15 +2,19 @@
 
 Partners that sell on or plan from our stock want an inventory advice per warehouse; partners that
 load our prices into their procurement system want a catalogue. Both are built from the ERP port
-(the system of record) and sent through :func:`gateway.outbound.emit`, so they get the partner's
+(the system of record; a catalogue carries the customer's own prices through the pricing
+service) and sent through :func:`gateway.outbound.emit`, so they get the partner's
 standard, version, envelope and control numbers like every other document.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
 
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from erp.port import ErpPort
 from formats.model import (
@@ -19,6 +23,7 @@ from formats.model import (
     InventoryReport,
     ItemId,
     ItemIdKind,
+    Money,
     Party,
     PartyId,
     PartyIdKind,
@@ -27,6 +32,10 @@ from formats.model import (
     StockLine,
 )
 from gateway.outbound import Outgoing, emit
+from gateway.pricing.service import PricingService, pricing_for
+from gateway.pricing.sync import sync_from_erp
+from gateway.pricing.tables import PriceItemRow
+from gateway.rules import CatalogueIndex, CustomerPricer, Item, PriceQuote, PricingError
 from gateway.store.tables import Document, Partner, utcnow
 
 
@@ -50,19 +59,66 @@ def parties(partner: Partner) -> tuple[Party, Party]:
     return seller, buyer
 
 
-def price_catalogue(erp: ErpPort, catalogue_id: str, on: dt.date, currency: str) -> Catalogue:
-    """The ERP's prices in ``currency`` as a catalogue (list prices until price lists are synced)."""
-    items = tuple(
-        CatalogueItem(items=(ItemId(kind=ItemIdKind.SELLER, value=price.sku),), description=price.description,
-                      unit=price.unit, unit_price=price.price, category=price.category)
-        for price in sorted(erp.get_prices(), key=lambda price: price.sku) if price.price.currency == currency
-    )
-    return Catalogue(catalogue_id=catalogue_id, issue_date=on, currency=currency, items=items)
+def price_catalogue(pricing: PricingService, customer_id: str, catalogue_id: str, on: dt.date,
+                    descriptions: Mapping[str, str] | None = None) -> Catalogue:
+    """Every item the customer has a price for, at its price on ``on``, with its quantity breaks.
+
+    Prices come from the customer's price lists through the one pricing service, so the
+    catalogue says what an order would be charged. Each item's breaks are the tier minimums of
+    the lists its price came from, priced again by the engine and kept where the price changes;
+    an item with no price for this customer is left out.
+    """
+    catalogue = pricing.catalogue()
+    pricer = pricing.pricer(customer_id, on)
+    descriptions = descriptions or {}
+    items: list[CatalogueItem] = []
+    lists: set[str] = set()
+    for sku in sorted(catalogue.index.items):
+        item = catalogue.index.items[sku]
+        try:
+            quote = pricer.price(sku, Decimal(1), item.base_unit)
+        except PricingError:
+            continue
+        lists.add(quote.list_id)
+        items.append(CatalogueItem(
+            items=(ItemId(kind=ItemIdKind.SELLER, value=sku),), description=descriptions.get(sku) or None,
+            unit=item.base_unit, unit_price=quote.unit_price, category=item.category,
+            price_tiers=_breaks(pricer, item, quote, catalogue.index)))
+    currency = pricing.customer(customer_id).currency or "USD"
+    return Catalogue(catalogue_id=catalogue_id, issue_date=on, currency=currency, items=tuple(items),
+                     price_list=lists.pop() if len(lists) == 1 else None)
+
+
+def _breaks(pricer: CustomerPricer, item: Item, first: PriceQuote,
+            index: CatalogueIndex) -> tuple[tuple[Decimal, Money], ...]:
+    """(minimum quantity, unit price) where the price changes above one unit, from the lists used."""
+    minimums: set[Decimal] = set()
+    for list_id in first.chain:
+        compiled = index.lists.get(list_id)
+        for line in compiled.lines_for(item) if compiled is not None else ():
+            if line is not None:
+                minimums.update(m for m in line.minimums if m > 1)
+    breaks: list[tuple[Decimal, Money]] = []
+    previous = first.unit_price
+    for minimum in sorted(minimums):
+        try:
+            price = pricer.price(item.sku, minimum, item.base_unit).unit_price
+        except PricingError:
+            continue
+        if price != previous:
+            breaks.append((minimum, price))
+            previous = price
+    return tuple(breaks)
 
 
 def send_feed(s: Session, erp: ErpPort, partner: Partner, kind: Outgoing, *, actor: str,
-              currency: str = "USD") -> Document | None:
-    """Build the feed ``kind`` (INVENTORY or CATALOGUE) for ``partner`` and put it in the outbox."""
+              pricing: PricingService | None = None) -> Document | None:
+    """Build the feed ``kind`` (INVENTORY or CATALOGUE) for ``partner`` and put it in the outbox.
+
+    A catalogue first pulls what changed in the ERP's prices (an incremental sync), so it never
+    sends prices older than the ERP's; :class:`~gateway.rules.PricingError` when the partner's
+    customer has no prices.
+    """
     now = utcnow()
     seller, buyer = parties(partner)
     if kind is Outgoing.INVENTORY:
@@ -71,7 +127,12 @@ def send_feed(s: Session, erp: ErpPort, partner: Partner, kind: Outgoing, *, act
             update={"seller": seller, "buyer": buyer})
     elif kind is Outgoing.CATALOGUE:
         reference = f"CAT{now:%y%m%d%H%M%S}"
-        document = price_catalogue(erp, reference, now.date(), currency).model_copy(
+        engine = s.get_bind()
+        assert isinstance(engine, Engine)
+        pricing = pricing or pricing_for(engine)
+        sync_from_erp(engine, erp, trigger=f"{kind.value} feed")
+        descriptions = {row.sku: row.description for row in s.exec(select(PriceItemRow)).all()}
+        document = price_catalogue(pricing, partner.customer_id, reference, pricing.today(), descriptions).model_copy(
             update={"seller": seller, "buyer": buyer})
     else:
         raise ValueError(f"{kind.value} is not a feed")

@@ -22,6 +22,7 @@ from formats.model import Canonical, Invoice
 from formats.x12.envelope import Delimiters, Segment
 from formats.x12.standalone import envelope_controls
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
+from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate
@@ -74,6 +75,12 @@ UBL_TYPES = {
 
 def document_type(partner: Partner, kind: Outgoing, document: Canonical) -> str:
     """The partner's name for this document: ``855`` for an X12 partner, ``OrderResponse`` for UBL."""
+    if partner_standard(partner) == "cxml":
+        from gateway.punchout.outbound import CXML_TYPES
+
+        if kind.value not in CXML_TYPES:
+            raise MappingError(f"cXML has no document for {kind.value} that we send")
+        return CXML_TYPES[kind.value]
     if partner_standard(partner) == "ubl":
         if kind not in UBL_TYPES:
             raise MappingError(f"UBL has no document for {kind.value} that we send")
@@ -146,14 +153,20 @@ def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, p
     controls: dict[str, Any] = {}
     if standard == "ubl":
         raw = _render_ubl(partner, doc_type, document)
+    elif standard == "cxml":  # delivered through the outbox on the buyer's "cxml" channel
+        from gateway.punchout.outbound import render_for_buyer
+
+        raw = render_for_buyer(s, partner, doc_type, document, parent_id)
     else:
         raw = _render_x12(s, partner, doc_type, document, now, inbound_delimiters)
         isa13, gs06, st02 = envelope_controls(raw)
         controls = {"interchange_control": isa13, "group_control": gs06, "set_control": st02}
-    return create_document(s, raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, actor=actor,
-                           reason=reason, standard=standard, partner_id=partner.id, parent_id=parent_id,
-                           po_number=po_number, erp_order_id=erp_order_id,
-                           canonical=document.model_dump(mode="json"), **controls)
+    doc = create_document(s, raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, actor=actor,
+                          reason=reason, standard=standard, partner_id=partner.id, parent_id=parent_id,
+                          po_number=po_number, erp_order_id=erp_order_id,
+                          canonical=document.model_dump(mode="json"), **controls)
+    enqueue_document(s, partner, doc)  # same transaction: the partner's delivery channel, if it has one
+    return doc
 
 
 __all__ = ["UBL_TYPES", "X12_TYPES", "Outgoing", "document_type", "emit"]

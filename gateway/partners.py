@@ -61,12 +61,12 @@ def isa_version(gs_version: str) -> str:
     return X12_VERSIONS.get(gs_version[:6], "00401")
 
 
-STANDARDS = ("x12", "ubl")
+STANDARDS = ("x12", "ubl", "cxml")
 """What a trading partner may speak: its ``settings["standard"]``, X12 unless told otherwise."""
 
 
 def partner_standard(partner: Partner) -> str:
-    """``x12`` or ``ubl``: the standard we write to this partner (and expect from it)."""
+    """``x12``, ``ubl`` or ``cxml``: the standard we write to this partner (and expect from it)."""
     standard = str(partner.settings.get("standard") or "x12").lower()
     if standard not in STANDARDS:
         raise ValueError(f"partner {partner.id}: standard {standard!r} is not one of {', '.join(STANDARDS)}")

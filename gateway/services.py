@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Engine
 
 from erp.port import ErpPort
 from gateway.config import Settings
 from gateway.store.db import make_engine
+
+if TYPE_CHECKING:
+    from erp.tryton import TrytonErp
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,16 @@ def make_erp(name: str, engine: Engine) -> ErpPort:
         from erp.builtin import BuiltinErp
 
         return BuiltinErp(engine)
-    raise ValueError(f"unknown ERP adapter {name!r} (B2BGW_ERP); available: builtin")
+    raise ValueError(f"unknown ERP adapter {name!r} (B2BGW_ERP); available: builtin, tryton")
+
+
+def make_tryton_erp(settings: Settings) -> TrytonErp:
+    """The Tryton adapter on the ``B2BGW_TRYTON_*`` settings (the ``tryton`` extra is not needed: plain HTTP)."""
+    from erp.tryton import TrytonErp
+
+    return TrytonErp.connect(settings.tryton_url, settings.tryton_database, settings.tryton_user,
+                             settings.tryton_password or "", warehouse=settings.tryton_warehouse,
+                             timeout=settings.tryton_timeout_seconds, settle_seconds=settings.tryton_settle_seconds)
 
 
 def build_services(settings: Settings) -> Services:
@@ -45,5 +57,6 @@ def build_services(settings: Settings) -> Services:
     from gateway.observability.metrics import MeteredErp
 
     engine = make_engine(settings.database_url)
-    erp = cast(ErpPort, MeteredErp(make_erp(settings.erp, engine)))
+    adapter = make_tryton_erp(settings) if settings.erp == "tryton" else make_erp(settings.erp, engine)
+    erp = cast(ErpPort, MeteredErp(adapter))
     return Services(settings=settings, engine=engine, erp=erp)

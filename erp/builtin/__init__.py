@@ -3,7 +3,8 @@
 :class:`BuiltinErp` implements :class:`erp.port.ErpPort`; :mod:`erp.builtin.catalog` holds the
 seller-side operations (catalog, stock, shipping, invoicing, payments),
 :mod:`erp.builtin.events` the event stream, :mod:`erp.builtin.packing` cartons and SSCCs, and
-:mod:`erp.builtin.demo` the demo data. The tables (``erp_*``) are in :mod:`erp.builtin.tables`.
+:mod:`erp.builtin.demo` the demo data. The tables (``erp_*``) are in :mod:`erp.builtin.tables`, the company profile and
+VAT master data in :mod:`erp.builtin.tax_tables` (used by :mod:`erp.builtin.taxes` when invoicing).
 """
 
 from erp.builtin.adapter import BuiltinErp
@@ -20,9 +21,11 @@ from erp.builtin.catalog import (
 )
 from erp.builtin.demo import seed_demo
 from erp.builtin.tables import erp_tables
+from erp.builtin.tax_tables import ErpCompany
 
 __all__ = [
     "BuiltinErp",
+    "ErpCompany",
     "add_customer",
     "add_product",
     "erp_tables",

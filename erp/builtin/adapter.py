@@ -41,10 +41,10 @@ from erp.builtin.planning import (
     header_status,
     plan_lines,
     products_of,
-    same_unit,
     skus_of,
     write_plans,
 )
+from erp.builtin.pricelists import read_customer_groups, read_price_lists
 from erp.builtin.store import (
     Clock,
     as_utc,
@@ -69,10 +69,12 @@ from erp.builtin.tables import (
 from erp.port import (
     CreditPosition,
     Customer,
+    CustomerGroup,
     ErpEvent,
     ErpEventKind,
     ErpOrder,
     ErpOrderState,
+    ErpPriceList,
     ErpRejected,
     ErpUnavailable,
     ItemPrice,
@@ -285,19 +287,38 @@ class BuiltinErp:
             query = select(ErpProduct).where(col(ErpProduct.active)).order_by(col(ErpProduct.sku))
             if skus is not None:
                 query = query.where(col(ErpProduct.sku).in_(list(skus)))
-            return [ItemPrice(sku=p.sku, description=p.name, unit=p.unit, category=p.category,
+            return [ItemPrice(sku=p.sku, description=p.name, unit=p.unit, category=p.category, unspsc=p.unspsc,
                               price=Money(amount=p.list_price, currency=p.currency)) for p in s.exec(query).all()]
 
-    def get_stock(self, skus: Sequence[str] | None = None) -> Sequence[StockLevel]:
-        """Stock per SKU and warehouse: on hand, and available (on hand less reserved)."""
+    def get_stock(self, skus: Sequence[str] | None = None, *,
+                  since: dt.datetime | None = None) -> Sequence[StockLevel]:
+        """Stock per SKU and warehouse: on hand, and available (on hand less reserved); ``since`` filters changes."""
         with unavailable_on_db_errors("reading stock"), read_session(self.engine) as s:
             query = (select(ErpStock, ErpProduct).where(ErpStock.sku == ErpProduct.sku)
                      .order_by(col(ErpStock.sku), col(ErpStock.warehouse)))
             if skus is not None:
                 query = query.where(col(ErpStock.sku).in_(list(skus)))
+            if since is not None:
+                query = query.where(col(ErpStock.updated_at) >= as_utc(since))
             return [StockLevel(sku=stock.sku, warehouse=stock.warehouse, on_hand=stock.on_hand,
                                available=max(stock.on_hand - stock.reserved, ZERO), unit=product.unit)
                     for stock, product in s.exec(query).all()]
+
+    def get_price_lists(self, *, since: dt.datetime | None = None) -> Sequence[ErpPriceList]:
+        """Price lists changed at or after ``since`` (all when None), whole, withdrawn ones included."""
+        with unavailable_on_db_errors("reading price lists"), read_session(self.engine) as s:
+            return read_price_lists(s, as_utc(since) if since is not None else None)
+
+    def list_customers(self) -> Sequence[Customer]:
+        """Every customer account, by id."""
+        with unavailable_on_db_errors("listing customers"), read_session(self.engine) as s:
+            return [Customer(customer_id=row.id, name=row.name, currency=row.currency, group=row.group)
+                    for row in s.exec(select(ErpCustomer).order_by(col(ErpCustomer.id))).all()]
+
+    def get_customer_groups(self) -> Sequence[CustomerGroup]:
+        """The customer groups named on accounts, with their members."""
+        with unavailable_on_db_errors("reading customer groups"), read_session(self.engine) as s:
+            return read_customer_groups(s)
 
     # -- receivables ----------------------------------------------------------------------------
 
@@ -371,7 +392,6 @@ __all__ = [
     "header_status",
     "open_amounts",
     "release_reservations",
-    "same_unit",
     "to_erp_order",
     "to_payment",
 ]

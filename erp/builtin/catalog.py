@@ -46,6 +46,7 @@ from erp.builtin.tables import (
     ErpShipmentRow,
     ErpStock,
 )
+from erp.builtin.taxes import load_invoicing, vat_breakdown
 from erp.port import Customer, ErpEventKind, ErpOrderState, ErpRejected, Payment, StockLevel
 from formats.model import (
     Invoice,
@@ -210,7 +211,11 @@ def list_shipments(engine: Engine, erp_order_id: str | None = None) -> list[Ship
 
 
 def invoice_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, net_days: int = 30) -> Invoice:
-    """Invoice the shipped quantities of a shipped order at the order's prices; the order becomes invoiced."""
+    """Invoice the shipped quantities of a shipped order at the order's prices; the order becomes invoiced.
+
+    The seller is the ERP's company profile, each line gets its VAT category and rate
+    (:mod:`erp.builtin.taxes`), and the booked total includes the VAT of the breakdown.
+    """
     with unavailable_on_db_errors(f"invoicing order {erp_order_id}"), write_session(engine) as s:
         row = lock_order(s, erp_order_id)
         if row.state != ErpOrderState.SHIPPED.value:
@@ -224,23 +229,29 @@ def invoice_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, 
         if len(currencies) != 1 or None in currencies:
             raise ErpRejected(f"order {erp_order_id} has lines in currencies {sorted(map(str, currencies))}")
         currency = str(currencies.pop())
+        invoicing = load_invoicing(s, row.customer_id, [line.sku for line in shipped if line.sku])
         lines = tuple(
             InvoiceLine(line_number=str(number), order_line_number=line.line_number,
                         items=order.lines[line.position - 1].items,
                         description=order.lines[line.position - 1].description,
                         quantity=Quantity(value=line.shipped_qty, unit=line.unit),
-                        unit_price=Money(amount=line.unit_price or ZERO, currency=currency))
+                        unit_price=Money(amount=line.unit_price or ZERO, currency=currency),
+                        taxes=(invoicing.line_tax(line.sku, order.lines[line.position - 1].ship_to or order.ship_to),))
             for number, line in enumerate(shipped, start=1)
         )
-        total = sum((Money(amount=line.quantity.value * line.unit_price.amount, currency=currency).rounded().amount
-                     for line in lines), ZERO)
+        taxes = vat_breakdown(lines, currency)
+        net = sum((Money(amount=line.quantity.value * line.unit_price.amount, currency=currency).rounded().amount
+                   for line in lines), ZERO)
+        total = net + sum((tax.amount.amount for tax in taxes if tax.amount is not None), ZERO)
         now = clock()
-        bill_to = order.bill_to or (order.buyer.model_copy(update={"role": PartyRole.BILL_TO}) if order.buyer else None)
+        buyer = invoicing.buyer(order.buyer)
+        bill_to = invoicing.buyer(order.bill_to) or (buyer.model_copy(update={"role": PartyRole.BILL_TO})
+                                                     if buyer else None)
         invoice = Invoice(
             invoice_number=next_number(s, "invoice", "INV"), invoice_date=now.date(), po_number=order.po_number,
-            currency=currency, seller=order.seller, buyer=order.buyer, bill_to=bill_to, ship_to=order.ship_to,
-            terms=PaymentTerms(description=f"Net {net_days}", net_days=net_days),
-            due_date=now.date() + dt.timedelta(days=net_days), lines=lines,
+            currency=currency, seller=invoicing.seller(order.seller), buyer=buyer, bill_to=bill_to,
+            ship_to=order.ship_to, terms=PaymentTerms(description=f"Net {net_days}", net_days=net_days),
+            due_date=now.date() + dt.timedelta(days=net_days), lines=lines, taxes=taxes,
             notes=(f"Customer {customer.name}",) if customer else (),
         )
         s.add(ErpInvoiceRow(number=invoice.invoice_number, order_id=erp_order_id, customer_id=row.customer_id,

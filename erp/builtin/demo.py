@@ -1,5 +1,8 @@
 """Demo data of the built-in ERP: about fifty office and industrial supplies, two warehouses, three customers.
 
+Their price lists (contracts, a group list, the default list with tiers) are in
+:mod:`erp.builtin.pricelists` and ``demo_pricelists.json``.
+
 ``b2bgw serve --demo`` (through :func:`gateway.demo.seed_demo`) calls :func:`seed_demo`, which is
 idempotent: it adds what is missing and leaves existing rows alone, so running it twice - or after
 orders have reserved and shipped stock - changes nothing.
@@ -22,7 +25,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from erp.builtin.store import unavailable_on_db_errors, write_session
+from erp.builtin.demo_company import seed_demo_company
+from erp.builtin.pricelists import seed_demo_price_lists
+from erp.builtin.store import unavailable_on_db_errors, utc_now, write_session
 from erp.builtin.tables import ErpCustomer, ErpProduct, ErpStock
 
 CATALOG_FILE = "demo_catalog.csv"
@@ -74,6 +79,9 @@ def _seed_once(engine: Engine) -> None:
             if customer.customer_id not in customers:
                 s.add(ErpCustomer(id=customer.customer_id, name=customer.name, currency=customer.currency,
                                   group=customer.group, credit_limit=customer.credit_limit))
+        s.flush()
+        seed_demo_company(s)
+        seed_demo_price_lists(s, catalog, utc_now())
         s.commit()
 
 

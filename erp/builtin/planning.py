@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from erp.builtin.tables import ErpOrderLineRow, ErpProduct, ErpReservation, ErpStock
+from formats.codes.units import same_unit
 from formats.model import (
     HeaderStatus,
     ItemIdKind,
@@ -29,17 +30,8 @@ from formats.model import (
 
 ZERO = Decimal(0)
 
-# Rec 20 codes that all mean "one piece": an order in any of them is an order in the others.
-_EACH = frozenset({"EA", "H87", "C62"})
-
 # Line states stored on erp_order_line (a split line is accepted in part, backordered in part).
 LINE_ACCEPTED, LINE_SPLIT, LINE_BACKORDERED, LINE_REJECTED = "accepted", "split", "backordered", "rejected"
-
-
-def same_unit(ordered: str, stocked: str) -> bool:
-    """Whether a quantity in ``ordered`` units is a quantity in ``stocked`` units (no conversion)."""
-    a, b = ordered.upper(), stocked.upper()
-    return a == b or (a in _EACH and b in _EACH)
 
 
 def find_sku(line: OrderLine, products: dict[str, ErpProduct]) -> str | None:
@@ -177,7 +169,6 @@ __all__ = [
     "header_status",
     "plan_lines",
     "products_of",
-    "same_unit",
     "skus_of",
     "write_plans",
 ]

@@ -13,7 +13,7 @@ Aggregates (balances, stock totals) are summed in Python from those exact values
 Tables::
 
     erp_product       sku, name, category, UNSPSC, unit, list price
-    erp_stock         (sku, warehouse) -> on_hand, reserved
+    erp_stock         (sku, warehouse) -> on_hand, reserved, updated_at
     erp_customer      id, name, currency, group, credit limit
     erp_order         id "SO-000001", customer, idempotency_key (unique), state, PO number,
                       the canonical Order and OrderResponse as JSON text
@@ -70,8 +70,9 @@ class DecimalText(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
-def _decimal(nullable: bool = False) -> Any:
-    return Field(sa_column=Column(DecimalText(), nullable=nullable))
+def decimal_field(nullable: bool = False, default: Any = ...) -> Any:
+    """A Decimal column stored as exact text: a nullable one defaults to None, others to ``default`` (required)."""
+    return Field(default=None if nullable else default, sa_column=Column(DecimalText(), nullable=nullable))
 
 
 def _timestamp() -> Any:
@@ -88,7 +89,7 @@ class ErpProduct(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=100)
     unspsc: str | None = Field(default=None, max_length=8, description="UNSPSC commodity code")
     unit: str = Field(default="EA", max_length=3, description="UN/ECE Rec 20 code, as in formats.model")
-    list_price: Decimal = _decimal()
+    list_price: Decimal = decimal_field()
     currency: str = Field(default="USD", max_length=3)
     active: bool = True
 
@@ -100,8 +101,14 @@ class ErpStock(SQLModel, table=True):
 
     sku: str = Field(foreign_key="erp_product.sku", primary_key=True, max_length=64)
     warehouse: str = Field(primary_key=True, max_length=32)
-    on_hand: Decimal = _decimal()
-    reserved: Decimal = _decimal()
+    on_hand: Decimal = decimal_field()
+    reserved: Decimal = decimal_field()
+    updated_at: dt.datetime = Field(
+        default_factory=lambda: dt.datetime.now(dt.UTC),
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True,
+                         onupdate=lambda: dt.datetime.now(dt.UTC)),
+        description="set on every change (reservations too): what get_stock(since=...) compares",
+    )
 
 
 class ErpCustomer(SQLModel, table=True):
@@ -113,7 +120,7 @@ class ErpCustomer(SQLModel, table=True):
     name: str = Field(max_length=200)
     currency: str = Field(default="USD", max_length=3)
     group: str | None = Field(default=None, max_length=64)
-    credit_limit: Decimal = _decimal()
+    credit_limit: Decimal = decimal_field()
 
 
 class ErpOrderRow(SQLModel, table=True):
@@ -144,12 +151,12 @@ class ErpOrderLineRow(SQLModel, table=True):
     line_number: str = Field(max_length=32)
     sku: str | None = Field(default=None, max_length=64, description="None when the item was unknown")
     unit: str = Field(max_length=3)
-    ordered_qty: Decimal = _decimal()
-    accepted_qty: Decimal = _decimal()
-    backordered_qty: Decimal = _decimal()
-    shipped_qty: Decimal = _decimal()
+    ordered_qty: Decimal = decimal_field()
+    accepted_qty: Decimal = decimal_field()
+    backordered_qty: Decimal = decimal_field()
+    shipped_qty: Decimal = decimal_field()
     status: str = Field(max_length=24, description="accepted / split / backordered / rejected")
-    unit_price: Decimal | None = _decimal(nullable=True)
+    unit_price: Decimal | None = decimal_field(nullable=True)
     currency: str | None = Field(default=None, max_length=3)
     reason: str | None = None
 
@@ -163,7 +170,7 @@ class ErpReservation(SQLModel, table=True):
     position: int = Field(primary_key=True)
     warehouse: str = Field(primary_key=True, max_length=32)
     sku: str = Field(foreign_key="erp_product.sku", max_length=64)
-    quantity: Decimal = _decimal()
+    quantity: Decimal = decimal_field()
 
 
 class ErpInvoiceRow(SQLModel, table=True):
@@ -176,7 +183,7 @@ class ErpInvoiceRow(SQLModel, table=True):
     customer_id: str = Field(foreign_key="erp_customer.id", max_length=64, index=True)
     invoice_date: dt.date = Field(sa_column=Column(Date, nullable=False))
     currency: str = Field(max_length=3)
-    total: Decimal = _decimal()
+    total: Decimal = decimal_field()
     invoice_json: str = Field(sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = _timestamp()
 
@@ -189,7 +196,7 @@ class ErpPaymentRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     invoice_number: str = Field(foreign_key="erp_invoice.number", max_length=32, index=True)
     customer_id: str = Field(foreign_key="erp_customer.id", max_length=64, index=True)
-    amount: Decimal = _decimal()
+    amount: Decimal = decimal_field()
     currency: str = Field(max_length=3)
     paid_on: dt.date = Field(sa_column=Column(Date, nullable=False))
     created_at: dt.datetime = _timestamp()
@@ -254,5 +261,6 @@ __all__ = [
     "ErpSequence",
     "ErpShipmentRow",
     "ErpStock",
+    "decimal_field",
     "erp_tables",
 ]

@@ -47,6 +47,16 @@ _CANONICAL_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
 _PARTNER_CODE = re.compile(r"^[A-Z0-9]{1,8}$")
 
 
+PIECES = frozenset({"EA", "H87", "C62"})
+"""Rec 20 codes that all mean "one piece" (each, piece, one): a quantity in one is a quantity in the others."""
+
+
+def same_unit(ordered: str, stocked: str) -> bool:
+    """Whether a quantity in ``ordered`` units is one in ``stocked`` units, with no conversion."""
+    a, b = ordered.upper(), stocked.upper()
+    return a == b or (a in PIECES and b in PIECES)
+
+
 def _normal(code: str) -> str:
     """A code as compared: blanks around it dropped, upper case (partners vary the case)."""
     return code.strip().upper()
@@ -150,4 +160,4 @@ def _default_x12() -> UnitMap:
     return UnitMap.from_pairs(((row.partner, row.canonical) for row in _x12_rows()), "X12 355")
 
 
-__all__ = ["UnitMap", "UnitRow", "read_unit_table"]
+__all__ = ["PIECES", "UnitMap", "UnitRow", "read_unit_table", "same_unit"]

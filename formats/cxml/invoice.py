@@ -76,6 +76,14 @@ def _sum(amounts: list[Money], currency: str) -> Money:
     return Money(amount=sum((a.rounded().amount for a in amounts), Decimal(0)), currency=currency)
 
 
+def _with_amount(tax: Tax, base: Money) -> Tax:
+    """A line tax given only as a rate (EN 16931 style: the amounts are per category) with its amount."""
+    if tax.amount is not None or tax.percent is None:
+        return tax
+    amount = Money(amount=base.amount * tax.percent / 100, currency=base.currency).rounded()
+    return tax.model_copy(update={"amount": amount})
+
+
 def _tax_element(parent: etree._Element, taxes: tuple[Tax, ...], currency: str, sign: int, what: str) -> None:
     amounts = []
     for tax in taxes:
@@ -122,6 +130,7 @@ def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing
         sub(info, "OrderIDInfo", orderID=invoice.po_number)
     subtotals: list[Money] = []
     line_taxes: list[Tax] = []
+    rates_only = False  # line taxes given as rates: the invoice's own taxes are then the per-category totals
     for line in invoice.lines:
         where_ = Location(path=f"invoice line {line.line_number}")
         if line.unit_price.currency != currency:
@@ -144,14 +153,16 @@ def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing
             description(reference, line.description, "en")
         money_element(item, "SubtotalAmount", subtotal, negate=sign < 0)
         if line.taxes:
-            _tax_element(item, line.taxes, currency, sign, str(where_))
-            line_taxes.extend(line.taxes)
+            rates_only = rates_only or any(t.amount is None for t in line.taxes)
+            taxed = tuple(_with_amount(t, subtotal) for t in line.taxes)
+            _tax_element(item, taxed, currency, sign, str(where_))
+            line_taxes.extend(taxed)
         if line.allowances:
             raise MappingError("line allowances and charges are not written to cXML invoices yet", where_)
     summary = sub(document, "InvoiceDetailSummary")
     subtotal = _sum(subtotals, currency)
     money_element(summary, "SubtotalAmount", subtotal, negate=sign < 0)
-    taxes = (*line_taxes, *invoice.taxes)
+    taxes = invoice.taxes if rates_only and invoice.taxes else (*line_taxes, *invoice.taxes)
     _tax_element(summary, taxes, currency, sign, f"invoice {invoice.invoice_number}")
     tax_total = _sum([t.amount for t in taxes if t.amount is not None], currency)
     shipping = _sum([a.amount for a in invoice.allowances if a.is_charge and a.code == SHIPPING and a.amount], currency)

@@ -13,6 +13,9 @@ Choices:
   the line total computed from rounded lines and the declared total (or the computed one);
 * ``OriginatorCustomerParty`` and ``FreightForwarderParty`` are other parties (role ``other``,
   ``role_code`` the element name);
+* ``QuotationDocumentReference`` and ``Contract`` are references with the X12 qualifiers ``PR``
+  (price quote) and ``CT`` (contract): a PO after an OCI cart names the cart there; other document
+  references (attachments) stay extensions;
 * an :class:`~formats.model.Order` with purpose ``cancel`` renders as an ``OrderCancellation``
   (see :mod:`formats.ubl.order_cancellation`).
 
@@ -38,6 +41,7 @@ from formats.model import (
     OrderPurpose,
     PartyRole,
     PaymentTerms,
+    Reference,
     Tax,
 )
 from formats.ubl.common import Reader, amount, cac, cbc, mapped, new_document, quantity, root_of, serialize, sum_money
@@ -65,7 +69,33 @@ def parse(raw: bytes | etree._Element) -> Order:
     r = Reader(root, DOCUMENT_TYPE)
     po_number = r.required(root, ("ID",), "order number")
     fields = read_order_body(r, root)
-    return mapped(r, lambda: Order(po_number=po_number, **fields, extensions=r.leftovers()))
+    references = read_references(r, root)
+    return mapped(r, lambda: Order(po_number=po_number, **fields, references=references, extensions=r.leftovers()))
+
+
+QUOTATION, CONTRACT = "PR", "CT"
+"""Reference qualifiers (X12 128, the canonical model's codes): price quote number, contract number."""
+
+
+def read_references(r: Reader, root: etree._Element) -> tuple[Reference, ...]:
+    """``QuotationDocumentReference`` (the quote the order takes up) and each ``Contract``, as references."""
+    found = [Reference(qualifier=QUOTATION, value=value)
+             for node in r.children(root, "QuotationDocumentReference") if (value := r.optional(node, "ID"))]
+    found += [Reference(qualifier=CONTRACT, value=value, description=r.optional(node, "ContractType"))
+              for node in r.children(root, "Contract") if (value := r.optional(node, "ID"))]
+    return tuple(found)
+
+
+def render_references(root: etree._Element, order: Order) -> None:
+    """The quotation before the parties, then the contracts, in the Order schema's place for each."""
+    quotation = next((ref for ref in order.references if ref.qualifier == QUOTATION), None)
+    if quotation is not None:
+        cbc(cac(root, "QuotationDocumentReference"), "ID", quotation.value)
+    for ref in order.references:
+        if ref.qualifier == CONTRACT:
+            contract = cac(root, "Contract")
+            cbc(contract, "ID", ref.value)
+            cbc(contract, "ContractType", ref.description)
 
 
 def read_order_body(r: Reader, root: etree._Element) -> dict[str, object]:
@@ -153,6 +183,7 @@ def render(order: Order, *, profile: UblProfile | None = None) -> bytes:
     for note in order.notes:
         cbc(root, "Note", note)
     cbc(root, "DocumentCurrencyCode", order.currency)
+    render_references(root, order)
     render_order_parties(root, order, profile, with_accounting_supplier=False)
     render_order_summary(root, order, profile)
     return serialize(root)

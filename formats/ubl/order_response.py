@@ -84,16 +84,22 @@ LINE_RENDER: dict[LineStatus, str] = {
 }
 
 
-def parse(raw: bytes | etree._Element) -> OrderResponse:
-    """The canonical order response of a UBL OrderResponse document."""
-    root = root_of(raw, DOCUMENT_TYPE)
-    r = Reader(root, DOCUMENT_TYPE)
+def read_response_header(r: Reader, root: etree._Element) -> tuple[str, str, dt.date | None]:
+    """The response's own number, the PO it answers and its date (OrderResponse and OrderResponseSimple)."""
     r.child(root, "UBLVersionID")
     own_id = r.required(root, ("ID",), "response number")
     po_number = r.required(root, ("OrderReference", "ID"), "reference to the order answered")
     response_date = r.date(root, "IssueDate")
     if response_date is None:
         r.required(root, ("IssueDate",), "issue date")
+    return own_id, po_number, response_date
+
+
+def parse(raw: bytes | etree._Element) -> OrderResponse:
+    """The canonical order response of a UBL OrderResponse document."""
+    root = root_of(raw, DOCUMENT_TYPE)
+    r = Reader(root, DOCUMENT_TYPE)
+    own_id, po_number, response_date = read_response_header(r, root)
     currency = r.currency(root, "DocumentCurrencyCode")
     lines = tuple(_read_line(r, line, currency) for line in r.children(root, "OrderLine"))
     ship_to, _ = read_delivery(r, root)

@@ -15,6 +15,7 @@ from lxml import etree
 
 from formats.model import HeaderStatus, OrderResponse, PartyRole
 from formats.ubl.common import Reader, cac, cbc, mapped, new_document, root_of, serialize
+from formats.ubl.order_response import read_response_header
 from formats.ubl.parties import SUPPLIER_CONTACTS, read_wrapped_party, render_wrapped_party
 from formats.ubl.profiles import UblProfile, render_preamble
 
@@ -26,15 +27,10 @@ def parse(raw: bytes | etree._Element) -> OrderResponse:
     """The canonical (line-less) order response of a UBL OrderResponseSimple document."""
     root = root_of(raw, DOCUMENT_TYPE)
     r = Reader(root, DOCUMENT_TYPE)
-    r.child(root, "UBLVersionID")
-    own_id = r.required(root, ("ID",), "response number")
-    po_number = r.required(root, ("OrderReference", "ID"), "reference to the order answered")
+    own_id, po_number, response_date = read_response_header(r, root)
     accepted = r.indicator(root, "AcceptedIndicator")
     if accepted is None:
         r.required(root, ("AcceptedIndicator",), "accepted indicator")
-    response_date = r.date(root, "IssueDate")
-    if response_date is None:
-        r.required(root, ("IssueDate",), "issue date")
     notes = [r.text(n) for name in ("Note", "RejectionNote") for n in r.children(root, name) if r.text(n)]
     return mapped(r, lambda: OrderResponse(
         po_number=po_number,

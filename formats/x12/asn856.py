@@ -34,8 +34,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pydantic import ValidationError as PydanticValidationError
-
 from formats.codes.units import UnitMap
 from formats.errors import MappingError
 from formats.model import Extension, Package, Party, PartyRole, Quantity, ShipNotice, ShippedItem
@@ -67,10 +65,7 @@ PACKAGES_SHIPPED_CODE = "CTN25"  # TD101 103: carton, corrugated
 def parse(ts: TransactionSet, *, units: UnitMap | None = None) -> ShipNotice:
     """The canonical ship notice of an 856 transaction set."""
     reader = SetReader(ts, "856")
-    try:
-        return _Reading(reader, units or UnitMap.default_x12()).notice()
-    except PydanticValidationError as exc:
-        raise MappingError(f"not a valid ship notice: {exc.errors()[0]['msg']}", reader.location(None)) from exc
+    return reader.build("ship notice", _Reading(reader, units or UnitMap.default_x12()).notice)
 
 
 @dataclass
@@ -100,12 +95,7 @@ class _Reading:
 
     def notice(self) -> ShipNotice:
         r = self.r
-        if r.ts.code.strip() != "856":
-            raise MappingError(f"expected an 856 transaction set, got {r.ts.code!r}", r.location(0, 1))
-        body = r.body()
-        bsn = next((i for i in body if r.tag(i) == "BSN"), None)
-        if bsn is None:
-            raise MappingError("no BSN segment: not a ship notice", r.location(body.start, tag="BSN"))
+        body, bsn = r.beginning("BSN", "a ship notice")
         starts = [i for i in body if r.tag(i) == "HL"]
         if not starts:
             raise MappingError("no HL segment: a ship notice needs a shipment level", r.location(bsn, tag="HL"))
@@ -304,7 +294,8 @@ def render(notice: ShipNotice, *, units: UnitMap | None = None, version: str = "
         raise MappingError(f"856 version {version!r} is not one we write ({', '.join(VERSIONS)})")
     units = units or UnitMap.default_x12()
     ext = notice.extensions
-    bsn = refill(["BSN", "", notice.shipment_id, "", "", ""], ext, f"{SOURCE}/BSN")
+    # BSN02 (396) is AN 2/30: X12.6 meets the minimum of an alphanumeric element with trailing spaces
+    bsn = refill(["BSN", "", notice.shipment_id.ljust(2), "", "", ""], ext, f"{SOURCE}/BSN")
     defaults = {1: "00", 3: x12_date(notice.ship_date), 4: "0000", 5: "0001" if notice.packages else "0004"}
     for position, value in defaults.items():
         bsn[position] = bsn[position] or value

@@ -27,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from pydantic import ValidationError as PydanticValidationError
-
 from formats.codes.units import UnitMap
 from formats.errors import MappingError
 from formats.model import Extension, Order, OrderChange, OrderLine, OrderPurpose, Party
@@ -48,20 +46,13 @@ PURPOSE_CODES = {OrderPurpose.CHANGE: "04", OrderPurpose.CANCEL: "01", OrderPurp
 def parse(ts: TransactionSet, *, units: UnitMap | None = None, default_currency: str = "USD") -> OrderChange:
     """The canonical order change of an 860 transaction set."""
     reader = SetReader(ts, "860")
-    try:
-        return _parse(reader, units or UnitMap.default_x12(), default_currency.upper())
-    except PydanticValidationError as exc:
-        raise MappingError(f"not a valid order change: {exc.errors()[0]['msg']}", reader.location(None)) from exc
+    return reader.build("order change",
+                        lambda: _parse(reader, units or UnitMap.default_x12(), default_currency.upper()))
 
 
 def _parse(r: SetReader, units: UnitMap, currency: str) -> OrderChange:
     ts = r.ts
-    if ts.code.strip() != "860":
-        raise MappingError(f"expected an 860 transaction set, got {ts.code!r}", r.location(0, 1))
-    body = r.body()
-    bch = next((i for i in body if r.tag(i) == "BCH"), None)
-    if bch is None:
-        raise MappingError("no BCH segment: not a purchase order change", r.location(body.start, tag="BCH"))
+    body, bch = r.beginning("BCH", "a purchase order change")
     purpose_code = r.code(bch, 1)
     if purpose_code not in PURPOSES:
         raise MappingError(f"BCH01 purpose {purpose_code!r} is not one an order change has", r.location(bch, 1))

@@ -15,7 +15,8 @@ back; otherwise TDS01 is the computed total. Allowances and taxes with a percent
 do not count (X12 states the amount).
 
 Choices: the heading PER (accounts receivable contact) belongs to the seller; TXI04 is written
-``VD`` (vendor defined) when a tax has a ``scheme`` (the jurisdiction code, TXI05); an invoice
+``VD`` (vendor defined) when a tax has a ``scheme`` (the jurisdiction code, TXI05), except VAT,
+which is TXI01 ``VA`` with its EN 16931 category in TXI10 and the exempt code in TXI06; an invoice
 priced in no CUR is in ``default_currency`` (USD).
 """
 
@@ -24,8 +25,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-
-from pydantic import ValidationError as PydanticValidationError
 
 from formats.codes.units import UnitMap
 from formats.errors import MappingError
@@ -68,24 +67,18 @@ CREDIT = "CR"  # 640: credit memo
 ORDER_LINE = "FJ"  # 128: line item control number, the order line an invoice line bills
 TERMS_BASIS = "3"  # 333: invoice date
 TAX_JURISDICTION = "VD"  # 955: vendor defined
+VALUE_ADDED_TAX = "VA"  # 963: value added tax
+VAT_EXEMPTION = {"S": "2", "Z": "2", "G": "0"}  # UNCL 5305 -> 441: not exempt, export; others "1" exempt
 
 
 def parse(ts: TransactionSet, *, units: UnitMap | None = None, default_currency: str = "USD") -> Invoice:
     """The canonical invoice (or credit note) of an 810 transaction set."""
     reader = SetReader(ts, "810")
-    try:
-        return _parse(reader, units or UnitMap.default_x12(), default_currency.upper())
-    except PydanticValidationError as exc:
-        raise MappingError(f"not a valid invoice: {exc.errors()[0]['msg']}", reader.location(None)) from exc
+    return reader.build("invoice", lambda: _parse(reader, units or UnitMap.default_x12(), default_currency.upper()))
 
 
 def _parse(r: SetReader, units: UnitMap, currency: str) -> Invoice:
-    if r.ts.code.strip() != "810":
-        raise MappingError(f"expected an 810 transaction set, got {r.ts.code!r}", r.location(0, 1))
-    body = r.body()
-    big = next((i for i in body if r.tag(i) == "BIG"), None)
-    if big is None:
-        raise MappingError("no BIG segment: not an invoice", r.location(body.start, tag="BIG"))
+    body, big = r.beginning("BIG", "an invoice")
     starts = [i for i in body if r.tag(i) == "IT1"]
     if not starts:
         raise MappingError("no IT1 segment: an invoice needs at least one line",
@@ -181,10 +174,18 @@ def _read_allowance(r: SetReader, index: int, currency: str) -> tuple[Allowance,
 
 
 def _read_tax(r: SetReader, index: int, currency: str) -> tuple[Tax, list[Extension]]:
-    """TXI: tax type 963, amount, percent, jurisdiction code (TXI05) as the scheme."""
+    """TXI: tax type 963, amount, percent, jurisdiction (TXI05) as the scheme; VAT as `_vat_segment` writes it."""
     amount = r.number(index, 2)
-    tax = Tax(category=r.code(index, 1) or None, amount=r.money(amount, currency, index, 2) if amount is not None
-              else None, percent=r.number(index, 3), scheme=r.text(index, 5) or None)
+    money = r.money(amount, currency, index, 2) if amount is not None else None
+    if r.code(index, 1) == VALUE_ADDED_TAX:
+        percent = r.number(index, 3)
+        exempt = r.code(index, 6)
+        category = r.text(index, 10) or ("S" if exempt == "2" and percent else "Z" if exempt == "2"
+                                         else "G" if exempt == "0" else "E")
+        tax = Tax(category=category, amount=money, percent=percent, scheme="VAT")
+        return tax, r.leftovers(index, {1, 2, 3, 6, 10})
+    tax = Tax(category=r.code(index, 1) or None, amount=money, percent=r.number(index, 3),
+              scheme=r.text(index, 5) or None)
     used = {1, 2, 3, 5} | ({4} if r.code(index, 4) in ("", TAX_JURISDICTION) else set())
     return tax, r.leftovers(index, used)
 
@@ -219,13 +220,7 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
         elif tag == "REF" and r.code(index, 1) == ORDER_LINE and "order_line_number" not in fields:
             fields["order_line_number"] = r.required(index, 2, "order line number")
             extensions += r.leftovers(index, (1, 2))
-        elif tag == "SAC" and r.code(index, 1) in ("A", "C"):
-            allowance, more = _read_allowance(r, index, currency)
-            allowances.append(allowance)
-            extensions += more
-        elif tag == "TXI":
-            tax, more = _read_tax(r, index, currency)
-            taxes.append(tax)
+        elif (more := _read_adjustment(r, index, currency, allowances, taxes)) is not None:
             extensions += more
         else:
             extensions.append(r.kept_whole(index))
@@ -249,17 +244,25 @@ def _read_summary(r: SetReader, indices: range, currency: str) -> tuple[list[All
                 raise MappingError("TDS01 (total invoice amount) is missing", r.location(index, 1))
             extensions.append(Extension(source=r.source("TDS"), name="TDS01", value=r.text(index, 1)))
             extensions += r.leftovers(index, (1,))
-        elif tag == "SAC" and r.code(index, 1) in ("A", "C"):
-            allowance, more = _read_allowance(r, index, currency)
-            allowances.append(allowance)
-            extensions += more
-        elif tag == "TXI":
-            tax, more = _read_tax(r, index, currency)
-            taxes.append(tax)
+        elif (more := _read_adjustment(r, index, currency, allowances, taxes)) is not None:
             extensions += more
         elif tag != "CTT":
             extensions.append(r.kept_whole(index))
     return allowances, taxes, extensions
+
+
+def _read_adjustment(r: SetReader, index: int, currency: str, allowances: list[Allowance],
+                     taxes: list[Tax]) -> list[Extension] | None:
+    """A SAC allowance/charge or a TXI tax (of a line or of the summary) added to its list; None for others."""
+    if r.tag(index) == "SAC" and r.code(index, 1) in ("A", "C"):
+        allowance, more = _read_allowance(r, index, currency)
+        allowances.append(allowance)
+        return more
+    if r.tag(index) == "TXI":
+        tax, more = _read_tax(r, index, currency)
+        taxes.append(tax)
+        return more
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +355,21 @@ def _allowance_segment(allowance: Allowance) -> Segment:
             percent, "", "", "", "", "", "", "", allowance.description or ""]
 
 
+def _vat_segment(tax: Tax) -> Segment:
+    """VAT as TXI: type ``VA``, amount, rate, TXI06 exempt code (441), TXI10 the UNCL 5305 category.
+
+    X12 has no element for the VAT category, so TXI10 (assigned identification) carries it, and the
+    exemption code says it for partners that only read X12 codes; an exemption reason text has no place.
+    """
+    category = tax.category or "S"
+    return ["TXI", VALUE_ADDED_TAX, x12_number(tax.amount.amount) if tax.amount else "",
+            x12_number(tax.percent) if tax.percent is not None else "", "", "", VAT_EXEMPTION.get(category, "1"),
+            "", "", "", category]
+
+
 def _tax_segment(tax: Tax) -> Segment:
+    if (tax.scheme or "").upper() == "VAT":
+        return _vat_segment(tax)
     if not tax.category:
         raise MappingError("TXI01 (tax type code) is missing")
     if tax.amount is None and tax.percent is None:

@@ -30,8 +30,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from pydantic import ValidationError as PydanticValidationError
-
 from formats.codes.units import UnitMap
 from formats.errors import MappingError
 from formats.model import (
@@ -95,20 +93,11 @@ SOURCE = "x12:850"
 def parse(ts: TransactionSet, *, units: UnitMap | None = None, default_currency: str = "USD") -> Order:
     """The canonical order of an 850 transaction set."""
     reader = SetReader(ts, "850")
-    try:
-        return _parse(reader, units or UnitMap.default_x12(), default_currency)
-    except PydanticValidationError as exc:  # a value the model refuses that no check above caught
-        raise MappingError(f"not a valid order: {exc.errors()[0]['msg']}", reader.location(None)) from exc
+    return reader.build("order", lambda: _parse(reader, units or UnitMap.default_x12(), default_currency))
 
 
 def _parse(reader: SetReader, units: UnitMap, default_currency: str) -> Order:
-    ts = reader.ts
-    if ts.code.strip() != "850":
-        raise MappingError(f"expected an 850 transaction set, got {ts.code!r}", reader.location(0, 1))
-    body = reader.body()
-    beg = next((i for i in body if reader.tag(i) == "BEG"), None)
-    if beg is None:
-        raise MappingError("no BEG segment: not a purchase order", reader.location(body.start, tag="BEG"))
+    body, beg = reader.beginning("BEG", "a purchase order")
     starts = [i for i in body if reader.tag(i) == "PO1"]
     if not starts:
         where = next((i for i in body if reader.tag(i) == "CTT"), body.stop)

@@ -31,8 +31,6 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TypeVar
 
-from pydantic import ValidationError as PydanticValidationError
-
 from formats.codes.units import UnitMap
 from formats.errors import MappingError
 from formats.model import (
@@ -125,20 +123,12 @@ SOURCE = "x12:855"
 def parse(ts: TransactionSet, *, units: UnitMap | None = None, default_currency: str = "USD") -> OrderResponse:
     """The canonical order response of an 855 transaction set."""
     reader = SetReader(ts, "855")
-    try:
-        return _parse(reader, units or UnitMap.default_x12(), default_currency)
-    except PydanticValidationError as exc:  # a value the model refuses that no check above caught
-        raise MappingError(f"not a valid order response: {exc.errors()[0]['msg']}", reader.location(None)) from exc
+    return reader.build("order response", lambda: _parse(reader, units or UnitMap.default_x12(), default_currency))
 
 
 def _parse(r: SetReader, units: UnitMap, default_currency: str) -> OrderResponse:
     ts = r.ts
-    if ts.code.strip() != "855":
-        raise MappingError(f"expected an 855 transaction set, got {ts.code!r}", r.location(0, 1))
-    body = r.body()
-    bak = next((i for i in body if r.tag(i) == "BAK"), None)
-    if bak is None:
-        raise MappingError("no BAK segment: not a purchase order acknowledgment", r.location(body.start, tag="BAK"))
+    body, bak = r.beginning("BAK", "a purchase order acknowledgment")
     status_code = r.code(bak, 2)
     if status_code not in HEADER_STATUSES:
         raise MappingError(f"BAK02 acknowledgment type {status_code!r} is not one we know", r.location(bak, 2))

@@ -91,6 +91,7 @@ PARTY_ID_KINDS: dict[str, PartyIdKind] = {
 }
 """Identification code qualifiers (66) with a canonical kind; any other is ``OTHER``."""
 
+VAT_REGISTRATION = "VX"  # 128: value-added tax registration number (Europe)
 PARTY_ID_QUALIFIERS: dict[PartyIdKind, str] = {
     kind: qualifier for qualifier, kind in PARTY_ID_KINDS.items()
 } | {PartyIdKind.OTHER: "ZZ", PartyIdKind.NETWORK: "ZZ"}
@@ -245,6 +246,28 @@ class SetReader:
         end = len(segments) - 1 if segments and self.tag(len(segments) - 1) == "SE" else len(segments)
         start = 1 if segments and self.tag(0) == "ST" else 0
         return range(start, end)
+
+    def beginning(self, tag: str, what: str) -> tuple[range, int]:
+        """The body and the index of its beginning segment ``tag`` (BEG, BAK, BIG ...).
+
+        MappingError when the set is another transaction set or has no such segment: ``what``
+        says what the set would have been (``"a purchase order"``).
+        """
+        if self.ts.code.strip() != self.set_code:
+            raise MappingError(f"expected an {self.set_code} transaction set, got {self.ts.code!r}",
+                               self.location(0, 1))
+        body = self.body()
+        index = next((i for i in body if self.tag(i) == tag), None)
+        if index is None:
+            raise MappingError(f"no {tag} segment: not {what}", self.location(body.start, tag=tag))
+        return body, index
+
+    def build(self, what: str, make: Callable[[], T]) -> T:
+        """``make()``, where a value the canonical model refuses that no check caught is a MappingError."""
+        try:
+            return make()
+        except PydanticValidationError as exc:
+            raise MappingError(f"not a valid {what}: {exc.errors()[0]['msg']}", self.location(None)) from exc
 
     def location(self, index: int | None, element_position: int | None = None, tag: str | None = None) -> Location:
         """Where element ``element_position`` of the segment at ``index`` is."""
@@ -504,6 +527,9 @@ def read_party(reader: SetReader, start: int, stop: int) -> tuple[Party, int]:
             extensions += more
         elif tag == "N2":
             extensions += reader.leftovers(index, ())
+        elif tag == "REF" and reader.code(index, 1) == VAT_REGISTRATION and reader.text(index, 2):
+            ids.append(PartyId(kind=PartyIdKind.TAX, value=reader.text(index, 2), qualifier="VAT"))
+            extensions += reader.leftovers(index, (1, 2))
         elif tag == "REF":
             reference, more = read_reference(reader, index)
             extensions.append(Extension(source=reader.source("REF"), name=reference.qualifier, value=reference.value))
@@ -525,22 +551,26 @@ def read_party(reader: SetReader, start: int, stop: int) -> tuple[Party, int]:
 
 
 def party_segments(party: Party, set_code: str) -> list[Segment]:
-    """The N1 loop for ``party``: N1, N2 and REF kept from its extensions, N3, N4, PER.
+    """The N1 loop for ``party``: N1, N2 and REF kept from its extensions, N3, N4, REF*VX, PER.
 
     N1 holds one identifier; a party with more raises :class:`MappingError` rather than
-    silently sending fewer.
+    silently sending fewer. A VAT number is not that identifier: it goes in ``REF*VX``. A
+    company register number (an ``other`` id qualified ``legal``) has no place in X12 and is
+    left out: it is a legal mention for invoices in UBL, not a way to address a party.
     """
     role_code = party.role_code or ROLE_CODES.get(party.role)
     if not role_code:
         raise MappingError(f"party {party.name!r} with role {party.role.value} has no X12 98 entity code")
-    if len(party.ids) > 1:
-        raise MappingError(f"N1 {role_code}: {len(party.ids)} identifiers, N1 has room for one")
-    if not party.name and not party.ids:
+    vat_ids = [i for i in party.ids if i.kind == PartyIdKind.TAX]
+    ids = [i for i in party.ids if i.kind != PartyIdKind.TAX and not _is_legal_registration(i)]
+    if len(ids) > 1:
+        raise MappingError(f"N1 {role_code}: {len(ids)} identifiers, N1 has room for one")
+    if not party.name and not ids:
         raise MappingError(f"N1 {role_code}: a party needs a name or an identifier")
     n1 = ["N1", role_code, party.name or ""]
-    if party.ids:
-        first = party.ids[0]
-        n1 += [first.qualifier or PARTY_ID_QUALIFIERS[first.kind], first.value]
+    if ids:
+        first = ids[0]
+        n1 += [x12_party_qualifier(first), first.value]
     segments = [refill(n1, party.extensions, f"x12:{set_code}/N1")]
     n2 = refill(["N2"], party.extensions, f"x12:{set_code}/N2")
     if len(n2) > 1:
@@ -553,8 +583,25 @@ def party_segments(party: Party, set_code: str) -> list[Segment]:
             segments.append(refill(n4, party.extensions, f"x12:{set_code}/N4"))
     segments += [["REF", e.name, e.value] for e in party.extensions
                  if e.source == f"x12:{set_code}/REF" and not e.name.startswith("REF")]
+    segments += [["REF", VAT_REGISTRATION, vat.value] for vat in vat_ids]
     segments += [contact_segment(contact) for contact in party.contacts]
     return segments
+
+
+def x12_party_qualifier(identifier: PartyId) -> str:
+    """The X12 66 qualifier of an identifier: its own when it is one, else its kind's.
+
+    A GLN read from UBL carries the ISO 6523 scheme ``0088``; in X12 it is ``UL``.
+    """
+    qualifier = identifier.qualifier
+    if qualifier and (PARTY_ID_KINDS.get(qualifier) == identifier.kind or (identifier.kind in (
+            PartyIdKind.OTHER, PartyIdKind.MUTUALLY_DEFINED) and len(qualifier) <= 2)):
+        return qualifier
+    return PARTY_ID_QUALIFIERS[identifier.kind]
+
+
+def _is_legal_registration(identifier: PartyId) -> bool:
+    return identifier.kind == PartyIdKind.OTHER and (identifier.qualifier or "").split(":")[0] == "legal"
 
 
 def place_party(party: Party, slots: dict[PartyRole, Party | None], others: list[Party]) -> None:

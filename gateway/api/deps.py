@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Request, status
 
 from gateway.services import Services
 
@@ -21,19 +19,25 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def require_operator(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
-    """Check the operator's bearer token in constant time; the operator's name for the history.
+    """Check an operator's bearer token in constant time; the operator's name for the history.
 
-    Only the token's SHA-256 is compared, so comparing takes the same time whatever the input.
+    ``B2BGW_OPERATOR_TOKEN`` and operator-role tokens made with ``b2bgw tokens create`` are both
+    accepted (:func:`gateway.auth.tokens.authenticate` compares digests, never the text).
     """
-    expected = services.settings.operator_token
-    if not expected:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the operator API is off: set B2BGW_OPERATOR_TOKEN")
+    from gateway.auth.tokens import Role, authenticate
+
     scheme, _, token = (authorization or "").partition(" ")
-    given = hashlib.sha256(token.strip().encode()).digest()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given, hashlib.sha256(expected.encode()).digest()):
+    principal = (authenticate(services.engine, token.strip(), operator_token=services.settings.operator_token)
+                 if scheme.lower() == "bearer" and token.strip() else None)
+    if principal is None or principal.role is not Role.OPERATOR:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid operator bearer token is required",
                             headers={"WWW-Authenticate": "Bearer"})
-    return "operator"
+    return principal.name
 
 
 OperatorDep = Annotated[str, Depends(require_operator)]
+
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a stored row's id")]
+"""A path id as the database can hold it: anything else is a 422, never a database error."""
+

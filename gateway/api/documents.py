@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api.deps import OperatorDep, ServicesDep
+from gateway.api.deps import OperatorDep, RowId, ServicesDep
 from gateway.api.schemas import DocumentDetail, DocumentSummary, EventView
 from gateway.pipeline.replay import ReplayRefused, replay
 from gateway.store.db import session
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/documents", tags=["operator"])
 @router.get("", response_model=list[DocumentSummary])
 def documents(services: ServicesDep, _operator: OperatorDep, status: str | None = None,
               partner: str | None = None, type: str | None = None,
-              limit: int = Query(100, le=1000), offset: int = 0) -> list[DocumentSummary]:
+              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[DocumentSummary]:
     """Documents newest first, filtered by state, partner and type."""
     with session(services.engine) as s:
         rows = list_documents(s, state=status, partner_id=partner, doc_type=type, limit=limit, offset=offset)
@@ -26,7 +26,7 @@ def documents(services: ServicesDep, _operator: OperatorDep, status: str | None 
 
 
 @router.get("/{document_id}", response_model=DocumentDetail)
-def document(document_id: int, services: ServicesDep, _operator: OperatorDep) -> DocumentDetail:
+def document(document_id: RowId, services: ServicesDep, _operator: OperatorDep) -> DocumentDetail:
     """One document whole: raw text, problems, canonical form, history, related documents."""
     with session(services.engine) as s:
         doc = s.get(Document, document_id)
@@ -41,7 +41,7 @@ def document(document_id: int, services: ServicesDep, _operator: OperatorDep) ->
 
 
 @router.post("/{document_id}/replay")
-async def replay_document(document_id: int, services: ServicesDep, operator: OperatorDep) -> dict[str, object]:
+async def replay_document(document_id: RowId, services: ServicesDep, operator: OperatorDep) -> dict[str, object]:
     """Queue a rejected, dead or processed document again (idempotent: no second ERP order)."""
     try:
         state = await run_in_threadpool(replay, services.engine, document_id, actor=operator)

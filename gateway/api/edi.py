@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from gateway.api.bodies import read_limited
 from gateway.api.deps import ServicesDep
 from gateway.intake.files import receive_file, refuse_file
 
@@ -38,21 +39,21 @@ class UploadAnswer(BaseModel):
 async def upload(partner_id: str, request: Request, services: ServicesDep) -> JSONResponse:
     """Store, read, acknowledge and queue an X12 file from ``partner_id``."""
     limit = services.settings.max_upload_bytes
-    body = bytearray()
-    too_large = False
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            too_large = True
-            break
+    body = b""
+    declared = request.headers.get("content-length", "")
+    too_large = declared.isdigit() and int(declared) > limit  # refused before reading a byte
+    if not too_large:
+        body, too_large = await read_limited(request, limit)
     filename = request.headers.get("x-filename")
     actor = f"http:{partner_id}"
     if too_large:
-        result = await run_in_threadpool(refuse_file, services.engine, partner_id=partner_id, raw=bytes(body),
-                                         error=f"the file is larger than {limit} bytes (B2BGW_MAX_UPLOAD_BYTES); "
-                                               f"the first {len(body)} bytes are kept", status=413, actor=actor)
+        size = f"{int(declared):,} bytes" if declared.isdigit() else f"more than {limit:,} bytes"
+        result = await run_in_threadpool(refuse_file, services.engine, partner_id=partner_id, raw=body,
+                                         error=f"the file is {size}, more than the {limit:,} allowed "
+                                               f"(B2BGW_MAX_UPLOAD_BYTES); the first {len(body):,} bytes are kept",
+                                         status=413, actor=actor)
     else:
-        result = await run_in_threadpool(receive_file, services.engine, partner_id=partner_id, raw=bytes(body),
+        result = await run_in_threadpool(receive_file, services.engine, partner_id=partner_id, raw=body,
                                          filename=filename, actor=actor)
     answer = UploadAnswer(
         document_id=result.document_id, state=result.state.value, documents=result.documents,

@@ -27,6 +27,12 @@ def read_received(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
     with session(engine) as s:
         doc = s.get(Document, doc_id)
         prefix = doc.raw[:4096] if doc is not None else b""
+        standard = doc.standard if doc is not None else None
+    if standard == "cxml":  # a /cxml request whose answer never went out: nobody is waiting for it
+        from gateway.punchout.requests import reject_unanswered
+
+        reject_unanswered(engine, doc_id, actor=actor)
+        return IntakeResult(document_id=doc_id, state=State.REJECTED, http_status=500)
     if detect(prefix) is Standard.UBL:
         return receive_ubl(engine, doc_id, actor=actor)
     return translate_interchange(engine, doc_id, actor=actor)

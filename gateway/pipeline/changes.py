@@ -19,9 +19,11 @@ from sqlmodel import col, select
 
 from erp.port import ErpPort
 from formats.model import Order, OrderChange, OrderPurpose, OrderResponse
+from gateway.credit.ledger import order_changed
 from gateway.outbound import Outgoing, document_type, emit
 from gateway.partners import with_our_items
 from gateway.pipeline.orders import Outcome
+from gateway.pipeline.queue import hold_claim
 from gateway.pipeline.reading import DocumentRejected, document_and_partner, read_stored
 from gateway.pipeline.states import State
 from gateway.store.db import session
@@ -71,6 +73,7 @@ def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: st
         reason = f"ERP order {erp_order_id} changed ({response.status.value})"
 
     with session(engine) as s:
+        hold_claim(s, doc_id, actor)  # still ours, and locked until this step commits (one answer, ever)
         doc = s.get(Document, doc_id)
         assert doc is not None
         if response is not None and not children(s, doc_id, document_type(partner, Outgoing.ORDER_RESPONSE,
@@ -78,6 +81,8 @@ def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: st
             emit(s, partner, Outgoing.ORDER_RESPONSE, response, parent_id=doc_id, actor=actor,
                  reason=f"acknowledges the change of PO {change.po_number} ({response.status.value})",
                  po_number=change.po_number, erp_order_id=erp_order_id, inbound_delimiters=read.delimiters)
+        if response is not None:  # the order's lines and its credit follow the change
+            order_changed(s, erp_order_id=erp_order_id, order=change.order, response=response, actor=actor)
         doc.po_number = change.po_number
         doc.erp_order_id = erp_order_id
         doc.canonical = change.model_dump(mode="json")

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from erp.port import ErpEvent, ErpEventKind, ErpPort
 from formats.errors import FormatError
 from formats.model import Canonical
+from gateway.credit.ledger import on_erp_event
 from gateway.outbound import Outgoing, emit
 from gateway.partners import partner_standard
 from gateway.pipeline.states import State
@@ -99,6 +100,9 @@ def _handle(s: Session, source: str, event: ErpEvent, actor: str) -> Handled:
         else:
             document_id = doc.id if doc is not None else None
             note = f"{event.kind.value}: sent document {document_id}" if doc else f"{event.kind.value}: not wanted"
+    progress = on_erp_event(s, event, actor=actor)  # order closing and the credit ledger, same transaction
+    if progress:
+        note = f"{note}; {progress}"
     s.add(ErpEventSeen(source=source, event_id=event.event_id, kind=event.kind.value,
                        erp_order_id=event.erp_order_id, document_id=document_id, note=note))
     return Handled(event.event_id, event.kind, document_id, note)

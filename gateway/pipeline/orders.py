@@ -6,11 +6,14 @@ up again, gives the same end state with no second ERP order and no second 855:
 1. translate the stored set (pure, repeatable);
 2. claim the order's idempotency key ``partner:PO:revision`` in ``gw_order_link`` (a unique
    key): if another document already owns it, this one is a duplicate and stops there;
-3. push to the ERP with that key (the port is idempotent on it: a second push returns the first
-   order);
+3. credit control (:mod:`gateway.credit.intake`): the order's credit is reserved, or the order
+   is held for an operator, or refused with a rejecting acknowledgment (idempotent per key);
+   then push to the ERP with that key (the port is idempotent on it: a second push returns the
+   first order);
 4. in one transaction: render the 855 with freshly allocated control numbers into the outbox
-   (unless this document already has one), record the ERP order on the link and the document,
-   and mark the document processed.
+   (unless this document already has one), freeze our price of every line
+   (:mod:`gateway.pricing.snapshot`), record the ERP order on the link and the document, and
+   mark the document processed.
 """
 
 from __future__ import annotations
@@ -24,10 +27,17 @@ from sqlmodel import select
 
 from erp.port import ErpPort
 from formats.model import Order, OrderPurpose
+from gateway.credit.intake import credit_gate
+from gateway.credit.ledger import order_placed
+from gateway.oci.orders import with_cart_prices
 from gateway.outbound import Outgoing, document_type, emit
 from gateway.partners import with_our_items
+from gateway.pipeline.queue import hold_claim
 from gateway.pipeline.reading import DocumentRejected, document_and_partner, read_stored
 from gateway.pipeline.states import State
+from gateway.pricing.service import pricing_for
+from gateway.pricing.snapshot import freeze_prices, rounding_of
+from gateway.quotes.carts import customer_price, with_quoted_prices
 from gateway.store.db import session
 from gateway.store.documents import children, move
 from gateway.store.tables import Document, OrderLink
@@ -82,6 +92,11 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
     if not isinstance(read.document, Order):
         raise DocumentRejected(f"{doc.standard} {doc.doc_type} is not a purchase order")
     order = with_our_items(partner, read.document)
+    with session(engine) as s:
+        order = with_cart_prices(s, partner, order)  # lines quoting an OCI cart get its SKUs and prices
+        pricing = pricing_for(engine)
+        order = with_quoted_prices(s, partner.customer_id, order, pricing.today(),  # lines quoting a sales quote
+                                   lambda line: customer_price(pricing, partner.customer_id, line))
     if order.purpose not in (OrderPurpose.ORIGINAL, OrderPurpose.CONFIRMATION, OrderPurpose.DUPLICATE):
         raise DocumentRejected(
             f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as a change "
@@ -100,9 +115,15 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
             s.commit()
         return Outcome(State.DUPLICATE, reason, link.erp_order_id)
 
+    stopped = credit_gate(engine, erp, doc_id=doc_id, partner=partner, order=order, order_key=key, actor=actor,
+                          delimiters=read.delimiters)
+    if stopped is not None:  # held for an operator, or refused with a rejecting acknowledgment
+        return Outcome(stopped.state, stopped.reason)
+
     pushed = erp.push_order(order, customer_id=partner.customer_id, idempotency_key=key)
 
     with session(engine) as s:
+        hold_claim(s, doc_id, actor)  # still ours, and locked until this step commits (one 855, ever)
         doc = s.get(Document, doc_id)
         link = s.exec(select(OrderLink).where(OrderLink.idempotency_key == key)).one()
         assert doc is not None
@@ -111,6 +132,9 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
                  reason=f"acknowledges PO {order.po_number} ({pushed.response.status.value})",
                  po_number=order.po_number, erp_order_id=pushed.erp_order_id,
                  inbound_delimiters=read.delimiters)
+        order_placed(s, order_key=key, customer_id=partner.customer_id, order=order, pushed=pushed, actor=actor)
+        freeze_prices(s, pricing_for(engine), document_id=doc_id, customer_id=partner.customer_id, order=order,
+                      erp_order_id=pushed.erp_order_id, rounding=rounding_of(partner.settings))  # frozen now
         link.erp_order_id = pushed.erp_order_id
         doc.erp_order_id = pushed.erp_order_id
         doc.po_number = order.po_number

@@ -14,23 +14,41 @@ run out, :func:`recover_expired` puts it back in the queue. Processing is idempo
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 from sqlalchemy import Engine, or_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from gateway.pipeline.states import CLAIMABLE_WORK, State
+from gateway.pipeline.states import CLAIMABLE_WORK, State, claim_event
 from gateway.store.db import is_postgresql, session
 from gateway.store.documents import move
 from gateway.store.tables import Document, utcnow
+
+
+class ClaimLost(Exception):
+    """Another worker took this document over (the lease ran out while this one was slow): stop, change nothing."""
+
+
+def hold_claim(s: Session, doc_id: int, worker_id: str) -> None:
+    """Keep the document for the rest of ``s``'s transaction if ``worker_id`` still holds it; ClaimLost if not.
+
+    The compare-and-set write comes before anything is read, so it takes SQLite's write lock (and
+    PostgreSQL's row lock) first: what the transaction then checks (is there an acknowledgment
+    already?) cannot change under it, and a worker whose lease was taken over cannot finish the
+    document a second time. Without it, two workers finishing the same order both found no 855 and
+    both wrote one.
+    """
+    held = s.execute(update(Document).where(col(Document.id) == doc_id, col(Document.state) == State.PROCESSING.value,
+                                            col(Document.claimed_by) == worker_id).values(updated_at=utcnow()))
+    if held.rowcount != 1:  # type: ignore[attr-defined]
+        raise ClaimLost(f"document {doc_id} is no longer held by {worker_id}")
 
 
 def claim_next(engine: Engine, worker_id: str) -> int | None:
     """Claim the next due document for ``worker_id``; its id, or None when the queue is empty."""
     now = utcnow()
     with session(engine) as s:
-        query = (
-            select(Document)
+        query = (  # the id and state only: the document's raw bytes stay in the database
+            select(Document.id, Document.state)
             .where(col(Document.state).in_([st.value for st in CLAIMABLE_WORK]))
             .where(or_(col(Document.next_attempt_at).is_(None), col(Document.next_attempt_at) <= now))
             .order_by(col(Document.id))
@@ -38,21 +56,24 @@ def claim_next(engine: Engine, worker_id: str) -> int | None:
         )
         if is_postgresql(engine):
             query = query.with_for_update(skip_locked=True)
-        doc = s.exec(query).first()
-        if doc is None:
+        row = s.exec(query).first()
+        if row is None:
             return None
-        previous = doc.state
-        claimed = s.execute(
-            update(Document).where(col(Document.id) == doc.id, col(Document.state) == previous)
-            .values(claimed_by=worker_id, claimed_at=now, attempts=Document.attempts + 1)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        doc_id, previous = row
+        event = claim_event(doc_id or 0, State(previous), actor=worker_id)  # checks the transition table
+        attempts = s.execute(
+            update(Document).where(col(Document.id) == doc_id, col(Document.state) == previous)
+            .values(state=State.PROCESSING.value, claimed_by=worker_id, claimed_at=now, updated_at=now,
+                    attempts=Document.attempts + 1)
+            .returning(Document.attempts)
+        ).scalar()
+        if attempts is None:  # another worker moved it first (SQLite, where there is no row lock)
             s.rollback()
             return None
-        s.refresh(doc)
-        move(s, doc, State.PROCESSING, actor=worker_id, reason=f"attempt {doc.attempts}")
+        event.reason = f"attempt {attempts}"
+        s.add(event)
         s.commit()
-        return doc.id
+        return doc_id
 
 
 def recover_expired(engine: Engine, lease_seconds: float, actor: str = "recovery") -> list[int]:
@@ -86,8 +107,3 @@ def stranded_files(engine: Engine, older_than_seconds: float) -> list[int]:
         query = select(Document.id).where(Document.state == State.RECEIVED.value, col(Document.updated_at) < cutoff)
         return [i for i in s.exec(query).all() if i is not None]
 
-
-def retry_delay(attempt: int, base_seconds: float) -> dt.timedelta:
-    """Exponential backoff with full jitter: up to base x 2^(attempt-1) seconds, capped at 10 min."""
-    ceiling = min(600.0, base_seconds * (2 ** max(0, attempt - 1)))
-    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))

@@ -74,6 +74,10 @@ def read_stored(doc: Document, partner: Partner) -> Read:
         from formats.ubl import parse as parse_ubl
 
         return Read(parse_ubl(doc.raw))
+    if doc.standard == "cxml" and doc.doc_type == "OrderRequest":
+        from formats.cxml import order_request
+
+        return Read(order_request.parse(doc.raw))
     raise DocumentRejected(f"{doc.standard} {doc.doc_type} documents are not processed here")
 
 

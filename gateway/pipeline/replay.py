@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from gateway.delivery.edits import edit_of
 from gateway.intake.files import read_received
 from gateway.pipeline.states import State
 from gateway.store.db import session
@@ -34,6 +35,9 @@ def replay(engine: Engine, doc_id: int, *, actor: str, partner_id: str | None = 
             raise ReplayRefused(f"document {doc_id} is outbound ({doc.doc_type}); only inbound documents replay")
         if doc.state not in REPLAYABLE:
             raise ReplayRefused(f"document {doc_id} is {doc.state}; only {', '.join(sorted(REPLAYABLE))} replay")
+        edit = edit_of(engine, doc_id)
+        if edit is not None:  # two copies of one order queued at once would race for its ERP order
+            raise ReplayRefused(f"document {doc_id} was edited into document {edit.edited_id}; replay that one")
         if doc.doc_type == "interchange":
             if doc.state != State.REJECTED.value or children(s, doc_id):
                 raise ReplayRefused(f"file {doc_id} was split into sets already; replay those instead")

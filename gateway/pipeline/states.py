@@ -10,12 +10,14 @@ Inbound::
                                      \\-> queued (a UBL document, processed as it is)
                                      \\-> rejected / duplicate
     queued --claim--> processing --> processed | duplicate | rejected
+                                 \\-> credit_hold --operator--> queued (released) | rejected
                                  \\-> retry (transient) --claim--> processing ... --> dead
     rejected | dead | processed --operator replay--> queued
 
 Outbound::
 
-    outbox --> sent
+    outbox --> sent (delivered through the partner's channel, see gateway.delivery)
+           \\-> dead (delivery refused or out of attempts) --operator redeliver--> outbox
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class State(StrEnum):
     DUPLICATE = "duplicate"  # a resend of something already handled; nothing new done
     REJECTED = "rejected"  # invalid or refused; will not succeed unchanged
     DEAD = "dead"  # transient failures exhausted the attempts
+    CREDIT_HOLD = "credit_hold"  # an order over the customer's credit, waiting for an operator
     OUTBOX = "outbox"  # outbound, waiting to be delivered
     SENT = "sent"  # outbound, delivered
 
@@ -48,15 +51,17 @@ ALLOWED: dict[State | None, frozenset[State]] = {
     State.TRANSLATING: frozenset({State.ACCEPTED, State.QUEUED, State.REJECTED, State.DUPLICATE, State.RECEIVED}),
     State.QUEUED: frozenset({State.PROCESSING, State.REJECTED}),
     State.PROCESSING: frozenset(
-        {State.PROCESSED, State.DUPLICATE, State.REJECTED, State.RETRY, State.DEAD, State.QUEUED}
+        {State.PROCESSED, State.DUPLICATE, State.REJECTED, State.RETRY, State.DEAD, State.QUEUED,
+         State.CREDIT_HOLD}
     ),
+    State.CREDIT_HOLD: frozenset({State.QUEUED, State.REJECTED}),  # the operator releases or rejects it
     State.RETRY: frozenset({State.PROCESSING, State.QUEUED}),
     State.PROCESSED: frozenset({State.QUEUED}),
     State.REJECTED: frozenset({State.QUEUED, State.RECEIVED}),
-    State.DEAD: frozenset({State.QUEUED}),
+    State.DEAD: frozenset({State.QUEUED, State.OUTBOX}),
     State.DUPLICATE: frozenset(),
     State.ACCEPTED: frozenset(),
-    State.OUTBOX: frozenset({State.SENT}),
+    State.OUTBOX: frozenset({State.SENT, State.DEAD}),
     State.SENT: frozenset(),
 }
 
@@ -66,6 +71,18 @@ FINAL = frozenset({State.PROCESSED, State.DUPLICATE, State.REJECTED, State.DEAD,
 
 class TransitionError(RuntimeError):
     """A state change the table does not allow (a bug or a race, never bad input)."""
+
+
+def claim_event(document_id: int, current: State, *, actor: str) -> DocumentEvent:
+    """The event of a worker's claim (``current`` -> processing), for a claim made in one UPDATE.
+
+    The queue claims with a single ``UPDATE ... RETURNING`` instead of loading the document, so
+    it cannot go through :func:`transition`; the same table still decides whether it is allowed.
+    """
+    if State.PROCESSING not in ALLOWED[current]:
+        raise TransitionError(f"document {document_id}: {current} -> processing is not allowed")
+    return DocumentEvent(document_id=document_id, from_state=current.value, to_state=State.PROCESSING.value,
+                         actor=actor)
 
 
 def transition(doc: Document, to: State, *, actor: str, reason: str | None = None) -> DocumentEvent:

@@ -4,14 +4,20 @@ One :class:`Worker` runs in a thread under ``b2bgw serve`` or alone under ``b2bg
 number run side by side against one PostgreSQL. Failures are sorted into two kinds:
 
 * transient (:class:`~erp.port.ErpUnavailable`, a lost database connection, an unexpected
-  error): the document goes to ``retry`` with exponential backoff and jitter, and after
-  ``max_attempts`` to ``dead`` with its history of attempts;
+  error): the document goes to ``retry`` with exponential backoff and jitter, and after the
+  partner's ``max_attempts`` (else ``B2BGW_MAX_ATTEMPTS``) to ``dead``;
 * permanent (a document that cannot be translated, an ERP business refusal): ``rejected`` at once,
   with the error stored for the operator, who can fix and replay it.
+
+The sorting, the backoff and the attempts cap are those of the outbox
+(:mod:`gateway.delivery.failures`), and every failed attempt is written to
+``gw_delivery_attempt`` like a failed delivery, so a dead document shows every error it met.
+When no document is due, the worker delivers outbox messages (:mod:`gateway.delivery`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -22,23 +28,34 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlmodel import select
 
-from erp.port import ErpPort, ErpRejected, ErpUnavailable
+from erp.port import ErpPort, ErpUnavailable
 from formats.errors import FormatError
+from gateway.alerts.incidents import AlertRules, raise_alerts
 from gateway.config import Settings
+from gateway.delivery.attempts import record_attempt
+from gateway.delivery.deliverer import Deliverer
+from gateway.delivery.failures import FailureKind, classify, max_attempts_for, retry_delay
+from gateway.delivery.transports import TransportContext, build_transports
 from gateway.intake.files import read_received
 from gateway.observability.logs import document_context
 from gateway.observability.metrics import DOCUMENTS_PROCESSED, PROCESSING_SECONDS
 from gateway.pipeline.acknowledgments import flag_overdue, process_functional_ack
 from gateway.pipeline.changes import process_order_change
+from gateway.pipeline.cxml_orders import process_order_request
 from gateway.pipeline.erp_events import poll_erp_events
 from gateway.pipeline.orders import Outcome, process_purchase_order
-from gateway.pipeline.queue import claim_next, recover_expired, retry_delay, stranded_files
+from gateway.pipeline.queue import ClaimLost, claim_next, recover_expired, stranded_files
 from gateway.pipeline.reading import DocumentRejected
 from gateway.pipeline.states import State
+from gateway.pricing.sync import sync_due, sync_from_erp
+from gateway.quotes.orders import process_quote_order
+from gateway.quotes.service import expire_quotes
+from gateway.rules import seller_date
 from gateway.store.db import session
 from gateway.store.documents import move, problem_record
-from gateway.store.tables import Document, utcnow
+from gateway.store.tables import Document, Partner, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +77,8 @@ PROCESSORS: dict[tuple[str, str], Callable[[Engine, ErpPort, int, str], Outcome]
     ("ubl", "Order"): _purchase_order,
     ("ubl", "OrderChange"): _order_change,
     ("ubl", "OrderCancellation"): _order_change,
+    ("cxml", "OrderRequest"): process_order_request,
+    ("quote", "Order"): process_quote_order,
 }
 """What processes a queued document, keyed by (standard, document type)."""
 
@@ -77,14 +96,34 @@ class Worker:
         self.erp = erp
         self.settings = settings
         self.worker_id = worker_id or new_worker_id()
+        self.deliverer = Deliverer(engine, build_transports(TransportContext(erp)), settings, self.worker_id)
 
-    def housekeeping(self) -> None:
-        """Take up documents whose worker vanished and files never translated; read ERP events."""
+    def housekeeping(self, *, prices: bool = True) -> None:
+        """Take up documents whose worker vanished and files never translated; read ERP events.
+
+        With ``prices``, also pull prices and stock when the schedule says so (:meth:`sync_prices`).
+        """
         recover_expired(self.engine, self.settings.lease_seconds, actor=self.worker_id)
+        self.deliverer.recover()
         for doc_id in stranded_files(self.engine, older_than_seconds=self.settings.lease_seconds):
             read_received(self.engine, doc_id, actor=self.worker_id)
         self.poll_erp()
         flag_overdue(self.engine)
+        if prices:
+            self.sync_prices()
+        self.expire_quotes()
+        self.raise_alerts()
+
+    def raise_alerts(self) -> None:
+        """Tell the operator about new dead letters, error spikes and missing acknowledgments, once each."""
+        try:
+            raise_alerts(self.engine, AlertRules.from_settings(self.settings))
+        except Exception:  # alerting must never stop the worker's real work
+            log.exception("worker %s: alerts not raised", self.worker_id)
+
+    def expire_quotes(self) -> None:
+        """Quotes past their validity (the seller's date) expire; accepted, declined, ordered ones never."""
+        expire_quotes(self.engine, today=seller_date(utcnow(), self.settings.seller_time_zone), actor=self.worker_id)
 
     def poll_erp(self) -> None:
         """Turn new ERP events (shipped, invoiced) into partner documents; an unreachable ERP waits."""
@@ -92,6 +131,16 @@ class Worker:
             poll_erp_events(self.engine, self.erp, source=self.settings.erp, actor=self.worker_id)
         except ErpUnavailable as exc:
             log.warning("worker %s: ERP events not read: %s", self.worker_id, exc)
+
+    def sync_prices(self) -> None:
+        """Pull price lists and stock from the ERP when ``price_sync_minutes`` have passed since the last pull."""
+        minutes = self.settings.price_sync_minutes
+        if minutes <= 0 or not sync_due(self.engine, dt.timedelta(minutes=minutes)):
+            return
+        try:
+            sync_from_erp(self.engine, self.erp, trigger="schedule")
+        except Exception:  # recorded on the run; one bad pull must not stop the worker's other work
+            log.exception("worker %s: price and stock sync failed", self.worker_id)
 
     def run_once(self) -> int | None:
         """Claim and process one document; its id, or None when there was nothing to do."""
@@ -101,12 +150,20 @@ class Worker:
         self.process(doc_id)
         return doc_id
 
+    def step(self) -> bool:
+        """One document, else one outbox message; whether there was anything to do."""
+        return self.run_once() is not None or self.deliverer.deliver_next() is not None
+
     def drain(self) -> int:
-        """Process until the queue is empty (tests, ``b2bgw worker --once``); how many were done."""
-        self.housekeeping()
+        """Process until the queue is empty, then deliver the outbox; how many documents were done.
+
+        Prices are left to the loop's schedule and ``b2bgw prices sync``: a drain is a one-off.
+        """
+        self.housekeeping(prices=False)
         done = 0
         while self.run_once() is not None:
             done += 1
+        self.deliverer.drain()
         return done
 
     def run(self, stop: threading.Event) -> None:
@@ -118,7 +175,7 @@ class Worker:
                 if cycles % 20 == 0:
                     self.housekeeping()
                 cycles += 1
-                if self.run_once() is None:
+                if not self.step():
                     stop.wait(self.settings.poll_seconds)
             except OperationalError:
                 log.exception("worker %s: database unavailable; waiting", self.worker_id)
@@ -127,10 +184,11 @@ class Worker:
 
     def process(self, doc_id: int) -> None:
         """Process one claimed document and record how it ended (logs carry its id and partner)."""
-        with session(self.engine) as s:
-            doc = s.get(Document, doc_id)
-            key = (doc.standard, doc.doc_type) if doc else ("", "")
-            partner = doc.partner_id if doc else None
+        with session(self.engine) as s:  # three columns, not the whole document with its raw bytes
+            row = s.exec(select(Document.standard, Document.doc_type, Document.partner_id)
+                         .where(Document.id == doc_id)).first()
+            key = (row[0], row[1]) if row else ("", "")
+            partner = row[2] if row else None
         started = time.perf_counter()
         with document_context(doc_id, partner):
             outcome = self._process(doc_id, key)
@@ -140,31 +198,36 @@ class Worker:
     def _process(self, doc_id: int, key: tuple[str, str]) -> str:
         """Run the document's processor; the state it ended in."""
         processor = PROCESSORS.get(key)
+        started = utcnow()
         try:
             if processor is None:
                 raise DocumentRejected(f"no processing is defined for {key[0]} {key[1]} documents")
             return processor(self.engine, self.erp, doc_id, self.worker_id).state.value
-        except (DocumentRejected, FormatError, ErpRejected) as exc:
-            return self._finish_failed(doc_id, exc, transient=False)
-        except (ErpUnavailable, OperationalError) as exc:
-            return self._finish_failed(doc_id, exc, transient=True)
-        except Exception as exc:  # an unexpected fault: keep the document, retry, surface it
-            log.exception("document %s: unexpected error", doc_id, extra={"document_id": doc_id})
-            return self._finish_failed(doc_id, exc, transient=True)
+        except ClaimLost as lost:  # another worker owns it now and finishes it; leave it alone
+            log.warning("document %s: %s", doc_id, lost, extra={"document_id": doc_id})
+            return "lost"
+        except Exception as exc:  # sorted into transient / permanent by the one rule of gateway.delivery
+            kind = classify(exc)
+            if kind is FailureKind.TRANSIENT and not isinstance(exc, OperationalError | ErpUnavailable):
+                log.exception("document %s: unexpected error", doc_id, extra={"document_id": doc_id})
+            return self._finish_failed(doc_id, exc, kind, started)
 
-    def _finish_failed(self, doc_id: int, exc: Exception, *, transient: bool) -> str:
-        """Record the failure (rejected, retry or dead); the state the document is in afterwards."""
+    def _finish_failed(self, doc_id: int, exc: Exception, kind: FailureKind, started: dt.datetime) -> str:
+        """Record the failure (rejected, retry or dead) and the attempt; the state the document is in."""
         with session(self.engine) as s:
             doc = s.get(Document, doc_id)
-            if doc is None or doc.state != State.PROCESSING.value:
-                return doc.state if doc is not None else "missing"
+            if doc is None or doc.state != State.PROCESSING.value or doc.claimed_by != self.worker_id:
+                return doc.state if doc is not None else "missing"  # not ours to fail any more
             doc.error = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, FormatError):
                 doc.problems = [problem_record(p) for p in exc.problems]
             doc.claimed_by = doc.claimed_at = None
-            if not transient:
+            record_attempt(s, document_id=doc_id, attempt=doc.attempts, worker=self.worker_id, outcome=kind.value,
+                           error=doc.error, started_at=started)
+            partner = s.get(Partner, doc.partner_id) if doc.partner_id else None
+            if kind is FailureKind.PERMANENT:
                 move(s, doc, State.REJECTED, actor=self.worker_id, reason=doc.error)
-            elif doc.attempts >= self.settings.max_attempts:
+            elif doc.attempts >= max_attempts_for(partner.settings if partner else None, self.settings.max_attempts):
                 move(s, doc, State.DEAD, actor=self.worker_id,
                      reason=f"gave up after {doc.attempts} attempts: {doc.error}")
             else:

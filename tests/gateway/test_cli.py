@@ -146,6 +146,13 @@ def test_send_feeds_from_the_erp(runner: CliRunner, services: Services, feed: st
     [ts] = sets_of(doc.raw)
     assert list(validate(ts)) == [] and pyx12_problems(doc.raw) == []
     assert doc.raw.count(b"LIN*") >= 40
+    if doc_type == "832":  # GLOBEX's contract: the wholesale list (10 % off list, 12 % from 100) less 3 %
+        start = next(i for i, seg in enumerate(ts.segments) if seg[0] == "LIN" and "DEMO-1001" in seg)
+        stop = next(i for i in range(start + 1, len(ts.segments)) if ts.segments[i][0] == "LIN")
+        prices = [(seg[3], seg[4] if len(seg) > 4 else "") for seg in ts.segments[start:stop] if seg[0] == "CTP"]
+        # 1.29 x 0.90 x 0.97; from 100: 1.19 x 0.88 x 0.97; from 500 (a list tier): 1.09 x 0.88 x 0.97
+        assert prices == [("1.12617", ""), ("1.015784", "100"), ("0.930424", "500")]
+        assert ["REF", "PL", "GLOBEX-NET"] in [list(seg[:3]) for seg in ts.segments]
 
 
 def test_send_refuses_an_unknown_feed_or_partner(runner: CliRunner) -> None:

@@ -7,8 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
-import erp.builtin.tables  # noqa: F401  (registers the erp_* tables)
-import gateway.store.tables  # noqa: F401  (registers the gw_* tables)
+import gateway.store.registry  # noqa: F401  (registers every table of the project)
 
 
 def _type_differs(diff: object) -> bool:

@@ -6,8 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import erp.builtin.tables  # noqa: F401  (registers the erp_* tables)
-import gateway.store.tables  # noqa: F401  (registers the gw_* tables)
+import gateway.store.registry  # noqa: F401  (registers every table of the project)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -20,7 +20,7 @@ from formats.model import (
     PartyIdKind,
     ShipNotice,
 )
-from tests.conftest import corpus_path
+from tests.conftest import Validator, corpus_path
 
 
 def _read(*parts: str) -> object:
@@ -51,6 +51,19 @@ def test_oasis_order() -> None:
     assert [d.date for d in order.dates if d.kind == DateKind.REQUESTED_DELIVERY] == [
         dt.date(2010, 2, 10), dt.date(2010, 2, 25)]
     assert any(e.name.endswith("Person/FirstName") and e.value == "Pelle" for e in order.extensions)
+    # the quote it takes up and the framework contract; other document references stay extensions
+    assert [(r.qualifier, r.value, r.description) for r in order.references] == [
+        ("PR", "QuoteID123", None), ("CT", "34322", "FrameworkAgreementID123")]
+    assert any(e.name == "AdditionalDocumentReference[1]/ID" and e.value == "Doc1" for e in order.extensions)
+
+
+def test_order_references_are_written_where_the_schema_wants_them(xsd_validate: Validator) -> None:
+    order = _read("peppol-poacc", "Order_Example.xml")
+    assert isinstance(order, Order) and ("PR", "QuoteID123") in [(r.qualifier, r.value) for r in order.references]
+    raw = ubl.render(order)
+    xsd_validate(raw)
+    again = ubl.parse(raw)
+    assert isinstance(again, Order) and again.references == order.references
 
 
 def test_oasis_order_change() -> None:

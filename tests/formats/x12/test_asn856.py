@@ -139,6 +139,13 @@ def test_rendered_856_is_valid_and_round_trips(version: str) -> None:
     assert asn856.parse(ts) == NOTICE
 
 
+def test_a_one_character_shipment_id_meets_the_bsn02_minimum() -> None:
+    notice = NOTICE.model_copy(update={"shipment_id": "7"})
+    body = asn856.render(notice)
+    assert body[0][2] == "7 "  # AN 2/30, padded as X12.6 says
+    assert asn856.parse(checked("856", body, "004010")).shipment_id == "7"
+
+
 @pytest.mark.parametrize("path", [("node-x12", "856.edi"), ("bots", "856-PARTNER1_20130123_1.x12")])
 def test_corpus_856_written_again_is_valid_and_keeps_the_shipment(path: tuple[str, str]) -> None:
     [notice] = notices_of(*path)

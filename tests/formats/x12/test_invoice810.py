@@ -143,6 +143,23 @@ def test_rendered_810_is_valid_and_round_trips(version: str, credit: bool) -> No
     assert invoice810.parse(ts) == invoice
 
 
+@pytest.mark.parametrize("version", ["004010", "005010"])
+def test_vat_goes_out_as_txi_va_with_its_category_and_comes_back(version: str) -> None:
+    standard = Tax(category="S", percent=Decimal(21), scheme="VAT")
+    export = Tax(category="G", percent=Decimal(0), scheme="VAT")
+    invoice = INVOICE.model_copy(update={
+        "lines": (line("1", "DEMO-1001", 10, "12.5", taxes=(standard,)),
+                  line("2", "DEMO-1002", 2, "4", taxes=(export,))),
+        "allowances": (), "taxes": (standard.model_copy(update={"amount": usd("26.25")}),
+                                    export.model_copy(update={"amount": usd("0")}))})
+    body = invoice810.render(invoice, version=version)
+    assert ["TXI", "VA", "", "21", "", "", "2", "", "", "", "S"] in body
+    assert ["TXI", "VA", "", "0", "", "", "0", "", "", "", "G"] in body  # 441 "0": exempt for export
+    assert ["TXI", "VA", "26.25", "21", "", "", "2", "", "", "", "S"] in body
+    assert ["TDS", "15925"] in body  # 125.00 + 8.00 + 26.25 VAT
+    assert invoice810.parse(checked("810", body, version)) == invoice
+
+
 def test_seller_known_only_by_a_contact_goes_in_a_heading_per() -> None:
     invoice = INVOICE.model_copy(update={"seller": Party(role=PartyRole.SELLER, contacts=(
         Contact(role="AR", name="NINA MARIE", phone="4029487632"),))})

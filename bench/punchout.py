@@ -1,0 +1,182 @@
+"""Benchmark of punchout: PunchOutSetupRequest round trips against a bare endpoint of the same app.
+
+Run from the project root: ``python bench/punchout.py [--seconds 10] [--connections 32]``. It
+migrates a fresh SQLite database in a temporary directory (or uses ``B2BGW_DATABASE_URL``), seeds
+the demo (the cXML buyer ``contoso``), serves the app with uvicorn in a child process (one
+process, no background workers, plus a route ``GET /bench/bare`` answering ``ok`` with no
+database), and drives it from ``--connections`` keep-alive HTTP/1.1 connections for
+``--seconds`` each:
+
+(a) ``GET /bench/bare``;
+(b) ``POST /cxml`` with a PunchOutSetupRequest from the demo buyer (stored, authenticated,
+    a session opened, a StartPage URL answered; every answer is checked for Status 200).
+
+It prints requests/s and p50 / p99 latency for both and the ratio setup/bare. Targets: setup at
+>= 50% of the bare endpoint's throughput, and a setup p99 under 50 ms at 32 connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SETUP = """<?xml version="1.0" encoding="UTF-8"?>
+<cXML payloadID="{payload}" timestamp="2026-11-23T12:00:00+00:00" xml:lang="en-US">
+  <Header>
+    <From><Credential domain="NetworkID"><Identity>AN01000000042</Identity></Credential></From>
+    <To><Credential domain="DUNS"><Identity>b2bgw-seller</Identity></Credential></To>
+    <Sender><Credential domain="NetworkID"><Identity>AN01000000042</Identity>
+      <SharedSecret>sandbox-secret</SharedSecret></Credential><UserAgent>bench</UserAgent></Sender>
+  </Header>
+  <Request><PunchOutSetupRequest operation="create">
+    <BuyerCookie>{payload}</BuyerCookie>
+    <Extrinsic name="UserEmail">bench@buyer.example</Extrinsic>
+    <Extrinsic name="CostCenter">4711</Extrinsic>
+    <BrowserFormPost><URL>https://buyer.example/return</URL></BrowserFormPost>
+    <Contact role="endUser"><Name xml:lang="en">Bench User</Name><Email>bench@buyer.example</Email></Contact>
+  </PunchOutSetupRequest></Request>
+</cXML>
+"""
+
+
+def serve(url: str, port: int) -> None:
+    """The child process: the app over ``url`` with a bare route, under uvicorn."""
+    import uvicorn
+    from fastapi.responses import PlainTextResponse
+
+    from gateway.app import create_app
+    from gateway.config import Settings
+    from gateway.services import build_services
+
+    services = build_services(Settings(database_url=url, log_level="WARNING"))
+    app = create_app(services, workers=0)
+
+    @app.get("/bench/bare", response_class=PlainTextResponse)
+    def bare() -> str:
+        return "ok"
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes,
+                   body: bytes) -> tuple[int, bytes]:
+    writer.write(head + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return int(status_line.split()[1]), await reader.readexactly(length)
+
+
+async def _connection(port: int, path: str, make_body: object, until: float, latencies: list[float],
+                      failures: list[str]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            body = make_body() if callable(make_body) else b""
+            method = "POST" if body else "GET"
+            head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode()
+            started = time.perf_counter()
+            status, answer = await _request(reader, writer, head, body)
+            latencies.append(time.perf_counter() - started)
+            if status != 200 or (body and b'code="200"' not in answer):
+                failures.append(f"{status} {answer[:200]!r}")
+    finally:
+        writer.close()
+
+
+async def _load(port: int, path: str, make_body: object, seconds: float, connections: int) -> tuple[list[float],
+                                                                                                     list[str]]:
+    latencies: list[float] = []
+    failures: list[str] = []
+    until = time.perf_counter() + seconds
+    await asyncio.gather(*(_connection(port, path, make_body, until, latencies, failures)
+                           for _ in range(connections)))
+    return latencies, failures
+
+
+def _measure(port: int, path: str, make_body: object, seconds: float, connections: int) -> tuple[float, float, float]:
+    asyncio.run(_load(port, path, make_body, min(2.0, seconds), connections))  # warm-up
+    started = time.perf_counter()
+    latencies, failures = asyncio.run(_load(port, path, make_body, seconds, connections))
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"{path}: {len(failures)} failed requests, e.g. {failures[0]}")
+    cuts = statistics.quantiles(latencies, n=100)
+    return len(latencies) / elapsed, cuts[49] * 1000, cuts[98] * 1000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _setup_body() -> bytes:
+    return SETUP.format(payload=f"{uuid.uuid4().hex}@bench").encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]))
+        return
+
+    from gateway.demo import seed_demo
+    from gateway.store.db import make_engine, upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get("B2BGW_DATABASE_URL") or f"sqlite:///{folder}/bench.db"
+        upgrade(url)
+        engine = make_engine(url)
+        seed_demo(engine)
+        engine.dispose()
+        port = _free_port()
+        child = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)], cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or child.poll() is not None:
+                        raise SystemExit("the server did not start") from None
+                    time.sleep(0.1)
+            print(f"{args.connections} connections, {args.seconds:g} s each, database {url.split(':')[0]}")
+            bare = _measure(port, "/bench/bare", None, args.seconds, args.connections)
+            print(f"bare endpoint      {bare[0]:8.0f} req/s   p50 {bare[1]:6.1f} ms   p99 {bare[2]:6.1f} ms")
+            setup = _measure(port, "/cxml", _setup_body, args.seconds, args.connections)
+            print(f"PunchOutSetupRequest {setup[0]:6.0f} req/s   p50 {setup[1]:6.1f} ms   p99 {setup[2]:6.1f} ms")
+            ratio = setup[0] / bare[0]
+            print(f"setup / bare throughput: {ratio:.0%} (target >= 50%); setup p99 {setup[2]:.1f} ms (target < 50 ms)")
+        finally:
+            child.terminate()
+            child.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""The demo seller's company profile and VAT data: a Dutch wholesaler that sells to the US and the EU.
+
+With these, the demo's invoices carry a complete seller (address, VAT number, KvK registration,
+GLN) and a VAT category per line, so they pass the EN 16931 rules: US deliveries are exports (G),
+the Dutch customer pays 21 % (S). Idempotent like the rest of the demo seed: rows that exist are
+left alone.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from erp.builtin.tables import ErpCustomer
+from erp.builtin.tax_tables import ErpCompany, ErpCustomerTax, ErpTaxRate
+
+DEMO_COMPANY = ErpCompany(
+    id="main", name="Demo Office Supplies B.V.", street="Havenstraat 12", city="Rotterdam", postal_code="3011 AB",
+    country="NL", vat_id="NL999999999B01", legal_id="99999999", legal_scheme="0106", gln="0614141999996")
+DEMO_TAX_RATES = {"standard": Decimal("21"), "reduced": Decimal("9"), "zero": Decimal("0")}
+DEMO_CUSTOMER_TAX = {"ACME": ("US", None), "GLOBEX": ("US", None), "INITECH": ("NL", "NL888888888B01")}
+
+
+def seed_demo_company(session: Session) -> None:
+    """Add the demo company, tax rates and customer tax data that are missing, in the caller's transaction."""
+    if session.get(ErpCompany, "main") is None:
+        session.add(ErpCompany(**DEMO_COMPANY.model_dump()))  # a fresh row: a copy would share its ORM state
+    for tax_class, percent in DEMO_TAX_RATES.items():
+        if session.get(ErpTaxRate, tax_class) is None:
+            session.add(ErpTaxRate(tax_class=tax_class, percent=percent))
+    session.flush()
+    for customer_id, (country, vat_id) in DEMO_CUSTOMER_TAX.items():
+        if session.get(ErpCustomer, customer_id) is not None and session.get(ErpCustomerTax, customer_id) is None:
+            session.add(ErpCustomerTax(customer_id=customer_id, country=country, vat_id=vat_id))
+
+
+__all__ = ["DEMO_COMPANY", "DEMO_CUSTOMER_TAX", "DEMO_TAX_RATES", "seed_demo_company"]

@@ -1,0 +1,273 @@
+"""The punchout storefront: ``GET /punchout/start/{token}`` and the pages under ``/punchout/shop``.
+
+Server-rendered HTML (Jinja2 templates in ``gateway/punchout/templates``), plain forms, no script
+but the one line that submits the cart back to the buyer. The browser is tied to its session by
+an HttpOnly cookie holding a random key set when the single-use StartPage token is spent; every
+page reads the catalogue at the buyer's prices (:class:`~gateway.punchout.catalog.Catalog`).
+An unknown, spent or expired link or session gets a page that says so, with status 410 (or 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from formats.model import Money
+from gateway.api.deps import ServicesDep
+from gateway.oci import pages as oci_pages
+from gateway.pricing.service import pricing_for
+from gateway.punchout import sessions
+from gateway.punchout.buyers import buyer_of
+from gateway.punchout.catalog import Catalog, Product, default_pricing
+from gateway.punchout.sessions import SessionProblem
+from gateway.punchout.tables import PunchoutSession
+from gateway.quotes.carts import cart_entries, quoted_lines
+from gateway.quotes.service import QuoteError
+from gateway.services import Services
+from gateway.store.db import session
+from gateway.store.tables import Partner, utcnow
+
+router = APIRouter(tags=["punchout"], include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(str(files("gateway.punchout").joinpath("templates")))))
+
+COOKIE = "b2bgw_punchout"
+SessionCookie = Annotated[str | None, Cookie(alias=COOKIE)]
+
+
+def money(value: Money) -> str:
+    """A price as the page shows it: amount and currency."""
+    return f"{value.amount:,.2f} {value.currency}" if value.amount == value.amount.quantize(Decimal("0.01")) \
+        else f"{value.amount:,} {value.currency}"
+
+
+def availability(product: Product) -> str:
+    """In stock with the quantity, or backordered with the lead time when known."""
+    lead = f"; ships in {product.lead_time_days} days" if product.lead_time_days is not None else ""
+    if product.in_stock:
+        return f"In stock ({product.available.normalize():f} available){lead}"
+    return f"Backordered{lead}"
+
+
+templates.env.globals.update(money=money, availability=availability)
+
+
+def _problem(request: Request, problem: SessionProblem, status: int = 410) -> HTMLResponse:
+    return templates.TemplateResponse(request, "message.html", {"heading": "Punchout session", "message": str(problem)},
+                                      status_code=status)
+
+
+def _catalog(services: Services, row: PunchoutSession) -> Catalog:
+    with session(services.engine) as s:
+        partner = s.get(Partner, row.partner_id)  # a cXML or an OCI buyer
+    customer = partner.customer_id if partner else ""
+    return Catalog(services.erp, services.engine, default_pricing(services.erp, services.engine), customer)
+
+
+def _load(services: Services, key: str | None) -> tuple[PunchoutSession, dict[str, Any]]:
+    """The browser's session and what every page shows about it."""
+    with session(services.engine) as s:
+        row = sessions.current(s, key)
+        partner = s.get(Partner, row.partner_id)
+    context = {"cart_count": len(row.cart), "search": True, "read_only": row.operation == "inspect",
+               "buyer_name": partner.name if partner else row.partner_id,
+               "user_email": row.extrinsics.get("UserEmail")}
+    return row, context
+
+
+@router.get("/punchout/start/{token}")
+async def start(token: str, request: Request, services: ServicesDep) -> Response:
+    """Spend the StartPage token, set the session cookie, go to the catalogue (or the selected item)."""
+
+    def spend() -> tuple[PunchoutSession, str]:
+        with session(services.engine) as s:
+            row, key = sessions.start(s, token)
+            s.commit()
+            return row, key
+
+    try:
+        row, key = await run_in_threadpool(spend)
+    except SessionProblem as problem:
+        return _problem(request, problem)
+    target = f"/punchout/shop/product/{row.selected_sku}" if row.selected_sku else "/punchout/shop"
+    if row.operation in ("edit", "inspect"):
+        target = "/punchout/shop/cart"
+    response = RedirectResponse(target, status_code=303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(COOKIE, key, httponly=True, path="/punchout", secure=secure,
+                        samesite="none" if secure else "lax",
+                        max_age=int((row.expires_at - utcnow()).total_seconds()))
+    return response
+
+
+PageBuilder = Callable[[PunchoutSession, Catalog], tuple[str, dict[str, Any], int]]
+"""(session, catalogue) -> (template, what it shows, HTTP status)."""
+
+
+async def _page(request: Request, services: Services, key: str | None, build: PageBuilder) -> Response:
+    """A storefront page of the browser's session: a clear page instead when there is no valid session."""
+    try:
+        row, context = await run_in_threadpool(_load, services, key)
+    except SessionProblem as problem:
+        return _problem(request, problem)
+    catalog = await run_in_threadpool(_catalog, services, row)
+    template, shown, status = build(row, catalog)
+    charset = str((row.extrinsics.get("oci") or {}).get("charset") or "utf-8")
+    if charset.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return templates.TemplateResponse(request, template, {**context, **shown}, status_code=status)
+    # An OCI buyer asked for its http_content_charset: the page in it, with character references for
+    # what it lacks; the forms still post UTF-8 (accept-charset), which is what we read.
+    text = templates.get_template(template).render({"request": request, **context, **shown, "page_charset": charset})
+    return Response(text.encode(charset, errors="xmlcharrefreplace"), status_code=status,
+                    media_type=f"text/html; charset={charset}")
+
+
+@router.get("/punchout/shop", response_class=HTMLResponse)
+async def home(request: Request, services: ServicesDep, key: SessionCookie = None) -> Response:
+    """The categories."""
+    return await _page(request, services, key, lambda _row, catalog: (
+        "home.html", {"categories": catalog.categories()}, 200))
+
+
+@router.get("/punchout/shop/category/{name}", response_class=HTMLResponse)
+async def category(name: str, request: Request, services: ServicesDep, key: SessionCookie = None) -> Response:
+    """The items of one category."""
+    return await _page(request, services, key, lambda _row, catalog: (
+        "products.html", {"heading": name, "products": catalog.in_category(name)}, 200))
+
+
+@router.get("/punchout/shop/search", response_class=HTMLResponse)
+async def search(request: Request, services: ServicesDep, q: str = "", key: SessionCookie = None) -> Response:
+    """Items matching every word of ``q``."""
+    return await _page(request, services, key, lambda _row, catalog: (
+        "products.html", {"heading": f"Search: {q}", "query": q, "products": catalog.search(q)}, 200))
+
+
+@router.get("/punchout/shop/product/{sku}", response_class=HTMLResponse)
+async def product(sku: str, request: Request, services: ServicesDep, key: SessionCookie = None) -> Response:
+    """One item."""
+
+    def build(_row: PunchoutSession, catalog: Catalog) -> tuple[str, dict[str, Any], int]:
+        found = catalog.get(sku)
+        if found is None:
+            return "message.html", {"heading": "Not found", "message": f"Item {sku} is not in the catalogue."}, 404
+        return "product.html", {"p": found}, 200
+
+    return await _page(request, services, key, build)
+
+
+def _cart_context(row: PunchoutSession, catalog: Catalog) -> dict[str, Any]:
+    lines = []
+    total = Decimal(0)
+    currency = "USD"
+    for (found, quantity, _aux), stored in zip(sessions.cart_lines(row, catalog), row.cart, strict=True):
+        price = (sessions.cart_price(stored) or catalog.unit_price(found, quantity)) if found else None
+        amount = (price.amount * quantity).quantize(Decimal("0.01")) if price else None
+        if found is not None and amount is not None:
+            total += amount
+            currency = found.price.currency
+        lines.append({"product": found, "sku": stored["sku"], "quantity": f"{quantity.normalize():f}", "price": price,
+                      "amount": f"{amount:,.2f} {currency}" if amount is not None else ""})
+    return {"lines": lines, "total": f"{total:,.2f} {currency}"}
+
+
+@router.get("/punchout/shop/cart", response_class=HTMLResponse)
+async def cart(request: Request, services: ServicesDep, key: SessionCookie = None) -> Response:
+    """The cart with quantities, prices and availability."""
+    return await _page(request, services, key, lambda row, catalog: ("cart.html", _cart_context(row, catalog), 200))
+
+
+@router.post("/punchout/shop/cart")
+async def change_cart(request: Request, services: ServicesDep, sku: Annotated[str, Form()],
+                      quantity: Annotated[str, Form()] = "1", mode: Annotated[str, Form()] = "add",
+                      key: SessionCookie = None) -> Response:
+    """Add to the cart, or set a line's quantity (0 removes it); then show the cart."""
+    try:
+        amount = Decimal(quantity.strip() or "0")
+    except InvalidOperation:
+        amount = Decimal(-1)
+
+    def apply() -> None:
+        with session(services.engine) as s:
+            row = sessions.current(s, key)
+            if amount < 0 or not amount.is_finite():
+                raise SessionProblem(f"{quantity!r} is not a quantity.")
+            if amount > 0 and mode == "add":
+                catalog = Catalog(services.erp, services.engine, default_pricing(services.erp, services.engine),
+                                  "", skus=[sku])
+                if catalog.get(sku) is None:
+                    raise SessionProblem(f"Item {sku} is not in the catalogue.")
+            sessions.set_quantity(row, sku, amount, add=mode == "add")
+            s.add(row)
+            s.commit()
+
+    try:
+        await run_in_threadpool(apply)
+    except SessionProblem as problem:
+        return _problem(request, problem, status=400)
+    return RedirectResponse("/punchout/shop/cart", status_code=303)
+
+
+@router.post("/punchout/shop/quote")
+async def open_quote(request: Request, services: ServicesDep, number: Annotated[str, Form()],
+                     key: SessionCookie = None) -> Response:
+    """Put a sent quote's lines in the cart at the quoted prices (they replace lines of the same items)."""
+    def apply() -> None:
+        with session(services.engine) as s:
+            row = sessions.current(s, key)
+            if row.operation == "inspect":
+                raise SessionProblem("This cart is open for inspection only; it cannot be changed.")
+            partner = s.get(Partner, row.partner_id)
+            try:
+                lines = quoted_lines(s, number.strip(), partner.customer_id if partner else "",
+                                     pricing_for(services.engine, services.settings).today())
+            except QuoteError as refused:
+                raise SessionProblem(f"The quote cannot be opened: {refused}.") from refused
+            skus = {line.sku for line in lines}
+            row.cart = [entry for entry in row.cart if entry["sku"] not in skus] + cart_entries(lines)
+            s.add(row)
+            s.commit()
+
+    try:
+        await run_in_threadpool(apply)
+    except SessionProblem as problem:
+        return _problem(request, problem, status=409)
+    return RedirectResponse("/punchout/shop/cart", status_code=303)
+
+
+@router.post("/punchout/shop/transfer", response_class=HTMLResponse)
+async def transfer(request: Request, services: ServicesDep, key: SessionCookie = None) -> Response:
+    """The cart as a PunchOutOrderMessage, posted by the browser to the buyer's BrowserFormPost URL.
+
+    An OCI session's cart goes back as NEW_ITEM fields to its HOOK_URL instead (:mod:`gateway.oci.pages`).
+    """
+    oci_answer = await oci_pages.transfer(services, key)
+    if oci_answer is not None:
+        return oci_answer
+
+    def build() -> tuple[PunchoutSession, str, str]:
+        with session(services.engine) as s:
+            row = sessions.current(s, key)
+            buyer = buyer_of(s, row.partner_id)
+            if buyer is None:
+                raise SessionProblem("The buyer of this session is no longer configured.")
+            catalog = _catalog(services, row)
+            message = sessions.order_message(row, buyer.config, catalog)
+            row.transferred_at = utcnow()
+            s.add(row)
+            s.commit()
+            return row, buyer.config.form_post_field, sessions.form_value(message, buyer.config.form_post_field)
+
+    try:
+        row, field, value = await run_in_threadpool(build)
+    except SessionProblem as problem:
+        return _problem(request, problem, status=400)
+    return templates.TemplateResponse(request, "transfer.html",
+                                      {"action": row.browser_form_post, "field": field, "value": value})

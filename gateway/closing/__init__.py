@@ -1,0 +1,1 @@
+"""Order closing: ordered / shipped / invoiced / cancelled per line, from ERP events."""

@@ -1,0 +1,275 @@
+"""Credit control at order intake: available = limit - ERP balance - open orders, decided per customer.
+
+:func:`check_order` decides one order: it reads the limit and balance from the ERP, values the
+order, then -- holding the customer's lock (:func:`lock_account`) -- sums the open orders the
+gateway has reserved and not yet seen invoiced, and either reserves the amount or applies the
+customer's policy:
+
+* ``block``: the order is refused (the partner gets a rejecting acknowledgment);
+* ``hold``: the order waits in ``credit_hold`` until an operator releases or rejects it;
+* ``flag``: the order goes through, reserved, and flagged as over the limit.
+
+The lock is an UPDATE of the customer's ``gw_credit_account`` row, made before anything is read:
+on PostgreSQL it is the row lock (a second decision for the same customer waits for the first
+to commit, then reads what it committed); on SQLite it is the database write lock. So the
+reserved total never passes ``limit - balance`` unless a policy or an operator said it may.
+
+Decisions are idempotent per order key: taking a document up again after a crash, or a replay,
+finds the order's credit row and answers the same decision without reserving twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from erp.port import CreditPosition, ErpPort
+from formats.model import Money, Order
+from gateway.credit.tables import CreditAccount, CreditEntry, CreditOrder
+from gateway.credit.valuation import order_value
+from gateway.store.db import session
+from gateway.store.tables import utcnow
+
+ZERO = Decimal(0)
+
+
+class Policy(StrEnum):
+    """What happens to an order the available credit does not cover."""
+
+    BLOCK = "block"
+    HOLD = "hold"
+    FLAG = "flag"
+
+
+class CreditStatus(StrEnum):
+    """Where one order's credit stands."""
+
+    RESERVED = "reserved"  # accepted; ``open_amount`` counts against the limit until invoiced or released
+    HELD = "held"  # waiting for an operator
+    APPROVED = "approved"  # an operator released the hold; reserved when the order is taken up again
+    REFUSED = "refused"  # blocked by policy (evaluated again if the order is replayed)
+    REJECTED = "rejected"  # an operator rejected the hold
+    SETTLED = "settled"  # nothing open any more: invoiced, cancelled or closed
+
+
+class Decision(StrEnum):
+    """The answer for one order."""
+
+    ACCEPT = "accept"
+    FLAG = "flag"
+    HOLD = "hold"
+    BLOCK = "block"
+
+
+class LedgerKind(StrEnum):
+    """Movements of the credit ledger."""
+
+    RESERVE = "reserve"
+    CONVERT = "convert"
+    RELEASE = "release"
+    PAID = "paid"
+
+
+@dataclass(frozen=True)
+class CreditCheck:
+    """The decision for one order, with the figures it was made on."""
+
+    decision: Decision
+    credit_order_id: int
+    amount: Money
+    available: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A customer's credit position as the gateway sees it (``GET /api/customers/{id}/credit``)."""
+
+    customer_id: str
+    currency: str
+    limit: Decimal
+    balance: Decimal
+    open_orders: Decimal
+    held: Decimal
+    available: Decimal
+    policy: Policy
+    policy_is_default: bool
+    open_order_count: int
+    hold_count: int
+    flagged_count: int
+
+
+def parse_policy(value: str) -> Policy:
+    """The policy named ``value``; ValueError naming the policies there are."""
+    try:
+        return Policy(value.strip().lower())
+    except ValueError:
+        raise ValueError(f"unknown credit policy {value!r}; policies: block, hold, flag") from None
+
+
+def lock_account(s: Session, customer_id: str) -> str | None:
+    """Take the customer's credit lock inside ``s`` (module doc); the customer's own policy, if any.
+
+    The first statement is a write, so neither database lets two decisions for one customer
+    overlap; it returns the policy, so taking the lock costs one round trip. A missing row is
+    inserted under a savepoint: on PostgreSQL a concurrent insert of the same customer waits on
+    the primary key and then fails, and that caller takes the lock by update.
+    """
+    for _ in range(3):
+        bumped = s.execute(update(CreditAccount).where(col(CreditAccount.customer_id) == customer_id)
+                           .values(decisions=CreditAccount.decisions + 1, updated_at=utcnow())
+                           .returning(CreditAccount.policy)).first()
+        if bumped is not None:
+            return bumped[0]
+        try:
+            with s.begin_nested():
+                s.add(CreditAccount(customer_id=customer_id, decisions=1))
+            return None
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not take the credit lock of customer {customer_id}")
+
+
+def open_orders(s: Session, customer_id: str) -> Sequence[CreditOrder]:
+    """The customer's orders whose reserved amount still counts against the limit."""
+    return s.exec(select(CreditOrder).where(CreditOrder.customer_id == customer_id,
+                                            CreditOrder.status == CreditStatus.RESERVED.value)).all()
+
+
+def committed_total(s: Session, customer_id: str) -> Decimal:
+    """What the customer's open orders hold reserved (only the amounts are read: this runs under the lock)."""
+    amounts = s.exec(select(CreditOrder.open_amount).where(CreditOrder.customer_id == customer_id,
+                                                          CreditOrder.status == CreditStatus.RESERVED.value)).all()
+    return sum(amounts, ZERO)
+
+
+def _reserve(s: Session, row: CreditOrder, *, actor: str, reason: str, flagged: bool = False) -> None:
+    row.status = CreditStatus.RESERVED.value
+    row.open_amount = row.amount
+    row.flagged = flagged
+    row.reason = reason
+    row.updated_at = utcnow()
+    s.add(row)
+    s.flush()
+    s.add(CreditEntry(customer_id=row.customer_id, credit_order_id=row.id, kind=LedgerKind.RESERVE.value,
+                      amount=row.amount, currency=row.currency, reference=row.po_number, actor=actor, reason=reason))
+
+
+def _repeat(row: CreditOrder, amount: Money) -> CreditCheck | None:
+    """The decision already made for this order, when it stands (module doc: idempotency)."""
+    status = CreditStatus(row.status)
+    available = row.available_at_decision if row.available_at_decision is not None else ZERO
+    if status in (CreditStatus.RESERVED, CreditStatus.SETTLED):
+        decision = Decision.FLAG if row.flagged else Decision.ACCEPT
+        return CreditCheck(decision, row.id or 0, amount, available, row.reason or "credit reserved")
+    if status is CreditStatus.HELD:
+        return CreditCheck(Decision.HOLD, row.id or 0, amount, available, row.reason or "on credit hold")
+    return None
+
+
+def check_order(engine: Engine, erp: ErpPort, *, customer_id: str, order: Order, order_key: str,
+                document_id: int | None, actor: str, default_policy: Policy) -> CreditCheck:
+    """Decide ``order`` for ``customer_id`` and record the decision (module doc).
+
+    ERP calls (credit position, prices) happen before the lock so the lock is held only for
+    the database work. ErpRejected (unknown customer) and ErpUnavailable pass through.
+    """
+    position = erp.get_credit(customer_id)
+    currency = position.limit.currency
+    try:
+        amount = order_value(erp, customer_id, order, currency, engine)
+        mismatch = None
+    except ValueError as exc:
+        amount, mismatch = Money(amount=ZERO, currency=currency), str(exc)
+    with session(engine) as s:
+        check = decide(s, position, amount, customer_id=customer_id, order_key=order_key, po_number=order.po_number,
+                       document_id=document_id, actor=actor, default_policy=default_policy, mismatch=mismatch)
+        s.commit()
+    return check
+
+
+def decide(s: Session, position: CreditPosition, amount: Money, *, customer_id: str, order_key: str,
+           po_number: str, document_id: int | None, actor: str, default_policy: Policy,
+           mismatch: str | None = None) -> CreditCheck:
+    """The decision for one order inside ``s`` (the caller commits): lock, sum, reserve or apply the policy."""
+    own_policy = lock_account(s, customer_id)
+    row = s.exec(select(CreditOrder).where(CreditOrder.order_key == order_key)).first()
+    if row is not None and (repeated := _repeat(row, amount)) is not None:
+        return repeated
+    committed = committed_total(s, customer_id)
+    available = position.limit.amount - position.balance.amount - committed
+    if row is None:
+        row = CreditOrder(order_key=order_key, customer_id=customer_id, document_id=document_id, po_number=po_number,
+                          currency=amount.currency, amount=amount.amount, status=CreditStatus.HELD.value)
+    row.amount, row.currency = amount.amount, amount.currency
+    row.limit_at_decision, row.available_at_decision = position.limit.amount, available
+    if row.status == CreditStatus.APPROVED.value:  # decided_by is the operator who released it
+        reason = f"released from credit hold by {row.decided_by or 'an operator'}; {amount.amount} reserved"
+        _reserve(s, row, actor=actor, reason=reason, flagged=amount.amount > available)
+        return CreditCheck(Decision.ACCEPT, row.id or 0, amount, available, reason)
+    if mismatch is None and amount.amount <= available:
+        row.decided_by = actor
+        reason = f"{amount.amount} {amount.currency} reserved; {available - amount.amount} left of the limit"
+        _reserve(s, row, actor=actor, reason=reason)
+        return CreditCheck(Decision.ACCEPT, row.id or 0, amount, available, reason)
+    row.decided_by = actor
+    policy = Policy(own_policy) if own_policy else default_policy
+    why = mismatch or (f"order total {amount.amount} {amount.currency} exceeds the available credit {available} "
+                       f"(limit {position.limit.amount}, ERP balance {position.balance.amount}, "
+                       f"open orders {committed})")
+    if policy is Policy.FLAG and mismatch is None:
+        _reserve(s, row, actor=actor, reason=f"accepted over the limit and flagged: {why}", flagged=True)
+        return CreditCheck(Decision.FLAG, row.id or 0, amount, available, row.reason or why)
+    if policy is Policy.BLOCK:
+        row.status, row.reason = CreditStatus.REFUSED.value, f"refused: {why}"
+        decision = Decision.BLOCK
+    else:
+        row.status, row.reason = CreditStatus.HELD.value, f"on credit hold: {why}"
+        decision = Decision.HOLD
+    row.open_amount = ZERO
+    row.updated_at = utcnow()
+    s.add(row)
+    s.flush()
+    return CreditCheck(decision, row.id or 0, amount, available, row.reason)
+
+
+def exposure(engine: Engine, erp: ErpPort, customer_id: str, *, default_policy: Policy) -> Exposure:
+    """Limit, ERP balance, open orders, holds and what is available for ``customer_id``."""
+    position = erp.get_credit(customer_id)
+    with session(engine) as s:
+        account = s.get(CreditAccount, customer_id)
+        reserved = open_orders(s, customer_id)
+        holds = s.exec(select(CreditOrder).where(CreditOrder.customer_id == customer_id,
+                                                 CreditOrder.status == CreditStatus.HELD.value)).all()
+    committed = sum((o.open_amount for o in reserved), ZERO)
+    return Exposure(
+        customer_id=customer_id, currency=position.limit.currency, limit=position.limit.amount,
+        balance=position.balance.amount, open_orders=committed, held=sum((h.amount for h in holds), ZERO),
+        available=position.limit.amount - position.balance.amount - committed,
+        policy=Policy(account.policy) if account and account.policy else default_policy,
+        policy_is_default=not (account and account.policy), open_order_count=len(reserved), hold_count=len(holds),
+        flagged_count=sum(1 for o in reserved if o.flagged),
+    )
+
+
+__all__ = [
+    "CreditCheck",
+    "CreditStatus",
+    "Decision",
+    "Exposure",
+    "LedgerKind",
+    "Policy",
+    "check_order",
+    "committed_total",
+    "decide",
+    "exposure",
+    "lock_account",
+    "open_orders",
+    "parse_policy",
+]

@@ -1,0 +1,76 @@
+"""The credit gate of order intake: called by :mod:`gateway.pipeline.orders` before the ERP push.
+
+Accepted (and flagged) orders go on to the ERP. A held order moves to ``credit_hold`` and waits
+for an operator (:mod:`gateway.credit.actions`); a refused one is rejected with a rejecting
+acknowledgment to the partner. In both cases the document records why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from erp.port import ErpPort
+from formats.model import Order
+from formats.x12.envelope import Delimiters
+from gateway.config import get_settings
+from gateway.credit.answers import answer_refusal
+from gateway.credit.control import CreditCheck, Decision, Policy, check_order, parse_policy
+from gateway.pipeline.queue import hold_claim
+from gateway.pipeline.states import State
+from gateway.store.db import session
+from gateway.store.documents import move
+from gateway.store.tables import Document, Partner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """An order credit control did not let through: the state its document is in now, and why."""
+
+    state: State
+    reason: str
+    check: CreditCheck
+
+
+def default_policy() -> Policy:
+    """The installation's policy for customers without their own (``B2BGW_CREDIT_POLICY``)."""
+    return parse_policy(get_settings().credit_policy)
+
+
+def credit_gate(engine: Engine, erp: ErpPort, *, doc_id: int, partner: Partner, order: Order, order_key: str,
+                actor: str, delimiters: Delimiters | None = None) -> Stopped | None:
+    """Check the order's credit; None when it may go to the ERP, else what became of the document."""
+    check = check_order(engine, erp, customer_id=partner.customer_id, order=order, order_key=order_key,
+                        document_id=doc_id, actor=actor, default_policy=default_policy())
+    extra = {"document_id": doc_id, "partner": partner.id}
+    if check.decision is Decision.ACCEPT:
+        return None
+    if check.decision is Decision.FLAG:
+        log.warning("document %s: credit %s", doc_id, check.reason, extra=extra)
+        return None
+    with session(engine) as s:
+        hold_claim(s, doc_id, actor)  # the processor holds it; one refusal or hold, ever
+        doc = s.get(Document, doc_id)
+        assert doc is not None
+        doc.po_number = order.po_number
+        doc.canonical = order.model_dump(mode="json")
+        doc.claimed_by = doc.claimed_at = None
+        if check.decision is Decision.HOLD:
+            state = State.CREDIT_HOLD
+            doc.error = None
+        else:
+            state = State.REJECTED
+            doc.error = f"credit: {check.reason}"
+            answer_refusal(s, partner, order, document_id=doc_id, reason="credit limit exceeded", actor=actor,
+                           delimiters=delimiters)
+        move(s, doc, state, actor=actor, reason=f"credit: {check.reason}")
+        s.commit()
+    log.warning("document %s: %s (credit: %s)", doc_id, state.value, check.reason, extra=extra)
+    return Stopped(state, check.reason, check)
+
+
+__all__ = ["Stopped", "credit_gate", "default_policy"]

@@ -1,0 +1,120 @@
+"""The price snapshot: what each line of an accepted order cost by our lists, frozen at acceptance.
+
+When the ERP accepts an inbound order (X12 850, UBL Order), :func:`freeze_prices` prices every
+line through the :class:`~gateway.pricing.service.PricingService` - the customer's list, line,
+tier and the steps of a derived chain - and stores it in ``gw_price_snapshot`` in the same
+transaction that records the acceptance. From then on the order's price is that row: a list
+changed, withdrawn or re-imported tomorrow never reaches it, and neither does a replay (an
+existing snapshot is returned as it is, never priced again).
+
+The buyer's own unit price, when the order states one, is kept beside ours (per ordered unit,
+its price basis divided out), so a difference is visible to the operator and to the invoice.
+A line we cannot price (an item we do not know, no list for the customer) is still recorded,
+with the reason in ``problem`` and no price of ours: pricing never refuses an order the ERP accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from formats.model import ItemIdKind, Order, OrderLine
+from gateway.pricing.service import PricingService
+from gateway.pricing.tables import PriceSnapshotRow
+from gateway.rules import PricingError, RoundingMode
+
+log = logging.getLogger(__name__)
+
+
+def snapshot_of(s: Session, document_id: int) -> list[PriceSnapshotRow]:
+    """The frozen prices of an order document, in line order (empty before acceptance)."""
+    return list(s.exec(select(PriceSnapshotRow).where(PriceSnapshotRow.document_id == document_id)
+                       .order_by(col(PriceSnapshotRow.id))).all())
+
+
+def snapshot_of_erp_order(s: Session, erp_order_id: str) -> list[PriceSnapshotRow]:
+    """The frozen prices of an ERP order (what an invoice for it is checked against)."""
+    return list(s.exec(select(PriceSnapshotRow).where(PriceSnapshotRow.erp_order_id == erp_order_id)
+                       .order_by(col(PriceSnapshotRow.id))).all())
+
+
+def _sku(line: OrderLine, known: set[str] | frozenset[str]) -> str | None:
+    """Our SKU for the line: the seller's item id, else any of its ids that is one of our items."""
+    seller = line.item_id(ItemIdKind.SELLER)
+    if seller is not None and (seller in known or not known):
+        return seller
+    return next((item.value for item in line.items if item.value in known), seller)
+
+
+def _buyer_price(line: OrderLine) -> tuple[Decimal | None, str | None]:
+    if line.unit_price is None:
+        return None, None
+    basis = line.price_basis.quantity or Decimal(1)
+    return line.unit_price.amount / basis, line.unit_price.currency
+
+
+def rounding_of(settings: Mapping[str, Any]) -> RoundingMode | None:
+    """The partner's ``rounding`` setting (``half-up``, ``half-even``, ``down`` ...), or None for the default.
+
+    An unknown value is logged and the default used: a typo in a partner's settings must not stop
+    its orders.
+    """
+    value = settings.get("rounding")
+    if not value:
+        return None
+    try:
+        return RoundingMode[str(value).strip().upper().replace("-", "_")]
+    except KeyError:
+        log.warning("partner rounding %r is not one of %s; using half-up", value,
+                    ", ".join(mode.name.lower().replace("_", "-") for mode in RoundingMode))
+        return None
+
+
+def freeze_prices(s: Session, pricing: PricingService, *, document_id: int, customer_id: str, order: Order,
+                  erp_order_id: str | None, on: dt.date | None = None,
+                  rounding: RoundingMode | None = None) -> list[PriceSnapshotRow]:
+    """Price and store every line of ``order`` once; later calls return the stored rows unchanged.
+
+    ``rounding`` is the partner's rounding mode for line amounts (the service's default when None).
+    """
+    existing = snapshot_of(s, document_id)
+    if existing:
+        return existing
+    on = on or pricing.today()
+    try:
+        known: frozenset[str] = frozenset(pricing.catalogue().index.items)
+    except PricingError:
+        known = frozenset()
+    rows = []
+    for line in order.lines:
+        buyer_price, buyer_currency = _buyer_price(line)
+        sku = _sku(line, known)
+        row = PriceSnapshotRow(document_id=document_id, erp_order_id=erp_order_id, customer_id=customer_id,
+                               po_number=order.po_number, line_number=line.line_number, sku=sku,
+                               quantity=line.quantity.value, unit=line.quantity.unit, priced_on=on,
+                               buyer_unit_price=buyer_price, buyer_currency=buyer_currency)
+        try:
+            if sku is None:
+                raise PricingError(f"line {line.line_number} names no item id")
+            quote = pricing.price(customer_id, sku, line.quantity.value, line.quantity.unit, on, rounding)
+        except PricingError as exc:
+            row.problem = str(exc)
+        else:
+            first = quote.steps[0]
+            row.list_id, row.line_scope, row.line_key = quote.list_id, first.line_scope.value, first.line_key
+            row.tier_min_quantity = first.tier_min_quantity
+            row.unit_price, row.amount, row.currency = (quote.unit_price.amount, quote.amount.amount,
+                                                        quote.amount.currency)
+            row.quote = quote.model_dump(mode="json")
+        s.add(row)
+        rows.append(row)
+    s.flush()
+    return rows
+
+
+__all__ = ["freeze_prices", "rounding_of", "snapshot_of", "snapshot_of_erp_order"]

@@ -1,0 +1,117 @@
+"""cXML buyers: who a request is from, whether its SharedSecret is right, how we address them.
+
+Authentication follows the cXML Header (cxml-php's HeaderProcessor, in one function): the
+``From`` credentials name the buyer (any of them may match a configured buyer, since Ariba sends
+several), the ``Sender`` presents the SharedSecret (and, through a network hub, its own identity),
+and one ``To`` credential must be ours as configured for that buyer. Each failure is a
+:class:`~gateway.punchout.errors.CxmlRefusal` with status 401 and a text naming what did not match,
+never the secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from formats.cxml import Credential, Envelope, Routing
+from gateway.partners import ensure_partner
+from gateway.punchout.errors import CxmlRefusal
+from gateway.punchout.secrets import hash_secret, verify_secret
+from gateway.punchout.tables import CxmlBuyer
+from gateway.store.tables import Partner
+
+FORM_POST_FIELDS = ("cxml-urlencoded", "cxml-base64")
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """A configured cXML buyer and its trading partner row (detached, safe to pass around)."""
+
+    config: CxmlBuyer
+    partner: Partner
+
+    @property
+    def id(self) -> str:
+        """The partner id."""
+        return self.partner.id
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+def authenticate(s: Session, envelope: Envelope) -> Buyer:
+    """The buyer a request comes from, its credentials checked; CxmlRefusal(401) otherwise."""
+    if not envelope.from_:
+        raise CxmlRefusal(401, "the Header has no From credential")
+    identities = [c.identity.strip() for c in envelope.from_]
+    candidates = s.exec(select(CxmlBuyer).where(col(CxmlBuyer.from_identity).in_(identities))).all()
+    config = next((b for b in candidates for c in envelope.from_
+                   if _same(b.from_domain, c.domain) and b.from_identity == c.identity.strip()), None)
+    if config is None:
+        named = ", ".join(f"{c.domain}/{c.identity}" for c in envelope.from_)
+        raise CxmlRefusal(401, f"unknown buyer: no cXML buyer is configured for the From credential {named}")
+    if not any(_same(config.to_domain, c.domain) and _same(config.to_identity, c.identity) for c in envelope.to):
+        named = ", ".join(f"{c.domain}/{c.identity}" for c in envelope.to) or "none"
+        raise CxmlRefusal(401, f"the To credential ({named}) is not ours for buyer {config.partner_id}")
+    if config.sender_identity and not any(c.identity.strip() == config.sender_identity for c in envelope.sender):
+        raise CxmlRefusal(401, f"the Sender identity is not the one configured for buyer {config.partner_id}")
+    if envelope.shared_secret is None:
+        raise CxmlRefusal(401, "the Sender credential has no SharedSecret")
+    if not verify_secret(envelope.shared_secret, config.secret_hash):
+        raise CxmlRefusal(401, f"the SharedSecret is wrong for buyer {config.partner_id}")
+    partner = s.get(Partner, config.partner_id)
+    if partner is None:
+        raise CxmlRefusal(500, f"buyer {config.partner_id} has no trading partner row")
+    return Buyer(config, partner)
+
+
+def buyer_of(s: Session, partner_id: str) -> Buyer | None:
+    """The cXML buyer of a partner, or None when the partner does not speak cXML."""
+    config = s.get(CxmlBuyer, partner_id)
+    partner = s.get(Partner, partner_id) if config else None
+    return Buyer(config, partner) if config is not None and partner is not None else None
+
+
+def routing_to(config: CxmlBuyer, *, with_secret: bool = True) -> Routing:
+    """The Header of a document we send to the buyer: from us, to them, our SharedSecret in Sender.
+
+    ``with_secret=False`` for what travels through the user's browser (the punchout cart), which
+    must never carry a SharedSecret.
+    """
+    us = Credential(config.to_domain, config.to_identity)
+    return Routing(from_=[us], to=[Credential(config.from_domain, config.from_identity)], sender=us,
+                   user_agent="b2b-gateway", shared_secret=config.our_secret if with_secret else None)
+
+
+def buyer_settings(order_url: str | None) -> dict[str, object]:
+    """A cXML buyer's partner settings: standard ``cxml``, and its documents delivered to ``order_url``."""
+    settings: dict[str, object] = {"standard": "cxml"}
+    if order_url:
+        settings["delivery"] = {"channel": "cxml", "destination": order_url}
+    return settings
+
+
+def add_buyer(s: Session, *, partner_id: str, name: str, customer_id: str, from_domain: str, from_identity: str,
+              shared_secret: str, to_domain: str = "DUNS", to_identity: str = "b2bgw-seller",
+              sender_identity: str | None = None, our_secret: str | None = None, order_url: str | None = None,
+              form_post_field: str = "cxml-urlencoded", session_minutes: int = 60) -> Buyer:
+    """Create a cXML buyer with its partner row unless it exists (idempotent); the secret is stored hashed."""
+    if form_post_field not in FORM_POST_FIELDS:
+        raise ValueError(f"form_post_field must be one of {', '.join(FORM_POST_FIELDS)}, not {form_post_field!r}")
+    partner = ensure_partner(s, Partner(id=partner_id, name=name, customer_id=customer_id,
+                                        x12_id=partner_id[:15].upper(), our_x12_id="B2BGWSELLER",
+                                        settings=buyer_settings(order_url)))
+    config = s.get(CxmlBuyer, partner_id)
+    if config is None:
+        config = CxmlBuyer(partner_id=partner_id, from_domain=from_domain, from_identity=from_identity,
+                           sender_identity=sender_identity, to_domain=to_domain, to_identity=to_identity,
+                           secret_hash=hash_secret(shared_secret), our_secret=our_secret,
+                           form_post_field=form_post_field, session_minutes=session_minutes)
+        s.add(config)
+        s.flush()
+    return Buyer(config, partner)
+
+
+__all__ = ["FORM_POST_FIELDS", "Buyer", "add_buyer", "authenticate", "buyer_of", "buyer_settings", "routing_to"]

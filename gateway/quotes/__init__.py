@@ -1,0 +1,1 @@
+"""Sales-rep quotes: priced from the customer's list, discounts with approval, revisions, accept into an order."""

@@ -1,0 +1,90 @@
+"""A real browser for page tests: the app served by uvicorn on a free loopback port, and headless Chromium.
+
+Debian's ``chromium`` and ``chromidriver`` packages (``.ci/run`` installs them) are driven through
+Selenium. Without them the tests skip on a developer machine and fail in CI (``CI`` is set there),
+so a missing browser never passes silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread (on ``port``, else a free one); yields its base URL, then stops it."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    """Until ``condition`` holds; a page replaced under it (navigation, refresh) just means "not yet"."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if condition():
+                return
+        except (StaleElementReferenceException, NoSuchElementException):
+            pass
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium WebDriver (selenium); skip, or fail in CI, when the browser is not installed."""
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        message = f"Chromium is not installed ({CHROMIUM}, {CHROMEDRIVER}): apt-get install chromium chromium-driver"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1280,1024"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
