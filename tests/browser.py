@@ -53,17 +53,42 @@ def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
 
 def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
     """Until ``condition`` holds; a page replaced under it (navigation, refresh) just means "not yet"."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
 
     deadline = time.monotonic() + seconds
+    last_error: Exception | None = None
     while True:
         try:
             if condition():
                 return
-        except (StaleElementReferenceException, NoSuchElementException):
-            pass
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+        except WebDriverException as error:  # stale element, missing element, node of a replaced page
+            last_error = error
+        assert time.monotonic() < deadline, f"timed out (last browser error: {last_error})"
+        time.sleep(0.1)
+
+
+@contextmanager
+def navigating(driver: Any, seconds: float = 30) -> Iterator[None]:
+    """Around a click or submit that loads a new page: returns once the old page is gone.
+
+    A click returns before the browser has replaced the page, so an element found right after it
+    may belong to the old page and go stale under the test. Waiting for the old ``<html>`` element
+    to go stale closes that race without guessing at what the next page shows.
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+
+    old_page = driver.find_element(By.TAG_NAME, "html")
+    yield
+
+    def old_page_gone() -> bool:
+        try:
+            old_page.is_enabled()  # any call on an element of a replaced page fails
+        except WebDriverException:  # stale, or Chromium's "node does not belong to the document"
+            return True
+        return False
+
+    wait_for(old_page_gone, seconds)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import pytest
 from gateway.app import create_app
 from gateway.pipeline.states import State
 from gateway.services import Services
-from tests.browser import chromium, served, wait_for
+from tests.browser import chromium, navigating, served, wait_for
 
 from .conftest import OPERATOR_TOKEN
 from .flow import X12, docs, drain
@@ -48,42 +48,51 @@ def test_an_operator_finds_corrects_and_replays_an_order(browser_at: tuple[Any, 
     driver.get(f"{base}/admin/documents?state=rejected")
     assert "Sign in" in driver.title
     driver.find_element(By.ID, "token").send_keys(OPERATOR_TOKEN)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    with navigating(driver):
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for_title(driver, "Documents")
     assert "state=rejected" in driver.current_url  # back where the operator was going
 
     Select(driver.find_element(By.NAME, "type")).select_by_visible_text("850")
-    driver.find_element(By.XPATH, "//button[text()='Find']").click()
-    driver.find_element(By.LINK_TEXT, str(rejected.id)).click()
+    with navigating(driver):
+        driver.find_element(By.XPATH, "//button[text()='Find']").click()
+    with navigating(driver):
+        driver.find_element(By.LINK_TEXT, str(rejected.id)).click()
     wait_for_title(driver, f"Document {rejected.id} ")
     assert "rejected" in driver.find_element(By.CSS_SELECTOR, "td.state-rejected").text
 
-    driver.find_element(By.LINK_TEXT, "Correct and retry").click()
+    with navigating(driver):
+        driver.find_element(By.LINK_TEXT, "Correct and retry").click()
     wait_for_title(driver, "Correct document")
     area = driver.find_element(By.ID, "raw")
     area.clear()
     area.send_keys(raw.decode())
     driver.find_element(By.ID, "reason").send_keys("quantity typo, fixed with the buyer on the phone")
-    driver.find_element(By.XPATH, "//button[text()='Queue the corrected copy']").click()
+    with navigating(driver):
+        driver.find_element(By.XPATH, "//button[text()='Queue the corrected copy']").click()
     assert "Corrected copy of document" in driver.find_element(By.CSS_SELECTOR, "p.notice").text
     drain(services)
     [_, corrected] = docs(services, doc_type="850")
     assert corrected.state == State.PROCESSED.value and corrected.erp_order_id
 
     driver.get(f"{base}/admin/documents/{corrected.id}")
-    driver.find_element(By.XPATH, "//button[text()='Replay']").click()
+    with navigating(driver):
+        driver.find_element(By.XPATH, "//button[text()='Replay']").click()
     assert "Replayed" in driver.find_element(By.CSS_SELECTOR, "p.notice").text
     drain(services)
     assert {d.erp_order_id for d in docs(services, doc_type="850") if d.erp_order_id} == {corrected.erp_order_id}
 
-    driver.find_element(By.LINK_TEXT, "KPIs").click()
+    with navigating(driver):
+        driver.find_element(By.LINK_TEXT, "KPIs").click()
     wait_for_title(driver, "KPIs")
     assert "acme" in driver.find_element(By.TAG_NAME, "table").text
-    driver.find_element(By.LINK_TEXT, "Audit log").click()
+    with navigating(driver):
+        driver.find_element(By.LINK_TEXT, "Audit log").click()
     wait_for_title(driver, "Audit log")
     log = driver.find_element(By.TAG_NAME, "table").text
     assert "document.edit" in log and "document.replay" in log
-    driver.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    with navigating(driver):
+        driver.find_element(By.XPATH, "//button[text()='Sign out']").click()
     wait_for_title(driver, "Sign in")
     driver.get(f"{base}/admin/documents")
     wait_for_title(driver, "Sign in")

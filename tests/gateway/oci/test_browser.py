@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import Select
 from gateway.app import create_app
 from gateway.oci.demo import DEMO_OCI_BUYER, DEMO_PASSWORD
 from gateway.services import Services
-from tests.browser import chromium, served, wait_for
+from tests.browser import chromium, navigating, served, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("price_lists")]
 
@@ -36,16 +36,19 @@ def call_up(driver: WebDriver, base: str, function: str = "", product: str = "",
         box = driver.find_element(By.ID, f"quantity-{DEMO_OCI_BUYER}")
         box.clear()
         box.send_keys(quantity)
-    driver.find_element(By.ID, f"start-{DEMO_OCI_BUYER}").click()
+    with navigating(driver):
+        driver.find_element(By.ID, f"start-{DEMO_OCI_BUYER}").click()
 
 
 def add_from_search(driver: WebDriver, query: str, sku: str) -> None:
     box = driver.find_element(By.ID, "q")
     box.clear()
     box.send_keys(query)
-    box.submit()
+    with navigating(driver):
+        box.submit()
     wait_for(lambda: bool(driver.find_elements(By.CSS_SELECTOR, f'button[value="{sku}"]')))
-    driver.find_element(By.CSS_SELECTOR, f'button[value="{sku}"]').click()
+    with navigating(driver):
+        driver.find_element(By.CSS_SELECTOR, f'button[value="{sku}"]').click()
     wait_for(lambda: driver.title.startswith("Cart") and sku in driver.page_source)
 
 
@@ -53,7 +56,8 @@ def test_oci_punchout_in_a_real_browser(services: Services) -> None:
     with served(create_app(services, workers=0)) as base, chromium() as browser:
         driver: WebDriver = browser  # type: ignore[assignment]
         driver.get(f"{base}/sandbox")
-        driver.find_element(By.ID, "oci-sandbox").click()
+        with navigating(driver):
+            driver.find_element(By.ID, "oci-sandbox").click()
         wait_for(lambda: driver.title.startswith("SAP buyer"))
         call_up(driver, base)
         wait_for(lambda: driver.title.startswith("Catalogue") and "Acme SAP SRM" in driver.page_source)
@@ -62,9 +66,11 @@ def test_oci_punchout_in_a_real_browser(services: Services) -> None:
         quantity = driver.find_element(By.ID, "cart-DEMO-1001")
         quantity.clear()
         quantity.send_keys("12")
-        quantity.submit()
+        with navigating(driver):
+            quantity.submit()
         wait_for(lambda: driver.find_element(By.ID, "cart-DEMO-1001").get_attribute("value") == "12")
-        driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
+        with navigating(driver):
+            driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
 
         wait_for(lambda: "/sandbox/oci/carts/" in driver.current_url and driver.title.startswith("OCI cart"))
         shown = fields_shown(driver)
@@ -88,9 +94,11 @@ def test_oci_punchout_in_a_real_browser(services: Services) -> None:
         # DETAIL: the product page, and its item back into SRM
         call_up(driver, base, "DETAIL", "DEMO-1024")
         wait_for(lambda: "/punchout/shop/product/DEMO-1024" in driver.current_url)
-        driver.find_element(By.XPATH, "//button[normalize-space()='Add to cart']").click()
+        with navigating(driver):
+            driver.find_element(By.XPATH, "//button[normalize-space()='Add to cart']").click()
         wait_for(lambda: driver.title.startswith("Cart") and "DEMO-1024" in driver.page_source)
-        driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
+        with navigating(driver):
+            driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
         wait_for(lambda: "/sandbox/oci/carts/" in driver.current_url and driver.title.startswith("OCI cart"))
         detail = fields_shown(driver)
         assert detail["NEW_ITEM-VENDORMAT[1]"] == "DEMO-1024" and "NEW_ITEM-VENDORMAT[2]" not in detail

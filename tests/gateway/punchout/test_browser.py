@@ -25,7 +25,7 @@ from gateway.punchout.demo import DEMO_BUYER, DEMO_SECRET
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Document, Partner
-from tests.browser import chromium, free_port, served, wait_for
+from tests.browser import chromium, free_port, navigating, served, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -56,19 +56,23 @@ def add_from_search(driver: webdriver.Chrome, query: str, sku: str) -> None:
     box = driver.find_element(By.ID, "q")
     box.clear()
     box.send_keys(query)
-    box.submit()
+    with navigating(driver):
+        box.submit()
     wait_for(lambda: driver.title.startswith("Search") and bool(driver.find_elements(By.CSS_SELECTOR,
                                                                                       f'button[value="{sku}"]')))
-    driver.find_element(By.CSS_SELECTOR, f'button[value="{sku}"]').click()
+    with navigating(driver):
+        driver.find_element(By.CSS_SELECTOR, f'button[value="{sku}"]').click()
     wait_for(lambda: driver.title.startswith("Cart") and sku in driver.page_source)
 
 
 def reopen(driver: webdriver.Chrome, base: str, cart_id: str, operation: str) -> None:
     driver.get(f"{base}/sandbox/carts/{cart_id}")
     driver.find_element(By.ID, "again-secret").send_keys(DEMO_SECRET)
-    driver.find_element(By.ID, f"{operation}-cart").click()
+    with navigating(driver):
+        driver.find_element(By.ID, f"{operation}-cart").click()
     wait_for(lambda: "200 OK" in driver.find_element(By.ID, "status").text)
-    driver.find_element(By.ID, "start-page").click()
+    with navigating(driver):
+        driver.find_element(By.ID, "start-page").click()
     wait_for(lambda: driver.title.startswith("Cart"))
 
 
@@ -76,19 +80,23 @@ def test_punchout_cycle_in_a_real_browser(live_server: str, browser: webdriver.C
     base, driver = live_server, browser
     driver.get(f"{base}/sandbox")
     driver.find_element(By.ID, "secret").send_keys(DEMO_SECRET)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/sandbox/setup'] button").click()
+    with navigating(driver):
+        driver.find_element(By.CSS_SELECTOR, "form[action='/sandbox/setup'] button").click()
     wait_for(lambda: "200 OK" in driver.find_element(By.ID, "status").text)
 
-    driver.find_element(By.ID, "start-page").click()
+    with navigating(driver):
+        driver.find_element(By.ID, "start-page").click()
     wait_for(lambda: driver.title.startswith("Catalogue") and "Writing instruments" in driver.page_source)
     add_from_search(driver, "ballpoint blue", "DEMO-1001")
     add_from_search(driver, "battery AA", "DEMO-1039")
     quantity = driver.find_element(By.ID, "cart-DEMO-1001")
     quantity.clear()
     quantity.send_keys("3")
-    quantity.submit()
+    with navigating(driver):
+        quantity.submit()
     wait_for(lambda: driver.find_element(By.ID, "cart-DEMO-1001").get_attribute("value") == "3")
-    driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
+    with navigating(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
 
     wait_for(lambda: "/sandbox/carts/" in driver.current_url and bool(driver.find_elements(By.ID, "cart-lines")))
     cart_id = driver.current_url.rsplit("/", 1)[1]
@@ -99,7 +107,8 @@ def test_punchout_cycle_in_a_real_browser(live_server: str, browser: webdriver.C
     driver.find_element(By.ID, "po").clear()
     driver.find_element(By.ID, "po").send_keys("BROWSER-1")
     driver.find_element(By.ID, "order-secret").send_keys(DEMO_SECRET)
-    driver.find_element(By.ID, "send-order").click()
+    with navigating(driver):
+        driver.find_element(By.ID, "send-order").click()
     wait_for(lambda: "Order BROWSER-1" in driver.title)
 
     def confirmed() -> bool:
@@ -122,9 +131,11 @@ def test_punchout_cycle_in_a_real_browser(live_server: str, browser: webdriver.C
     quantity = driver.find_element(By.ID, "cart-DEMO-1039")
     quantity.clear()
     quantity.send_keys("0")
-    quantity.submit()
+    with navigating(driver):
+        quantity.submit()
     wait_for(lambda: not driver.find_elements(By.ID, "cart-DEMO-1039"))
-    driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
+    with navigating(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Transfer cart']").click()
     wait_for(lambda: "/sandbox/carts/" in driver.current_url and driver.current_url.rsplit("/", 1)[1] != cart_id
              and bool(driver.find_elements(By.ID, "cart-lines")))
     edited = driver.find_element(By.ID, "cart-lines").text
@@ -133,5 +144,6 @@ def test_punchout_cycle_in_a_real_browser(live_server: str, browser: webdriver.C
 
     reopen(driver, base, cart_id, "inspect")  # inspect: read-only
     assert "read-only cart" in driver.page_source and not driver.find_elements(By.ID, "cart-DEMO-1001")
-    driver.find_element(By.XPATH, "//button[normalize-space()='Return to procurement']").click()
+    with navigating(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Return to procurement']").click()
     wait_for(lambda: "operation allowed: inspect" in driver.page_source)
