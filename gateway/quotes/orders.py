@@ -10,7 +10,9 @@ A worker runs :func:`process_quote_order`:
    API releases it), a refused one is rejected with the reason;
 2. the ERP push under the same key (a replay never makes a second ERP order);
 3. in one transaction: the ERP order recorded on the document and the quote (``ordered``), the
-   order's credit linked and its lines tracked to closing.
+   order's credit linked and its lines tracked to closing, and each line's price frozen at the
+   quoted net price, naming the quote line (:mod:`gateway.quotes.snapshot`), so a later price-list
+   change never reaches the order or its invoice.
 
 A quote has no trading partner, so nothing is sent to one: the quote's state is the answer.
 """
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from erp.port import ErpPort
 from formats.model import Allowance, ItemId, ItemIdKind, Money, Order, OrderLine, Quantity, Reference
@@ -31,6 +33,8 @@ from gateway.credit.ledger import order_placed
 from gateway.pipeline.orders import Outcome
 from gateway.pipeline.reading import DocumentRejected
 from gateway.pipeline.states import State
+from gateway.pricing.service import pricing_for
+from gateway.quotes.snapshot import freeze_quoted_prices
 from gateway.quotes.states import QuoteState, transition
 from gateway.quotes.tables import Quote, QuoteEvent, QuoteLine
 from gateway.quotes.totals import net_unit_price as unit_price_of
@@ -97,6 +101,9 @@ def process_quote_order(engine: Engine, erp: ErpPort, doc_id: int, actor: str) -
         quote = s.get(Quote, quote.id, with_for_update=True)
         assert doc is not None and quote is not None
         order_placed(s, order_key=key, customer_id=quote.customer_id, order=order, pushed=pushed, actor=actor)
+        lines = s.exec(select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(col(QuoteLine.line_number)))
+        freeze_quoted_prices(s, document_id=doc_id, quote=quote, lines=lines.all(), order=order,
+                             erp_order_id=pushed.erp_order_id, on=pricing_for(engine).today())
         doc.erp_order_id = pushed.erp_order_id
         doc.error = None
         doc.claimed_by = doc.claimed_at = None
