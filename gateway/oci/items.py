@@ -5,7 +5,12 @@ PO) and EXT_PRODUCT_ID (what SAP sends back to the catalog for DETAIL and VALIDA
 the buyer's ISO code, the buyer's unit price at the cart quantity, the lead time, the
 manufacturer's part number, the UNSPSC class (EXT_SCHEMA_TYPE ``UNSPSC``) and our category, and
 EXT_QUOTE_ID / EXT_QUOTE_ITEM naming the session's cart and line (``OCI-<session>`` / line
-number) so the PO that follows can be matched to the cart and its prices. What the buyer asked
+number) so the PO that follows can be matched to the cart and its prices. A line the buyer took
+from a sales quote (opened in the storefront, :mod:`gateway.quotes.carts`) names that quote
+instead: EXT_QUOTE_ID is the quote's number (``Q-000007``) and EXT_QUOTE_ITEM its line number,
+at the quoted price, because that is the seller's quotation the buyer's SAP records against the
+PO line (and sends back on it); the PO is then matched to the quote (:mod:`gateway.oci.orders`).
+What the buyer asked
 for on top comes from its options: VENDOR, MATGROUP by category, CONTRACT, CUST_FIELD1-5 as
 templates over ``{sku}``, ``{category}``, ``{unspsc}``, ``{manufacturer}``, ``{quote}``,
 ``{line}`` (an unknown name is empty). Nothing secret is in any field.
@@ -14,9 +19,11 @@ templates over ``{sku}``, ``{category}``, ``{unspsc}``, ``{manufacturer}``, ``{q
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from formats.model import Money
 from formats.oci import OciItem
 from gateway.oci.buyers import OciBuyer
 from gateway.punchout.catalog import Catalog, Product
@@ -42,6 +49,16 @@ def session_of_quote(value: str | None) -> int | None:
     return int(text[len(QUOTE_PREFIX):])
 
 
+@dataclass(frozen=True)
+class CartLine:
+    """One line of a session's cart; ``sales_quote`` (number, line) and ``price`` when it came from a sales quote."""
+
+    product: Product
+    quantity: Decimal
+    sales_quote: tuple[str, int] | None = None
+    price: Money | None = None
+
+
 def lead_time(product: Product, quantity: Decimal) -> int:
     """Days to delivery: 1 when the quantity is in stock, else the item's lead time (14 when unknown)."""
     if product.available >= quantity:
@@ -50,9 +67,10 @@ def lead_time(product: Product, quantity: Decimal) -> int:
 
 
 def oci_item(buyer: OciBuyer, catalog: Catalog, product: Product, quantity: Decimal, *,
-             quote: str | None = None, line: int | None = None, version: str | None = None) -> OciItem:
-    """One product at ``quantity`` as this buyer's OCI item (see module doc)."""
-    price = catalog.unit_price(product, quantity)
+             quote: str | None = None, line: int | None = None, version: str | None = None,
+             price: Money | None = None) -> OciItem:
+    """One product at ``quantity`` as this buyer's OCI item (see module doc); ``price`` a quoted one, if any."""
+    price = price or catalog.unit_price(product, quantity)
     values = _Blank(sku=product.sku, category=product.category or "", unspsc=product.unspsc or "",
                     manufacturer=product.manufacturer_name or "", quote=quote or "", line=line or "")
     custom = {name.lower(): template.format_map(values).strip() or None
@@ -69,12 +87,21 @@ def oci_item(buyer: OciBuyer, catalog: Catalog, product: Product, quantity: Deci
         ext_category=(product.category or "")[:40] or None, item_type="R" if five else None, **custom)
 
 
-def cart_items(buyer: OciBuyer, catalog: Catalog, lines: Iterable[tuple[Product, Decimal]], *,
+def cart_items(buyer: OciBuyer, catalog: Catalog, lines: Iterable[CartLine | tuple[Product, Decimal]], *,
                session_id: int | None, version: str | None = None) -> list[OciItem]:
-    """The session's cart lines as OCI items, numbered from 1, quoted as the session's cart."""
-    quote = quote_id(session_id)
-    return [oci_item(buyer, catalog, product, quantity, quote=quote, line=number, version=version)
-            for number, (product, quantity) in enumerate(lines, start=1)]
+    """The session's cart lines as OCI items, numbered from 1.
+
+    A line from a sales quote is quoted as that quote and its line at the quoted price; every
+    other line as the session's cart (``OCI-<session>``) and its cart line number.
+    """
+    cart = quote_id(session_id)
+    items = []
+    for number, entry in enumerate(lines, start=1):
+        line = entry if isinstance(entry, CartLine) else CartLine(*entry)
+        quote, item = line.sales_quote if line.sales_quote is not None else (cart, number)
+        items.append(oci_item(buyer, catalog, line.product, line.quantity, quote=quote, line=item, version=version,
+                              price=line.price if line.sales_quote is not None else None))
+    return items
 
 
-__all__ = ["QUOTE_PREFIX", "cart_items", "lead_time", "oci_item", "quote_id", "session_of_quote"]
+__all__ = ["QUOTE_PREFIX", "CartLine", "cart_items", "lead_time", "oci_item", "quote_id", "session_of_quote"]

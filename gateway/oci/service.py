@@ -28,12 +28,13 @@ from formats.errors import FormatError
 from formats.oci import OciItem, parse, read_number, render
 from gateway.oci.buyers import OciBuyer, login, oci_buyer, oci_buyers
 from gateway.oci.callup import FUNCTIONS, CallUp, CallUpRefused, read_callup
-from gateway.oci.items import cart_items, oci_item, quote_id
+from gateway.oci.items import CartLine, cart_items, oci_item, quote_id
 from gateway.pipeline.states import State
 from gateway.punchout import sessions
 from gateway.punchout.catalog import Catalog, Product, default_pricing
 from gateway.punchout.secrets import new_token, token_hash
 from gateway.punchout.tables import PunchoutSession
+from gateway.quotes.carts import parse_reference
 from gateway.store.db import session
 from gateway.store.documents import create_document, move
 from gateway.store.tables import utcnow
@@ -224,6 +225,9 @@ def is_oci(row: PunchoutSession) -> bool:
 def hook_form(engine: Engine, erp: ErpPort, row: PunchoutSession) -> HookForm:
     """The session's cart as the form to post to its HOOK_URL; the quoted prices kept on the session.
 
+    A line opened from a sales quote keeps its quoted price and is quoted as that quote and line
+    (:mod:`gateway.oci.items`); the session remembers both, so the PO can be matched back to it.
+
     :class:`~gateway.punchout.sessions.SessionProblem` when the buyer is gone, an item is no
     longer sold or a value cannot be written as OCI.
     """
@@ -234,17 +238,21 @@ def hook_form(engine: Engine, erp: ErpPort, row: PunchoutSession) -> HookForm:
         raise sessions.SessionProblem("The buyer of this session is no longer set up for OCI.")
     catalog = _catalog(engine, erp, buyer, [line["sku"] for line in row.cart])
     lines = []
-    for product, quantity, _aux in sessions.cart_lines(row, catalog):
+    for (product, quantity, aux), entry in zip(sessions.cart_lines(row, catalog), row.cart, strict=True):
         if product is None:
             raise sessions.SessionProblem("An item in the cart is no longer sold: remove it from the cart.")
-        lines.append((product, quantity))
+        sales_quote = parse_reference(aux)  # a line put in from a sales quote, at its quoted price
+        lines.append(CartLine(product, quantity, sales_quote, sessions.cart_price(entry) if sales_quote else None))
     try:
         items = cart_items(buyer, catalog, lines, session_id=row.id, version=oci.get("version"))
         fields = render(items, version=oci.get("version") or buyer.version, charset=oci.get("charset") or "utf-8")
     except FormatError as exc:
         raise sessions.SessionProblem(f"The cart cannot be written as OCI: {exc}") from None
     oci["quoted"] = {str(n): {"sku": i.vendormat, "quantity": str(i.quantity), "price": str(i.price),
-                              "currency": i.currency} for n, i in enumerate(items, start=1)}
+                              "currency": i.currency,
+                              **({"quote": line.sales_quote[0], "quote_item": str(line.sales_quote[1]),
+                                  "price": str(line.price.amount)} if line.sales_quote and line.price else {})}
+                     for n, (i, line) in enumerate(zip(items, lines, strict=True), start=1)}
     oci["quote_id"] = quote_id(row.id)
     row.extrinsics = {**row.extrinsics, "oci": oci}
     hidden = [(str(k), str(v)) for k, v in oci.get("hidden") or []]

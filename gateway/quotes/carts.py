@@ -2,7 +2,8 @@
 
 The sales rep sends a quote; the buyer opens it in the punchout storefront by its number and the
 cart fills with its lines at the quoted prices. Each line carries ``quote:<number>:<line>`` as
-its cXML SupplierPartAuxiliaryID (OCI carts carry the same text in EXT_QUOTE_ID), which the
+its cXML SupplierPartAuxiliaryID (an OCI cart names the quote number and line in EXT_QUOTE_ID /
+EXT_QUOTE_ITEM, which :mod:`gateway.oci.orders` turns back into this reference), which the
 buyer's procurement system sends back on the purchase order. At intake,
 :func:`with_quoted_prices` gives every line that names a quote the quoted price, but only while
 the quote can still be taken up: it is this customer's, it was sent or accepted (not declined,
@@ -86,6 +87,13 @@ def cart_entries(lines: list[QuotedLine]) -> list[dict[str, Any]]:
 
 
 def _reference_of(line: OrderLine) -> tuple[str, int] | None:
+    """The quote line an order line names: in an item id (cXML SupplierPartAuxiliaryID), or a ``quote`` reference.
+
+    The reference is how a PO after an OCI cart names it (:mod:`gateway.oci.orders` writes it).
+    """
+    for reference in line.references:
+        if reference.qualifier == SOURCE and (ref := parse_reference(reference.value)):
+            return ref
     for item in line.items:
         if item.kind in (ItemIdKind.SELLER_AUX, ItemIdKind.OTHER, ItemIdKind.BUYER) and (ref := parse_reference(
                 item.value)):
