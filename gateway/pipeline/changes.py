@@ -13,6 +13,7 @@ acknowledgment is written only if this document has none yet.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -54,8 +55,18 @@ def _placed_order(engine: Engine, partner_id: str, po_number: str) -> OrderLink:
     return link
 
 
-def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: str) -> Outcome:
-    """Apply a change or cancellation to the ERP order it names; ErpRejected once shipped."""
+CancelAnswer = Callable[[OrderChange, str], OrderResponse]
+"""What to answer a cancellation with, given the change and the cancelled ERP order (cXML: a ConfirmationRequest)."""
+
+
+def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: str,
+                         cancel_answer: CancelAnswer | None = None) -> Outcome:
+    """Apply a change or cancellation to the ERP order it names; ErpRejected once shipped.
+
+    A change is answered with the ERP's new acknowledgment. A cancellation is answered only when
+    ``cancel_answer`` is given (cXML buyers expect a ConfirmationRequest; X12 and UBL partners get
+    none), in the same transaction that marks the document processed, so it is written once, ever.
+    """
     doc, partner = document_and_partner(engine, doc_id)
     read = read_stored(doc, partner)
     change = as_change(read.document)
@@ -76,10 +87,12 @@ def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: st
         hold_claim(s, doc_id, actor)  # still ours, and locked until this step commits (one answer, ever)
         doc = s.get(Document, doc_id)
         assert doc is not None
-        if response is not None and not children(s, doc_id, document_type(partner, Outgoing.ORDER_RESPONSE,
-                                                                           response)):
-            emit(s, partner, Outgoing.ORDER_RESPONSE, response, parent_id=doc_id, actor=actor,
-                 reason=f"acknowledges the change of PO {change.po_number} ({response.status.value})",
+        answer, what = response, "change"
+        if answer is None and cancel_answer is not None:
+            answer, what = cancel_answer(change, erp_order_id), "cancellation"
+        if answer is not None and not children(s, doc_id, document_type(partner, Outgoing.ORDER_RESPONSE, answer)):
+            emit(s, partner, Outgoing.ORDER_RESPONSE, answer, parent_id=doc_id, actor=actor,
+                 reason=f"acknowledges the {what} of PO {change.po_number} ({answer.status.value})",
                  po_number=change.po_number, erp_order_id=erp_order_id, inbound_delimiters=read.delimiters)
         if response is not None:  # the order's lines and its credit follow the change
             order_changed(s, erp_order_id=erp_order_id, order=change.order, response=response, actor=actor)
@@ -94,4 +107,4 @@ def process_order_change(engine: Engine, erp: ErpPort, doc_id: int, *, actor: st
     return Outcome(State.PROCESSED, reason, erp_order_id)
 
 
-__all__ = ["as_change", "process_order_change"]
+__all__ = ["CancelAnswer", "as_change", "process_order_change"]
