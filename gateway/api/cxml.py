@@ -1,19 +1,27 @@
 """``POST /cxml``: the one URL a buyer's procurement system is given.
 
 The route only reads the body (stopping at the size limit) and hands it to
-:func:`gateway.punchout.requests.handle`, which stores, authenticates, dispatches and answers. The
+:func:`gateway.punchout.requests.handle`, which stores, authenticates, dispatches and answers;
+setup and profile requests go through the application's
+:class:`~gateway.punchout.batching.SetupBatcher` instead, which does the same for the requests
+that arrive together in one commit. The
 answer is always a cXML Response; the HTTP status is 200 for 2xx cXML codes and the cXML code
 itself (400, 401, 406, 409, 500) otherwise, so both the XML and the HTTP layer tell the truth.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import asyncio
+import threading
+
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.bodies import read_limited
 from gateway.api.deps import ServicesDep
+from gateway.punchout.batching import SetupBatcher
 from gateway.punchout.requests import handle
+from gateway.services import Services
 
 router = APIRouter(tags=["cxml"])
 
@@ -25,13 +33,32 @@ def public_url(request: Request, configured: str | None) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
+_BATCHER_LOCK = threading.Lock()
+
+
+def setup_batcher(app: FastAPI, services: Services) -> SetupBatcher:
+    """The application's setup batcher, made on first use (its thread starts and stops with the traffic)."""
+    batcher: SetupBatcher | None = getattr(app.state, "cxml_setup_batcher", None)
+    if batcher is None:
+        with _BATCHER_LOCK:
+            batcher = getattr(app.state, "cxml_setup_batcher", None)
+            if batcher is None:
+                batcher = app.state.cxml_setup_batcher = SetupBatcher(services.engine, services.erp)
+    return batcher
+
+
 @router.post("/cxml", response_class=Response, responses={200: {"content": {"text/xml": {}}}})
 async def cxml(request: Request, services: ServicesDep) -> Response:
     """Answer a cXML request (ProfileRequest, PunchOutSetupRequest, OrderRequest) with a cXML Response."""
     limit = services.settings.cxml_max_bytes
     body, _ = await read_limited(request, limit)  # handle() refuses what is over the limit, and keeps it
-    answer = await run_in_threadpool(handle, services.engine, services.erp, body,
-                                     base_url=public_url(request, services.settings.public_url), max_bytes=limit)
+    base_url = public_url(request, services.settings.public_url)
+    batched = setup_batcher(request.app, services).submit(body, base_url=base_url, max_bytes=limit)
+    if batched is not None:
+        answer = await asyncio.wrap_future(batched)
+    else:
+        answer = await run_in_threadpool(handle, services.engine, services.erp, body, base_url=base_url,
+                                         max_bytes=limit)
     status = 200 if answer.code < 300 else answer.code
     headers = {"X-Document-Id": str(answer.document_id)} if answer.document_id else None
     return Response(answer.body, status_code=status, media_type=CXML_MEDIA_TYPE, headers=headers)

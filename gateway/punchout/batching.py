@@ -1,0 +1,234 @@
+"""Group commit for punchout setups: the requests that arrive together commit together.
+
+A PunchOutSetupRequest costs little work (read, authenticate, one session row) and one durable
+commit; under load the commits, and Python threads queueing for the database one after another,
+are the whole cost. So ``POST /cxml`` hands setups to one writer thread per application, which
+takes every setup waiting (up to :data:`MAX_BATCH`), stores and answers them in one shared
+transaction, and commits once: one fsync (SQLite) or WAL flush (PostgreSQL) for the lot, and no
+convoy of threads on the SQLite write lock. This is the group commit of PostgreSQL's
+``commit_delay`` without the delay: a batch is whatever queued while the previous one committed.
+
+The rows a batch writes are the ones :func:`gateway.punchout.requests.handle` writes for a setup
+(the raw document, its three history events, the session), inserted a statement per table for
+the whole batch rather than object by object through the ORM: four statements and one commit for
+up to 64 setups. The buyer is authenticated once per batch for each set of credentials.
+
+Every answer still waits for the commit of its own request, so nothing is answered that was not
+kept. A request refused inside a batch (wrong secret, unsupported operation) would leave the
+shared transaction holding its half-written rows, so the batch is rolled back, the refused
+request answered on its own path (:func:`gateway.punchout.requests.handle`, which stores the
+refusal), and the rest run again as a new batch. A batch whose commit fails is answered request
+by request the same way. Orders are never batched: they call the ERP and may be placed during
+the request (:mod:`gateway.punchout.synchronous`).
+
+The thread starts on the first request and ends after :data:`IDLE_SECONDS` without one, so an
+application that is not serving punchouts (or a test's) keeps no thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import Engine, bindparam, insert, update
+from sqlmodel import Session
+
+from erp.port import ErpPort
+from formats.cxml import punchout
+from formats.cxml.envelope import Envelope
+from gateway.pipeline.states import ALLOWED, State
+from gateway.punchout.buyers import Buyer, authenticate
+from gateway.punchout.requests import (
+    Answer,
+    Seen,
+    count_received,
+    handle,
+    read_request,
+    respond,
+    writing,
+)
+from gateway.punchout.sessions import new_payload_id, session_values
+from gateway.punchout.tables import PunchoutSession
+from gateway.store.db import session
+from gateway.store.tables import Document, DocumentEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+BATCHED = frozenset({"PunchOutSetupRequest"})
+"""The requests that commit in batches (the many, answered from the database alone)."""
+
+MAX_BATCH = 64
+IDLE_SECONDS = 5.0
+
+
+@dataclass
+class Pending:
+    """A read request waiting for its batch, and its future answer."""
+
+    raw: bytes
+    root: etree._Element
+    head: Envelope
+    seen: Seen
+    base_url: str
+    max_bytes: int
+    actor: str
+    answer: Future[Answer] = field(default_factory=Future)
+
+
+class SetupBatcher:
+    """One writer thread that stores and answers setup requests in shared transactions."""
+
+    def __init__(self, engine: Engine, erp: ErpPort) -> None:
+        self.engine = engine
+        self.erp = erp
+        self._waiting: queue.SimpleQueue[Pending] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml") -> Future[Answer] | None:
+        """The future answer of a setup or profile request; None for anything else (answer it with ``handle``)."""
+        pending = self.read(raw, base_url=base_url, max_bytes=max_bytes, actor=actor)
+        if pending is None:
+            return None
+        self._waiting.put(pending)
+        self._ensure_thread()
+        return pending.answer
+
+    @staticmethod
+    def read(raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml") -> Pending | None:
+        """A request read and ready for a batch; None when it is not one to batch.
+
+        The request is read in the caller's thread: what cannot be read, or is not a batched
+        kind, is left to :func:`~gateway.punchout.requests.handle`, which keeps and refuses it
+        as usual.
+        """
+        seen = Seen()
+        try:
+            root, head = read_request(raw, max_bytes, seen)
+        except Exception:  # refused by handle(), which stores the request and says what was wrong
+            return None
+        if head.kind != "Request" or head.document_type not in BATCHED or len(raw) > max_bytes:
+            return None
+        return Pending(raw, root, head, seen, base_url, max_bytes, actor)
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="cxml-setup-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._waiting.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:  # exit only if nothing arrived meanwhile; submit() then starts a new thread
+                    if self._waiting.empty():
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._waiting.get_nowait())
+                except queue.Empty:
+                    break
+            self.answer(batch)
+
+    def answer(self, batch: list[Pending]) -> None:
+        """Answer every request of ``batch``, committing those that go through together."""
+        while batch:
+            try:
+                with writing(self.engine), session(self.engine) as s:
+                    answers = store_setups(s, batch)
+                    s.commit()
+            except Refused as refused:  # rolled back with the rest; it keeps its refusal on its own
+                self._alone([refused.pending])
+                batch = [p for p in batch if p is not refused.pending]
+                continue
+            except Exception:  # the shared commit failed: each request on its own
+                log.exception("a batch of %d cXML setup requests failed to commit; answering each alone",
+                              len(batch))
+                self._alone(batch)
+                return
+            for pending, answer in zip(batch, answers, strict=True):
+                count_received(pending.seen)
+                pending.answer.set_result(answer)
+            return
+
+    def _alone(self, batch: list[Pending]) -> None:
+        for pending in batch:
+            try:
+                pending.answer.set_result(handle(self.engine, self.erp, pending.raw, base_url=pending.base_url,
+                                                 max_bytes=pending.max_bytes, actor=pending.actor))
+            except Exception as exc:  # handle() answers everything; this is the last resort
+                pending.answer.set_exception(exc)
+
+
+class Refused(Exception):
+    """A request of a batch that cannot go through; it is answered on its own path."""
+
+    def __init__(self, pending: Pending) -> None:
+        super().__init__(pending.seen.doc_type)
+        self.pending = pending
+
+
+SETUP_STATES = (State.RECEIVED, State.TRANSLATING, State.ACCEPTED)
+assert all(b in ALLOWED[a] for a, b in zip((None, *SETUP_STATES), SETUP_STATES, strict=False)), "setup states"
+DOCUMENTS = Document.__table__
+EVENTS = DocumentEvent.__table__
+SESSIONS = PunchoutSession.__table__
+
+
+def _credentials(head: Envelope) -> tuple[object, ...]:
+    """What :func:`~gateway.punchout.buyers.authenticate` looks at, as a key (same key, same answer)."""
+    return (tuple((c.domain, c.identity) for c in head.from_), tuple((c.domain, c.identity) for c in head.to),
+            tuple(c.identity for c in head.sender), head.shared_secret)
+
+
+def store_setups(s: Session, batch: list[Pending]) -> list[Answer]:
+    """Store and answer the setups of ``batch`` in the open transaction ``s``; Refused for the first that fails."""
+    now = utcnow()
+    buyers: dict[tuple[object, ...], Buyer] = {}
+    planned: list[tuple[Pending, Buyer, dict[str, Any], str]] = []
+    for pending in batch:
+        try:
+            key = _credentials(pending.head)
+            buyer = buyers.get(key) or authenticate(s, pending.head)
+            buyers[key] = buyer
+            pending.seen.partner_id = buyer.id
+            setup = punchout.parse_setup_request(pending.root)
+            values, token = session_values(buyer, setup, document_id=None, now=now)
+        except Exception as exc:
+            raise Refused(pending) from exc
+        planned.append((pending, buyer, values, token))
+    doc_ids = s.execute(insert(DOCUMENTS).returning(DOCUMENTS.c.id, sort_by_parameter_order=True), [
+        {"direction": "in", "standard": "cxml", "doc_type": "PunchOutSetupRequest", "partner_id": buyer.id,
+         "state": State.ACCEPTED.value, "raw": p.raw, "sha256": hashlib.sha256(p.raw).hexdigest(), "problems": [],
+         "canonical": None, "attempts": 0, "created_at": now, "updated_at": now}
+        for p, buyer, _, _ in planned]).scalars().all()
+    rows = [dict(values, document_id=doc_id) for (_, _, values, _), doc_id in zip(planned, doc_ids, strict=True)]
+    session_ids = s.execute(insert(SESSIONS).returning(SESSIONS.c.id, sort_by_parameter_order=True),
+                            rows).scalars().all()
+    s.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == bindparam("doc_id"))
+              .values(canonical=bindparam("session_canonical")),
+              [{"doc_id": doc_id, "session_canonical": {"punchout_session": session_id, "operation": row["operation"]}}
+               for doc_id, session_id, row in zip(doc_ids, session_ids, rows, strict=True)])
+    reasons = ("received {size} bytes", "PunchOutSetupRequest from {partner}", "200 OK")
+    s.execute(insert(EVENTS), [
+        {"document_id": doc_id, "from_state": before.value if before else None, "to_state": state.value,
+         "actor": p.actor, "reason": reason.format(size=len(p.raw), partner=buyer.id), "at": now}
+        for (p, buyer, _, _), doc_id in zip(planned, doc_ids, strict=True)
+        for before, state, reason in zip((None, *SETUP_STATES), SETUP_STATES, reasons, strict=False)])
+    return [respond(200, "OK", punchout.render_setup_response(f"{p.base_url}/punchout/start/{token}",
+                                                              payload_id=new_payload_id(now), timestamp=now), doc_id)
+            for (p, _, _, token), doc_id in zip(planned, doc_ids, strict=True)]
+
+
+__all__ = ["BATCHED", "MAX_BATCH", "Pending", "Refused", "SetupBatcher", "store_setups"]
