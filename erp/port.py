@@ -110,8 +110,26 @@ class StockLevel(PortValue):
     unit: str = "EA"
 
 
+class AlternativeUnit(PortValue):
+    """Another unit an item is sold in: one ``unit`` (UN/ECE Rec 20, e.g. ``XCS`` case) is ``factor`` base units.
+
+    The base unit is the item's :attr:`ItemPrice.unit` (what stock and list prices count in):
+    DEMO-1001, sold by the each, comes in cases of 12 (``AlternativeUnit(unit="XCS", factor=12)``)
+    and boxes of 50. ``factor`` is positive; a whole pack is ordered in whole packs.
+    """
+
+    unit: str
+    factor: Decimal
+
+
 class ItemPrice(PortValue):
-    """The ERP's price of one SKU (the list price; customer price lists come later)."""
+    """The ERP's price of one SKU (the list price; customer price lists come later).
+
+    ``alternative_units`` are the item's pack sizes (and any other unit the ERP converts for it);
+    an adapter that knows none reports none, and the gateway then sells the item in its base unit
+    only. An order line in one of them is placed as ordered: the ERP converts it to base units
+    for stock, as a real ERP does with a sales unit (see :meth:`ErpPort.push_order`).
+    """
 
     sku: str
     description: str
@@ -119,6 +137,7 @@ class ItemPrice(PortValue):
     price: Money
     category: str | None = None
     unspsc: str | None = None  # UNSPSC commodity code, for punchout carts and catalogues
+    alternative_units: tuple[AlternativeUnit, ...] = ()
 
 
 class ErpPriceTier(PortValue):
@@ -231,7 +250,13 @@ class ErpPort(Protocol):
     """What the gateway needs from an ERP. Every adapter implements all of it."""
 
     def push_order(self, order: Order, *, customer_id: str, idempotency_key: str) -> PushedOrder:
-        """Create the order (or find the one made earlier with this key) and answer per line."""
+        """Create the order (or find the one made earlier with this key) and answer per line.
+
+        A line ordered in one of the item's alternative units (2 cases) is kept in that unit, at
+        its price per that unit, and the ERP reserves and ships the base quantity it stands for
+        (24 each); the acknowledgment, ship notice and invoice answer in the unit ordered. A
+        unit the item has no conversion for is a rejected line naming the item and the unit.
+        """
         ...
 
     def get_order(self, erp_order_id: str) -> ErpOrder | None:
@@ -302,6 +327,7 @@ class ErpPort(Protocol):
 
 
 __all__ = [
+    "AlternativeUnit",
     "CreditPosition",
     "Customer",
     "CustomerGroup",

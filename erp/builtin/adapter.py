@@ -7,9 +7,11 @@ It behaves like a small real ERP so that the gateway's flows (and its tests) mee
   and answers the order that won (``created=False``);
 * each line is matched to a SKU by the seller's item id (cXML SupplierPartID, X12 VP/VN), else by
   any of its item ids that is a SKU; unknown items and units the item is not sold in are
-  rejected with the reason; stock on hand less reserved, over every warehouse, is reserved for
-  the accepted quantity (warehouses in name order, stock rows locked ``FOR UPDATE``), and what
-  stock cannot cover is backordered - a line split in two responses with the same line number;
+  rejected with the reason; a line in one of the item's pack units (``erp_product_unit``) stays
+  in that unit and reserves the base quantity it stands for (see :mod:`erp.builtin.planning`);
+  stock on hand less reserved, over every warehouse, is reserved for the accepted quantity
+  (warehouses in name order, stock rows locked ``FOR UPDATE``), and what stock cannot cover
+  is backordered - a line split in two responses with the same line number;
 * header status: accepted when every line is accepted in full, rejected-with-detail when every
   line is rejected, accepted-with-changes otherwise;
 * a buyer's change replaces the order's lines until anything of it ships: the old reservations
@@ -39,6 +41,7 @@ from erp.builtin.planning import (
     acknowledge,
     find_sku,
     header_status,
+    pack_sizes,
     plan_lines,
     products_of,
     skus_of,
@@ -67,6 +70,7 @@ from erp.builtin.tables import (
     ErpStock,
 )
 from erp.port import (
+    AlternativeUnit,
     CreditPosition,
     Customer,
     CustomerGroup,
@@ -164,7 +168,7 @@ class BuiltinErp:
             products = products_of(s, order)
             stock = lock_stock(s, skus_of(order, products))
             order_id = next_number(s, "order", "SO")
-            plans = plan_lines(order, order_id, products, stock)
+            plans = plan_lines(order, order_id, products, stock, pack_sizes(s, set(products)))
             response = acknowledge(order, order_id, plans, self.clock().date())
             all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
             now = self.clock()
@@ -258,7 +262,7 @@ class BuiltinErp:
         for line in lines:
             s.delete(line)
         s.flush()  # old lines and reservations gone before new rows take their keys
-        plans = plan_lines(order, row.id, products, stock)
+        plans = plan_lines(order, row.id, products, stock, pack_sizes(s, set(products)))
         write_plans(s, plans)
         return plans
 
@@ -287,8 +291,13 @@ class BuiltinErp:
             query = select(ErpProduct).where(col(ErpProduct.active)).order_by(col(ErpProduct.sku))
             if skus is not None:
                 query = query.where(col(ErpProduct.sku).in_(list(skus)))
+            products = s.exec(query).all()
+            packs = pack_sizes(s, [p.sku for p in products] if skus is not None else None)
             return [ItemPrice(sku=p.sku, description=p.name, unit=p.unit, category=p.category, unspsc=p.unspsc,
-                              price=Money(amount=p.list_price, currency=p.currency)) for p in s.exec(query).all()]
+                              price=Money(amount=p.list_price, currency=p.currency),
+                              alternative_units=tuple(AlternativeUnit(unit=unit, factor=factor)
+                                                      for unit, factor in sorted(packs.get(p.sku, {}).items())))
+                    for p in products]
 
     def get_stock(self, skus: Sequence[str] | None = None, *,
                   since: dt.datetime | None = None) -> Sequence[StockLevel]:

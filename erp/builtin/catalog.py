@@ -43,6 +43,7 @@ from erp.builtin.tables import (
     ErpOrderLineRow,
     ErpPaymentRow,
     ErpProduct,
+    ErpProductUnit,
     ErpShipmentRow,
     ErpStock,
 )
@@ -99,6 +100,31 @@ def update_product(engine: Engine, sku: str, *, name: str | None = None, list_pr
         if active is not None:
             product.active = active
         s.add(product)
+        s.commit()
+
+
+def set_pack_size(engine: Engine, sku: str, unit: str, factor: Decimal | None) -> None:
+    """Say that one ``unit`` (Rec 20, e.g. ``XCS``) of ``sku`` is ``factor`` of its own unit; None removes it.
+
+    ErpRejected for an unknown item, a factor that is not positive, or the item's own unit.
+    """
+    code = unit.strip().upper()
+    with unavailable_on_db_errors(f"setting a pack size of {sku}"), write_session(engine) as s:
+        product = s.get(ErpProduct, sku)
+        if product is None:
+            raise ErpRejected(f"unknown product {sku!r}")
+        if code == product.unit.upper():
+            raise ErpRejected(f"{code} is the unit {sku} is counted in; it needs no pack size")
+        row = s.get(ErpProductUnit, (sku, code))
+        if factor is None:
+            if row is not None:
+                s.delete(row)
+        else:
+            if not Decimal(factor).is_finite() or Decimal(factor) <= ZERO:
+                raise ErpRejected(f"{sku}: 1 {code} must be a positive number of {product.unit}, not {factor}")
+            row = row or ErpProductUnit(sku=sku, unit=code, factor=Decimal(factor))
+            row.factor = Decimal(factor)
+            s.add(row)
         s.commit()
 
 
@@ -309,6 +335,7 @@ __all__ = [
     "invoice_total",
     "list_shipments",
     "record_payment",
+    "set_pack_size",
     "set_stock",
     "ship_order",
     "update_product",

@@ -10,7 +10,10 @@ orders have reserved and shipped stock - changes nothing.
 The catalog is data, ``demo_catalog.csv`` beside this module (SKU ``DEMO-1001`` .. ``DEMO-1050``,
 description, category, UNSPSC commodity code, UN/ECE Rec 20 unit, USD list price, stock in the
 warehouses ``MAIN`` and ``EAST``). Every SKU has well under 1000 in stock, so an order of 100000
-is backordered; ``DEMO-1049`` has none and ``DEMO-1050`` very little.
+is backordered; ``DEMO-1049`` has none and ``DEMO-1050`` very little. Pack sizes are
+``demo_units.csv`` (SKU, Rec 20 pack unit, how many of the item's unit in one): the pens
+``DEMO-1001`` come in cases of 12 (``XCS``) and boxes of 50 (``XBX``), ``DEMO-1002`` in cases of
+12; every other item is sold in its own unit only.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from sqlmodel import select
 from erp.builtin.demo_company import seed_demo_company
 from erp.builtin.pricelists import seed_demo_price_lists
 from erp.builtin.store import unavailable_on_db_errors, utc_now, write_session
-from erp.builtin.tables import ErpCustomer, ErpProduct, ErpStock
+from erp.builtin.tables import ErpCustomer, ErpProduct, ErpProductUnit, ErpStock
 
 CATALOG_FILE = "demo_catalog.csv"
+UNITS_FILE = "demo_units.csv"
 WAREHOUSES = {"MAIN": "stock_main", "EAST": "stock_east"}
 
 
@@ -58,18 +62,28 @@ def demo_catalog() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def demo_units() -> list[dict[str, str]]:
+    """The rows of ``demo_units.csv`` (the demo items' pack sizes)."""
+    text = files("erp.builtin").joinpath(UNITS_FILE).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
 def _seed_once(engine: Engine) -> None:
     catalog = demo_catalog()
     with write_session(engine) as s:
         products = set(s.exec(select(ErpProduct.sku)).all())
         stocked = {(row.sku, row.warehouse) for row in s.exec(select(ErpStock)).all()}
         customers = set(s.exec(select(ErpCustomer.id)).all())
+        packs = {(row.sku, row.unit) for row in s.exec(select(ErpProductUnit)).all()}
         for item in catalog:
             if item["sku"] not in products:
                 s.add(ErpProduct(sku=item["sku"], name=item["name"], category=item["category"] or None,
                                  unspsc=item["unspsc"] or None, unit=item["unit"],
                                  list_price=Decimal(item["list_price"]), currency="USD"))
         s.flush()
+        for pack in demo_units():
+            if (pack["sku"], pack["unit"]) not in packs:
+                s.add(ErpProductUnit(sku=pack["sku"], unit=pack["unit"], factor=Decimal(pack["factor"])))
         for item in catalog:
             for warehouse, column in WAREHOUSES.items():
                 if (item["sku"], warehouse) not in stocked:
@@ -94,4 +108,4 @@ def seed_demo(engine: Engine) -> None:
             _seed_once(engine)  # another process seeded at the same moment; fill in what it did not
 
 
-__all__ = ["DEMO_CUSTOMERS", "DemoCustomer", "demo_catalog", "seed_demo"]
+__all__ = ["DEMO_CUSTOMERS", "DemoCustomer", "demo_catalog", "demo_units", "seed_demo"]

@@ -13,6 +13,7 @@ Aggregates (balances, stock totals) are summed in Python from those exact values
 Tables::
 
     erp_product       sku, name, category, UNSPSC, unit, list price
+    erp_product_unit  (sku, unit) -> factor: the item's pack sizes (1 XCS = 12 EA of DEMO-1001)
     erp_stock         (sku, warehouse) -> on_hand, reserved, updated_at
     erp_customer      id, name, currency, group, credit limit
     erp_order         id "SO-000001", customer, idempotency_key (unique), state, PO number,
@@ -92,6 +93,16 @@ class ErpProduct(SQLModel, table=True):
     list_price: Decimal = decimal_field()
     currency: str = Field(default="USD", max_length=3)
     active: bool = True
+
+
+class ErpProductUnit(SQLModel, table=True):
+    """Another unit an item is sold in: one ``unit`` (Rec 20, ``XCS``) is ``factor`` of the product's unit."""
+
+    __tablename__ = "erp_product_unit"
+
+    sku: str = Field(foreign_key="erp_product.sku", primary_key=True, max_length=64)
+    unit: str = Field(primary_key=True, max_length=3, description="UN/ECE Rec 20 code of the pack (XCS, XBX)")
+    factor: Decimal = decimal_field()
 
 
 class ErpStock(SQLModel, table=True):
@@ -257,6 +268,7 @@ __all__ = [
     "ErpOrderRow",
     "ErpPaymentRow",
     "ErpProduct",
+    "ErpProductUnit",
     "ErpReservation",
     "ErpSequence",
     "ErpShipmentRow",

@@ -51,6 +51,21 @@ PIECES = frozenset({"EA", "H87", "C62"})
 """Rec 20 codes that all mean "one piece" (each, piece, one): a quantity in one is a quantity in the others."""
 
 
+RETIRED_PACKAGE_CODES: Mapping[str, str] = MappingProxyType({"CS": "XCS", "BX": "XBX"})
+"""Package codes of Rec 20 before Revision 8 still written by people and old systems, to their current code.
+
+``CS`` (case) and ``BX`` (box) left Rec 20 when packages moved to Rec 21 (``XCS``, ``XBX``); a
+sales rep asking the price of 2 ``CS`` means 2 cases. (Old ``CA`` was a *can*, not X12's case,
+so it is not here: an X12 ``CA`` reaches us as ``XCS`` through the partner's unit map.)
+"""
+
+
+def current_code(code: str) -> str:
+    """``code`` upper-cased, a retired Rec 20 package code as its current one (``cs`` -> ``XCS``)."""
+    normal = code.strip().upper()
+    return RETIRED_PACKAGE_CODES.get(normal, normal)
+
+
 def same_unit(ordered: str, stocked: str) -> bool:
     """Whether a quantity in ``ordered`` units is one in ``stocked`` units, with no conversion."""
     a, b = ordered.upper(), stocked.upper()
@@ -160,4 +175,4 @@ def _default_x12() -> UnitMap:
     return UnitMap.from_pairs(((row.partner, row.canonical) for row in _x12_rows()), "X12 355")
 
 
-__all__ = ["PIECES", "UnitMap", "UnitRow", "read_unit_table", "same_unit"]
+__all__ = ["PIECES", "RETIRED_PACKAGE_CODES", "UnitMap", "UnitRow", "current_code", "read_unit_table", "same_unit"]

@@ -36,6 +36,7 @@ from gateway.pricing.tables import (
     PriceAssignmentRow,
     PriceCustomerRow,
     PriceItemRow,
+    PriceItemUnitRow,
     PriceLineRow,
     PriceListRow,
     StockRow,
@@ -44,7 +45,7 @@ from gateway.rules import Assignment, CatalogueIndex, Customer, Item, PriceList,
 from gateway.store.tables import utcnow
 
 GENERAL_CONVERSIONS = UnitConversions.of({("DZN", "EA"): 12, ("DZN", "H87"): 12, ("DZN", "C62"): 12})
-"""Conversions true of every item (a dozen is twelve); pack sizes per item are not synced yet."""
+"""Conversions true of every item (a dozen is twelve); pack sizes are per item (``gw_price_item_unit``)."""
 
 
 def stored_list(s: Session, list_id: str) -> tuple[PriceList, list[Assignment]] | None:
@@ -149,8 +150,30 @@ def remove_items_except(s: Session, skus: Iterable[str]) -> int:
     keep = set(skus)
     gone = [sku for sku in s.exec(select(PriceItemRow.sku)).all() if sku not in keep]
     for start in range(0, len(gone), _CHUNK):
-        s.exec(delete(PriceItemRow).where(col(PriceItemRow.sku).in_(gone[start:start + _CHUNK])))
+        chunk = gone[start:start + _CHUNK]
+        s.exec(delete(PriceItemUnitRow).where(col(PriceItemUnitRow.sku).in_(chunk)))
+        s.exec(delete(PriceItemRow).where(col(PriceItemRow.sku).in_(chunk)))
     return len(gone)
+
+
+def put_item_units(s: Session, units: Mapping[str, Mapping[str, Decimal]]) -> int:
+    """Make each item's pack sizes exactly ``{sku: {unit: factor}}``; how many items' sizes changed.
+
+    Every item the ERP listed is in ``units`` (an empty mapping when it has no pack size), so a
+    pack size the ERP dropped is dropped here too; items not in ``units`` are left alone.
+    """
+    current: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for row in s.exec(select(PriceItemUnitRow)).all():
+        current[row.sku][row.unit] = row.factor
+    changed = 0
+    for sku, wanted in units.items():
+        normal = {unit.strip().upper(): Decimal(factor) for unit, factor in wanted.items()}
+        if current.get(sku, {}) == normal:
+            continue
+        s.exec(delete(PriceItemUnitRow).where(col(PriceItemUnitRow.sku) == sku))
+        s.add_all(PriceItemUnitRow(sku=sku, unit=unit, factor=factor) for unit, factor in sorted(normal.items()))
+        changed += 1
+    return changed
 
 
 def put_stock_levels(s: Session, levels: Mapping[tuple[str, str], tuple[Decimal, Decimal, str]]) -> int:
@@ -234,7 +257,13 @@ def load_catalogue(s: Session) -> Catalogue:
     lines = _plain_rows(s, PriceLineRow)
     assignments = assignments_from_rows(_plain_rows(s, PriceAssignmentRow))
     items = [Item(row.sku, row.base_unit, row.category) for row in _plain_rows(s, PriceItemRow)]
-    index = CatalogueIndex.build(lists_from_rows(headers, lines), assignments, items, GENERAL_CONVERSIONS)
+    base_units = {item.sku: item.base_unit for item in items}
+    packs: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(dict)
+    for pack in _plain_rows(s, PriceItemUnitRow):
+        if pack.sku in base_units:
+            packs[pack.sku][(pack.unit, base_units[pack.sku])] = pack.factor
+    conversions = UnitConversions.of(GENERAL_CONVERSIONS.general, by_item=packs)
+    index = CatalogueIndex.build(lists_from_rows(headers, lines), assignments, items, conversions)
     groups: dict[str, list[str]] = defaultdict(list)
     for member in _plain_rows(s, CustomerGroupMemberRow):
         groups[member.customer_id].append(member.group_id)
@@ -249,6 +278,7 @@ __all__ = [
     "load_catalogue",
     "lock_pricing",
     "put_customers",
+    "put_item_units",
     "put_items",
     "put_stock_levels",
     "remove_items_except",

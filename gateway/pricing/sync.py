@@ -1,4 +1,4 @@
-"""Pulling price lists, customers, items and stock from the ERP port into the pricing tables.
+"""Pulling price lists, customers, items (with their pack sizes) and stock from the ERP port into the pricing tables.
 
 A run asks the port for what changed since the last good run (``since``), less an overlap: a
 change the ERP committed late with an earlier timestamp would otherwise fall between two runs.
@@ -40,6 +40,7 @@ from gateway.pricing.store import (
     load_catalogue,
     lock_pricing,
     put_customers,
+    put_item_units,
     put_items,
     put_stock_levels,
     remove_items_except,
@@ -59,7 +60,7 @@ OVERLAP = dt.timedelta(minutes=5)
 
 ERP_SOURCE = "erp"
 
-PRICE_KINDS = frozenset({"lists", "removed_lists", "customers", "groups", "items", "removed_items"})
+PRICE_KINDS = frozenset({"lists", "removed_lists", "customers", "groups", "items", "item_units", "removed_items"})
 """The kinds of change the price index is built from (stock is not: it is read per question)."""
 
 Clock = Callable[[], dt.datetime]
@@ -127,6 +128,9 @@ def _apply(engine: Engine, lists: Sequence[ErpPriceList], customers: Sequence[Cu
         changes["customers"] += put_customers(s, {c.customer_id: (c.name, c.currency) for c in customers})
         changes["groups"] += replace_groups(s, {g.group_id: (g.name, g.members) for g in groups})
         changes["items"] += put_items(s, {i.sku: (i.description, i.unit, i.category) for i in items})
+        s.flush()  # the items before their pack sizes
+        changes["item_units"] += put_item_units(s, {i.sku: {u.unit: u.factor for u in i.alternative_units}
+                                                    for i in items})
         if items:  # an ERP answering no items at all is a fault upstream, not the end of the catalogue
             changes["removed_items"] += remove_items_except(s, (item.sku for item in items))
         else:

@@ -19,6 +19,7 @@ Tables::
     gw_customer_group_member   (group, customer)
     gw_price_customer          customer id, name, currency (who may be priced)
     gw_price_item              sku, description, base unit, category (what may be priced)
+    gw_price_item_unit         (sku, unit) -> base units in one: the item's pack sizes (1 XCS = 12 EA)
     gw_stock                   (sku, warehouse) -> on hand, available
     gw_sync_run                one pull from the ERP or one CSV import: since, when, counts, errors
     gw_price_snapshot          the price frozen on an accepted order line, and the buyer's own price
@@ -131,6 +132,20 @@ class PriceItemRow(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=100)
 
 
+class PriceItemUnitRow(SQLModel, table=True):
+    """A pack size of an item, from the ERP: one ``unit`` (Rec 20, ``XCS``) is ``factor`` of its base unit.
+
+    What converts an order for 2 cases into the 24 eaches its tiers and list prices count in.
+    """
+
+    __tablename__ = "gw_price_item_unit"
+
+    sku: str = Field(sa_column=Column(String(64), ForeignKey("gw_price_item.sku", ondelete="CASCADE"),
+                                      primary_key=True))
+    unit: str = Field(primary_key=True, max_length=3)
+    factor: Decimal = decimal_field()
+
+
 class StockRow(SQLModel, table=True):
     """Stock of one SKU in one warehouse as the ERP last reported it (or a CSV import set it)."""
 
@@ -148,7 +163,7 @@ class SyncRun(SQLModel, table=True):
     """One pull of prices and stock (``source`` erp) or one CSV import (``source`` csv).
 
     ``since`` is the moment the pull asked changes from (None: everything); ``changes`` counts what
-    changed by kind (``lists``, ``items``, ``customers``, ``groups``, ``stock``, ``removed_lists``,
+    changed by kind (``lists``, ``items``, ``item_units``, ``customers``, ``groups``, ``stock``, ``removed_lists``,
     ``removed_items``); ``errors`` lists what could not be applied, each saying where.
     ``prices_changed`` is set when anything the price index is built from changed: the pricing
     service reloads only after such a run (stock is read per question, never cached).
@@ -210,6 +225,7 @@ __all__ = [
     "PriceAssignmentRow",
     "PriceCustomerRow",
     "PriceItemRow",
+    "PriceItemUnitRow",
     "PriceLineRow",
     "PriceListRow",
     "PriceSnapshotRow",

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from formats.codes.units import current_code, same_unit
 from formats.model import Money, Quantity
 from gateway.rules.decimals import exact
 from gateway.rules.errors import CurrencyMismatchError, NoPriceError, PricingError, UnknownItemError
@@ -123,7 +124,7 @@ class Pricer(ABC):
         if ordered <= 0:
             raise PricingError(f"item {sku}: a quantity to price must be positive, not {ordered}")
         item = self.item(sku)
-        unit_code = (unit or item.base_unit).strip().upper()
+        unit_code = current_code(unit or item.base_unit)
         base_quantity = self.conversions.to_base(sku, ordered, unit_code, item.base_unit)
         found = self.resolve(item, base_quantity)
         if found is None:
@@ -151,6 +152,7 @@ class Pricer(ABC):
             list_id=assignment.list_id,
             steps=found.steps,
             passed_over=found.passed_over,
+            unit_factor=None if same_unit(unit_code, item.base_unit) else base_quantity / ordered,
         )
 
     def price_cart(self, lines: Iterable[CartLine]) -> CartQuote:

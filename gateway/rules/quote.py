@@ -58,6 +58,7 @@ class PriceQuote(Canonical):
     list_id: str  # the list assigned (the first step of the chain)
     steps: tuple[PriceStep, ...]  # assigned list first, the list with the fixed price last
     passed_over: tuple[str, ...] = ()  # lists in force consulted first that had no price for the item
+    unit_factor: Decimal | None = None  # base units in one ordered unit (the item's pack size), when they differ
 
     @property
     def chain(self) -> tuple[str, ...]:
@@ -67,10 +68,12 @@ class PriceQuote(Canonical):
     def explain(self) -> str:
         """One sentence for a sales rep: the price, the assignment, then each step of the chain."""
         who = f"{self.level} assignment" + (f" to {self.assigned_to}" if self.assigned_to else "")
-        parts = [
-            f"{self.unit_price.amount} {self.unit_price.currency} per {self.quantity.unit} for {self.sku}: "
-            f"list {self.list_id} by {who} (priority {self.priority})"
-        ]
+        head = f"{self.unit_price.amount} {self.unit_price.currency} per {self.quantity.unit} for {self.sku}"
+        if self.unit_factor is not None:
+            head += (f" (1 {self.quantity.unit} = {self.unit_factor.normalize():f} {self.base_quantity.unit}: "
+                     f"{self.quantity.value} {self.quantity.unit} = {self.base_quantity.value} "
+                     f"{self.base_quantity.unit} at {self.base_unit_price.amount} per {self.base_quantity.unit})")
+        parts = [f"{head}: list {self.list_id} by {who} (priority {self.priority})"]
         for step in self.steps:
             line = f"{step.line_scope} line" + (f" {step.line_key}" if step.line_key else "")
             how = f"{step.unit_price} fixed"

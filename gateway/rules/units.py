@@ -12,6 +12,11 @@ A pair is used as written or backwards (dividing), and only if the converted qua
 so it is refused -- as is a unit the table does not know. Conversions are not chained
 (``XPX`` -> ``XCS`` -> ``EA``): write the pair you mean.
 
+The item tables are the ERP's pack sizes (:class:`erp.port.AlternativeUnit`, synced into
+``gw_price_item_unit``): 1 ``XCS`` of DEMO-1001 = 12 ``EA``. The piece units (``EA``, ``H87``,
+``C62``) are one another without a pair, and a retired Rec 20 package code is read as its current
+one (``CS`` -> ``XCS``, :func:`formats.codes.units.current_code`).
+
 >>> table = UnitConversions.of({("DZN", "EA"): 12}, by_item={"SKU-1": {("XCS", "EA"): 24}})
 >>> table.to_base("SKU-1", Decimal(2), "XCS", "EA"), table.to_base("SKU-2", Decimal(36), "EA", "DZN")
 (Decimal('48'), Decimal('3'))
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
+from formats.codes.units import PIECES, current_code, same_unit
 from gateway.rules.decimals import exact
 from gateway.rules.errors import UnitConversionError
 
@@ -38,7 +44,7 @@ def _table(pairs: Mapping[UnitPair, Decimal | int | str], where: str) -> Mapping
         value = exact(factor, f"conversion factor {source}->{target} ({where})")
         if value <= 0:
             raise UnitConversionError(f"conversion factor {source}->{target} ({where}) must be positive, not {value}")
-        table[(source.strip().upper(), target.strip().upper())] = value
+        table[(current_code(source), current_code(target))] = value
     return MappingProxyType(table)
 
 
@@ -61,19 +67,21 @@ class UnitConversions:
 
     def factor(self, sku: str, unit: str, base_unit: str) -> tuple[Decimal, bool] | None:
         """``(factor, forwards)`` for ``unit`` -> ``base_unit`` of ``sku``, or None if no pair says."""
+        bases = (base_unit, *sorted(PIECES - {base_unit})) if base_unit in PIECES else (base_unit,)
         for table in (self.by_item.get(sku), self.general):
             if not table:
                 continue
-            if (found := table.get((unit, base_unit))) is not None:
-                return found, True
-            if (found := table.get((base_unit, unit))) is not None:
-                return found, False
+            for base in bases:  # a case of 12 EA is a case of 12 pieces, whichever piece code says it
+                if (found := table.get((unit, base))) is not None:
+                    return found, True
+                if (found := table.get((base, unit))) is not None:
+                    return found, False
         return None
 
     def to_base(self, sku: str, quantity: Decimal, unit: str, base_unit: str) -> Decimal:
         """``quantity`` of ``unit`` expressed in ``base_unit`` for ``sku``, exactly, or refused."""
-        unit, base_unit = unit.strip().upper(), base_unit.strip().upper()
-        if unit == base_unit:
+        unit, base_unit = current_code(unit), current_code(base_unit)
+        if same_unit(unit, base_unit):
             return quantity
         found = self.factor(sku, unit, base_unit)
         if found is None:

@@ -57,7 +57,8 @@ def test_the_tier_reached_is_named(api: TestClient) -> None:
 @pytest.mark.parametrize(("params", "status", "says"), [
     ({"customer": "NOBODY", "sku": "DEMO-1001"}, 404, "customer NOBODY is not known"),
     ({"customer": "ACME", "sku": "NOPE"}, 404, "item NOPE is not in the catalogue"),
-    ({"customer": "ACME", "sku": "DEMO-1001", "unit": "XCS"}, 422, "no conversion from unit XCS"),
+    ({"customer": "ACME", "sku": "DEMO-1003", "unit": "CS"}, 422,
+     "item DEMO-1003: no conversion from unit XCS to its base unit EA"),  # DEMO-1003 has no case size
     ({"customer": "ACME", "sku": "DEMO-1001", "unit": "ZZZ"}, 422, "no conversion from unit ZZZ to its base unit EA"),
     ({"customer": "ACME", "sku": "DEMO-1001", "qty": "0"}, 422, "greater than 0"),
     ({"customer": "ACME", "sku": "DEMO-1001", "date": "2026-13-01"}, 422, "date"),

@@ -165,4 +165,4 @@ def test_stock_import_reports_every_bad_row_and_applies_nothing(services: Servic
 def test_prices_sync_from_the_command_line(services: Services, runner: CliRunner) -> None:
     result = runner.invoke(app, ["prices", "sync"])
     assert result.exit_code == 0, result.output
-    assert "ok (3 customers, 3 groups, 50 items, 6 lists, 100 stock)" in result.stdout
+    assert "ok (3 customers, 3 groups, 2 item_units, 50 items, 6 lists, 100 stock)" in result.stdout

@@ -72,8 +72,8 @@ def test_refusals_say_what_is_wrong(pricing: PricingService) -> None:
         pricing.price("NOBODY", "DEMO-1001", 1, on=ON)
     with pytest.raises(UnknownItemError, match="item NOPE"):
         pricing.price("ACME", "NOPE", 1, on=ON)
-    with pytest.raises(UnitConversionError, match="no conversion from unit XCS to its base unit EA"):
-        pricing.price("ACME", "DEMO-1001", 1, "XCS", on=ON)
+    with pytest.raises(UnitConversionError, match="item DEMO-1003: no conversion from unit XCS to its base unit EA"):
+        pricing.price("ACME", "DEMO-1003", 1, "XCS", on=ON)  # DEMO-1001 comes in cases, DEMO-1003 does not
 
 
 def test_no_list_in_force_is_no_price(services: Services, pricing: PricingService) -> None:

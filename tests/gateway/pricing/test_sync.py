@@ -28,7 +28,8 @@ def _erp_list(services: Services, list_id: str) -> ErpPriceList:
 def test_first_run_pulls_everything_and_records_what_changed(services: Services, first_sync: SyncRun) -> None:
     assert first_sync.status == "ok", first_sync.errors
     assert first_sync.since is None and first_sync.finished_at is not None
-    assert first_sync.changes == {"customers": 3, "groups": 3, "items": 50, "lists": 6, "stock": 100}
+    assert first_sync.changes == {"customers": 3, "groups": 3, "items": 50, "item_units": 2, "lists": 6,
+                                  "stock": 100}  # item_units: the two demo items that come in packs
     with session(services.engine) as s:
         assert sorted(s.exec(select(PriceListRow.id)).all()) == [
             "ACME-2026", "GLOBEX-NET", "INITECH-PROMO-2025", "INITECH-SAFETY", "LIST", "WHOLESALE"]
