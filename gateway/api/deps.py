@@ -9,8 +9,12 @@ from fastapi import Depends, Header, HTTPException, Path, Request, status
 from gateway.services import Services
 
 
-def get_services(request: Request) -> Services:
-    """The process's services, put on the app at start-up."""
+async def get_services(request: Request) -> Services:
+    """The process's services, put on the app at start-up.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in its thread
+    pool, and a thread hand-off on every request costs more than the lookup itself.
+    """
     services: Services = request.app.state.services
     return services
 
