@@ -1,16 +1,24 @@
 """The ``/cxml`` endpoint's work: store, read, authenticate, dispatch, answer a cXML Response.
 
-Every request is stored raw first (``gw_document``, standard ``cxml``), then read with the
-hardened XML parser, its Header authenticated against the buyer's configuration, and handed to
-the handler of its request element (:data:`HANDLERS`, an explicit registry as in cxml-php). Each
-outcome, good or bad, is a cXML ``Response`` with the status code and a text saying what happened,
-and the stored document ends ``accepted`` (answered on the spot), ``queued`` (an order for the
-pipeline), ``duplicate`` or ``rejected`` with its error.
+Every request is read with the hardened XML parser, its Header authenticated against the
+buyer's configuration, and handed to the handler of its request element (:data:`HANDLERS`, an
+explicit registry as in cxml-php). Each outcome, good or bad, is a cXML ``Response`` with the
+status code and a text saying what happened, and the stored document (``gw_document``, standard
+``cxml``, the raw bytes as received) ends ``accepted`` (answered on the spot), ``queued`` (an
+order for the pipeline), ``duplicate`` or ``rejected`` with its error.
+
+One request is one transaction: the raw document is its first row, and what the handler decides
+(a punchout session, an order queued) commits with it, so a punchout setup costs one commit.
+Nothing is answered before that commit, so no answer ever refers to a request that was not kept.
+When the handler refuses or fails, its transaction is rolled back and the raw request is stored
+again, ``rejected`` with the reason, in a transaction of its own: a bad request is always kept.
+A process that dies mid-request has answered nothing; the buyer's system sends the request again.
 
 ===========================  ===================================================================
 status                       when
 ===========================  ===================================================================
-200                          ProfileRequest, PunchOutSetupRequest, an OrderRequest already received
+200                          ProfileRequest, PunchOutSetupRequest, an OrderRequest already received,
+                             a synchronous buyer's OrderRequest done (:mod:`.synchronous`)
 201                          an OrderRequest accepted; a ConfirmationRequest follows
 400                          not XML, not cXML, entities in a DOCTYPE, too large, unreadable
                              document, unknown items, an update of an order never received
@@ -30,10 +38,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from lxml import etree
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from erp.port import ErpError, ErpOrderState, ErpPort
+from erp.port import ErpError, ErpOrderState, ErpPort, ErpUnavailable
 from formats.cxml import CXML_DOCUMENTS, envelope, profile, punchout
 from formats.cxml.envelope import Envelope
 from formats.errors import FormatError
@@ -44,8 +53,9 @@ from gateway.pipeline.states import State
 from gateway.punchout.buyers import Buyer, authenticate
 from gateway.punchout.errors import CxmlRefusal
 from gateway.punchout.sessions import new_payload_id, open_session
+from gateway.punchout.synchronous import claim, finish, is_synchronous
 from gateway.store.db import session
-from gateway.store.documents import create_document, move
+from gateway.store.documents import create_document, move, problem_record
 from gateway.store.tables import Document, OrderLink, utcnow
 
 log = logging.getLogger(__name__)
@@ -128,6 +138,15 @@ def _check_items(order: Order, erp: ErpPort) -> None:
         raise CxmlRefusal(400, f"unknown items ({'; '.join(unknown)}): they are not in our catalogue")
 
 
+def _check(ctx: Context, order: Order) -> None:
+    """:func:`_check_items`; for a synchronous buyer an unreachable ERP leaves it to the pipeline (201, queued)."""
+    try:
+        _check_items(order, ctx.erp)
+    except ErpUnavailable:
+        if not is_synchronous(ctx.buyer.partner):
+            raise
+
+
 def _order(ctx: Context, document: object) -> Handled:
     assert isinstance(document, Order)
     order = document
@@ -139,7 +158,7 @@ def _order(ctx: Context, document: object) -> Handled:
             ctx.doc.erp_order_id = earlier.erp_order_id
             return (200, f"OK: order {order.po_number} was already received (document {earlier.id}); "
                     "no second order is made", None, State.DUPLICATE)
-        _check_items(order, ctx.erp)
+        _check(ctx, order)
         return (201, f"Accepted: order {order.po_number} is being placed; a ConfirmationRequest follows",
                 None, State.QUEUED)
     what = "delete" if order.purpose is OrderPurpose.CANCEL else "update"
@@ -157,7 +176,7 @@ def _order(ctx: Context, document: object) -> Handled:
     if placed is not None and placed.state is ErpOrderState.CANCELLED:
         raise CxmlRefusal(409, f"order {order.po_number} is cancelled; the {what} is refused")
     if what == "update":
-        _check_items(order, ctx.erp)
+        _check(ctx, order)
     ctx.doc.erp_order_id = link.erp_order_id
     return 201, f"Accepted: the {what} of order {order.po_number} is being applied", None, State.QUEUED
 
@@ -170,27 +189,28 @@ HANDLERS: dict[str, Handler] = {
 """Request element -> its handler (the registry ``/cxml`` dispatches by)."""
 
 
-def _answer(code: int, text: str, body: bytes | None, doc_id: int | None) -> Answer:
+def respond(code: int, text: str, body: bytes | None, doc_id: int | None) -> Answer:
+    """The Answer to send: ``body`` when the handler wrote one, else a bare cXML Response with the Status."""
     if body is None:
         body = envelope.response(code, text, payload_id=new_payload_id(), timestamp=utcnow())
     return Answer(code, text, body, doc_id)
 
 
-def _refuse(engine: Engine, doc_id: int, code: int, text: str, problems: list[dict[str, object]] | None = None,
-            partner_id: str | None = None, doc_type: str | None = None) -> Answer:
+def _refuse(engine: Engine, raw: bytes, code: int, text: str, problems: list[dict[str, object]] | None = None,
+            partner_id: str | None = None, doc_type: str | None = None, actor: str = "cxml") -> Answer:
+    """Keep a refused request (raw bytes, the reason, its problems) and answer the refusal."""
     with writing(engine), session(engine) as s:
-        doc = s.get(Document, doc_id)
-        assert doc is not None
+        doc = create_document(s, raw=raw, direction="in", doc_type=doc_type or "cXML", state=State.RECEIVED,
+                              actor=actor, reason=f"received {len(raw)} bytes", standard="cxml",
+                              partner_id=partner_id)
         doc.error = f"{code}: {text}"
         doc.problems = problems or []
-        doc.partner_id = partner_id or doc.partner_id
-        doc.doc_type = doc_type or doc.doc_type
-        if doc.state == State.RECEIVED.value:
-            move(s, doc, State.TRANSLATING, actor="cxml", reason="read")
-        move(s, doc, State.REJECTED, actor="cxml", reason=doc.error)
+        move(s, doc, State.TRANSLATING, actor=actor, reason="read")
+        move(s, doc, State.REJECTED, actor=actor, reason=doc.error)
         s.commit()
+        doc_id = doc.id
     log.warning("cXML document %s refused: %s %s", doc_id, code, text, extra={"document_id": doc_id})
-    return _answer(code, text, None, doc_id)
+    return respond(code, text, None, doc_id)
 
 
 _SQLITE_WRITER = threading.Lock()
@@ -213,7 +233,7 @@ def writing(engine: Engine) -> Iterator[None]:
 
 
 def store(engine: Engine, raw: bytes, *, actor: str, error: str | None = None) -> int:
-    """Store a request's raw bytes (the first thing done with it); the document id."""
+    """Store a request's raw bytes alone, ``received``; the document id (for tools and tests of recovery)."""
     with writing(engine), session(engine) as s:
         doc = create_document(s, raw=raw, direction="in", doc_type="cXML", state=State.RECEIVED, actor=actor,
                               reason=f"received {len(raw)} bytes", standard="cxml")
@@ -226,10 +246,12 @@ UNANSWERED = ("the cXML request was stored but never answered (the process stopp
 
 
 def reject_unanswered(engine: Engine, doc_id: int, *, actor: str) -> None:
-    """A request stored and then left unanswered (a crash between the two steps) is rejected, saying so.
+    """A request stored and then left unanswered is rejected, saying so.
 
-    Nobody waits for the answer any more: the buyer's system resends the request, which then gets
-    one. The workers' housekeeping calls this for ``cxml`` documents left ``received``.
+    :func:`handle` never leaves one (a request commits whole or not at all), but a document stored
+    alone by :func:`store`, or by a version that stored the raw bytes in a transaction of their
+    own, may wait ``received`` for an answer that never went out. Nobody waits for it any more: the
+    buyer's system resends the request. The workers' housekeeping calls this for such documents.
     """
     with writing(engine), session(engine) as s:
         doc = s.get(Document, doc_id)
@@ -242,51 +264,93 @@ def reject_unanswered(engine: Engine, doc_id: int, *, actor: str) -> None:
 
 def handle(engine: Engine, erp: ErpPort, raw: bytes, *, base_url: str, max_bytes: int,
            actor: str = "http:cxml") -> Answer:
-    """Answer one cXML request (see the module doc for the status codes)."""
-    doc_id = store(engine, raw[:max_bytes + 1], actor=actor)
+    """Answer one cXML request (see the module doc for the status codes and the one transaction)."""
     if len(raw) > max_bytes:
-        return _refuse(engine, doc_id, 400, f"the request is larger than {max_bytes} bytes "
-                                            "(B2BGW_CXML_MAX_BYTES); the first bytes are kept")
-    partner_id: str | None = None
-    doc_type: str | None = None
+        return _refuse(engine, raw[:max_bytes + 1], 400, f"the request is larger than {max_bytes} bytes "
+                       "(B2BGW_CXML_MAX_BYTES); the first bytes are kept", actor=actor)
+    seen = Seen()
     try:
-        root = envelope.cxml_root(parse_xml(raw, max_bytes=max_bytes, what="cXML request"))
-        head = envelope.parse(root)
-        doc_type = head.document_type
-        with writing(engine), session(engine) as s:  # one transaction: who, what it does, its new state
-            buyer = authenticate(s, head)
-            partner_id = buyer.id
-            DOCUMENTS_RECEIVED.labels(partner_id, "cxml").inc()
-            handler = HANDLERS.get(head.document_type)
-            if head.kind != "Request" or handler is None:
-                raise CxmlRefusal(406, f"{head.kind} {head.document_type} is not taken here; "
-                                       f"this endpoint takes {', '.join(SUPPORTED)}")
-            reader = CXML_DOCUMENTS.get(head.document_type)
-            document = reader(root) if reader is not None else None
-            doc = s.get(Document, doc_id)
-            assert doc is not None
-            doc.partner_id, doc.doc_type = partner_id, doc_type
-            move(s, doc, State.TRANSLATING, actor=actor, reason=f"{doc_type} from {partner_id}")
-            code, text, body, final = handler(
-                Context(s, doc, buyer, head, erp, base_url, max_bytes), document)
-            doc.error = None
-            move(s, doc, final, actor=actor, reason=f"{code} {text}")
+        root, head = read_request(raw, max_bytes, seen)
+        with writing(engine), session(engine) as s:  # one transaction: the raw request, who, what it does
+            (code, text, body, _), doc, buyer = answer_in(s, erp, raw, root, head, seen, base_url=base_url,
+                                                          max_bytes=max_bytes, actor=actor)
+            holder = claim(s, doc, buyer.partner, actor=actor)  # a synchronous buyer's order: ours to process
             s.commit()
-        return _answer(code, text, body, doc_id)
-    except CxmlRefusal as refusal:
-        return _refuse(engine, doc_id, refusal.code, refusal.text, partner_id=partner_id, doc_type=doc_type)
-    except FormatError as exc:
-        from gateway.store.documents import problem_record
-
-        return _refuse(engine, doc_id, 400, str(exc), [problem_record(p) for p in exc.problems],
-                       partner_id=partner_id, doc_type=doc_type)
-    except ErpError as exc:
-        return _refuse(engine, doc_id, 500, f"the ERP could not be asked: {exc}", partner_id=partner_id,
-                       doc_type=doc_type)
-    except Exception as exc:  # the boundary: keep the request, answer 500, never a stack trace to the buyer
-        log.exception("cXML document %s: unexpected error", doc_id, extra={"document_id": doc_id})
-        return _refuse(engine, doc_id, 500, f"the request could not be processed ({type(exc).__name__})",
-                       partner_id=partner_id, doc_type=doc_type)
+            doc_id = doc.id
+        count_received(seen)
+        if holder is not None and doc_id is not None:  # placed now, as a worker would (punchout.synchronous)
+            code, text = finish(engine, erp, doc_id, holder, accepted=(code, text))
+        return respond(code, text, body, doc_id)
+    except Exception as exc:  # the boundary: keep the request, answer its refusal, never a stack trace
+        return refuse(engine, raw, exc, seen, actor=actor)
 
 
-__all__ = ["HANDLERS", "SUPPORTED", "UNANSWERED", "Answer", "handle", "reject_unanswered", "store"]
+@dataclass
+class Seen:
+    """What is known of a request so far: its type once read, its buyer once authenticated."""
+
+    doc_type: str | None = None
+    partner_id: str | None = None
+
+
+def read_request(raw: bytes, max_bytes: int, seen: Seen) -> tuple[etree._Element, Envelope]:
+    """The request's root element and Header (FormatError when it is not readable cXML)."""
+    root = envelope.cxml_root(parse_xml(raw, max_bytes=max_bytes, what="cXML request"))
+    head = envelope.parse(root)
+    seen.doc_type = head.document_type
+    return root, head
+
+
+def answer_in(s: Session, erp: ErpPort, raw: bytes, root: etree._Element, head: Envelope, seen: Seen, *,
+              base_url: str, max_bytes: int, actor: str) -> tuple[Handled, Document, Buyer]:
+    """Store, authenticate and dispatch one read request in the open transaction ``s`` (not committed).
+
+    Raises what the request is refused for (:func:`refuse` turns it into the answer); the caller
+    commits, alone (:func:`handle`) or with other requests (:mod:`gateway.punchout.batching`).
+    """
+    doc = create_document(s, raw=raw, direction="in", doc_type=head.document_type, state=State.RECEIVED,
+                          actor=actor, reason=f"received {len(raw)} bytes", standard="cxml")
+    buyer = authenticate(s, head)
+    seen.partner_id = doc.partner_id = buyer.id
+    handler = HANDLERS.get(head.document_type)
+    if head.kind != "Request" or handler is None:
+        raise CxmlRefusal(406, f"{head.kind} {head.document_type} is not taken here; "
+                               f"this endpoint takes {', '.join(SUPPORTED)}")
+    reader = CXML_DOCUMENTS.get(head.document_type)
+    document = reader(root) if reader is not None else None
+    move(s, doc, State.TRANSLATING, actor=actor, reason=f"{head.document_type} from {buyer.id}")
+    handled = handler(Context(s, doc, buyer, head, erp, base_url, max_bytes), document)
+    code, text, _, final = handled
+    move(s, doc, final, actor=actor, reason=f"{code} {text}")
+    return handled, doc, buyer
+
+
+def count_received(seen: Seen) -> None:
+    """Count a committed request in ``/metrics`` (after the commit, so a retried batch counts once)."""
+    if seen.partner_id:
+        DOCUMENTS_RECEIVED.labels(seen.partner_id, "cxml").inc()
+
+
+def refusal_of(exc: Exception) -> tuple[int, str, list[dict[str, object]]]:
+    """(status code, text, problems) of a request refused or failed with ``exc``."""
+    if isinstance(exc, CxmlRefusal):
+        return exc.code, exc.text, []
+    if isinstance(exc, FormatError):
+        return 400, str(exc), [problem_record(p) for p in exc.problems]
+    if isinstance(exc, ErpError):
+        return 500, f"the ERP could not be asked: {exc}", []
+    log.error("cXML request: unexpected error", exc_info=exc)
+    return 500, f"the request could not be processed ({type(exc).__name__})", []
+
+
+def refuse(engine: Engine, raw: bytes, exc: Exception, seen: Seen, *, actor: str) -> Answer:
+    """Keep a request that ``exc`` refused (or failed) and answer the refusal."""
+    code, text, problems = refusal_of(exc)
+    if seen.partner_id:
+        DOCUMENTS_RECEIVED.labels(seen.partner_id, "cxml").inc()
+    return _refuse(engine, raw, code, text, problems, partner_id=seen.partner_id, doc_type=seen.doc_type,
+                   actor=actor)
+
+
+__all__ = ["HANDLERS", "SUPPORTED", "UNANSWERED", "Answer", "Seen", "answer_in", "count_received", "handle",
+           "read_request", "refuse", "reject_unanswered", "respond", "store"]
