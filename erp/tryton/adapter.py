@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp.port import (
+    AlternativeUnit,
     CreditPosition,
     Customer,
     CustomerGroup,
@@ -50,7 +51,16 @@ from erp.port import (
 from erp.tryton import events as tryton_events
 from erp.tryton import pricelists
 from erp.tryton.lines import PlannedLine, Product, acknowledge, plan
-from erp.tryton.mapping import MARKER, dump_payload, load_payload, marker, order_state, quantity, rec20
+from erp.tryton.mapping import (
+    MARKER,
+    dump_payload,
+    load_payload,
+    marker,
+    order_state,
+    quantity,
+    rec20,
+    sale_units,
+)
 from erp.tryton.rpc import TrytonRpc
 from formats.model import (
     HeaderStatus,
@@ -68,8 +78,10 @@ ZERO = Decimal(0)
 SHIPPED = frozenset({ErpOrderState.PARTIALLY_SHIPPED, ErpOrderState.SHIPPED, ErpOrderState.INVOICED})
 SALE_FIELDS = ("number", "state", "shipment_state", "invoice_state", "reference", "description", "comment",
                "party.code", "moves.state", "write_date", "create_date", "lines")
-PRODUCT_FIELDS = ("code", "name", "default_uom", "default_uom.symbol", "template.list_price", "salable",
-                  "categories.name")
+PRODUCT_FIELDS = ("code", "name", "default_uom", "default_uom.symbol", "default_uom.factor", "default_uom.rate",
+                  "default_uom.category", "template.list_price", "salable", "categories.name", "template.sale_uom",
+                  "template.sale_uom.symbol", "template.sale_uom.factor", "template.sale_uom.rate",
+                  "template.sale_uom.category")
 
 
 def naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
@@ -80,9 +92,11 @@ def naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def _related(record: dict[str, Any], name: str) -> Any:
-    """A dotted field read back (``party.code`` comes back as ``{"party.": {"code": ...}}``)."""
+    """A dotted field read back (``party.code`` comes back as ``{"party.": {"code": ...}}``), at any depth."""
     head, _, tail = name.partition(".")
     value = record.get(f"{head}.")
+    if "." in tail:
+        return _related(value, tail) if isinstance(value, dict) else None
     if isinstance(value, list):
         return [item.get(tail) for item in value]
     return value.get(tail) if isinstance(value, dict) else None
@@ -144,7 +158,9 @@ class TrytonErp:
             products[row["code"]] = Product(
                 id=row["id"], sku=row["code"], name=row["name"], unit=rec20(_related(row, "default_uom.symbol")),
                 uom_id=row["default_uom"], list_price=_related(row, "template.list_price") or ZERO,
-                salable=bool(row.get("salable", True)), category=categories[0] if categories else None)
+                salable=bool(row.get("salable", True)), category=categories[0] if categories else None,
+                packs=sale_units(row["default_uom"], row.get("default_uom."), _related(row, "template.sale_uom"),
+                                 (row.get("template.") or {}).get("sale_uom.")))
         return products
 
     def _quantities(self, product_ids: Sequence[int], warehouse: int) -> dict[int, tuple[Decimal, Decimal]]:
@@ -237,7 +253,7 @@ class TrytonErp:
             if p.rejected or p.product is None:
                 continue
             numbers.append(p.line.line_number)
-            values.append({"type": "line", "product": p.product.id, "unit": p.product.uom_id,
+            values.append({"type": "line", "product": p.product.id, "unit": p.uom_id or p.product.uom_id,
                            "quantity": float(p.line.quantity.value), "sequence": len(numbers),
                            "unit_price": p.unit_price.amount if p.unit_price else p.product.list_price,
                            "description": p.line.description or p.product.name})
@@ -399,7 +415,9 @@ class TrytonErp:
     def get_prices(self, skus: Sequence[str] | None = None) -> Sequence[ItemPrice]:
         """List prices of salable products by code; unknown codes are left out."""
         return [ItemPrice(sku=p.sku, description=p.name, unit=p.unit, category=p.category,
-                          price=Money(amount=p.list_price, currency=self.currency))
+                          price=Money(amount=p.list_price, currency=self.currency),
+                          alternative_units=tuple(AlternativeUnit(unit=unit, factor=factor)
+                                                  for unit, (factor, _uom) in sorted(p.packs.items())))
                 for p in self._products(skus).values() if p.salable]
 
     def get_stock(self, skus: Sequence[str] | None = None, *,

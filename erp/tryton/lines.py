@@ -6,14 +6,19 @@ product code; unknown or unsold products, units the product is not sold in and n
 are rejected with the reason; what the warehouse's forecast stock covers is accepted and the rest is
 backordered (one response each, same line number). Tryton itself takes the whole ordered quantity as
 a sale line: backordered quantities wait on the shipment, as Tryton does for any sale.
+
+A line in the product's sale unit (its template's ``sale_uom``, a "Case of 12" over the default
+Unit; :func:`erp.tryton.mapping.sale_units`) becomes a sale line in that unit, which Tryton itself
+converts for stock moves - as the built-in ERP keeps a case a case (:mod:`erp.builtin.planning`).
+The forecast stock, in the default unit, covers whole packs; the rest is backordered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 
 from formats.codes.units import same_unit
 from formats.model import (
@@ -29,6 +34,7 @@ from formats.model import (
 )
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Product:
     list_price: Decimal
     salable: bool = True
     category: str | None = None
+    packs: Mapping[str, tuple[Decimal, int]] = field(default_factory=dict)  # sale unit: (default units, uom id)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class PlannedLine:
     unit_price: Money | None
     responses: tuple[LineResponse, ...]
     rejected: bool
+    uom_id: int | None = None  # the Tryton unit of the sale line when it is the product's sale unit (a pack)
 
 
 def find_product(line: OrderLine, products: Mapping[str, Product]) -> Product | None:
@@ -75,7 +83,9 @@ def plan(order: Order, products: Mapping[str, Product], available: dict[int, Dec
     for line in order.lines:
         ordered = line.quantity
         product = find_product(line, products)
-        price = line.unit_price or (Money(amount=product.list_price, currency=currency) if product else None)
+        pack = _pack(ordered.unit, product) if product is not None else None
+        factor = pack[0] if pack is not None else ONE
+        price = line.unit_price or (Money(amount=product.list_price * factor, currency=currency) if product else None)
 
         def respond(status: LineStatus, quantity: Decimal, reason: str | None = None,
                     _line: OrderLine = line, _price: Money | None = price) -> LineResponse:
@@ -88,17 +98,20 @@ def plan(order: Order, products: Mapping[str, Product], available: dict[int, Dec
             reason = f"unknown item {_label(line)}"
         elif not product.salable:
             reason = f"item {product.sku} is not sold"
-        elif not same_unit(ordered.unit, product.unit):
-            reason = f"item {product.sku} is sold in {product.unit}, not {ordered.unit}"
+        elif not same_unit(ordered.unit, product.unit) and pack is None:
+            sold = " or ".join([product.unit, *sorted(product.packs)])
+            reason = f"item {product.sku} is sold in {sold}, not {ordered.unit}"
         elif ordered.value <= ZERO:
             reason = f"quantity {ordered.value} is not positive"
         if reason is not None or product is None:
             planned.append(PlannedLine(line, None, price, (respond(LineStatus.REJECTED, ordered.value, reason),),
                                        True))
             continue
-        free = max(available.get(product.id, ZERO), ZERO)
-        accepted = min(ordered.value, free)
-        available[product.id] = free - accepted
+        free = max(available.get(product.id, ZERO), ZERO)  # in the product's default unit
+        accepted = min(ordered.value, free) if pack is None else (
+            ordered.value if free >= ordered.value * factor else
+            min(ordered.value, (free / factor).to_integral_value(rounding=ROUND_FLOOR)))  # whole packs
+        available[product.id] = free - accepted * factor
         backordered = ordered.value - accepted
         responses: list[LineResponse] = []
         if accepted > ZERO:
@@ -106,8 +119,16 @@ def plan(order: Order, products: Mapping[str, Product], available: dict[int, Dec
         if backordered > ZERO:
             responses.append(respond(LineStatus.BACKORDERED, backordered,
                                      f"{accepted} of {ordered.value} {ordered.unit} in stock; rest backordered"))
-        planned.append(PlannedLine(line, product, price, tuple(responses), False))
+        planned.append(PlannedLine(line, product, price, tuple(responses), False,
+                                   uom_id=pack[1] if pack is not None else None))
     return planned
+
+
+def _pack(unit: str, product: Product) -> tuple[Decimal, int] | None:
+    """(default units in one, Tryton uom id) when ``unit`` is the product's sale unit (a pack), else None."""
+    if same_unit(unit, product.unit):
+        return None
+    return product.packs.get(unit.strip().upper())
 
 
 def header_status(planned: Sequence[PlannedLine]) -> HeaderStatus:

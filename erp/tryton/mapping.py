@@ -18,7 +18,7 @@ from formats.model import Order, OrderResponse
 UNIT_CODES: Mapping[str, str] = {
     "u": "EA", "box": "XBX", "kg": "KGM", "g": "GRM", "t": "TNE", "m": "MTR", "cm": "CMT", "mm": "MMT",
     "km": "KMT", "l": "LTR", "ml": "MLT", "m²": "MTK", "m³": "MTQ", "h": "HUR", "min": "MIN", "s": "SEC",
-    "d": "DAY", "lb": "LBR", "oz": "ONZ", "in": "INH", "ft": "FOT", "gal": "GLL",
+    "d": "DAY", "lb": "LBR", "oz": "ONZ", "in": "INH", "ft": "FOT", "gal": "GLL", "dz": "DZN", "case": "XCS",
 }
 
 MARKER = "b2bgw:"
@@ -38,6 +38,32 @@ def rec20(symbol: str | None) -> str:
     if not symbol:
         return "EA"
     return UNIT_CODES.get(symbol, UNIT_CODES.get(symbol.lower(), symbol.upper()))
+
+
+def _per_reference(uom: Mapping[str, Any]) -> Decimal | None:
+    """Reference units of its category in one ``uom`` (Tryton's ``factor``, else ``1 / rate``)."""
+    if uom.get("factor"):
+        return quantity(uom["factor"])
+    return Decimal(1) / quantity(uom["rate"]) if uom.get("rate") else None
+
+
+def sale_units(default_id: int, default: Mapping[str, Any] | None, sale_id: int | None,
+               sale: Mapping[str, Any] | None) -> dict[str, tuple[Decimal, int]]:
+    """A product's sale unit as its pack size, ``{rec20: (default units in one, sale uom id)}``, or ``{}``.
+
+    Tryton sells a product in its template's ``sale_uom`` and counts stock in its ``default_uom``;
+    when both are of one UoM category their factors give the size (a "Case of 12", factor 12, over
+    Unit, factor 1: 12). A sale unit that is the default one, of another category, or without
+    factors is no pack size: the product is then sold in its default unit only.
+    """
+    if sale_id is None or sale_id == default_id or not default or not sale:
+        return {}
+    if default.get("category") != sale.get("category"):
+        return {}
+    base, size = _per_reference(default), _per_reference(sale)
+    if not base or not size:
+        return {}
+    return {rec20(sale.get("symbol")): (size / base, sale_id)}
 
 
 def marker(idempotency_key: str) -> str:

@@ -4,7 +4,8 @@
 (the harness sets them). It uses proteus on the database directly (no server), once per template: company,
 fiscal year and account chart (Tryton's own test helpers), the demo SKUs in two warehouses MAIN and EAST
 with the stock of ``erp/builtin/demo_catalog.csv``, the three demo customers with their credit limits and
-groups (party categories), a price list assigned to ACME, and the user the adapter logs in as.
+groups (party categories), a price list assigned to ACME, and the user the adapter logs in as. DEMO-1001
+is sold by the "Case of 12" (its template's sale UoM; the built-in demo's ``XCS`` pack size).
 
 The seeded data mirrors the built-in ERP's demo so the same scenarios run against both adapters.
 """
@@ -22,6 +23,7 @@ from erp.builtin.demo import DEMO_CUSTOMERS, WAREHOUSES, demo_catalog
 
 # A handful of the demo SKUs is enough for the scenarios (the gateway fixtures order 1001-1003).
 SKUS = ("DEMO-1001", "DEMO-1002", "DEMO-1003", "DEMO-1007", "DEMO-1013", "DEMO-1049", "DEMO-1050")
+SOLD_BY_THE_CASE = ("DEMO-1001",)
 API_LOGIN = "b2bgw"
 API_PASSWORD = "b2bgw-test-password"
 MODULES = ("sale_price_list", "sale_credit_limit", "account_invoice_stock", "account_payment")
@@ -69,7 +71,10 @@ def _uoms() -> dict[str, object]:
     box = uom_model(name="Box", symbol="box", category=units_category, factor=Decimal(1), rate=Decimal(1),
                     rounding=Decimal(1), digits=0)
     box.save()
-    return {"EA": unit, "XBX": box}
+    case = uom_model(name="Case of 12", symbol="case", category=units_category, rounding=Decimal(1), digits=0)
+    case.factor = 12.0  # its rate follows (on_change_factor)
+    case.save()
+    return {"EA": unit, "XBX": box, "XCS": case}
 
 
 def _warehouses() -> dict[str, object]:
@@ -110,6 +115,8 @@ def _products(accounts: dict[str, object], uoms: dict[str, object]) -> dict[str,
         template = template_model(name=row["name"], type="goods", salable=True, default_uom=uoms[row["unit"]],
                                   list_price=Decimal(row["list_price"]), account_category=accounting)
         template.categories.append(category_model(groups[row["category"]].id))
+        if sku in SOLD_BY_THE_CASE:
+            template.sale_uom = uoms["XCS"]  # sold by the case of 12, counted in units (as the built-in demo)
         template.save()
         product, = template.products
         product.suffix_code = sku  # the product code is the SKU (no template prefix)

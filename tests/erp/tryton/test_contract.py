@@ -2,7 +2,8 @@
 
 The Tryton database lives for the whole session (one server), so each scenario uses its own PO number
 and idempotency key and asserts stock and balances as differences, never as absolute numbers. The
-seeded catalogue mirrors the built-in demo (``tests/erp/tryton/seed.py``): DEMO-1001 pens at 1.29 USD,
+seeded catalogue mirrors the built-in demo (``tests/erp/tryton/seed.py``): DEMO-1001 pens at 1.29 USD (and by
+the case of 12),
 DEMO-1013 folders sold by the box (XBX), DEMO-1049 with no stock, customers ACME / GLOBEX / INITECH.
 """
 
@@ -202,3 +203,24 @@ def test_master_data(seller: Seller) -> None:
     assert lists and all(pl.currency == "USD" for pl in lists)
     assigned = {a.target for pl in lists for a in pl.assignments if a.level == "customer"}
     assert "ACME" in assigned
+
+
+def test_a_case_of_an_item_counted_in_units_stays_a_case_and_takes_its_units_from_stock(seller: Seller) -> None:
+    """DEMO-1001 is sold by the case of 12 in both ERPs (built-in: a pack size; Tryton: its sale UoM)."""
+    port = seller.port
+    [pens] = port.get_prices(["DEMO-1001"])
+    assert (pens.unit, {(u.unit, u.factor) for u in pens.alternative_units} >= {("XCS", Decimal(12))}) == ("EA", True)
+    assert port.get_prices(["DEMO-1003"])[0].alternative_units == ()
+    before = available(port, "DEMO-1001")
+    pushed = port.push_order(order(line("1", "DEMO-1001", "2", unit="XCS"), line("2", "DEMO-1003", "2", unit="XCS")),
+                             customer_id="GLOBEX", idempotency_key=uuid.uuid4().hex)
+    accepted, refused = pushed.response.lines
+    assert (accepted.status, accepted.quantity.value, accepted.quantity.unit) == (LineStatus.ACCEPTED, 2, "XCS")
+    assert accepted.unit_price == Money(amount=Decimal("15.48"), currency="USD")  # 12 x the list price 1.29
+    assert refused.status == LineStatus.REJECTED and refused.reason == "item DEMO-1003 is sold in EA, not XCS"
+    assert available(port, "DEMO-1001") == before - 24
+
+    seller.ship(pushed.erp_order_id)
+    invoice = seller.invoice(pushed.erp_order_id)
+    assert [(li.quantity.value, li.quantity.unit, li.unit_price.amount) for li in invoice.lines] == [
+        (2, "XCS", Decimal("15.48"))]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from erp.port import ErpOrderState, ErpRejected, ErpUnavailable
-from erp.tryton.mapping import cursor_time, event_id, order_state, quantity, rec20
+from erp.tryton.mapping import cursor_time, event_id, order_state, quantity, rec20, sale_units
 from erp.tryton.pricelists import LIST_PRICES, tier_of
 from erp.tryton.rpc import _refusal
 
@@ -64,3 +64,13 @@ def test_tryton_errors_map_onto_the_port() -> None:
     assert isinstance(_refusal(["UserWarning", ["credit", "over the limit", ""]]), ErpRejected)
     assert isinstance(_refusal(["ConcurrencyException", "record modified"]), ErpUnavailable)
     assert isinstance(_refusal(["database is locked", "Traceback ..."]), ErpUnavailable)
+
+
+def test_a_sale_unit_of_the_default_units_category_is_a_pack_size() -> None:
+    unit = {"symbol": "u", "factor": 1.0, "rate": 1.0, "category": 1}
+    case = {"symbol": "case", "factor": 12.0, "rate": 0.083333333333, "category": 1}
+    assert sale_units(1, unit, 7, case) == {"XCS": (Decimal(12), 7)}
+    assert sale_units(1, unit, 8, {"symbol": "dz", "factor": 0, "rate": 0.5, "category": 1}) == {"DZN": (2, 8)}
+    assert sale_units(1, unit, 1, unit) == {}  # sold in its default unit
+    assert sale_units(1, unit, 9, {"symbol": "kg", "factor": 1.0, "rate": 1.0, "category": 2}) == {}  # not units
+    assert sale_units(1, unit, None, None) == {}
