@@ -58,7 +58,7 @@ async def cxml(request: Request, services: ServicesDep) -> Response:
         answer = await asyncio.wrap_future(batched)
     else:
         answer = await run_in_threadpool(handle, services.engine, services.erp, body, base_url=base_url,
-                                         max_bytes=limit)
+                                         max_bytes=limit, settings=services.settings)
     status = 200 if answer.code < 300 else answer.code
     headers = {"X-Document-Id": str(answer.document_id)} if answer.document_id else None
     return Response(answer.body, status_code=status, media_type=CXML_MEDIA_TYPE, headers=headers)

@@ -48,6 +48,7 @@ from formats.cxml.envelope import Envelope
 from formats.errors import FormatError
 from formats.model import ItemIdKind, Order, OrderPurpose
 from formats.xml import parse_xml
+from gateway.config import Settings
 from gateway.observability.metrics import DOCUMENTS_RECEIVED
 from gateway.pipeline.states import State
 from gateway.punchout.buyers import Buyer, authenticate
@@ -263,8 +264,11 @@ def reject_unanswered(engine: Engine, doc_id: int, *, actor: str) -> None:
 
 
 def handle(engine: Engine, erp: ErpPort, raw: bytes, *, base_url: str, max_bytes: int,
-           actor: str = "http:cxml") -> Answer:
-    """Answer one cXML request (see the module doc for the status codes and the one transaction)."""
+           actor: str = "http:cxml", settings: Settings | None = None) -> Answer:
+    """Answer one cXML request (see the module doc for the status codes and the one transaction).
+
+    ``settings`` (the application's) rule a synchronous buyer's order processed within the request.
+    """
     if len(raw) > max_bytes:
         return _refuse(engine, raw[:max_bytes + 1], 400, f"the request is larger than {max_bytes} bytes "
                        "(B2BGW_CXML_MAX_BYTES); the first bytes are kept", actor=actor)
@@ -279,7 +283,7 @@ def handle(engine: Engine, erp: ErpPort, raw: bytes, *, base_url: str, max_bytes
             doc_id = doc.id
         count_received(seen)
         if holder is not None and doc_id is not None:  # placed now, as a worker would (punchout.synchronous)
-            code, text = finish(engine, erp, doc_id, holder, accepted=(code, text))
+            code, text = finish(engine, erp, doc_id, holder, accepted=(code, text), settings=settings)
         return respond(code, text, body, doc_id)
     except Exception as exc:  # the boundary: keep the request, answer its refusal, never a stack trace
         return refuse(engine, raw, exc, seen, actor=actor)

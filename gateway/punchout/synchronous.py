@@ -46,7 +46,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from erp.port import ErpPort
-from gateway.config import get_settings
+from gateway.config import Settings, get_settings
 from gateway.pipeline.states import State
 from gateway.pipeline.worker import Worker
 from gateway.store.db import session
@@ -84,14 +84,16 @@ def claim(s: Session, doc: Document, partner: Partner, *, actor: str) -> str | N
     return holder
 
 
-def finish(engine: Engine, erp: ErpPort, doc_id: int, holder: str, *, accepted: tuple[int, str]) -> tuple[int, str]:
+def finish(engine: Engine, erp: ErpPort, doc_id: int, holder: str, *, accepted: tuple[int, str],
+           settings: Settings | None = None) -> tuple[int, str]:
     """Process the claimed OrderRequest as a worker would; the cXML (code, text) to answer.
 
     ``accepted`` is the queued answer (201 and its text), given back when the work cannot be
-    finished now and is left to the workers.
+    finished now and is left to the workers; ``settings`` are the application's (attempts, backoff),
+    else the environment's.
     """
     try:
-        Worker(engine, erp, get_settings(), worker_id=holder).process(doc_id)
+        Worker(engine, erp, settings or get_settings(), worker_id=holder).process(doc_id)
     except Exception:  # the worker sorts its own failures; anything left is the lease's to recover
         log.exception("document %s: synchronous processing failed; left to the workers", doc_id,
                       extra={"document_id": doc_id})
