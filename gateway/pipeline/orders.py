@@ -37,7 +37,7 @@ from gateway.pipeline.reading import DocumentRejected, document_and_partner, rea
 from gateway.pipeline.states import State
 from gateway.pricing.service import pricing_for
 from gateway.pricing.snapshot import freeze_prices, rounding_of
-from gateway.quotes.carts import customer_price, with_quoted_prices
+from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
 from gateway.store.documents import children, move
 from gateway.store.tables import Document, OrderLink
@@ -134,7 +134,8 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
                  inbound_delimiters=read.delimiters)
         order_placed(s, order_key=key, customer_id=partner.customer_id, order=order, pushed=pushed, actor=actor)
         freeze_prices(s, pricing_for(engine), document_id=doc_id, customer_id=partner.customer_id, order=order,
-                      erp_order_id=pushed.erp_order_id, rounding=rounding_of(partner.settings))  # frozen now
+                      erp_order_id=pushed.erp_order_id, rounding=rounding_of(partner.settings),
+                      fixed=quoted_prices(order))  # frozen now; lines naming a sales quote at its price
         link.erp_order_id = pushed.erp_order_id
         doc.erp_order_id = pushed.erp_order_id
         doc.po_number = order.po_number

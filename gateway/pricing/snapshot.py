@@ -11,6 +11,8 @@ The buyer's own unit price, when the order states one, is kept beside ours (per 
 its price basis divided out), so a difference is visible to the operator and to the invoice.
 A line we cannot price (an item we do not know, no list for the customer) is still recorded,
 with the reason in ``problem`` and no price of ours: pricing never refuses an order the ERP accepted.
+A line the order priced by a sales quote (``fixed``) is frozen at that quoted price, naming the
+quote line (``line_scope`` ``quote``), since that is the price the ERP was given.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from formats.model import ItemIdKind, Order, OrderLine
+from formats.model import ItemIdKind, Money, Order, OrderLine
 from gateway.pricing.service import PricingService
 from gateway.pricing.tables import PriceSnapshotRow
 from gateway.rules import PricingError, RoundingMode
+from gateway.rules.rounding import round_amount
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +79,13 @@ def rounding_of(settings: Mapping[str, Any]) -> RoundingMode | None:
 
 
 def freeze_prices(s: Session, pricing: PricingService, *, document_id: int, customer_id: str, order: Order,
-                  erp_order_id: str | None, on: dt.date | None = None,
-                  rounding: RoundingMode | None = None) -> list[PriceSnapshotRow]:
+                  erp_order_id: str | None, on: dt.date | None = None, rounding: RoundingMode | None = None,
+                  fixed: Mapping[str, tuple[Money, dict[str, Any]]] | None = None) -> list[PriceSnapshotRow]:
     """Price and store every line of ``order`` once; later calls return the stored rows unchanged.
 
-    ``rounding`` is the partner's rounding mode for line amounts (the service's default when None).
+    ``rounding`` is the partner's rounding mode for line amounts (the service's default when None);
+    ``fixed`` maps line numbers priced otherwise than by the lists (a sales quote) to their unit
+    price and the why (:func:`gateway.quotes.carts.quoted_prices`).
     """
     existing = snapshot_of(s, document_id)
     if existing:
@@ -98,6 +103,16 @@ def freeze_prices(s: Session, pricing: PricingService, *, document_id: int, cust
                                po_number=order.po_number, line_number=line.line_number, sku=sku,
                                quantity=line.quantity.value, unit=line.quantity.unit, priced_on=on,
                                buyer_unit_price=buyer_price, buyer_currency=buyer_currency)
+        if fixed and line.line_number in fixed:
+            price, why = fixed[line.line_number]
+            row.line_scope, row.line_key = str(why.get("source", "fixed")), str(why.get("reference", ""))[:100] or None
+            row.unit_price, row.currency = price.amount, price.currency
+            row.amount = round_amount(price.amount * line.quantity.value, price.currency,
+                                      rounding or RoundingMode.HALF_UP)
+            row.quote = why
+            s.add(row)
+            rows.append(row)
+            continue
         try:
             if sku is None:
                 raise PricingError(f"line {line.line_number} names no item id")

@@ -152,6 +152,28 @@ def with_quoted_prices(s: Session, customer_id: str, order: Order, today: dt.dat
     return order.model_copy(update={"lines": tuple(lines)}) if changed else order
 
 
+def quoted_prices(order: Order) -> dict[str, tuple[Money, dict[str, Any]]]:
+    """The lines :func:`with_quoted_prices` priced by a sales quote: line number -> (unit price, why).
+
+    What the price snapshot freezes for such a line: the quoted price the ERP was given, naming
+    the quote line, rather than what the lists would say.
+    """
+    priced: dict[str, tuple[Money, dict[str, Any]]] = {}
+    for line in order.lines:
+        applied = any(e.source == SOURCE and e.name == "QuotedPrice" for e in line.extensions)
+        reference = _reference_of(line)
+        if not applied or reference is None or line.unit_price is None:
+            continue
+        number, line_number = reference
+        price = line.unit_price
+        priced[line.line_number] = (price, {
+            "source": SOURCE, "quote": number, "quote_line": line_number,
+            "reference": quote_reference(number, line_number), "unit_price": str(price.amount),
+            "currency": price.currency, "explain": f"{price.amount} {price.currency} per {line.quantity.unit or 'unit'}"
+                                                   f": quote {number} line {line_number}, as the order named it"})
+    return priced
+
+
 __all__ = [
     "ListPrice",
     "QuotedLine",
@@ -161,5 +183,6 @@ __all__ = [
     "parse_reference",
     "quote_reference",
     "quoted_lines",
+    "quoted_prices",
     "with_quoted_prices",
 ]

@@ -17,6 +17,7 @@ from sqlmodel import select
 from formats.cxml import order_request, punchout
 from formats.model import Address, ItemIdKind, Order, Party, PartyRole
 from gateway.pipeline.states import State
+from gateway.pricing.snapshot import snapshot_of_erp_order
 from gateway.quotes.carts import parse_reference
 from gateway.quotes.tables import Quote
 from gateway.quotes.totals import net_unit_price
@@ -79,10 +80,18 @@ def test_a_sent_quote_opens_as_a_cart_and_is_ordered_at_the_quoted_prices(client
         assert price == quoted[sku] and parse_reference(aux) is not None and aux.startswith(f"quote:{number}:")
     assert quoted["DEMO-1001"] < list_price(synced, "ACME", "DEMO-1001", "10")  # the 5 % the rep gave
 
-    erp_order = synced.erp.get_order(place(client, synced, order_from_cart(client, "CONTOSO-Q-1")))
+    erp_order_id = place(client, synced, order_from_cart(client, "CONTOSO-Q-1"))
+    erp_order = synced.erp.get_order(erp_order_id)
     assert erp_order is not None
     assert {line.items[0].value: line.unit_price.amount for line in erp_order.order.lines  # type: ignore[union-attr]
             } == quoted
+    with session(synced.engine) as s:  # the snapshot freezes the price the ERP was given: the quote's
+        frozen = snapshot_of_erp_order(s, erp_order_id)
+    assert {row.sku: (row.unit_price, row.line_scope) for row in frozen} == {
+        sku: (price, "quote") for sku, price in quoted.items()}
+    assert all(row.line_key and row.line_key.startswith(f"quote:{number}:") for row in frozen)
+    first = next(row for row in frozen if row.sku == "DEMO-1001")
+    assert first.amount == quoted["DEMO-1001"] * 10 and first.quote and first.quote["quote"] == number
 
 
 def test_a_changed_quantity_is_no_longer_the_quote(client: TestClient, rep: Caller, synced: Services) -> None:
@@ -124,3 +133,6 @@ def test_an_order_quoting_an_expired_quote_gets_list_prices(client: TestClient, 
     prices = {line.items[0].value: line.unit_price.amount for line in erp_order.order.lines}  # type: ignore[union-attr]
     assert prices["DEMO-1001"] != quoted["DEMO-1001"]
     assert prices["DEMO-1001"] == list_price(synced, "ACME", "DEMO-1001", "10")  # ACME's contract price again
+    with session(synced.engine) as s:
+        frozen = {row.sku: row for row in snapshot_of_erp_order(s, erp_order.erp_order_id)}
+    assert frozen["DEMO-1001"].line_scope != "quote" and frozen["DEMO-1001"].unit_price == prices["DEMO-1001"]
