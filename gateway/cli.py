@@ -152,13 +152,18 @@ def ingest(file: Path, partner: Annotated[str, typer.Option("--partner", help="t
 @app.command()
 def documents(status: Annotated[str | None, typer.Option("--status")] = None,
               partner: Annotated[str | None, typer.Option("--partner")] = None,
+              doc_type: Annotated[str | None, typer.Option("--type")] = None,
+              po: Annotated[str | None, typer.Option("--po")] = None,
+              search: Annotated[str | None, typer.Option("--search", help="text in PO, ERP order, error, file")] = None,
               limit: int = 50) -> None:
-    """List documents newest first."""
+    """List documents newest first (the operator pages' filters)."""
     from gateway.store.db import session
-    from gateway.store.documents import list_documents
+    from gateway.store.search import DocumentFilter, find_documents
 
+    where = DocumentFilter(state=status or "", partner=partner or "", doc_type=doc_type or "", po_number=po or "",
+                           search=search or "")
     with _services() as services, session(services.engine) as s:
-        rows = list_documents(s, state=status, partner_id=partner, limit=limit)
+        rows = find_documents(s, where, limit=limit)
         typer.echo(f"{'ID':>6}  {'DIR':3}  {'TYPE':11}  {'PARTNER':10}  {'STATE':10}  {'PO':14}  {'ERP':10}  ERROR")
         for d in rows:
             typer.echo(f"{d.id:>6}  {d.direction:3}  {d.doc_type:11}  {d.partner_id or '-':10}  {d.state:10}  "

@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from gateway.pipeline.states import State
@@ -22,64 +21,6 @@ SUCCEEDED = frozenset({State.PROCESSED.value, State.DUPLICATE.value, State.SENT.
 FAILED = frozenset({State.REJECTED.value, State.DEAD.value})
 WAITING = frozenset({State.RECEIVED.value, State.TRANSLATING.value, State.QUEUED.value, State.PROCESSING.value,
                      State.RETRY.value, State.CREDIT_HOLD.value, State.OUTBOX.value})
-
-
-@dataclass(frozen=True)
-class DocumentFilter:
-    """The filters of the document list; empty fields do not filter."""
-
-    partner: str = ""
-    standard: str = ""
-    doc_type: str = ""
-    state: str = ""
-    direction: str = ""
-    po_number: str = ""
-    since: dt.date | None = None
-    until: dt.date | None = None
-    search: str = ""
-
-    def query_string(self) -> str:
-        """The filter as URL parameters (for the next-page link)."""
-        from urllib.parse import urlencode
-
-        pairs = {name: value for name, value in (
-            ("partner", self.partner), ("standard", self.standard), ("type", self.doc_type), ("state", self.state),
-            ("direction", self.direction), ("po", self.po_number), ("q", self.search),
-            ("since", self.since.isoformat() if self.since else ""),
-            ("until", self.until.isoformat() if self.until else "")) if value}
-        return urlencode(pairs)
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-
-
-def find_documents(s: Session, where: DocumentFilter, *, limit: int = 50,
-                   before_id: int | None = None) -> Sequence[Document]:
-    """Documents newest first matching ``where``; ``before_id`` pages back (keyset, stable while new ones arrive).
-
-    The search looks in the PO number, the ERP order, the error, the file name and the sender, the
-    fields an operator remembers when a partner calls.
-    """
-    query = select(Document)
-    exact = ((Document.partner_id, where.partner), (Document.standard, where.standard),
-             (Document.doc_type, where.doc_type), (Document.state, where.state),
-             (Document.direction, where.direction), (Document.po_number, where.po_number))
-    for column, value in exact:
-        if value:
-            query = query.where(column == value)
-    if where.since is not None:
-        query = query.where(col(Document.created_at) >= _start_of(where.since))
-    if where.until is not None:
-        query = query.where(col(Document.created_at) < _start_of(where.until + dt.timedelta(days=1)))
-    if where.search:
-        pattern = f"%{where.search.lower()}%"
-        query = query.where(or_(*(func.lower(column).like(pattern) for column in (
-            col(Document.po_number), col(Document.erp_order_id), col(Document.error), col(Document.filename),
-            col(Document.sender)))))
-    if before_id is not None:
-        query = query.where(col(Document.id) < before_id)
-    return s.exec(query.order_by(col(Document.id).desc()).limit(limit)).all()
 
 
 def choices(s: Session) -> dict[str, list[str]]:
@@ -184,4 +125,4 @@ def linked(s: Session, doc: Document) -> dict[str, list[Document]]:
     return dict(found)
 
 
-__all__ = ["DocumentFilter", "PartnerKpis", "choices", "find_documents", "kpis", "linked", "states_overview"]
+__all__ = ["PartnerKpis", "choices", "kpis", "linked", "states_overview"]

@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import col, select
 
 from gateway.admin.auth import COOKIE, MAX_AGE_SECONDS, csrf_ok, csrf_token, signed_in
-from gateway.admin.queries import DocumentFilter, choices, find_documents, kpis, linked, states_overview
+from gateway.admin.queries import choices, kpis, linked, states_overview
 from gateway.api.deps import ServicesDep
 from gateway.auth.audit import audit, audit_trail
 from gateway.auth.tokens import Principal, Role, authenticate
@@ -34,6 +34,7 @@ from gateway.delivery.edits import EditRefused, edit_and_retry, edit_of
 from gateway.pipeline.replay import ReplayRefused, replay
 from gateway.store.db import session
 from gateway.store.documents import history
+from gateway.store.search import DocumentFilter, find_documents
 from gateway.store.tables import Document, Partner
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from gateway.api.deps import OperatorDep, RowId, ServicesDep
 from gateway.api.schemas import DocumentDetail, DocumentSummary, EventView
 from gateway.pipeline.replay import ReplayRefused, replay
 from gateway.store.db import session
-from gateway.store.documents import children, history, list_documents
+from gateway.store.documents import children, history
+from gateway.store.search import DocumentFilter, find_documents
 from gateway.store.tables import Document
 
 router = APIRouter(prefix="/api/documents", tags=["operator"])
@@ -17,12 +18,15 @@ router = APIRouter(prefix="/api/documents", tags=["operator"])
 
 @router.get("", response_model=list[DocumentSummary])
 def documents(services: ServicesDep, _operator: OperatorDep, status: str | None = None,
-              partner: str | None = None, type: str | None = None,
+              partner: str | None = None, type: str | None = None, standard: str | None = None,
+              direction: str | None = None, po: str | None = None,
+              q: str | None = Query(None, description="text in the PO, ERP order, error, file name or sender"),
               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[DocumentSummary]:
-    """Documents newest first, filtered by state, partner and type."""
+    """Documents newest first, filtered as on the operator pages (the same query)."""
+    where = DocumentFilter(partner=partner or "", standard=standard or "", doc_type=type or "", state=status or "",
+                           direction=direction or "", po_number=po or "", search=q or "")
     with session(services.engine) as s:
-        rows = list_documents(s, state=status, partner_id=partner, doc_type=type, limit=limit, offset=offset)
-        return [DocumentSummary.of(d) for d in rows]
+        return [DocumentSummary.of(d) for d in find_documents(s, where, limit=limit, offset=offset)]
 
 
 @router.get("/{document_id}", response_model=DocumentDetail)

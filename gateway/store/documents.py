@@ -48,19 +48,6 @@ def children(session: Session, document_id: int, doc_type: str | None = None) ->
     return session.exec(query.order_by(col(Document.id))).all()
 
 
-def list_documents(session: Session, *, state: str | None = None, partner_id: str | None = None,
-                   doc_type: str | None = None, limit: int = 100, offset: int = 0) -> Sequence[Document]:
-    """Documents newest first, filtered by state, partner and type."""
-    query = select(Document)
-    if state:
-        query = query.where(Document.state == state)
-    if partner_id:
-        query = query.where(Document.partner_id == partner_id)
-    if doc_type:
-        query = query.where(Document.doc_type == doc_type)
-    return session.exec(query.order_by(col(Document.id).desc()).offset(offset).limit(limit)).all()
-
-
 def count_by_state(session: Session) -> dict[str, int]:
     """How many documents stand in each state (for the operator and metrics)."""
     rows = session.exec(select(Document.state, func.count()).group_by(Document.state)).all()

@@ -220,6 +220,23 @@ def test_operator_api_reads_documents_with_history(client: TestClient, services:
     assert refused.status_code == 409
 
 
+def test_operator_api_finds_documents_as_the_pages_do(client: TestClient, services: Services) -> None:
+    post(client, "850-4010-basic.x12")
+    drain(services)
+    [order] = docs(services, doc_type="850")
+    assert order.po_number
+
+    def found(**params: str) -> list[tuple[str, str]]:
+        answer = client.get("/api/documents", params=params, headers=AUTH)
+        assert answer.status_code == 200, answer.text
+        return [(d["doc_type"], d["direction"]) for d in answer.json()]
+
+    assert found(partner="acme", po=order.po_number, type="850") == [("850", "in")]
+    assert found(q=order.po_number.lower(), direction="out") == [("855", "out")]  # the acknowledgment names the PO
+    assert found(standard="x12", type="997", direction="out") == [("997", "out")]
+    assert found(po="NO-SUCH-PO") == []
+
+
 def test_health(client: TestClient) -> None:
     answer = client.get("/healthz")
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
