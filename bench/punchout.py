@@ -3,16 +3,19 @@
 Run from the project root: ``python bench/punchout.py [--seconds 10] [--connections 32]``. It
 migrates a fresh SQLite database in a temporary directory (or uses ``B2BGW_DATABASE_URL``), seeds
 the demo (the cXML buyer ``contoso``), serves the app with uvicorn in a child process (one
-process, no background workers, plus a route ``GET /bench/bare`` answering ``ok`` with no
-database), and drives it from ``--connections`` keep-alive HTTP/1.1 connections for
+process, no background workers, plus two routes answering ``ok`` with no database:
+``GET /bench/bare`` (``async def``, the cheapest route the app can have) and
+``GET /bench/bare-sync`` (a plain ``def``, run in the thread pool like most of the app's
+routes)), and drives it from ``--connections`` keep-alive HTTP/1.1 connections for
 ``--seconds`` each:
 
-(a) ``GET /bench/bare``;
+(a) ``GET /bench/bare`` and ``GET /bench/bare-sync``;
 (b) ``POST /cxml`` with a PunchOutSetupRequest from the demo buyer (stored, authenticated,
     a session opened, a StartPage URL answered; every answer is checked for Status 200).
 
-It prints requests/s and p50 / p99 latency for both and the ratio setup/bare. Targets: setup at
->= 50% of the bare endpoint's throughput, and a setup p99 under 50 ms at 32 connections.
+It prints requests/s, p50 / p99 latency and the server's CPU time per request of each, and the
+ratios setup/bare against both bare routes. Targets: setup at >= 50% of the bare endpoint's
+throughput, and a setup p99 under 50 ms at 32 connections.
 """
 
 from __future__ import annotations
@@ -64,7 +67,11 @@ def serve(url: str, port: int) -> None:
     app = create_app(services, workers=0)
 
     @app.get("/bench/bare", response_class=PlainTextResponse)
-    def bare() -> str:
+    async def bare() -> str:
+        return "ok"
+
+    @app.get("/bench/bare-sync", response_class=PlainTextResponse)
+    def bare_sync() -> str:
         return "ok"
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
@@ -180,17 +187,21 @@ def main() -> None:
                         raise SystemExit("the server did not start") from None
                     time.sleep(0.1)
             print(f"{args.connections} connections, {args.seconds:g} s each, database {url.split(':')[0]}")
-            bare = _measure(port, "/bench/bare", None, args.seconds, args.connections, child.pid)
-            print(f"bare endpoint      {bare[0]:8.0f} req/s   p50 {bare[1]:6.1f} ms   p99 {bare[2]:6.1f} ms"
-                  f"   server CPU {bare[3]:.2f} ms/request")
-            setup = _measure(port, "/cxml", _setup_body, args.seconds, args.connections, child.pid)
-            print(f"PunchOutSetupRequest {setup[0]:6.0f} req/s   p50 {setup[1]:6.1f} ms   p99 {setup[2]:6.1f} ms"
-                  f"   server CPU {setup[3]:.2f} ms/request")
-            ratio = setup[0] / bare[0]
-            print(f"setup / bare throughput: {ratio:.0%} (target >= 50%); setup p99 {setup[2]:.1f} ms (target < 50 ms)")
-            if bare[3] and setup[3]:
-                print(f"server CPU per request, bare / setup: {bare[3] / setup[3]:.0%} (the throughput ratio a "
-                      "server with the CPU to itself tends to)")
+            runs = {"bare endpoint (async)": _measure(port, "/bench/bare", None, args.seconds, args.connections,
+                                                      child.pid),
+                    "bare endpoint (sync)": _measure(port, "/bench/bare-sync", None, args.seconds, args.connections,
+                                                     child.pid),
+                    "PunchOutSetupRequest": _measure(port, "/cxml", _setup_body, args.seconds, args.connections,
+                                                     child.pid)}
+            for name, (rate, p50, p99, cpu) in runs.items():
+                print(f"{name:22} {rate:7.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+                      f"server CPU {cpu:.2f} ms/request")
+            setup = runs["PunchOutSetupRequest"]
+            for name in ("bare endpoint (async)", "bare endpoint (sync)"):
+                bare = runs[name]
+                cpu = f"; server CPU per request bare / setup {bare[3] / setup[3]:.0%}" if bare[3] and setup[3] else ""
+                print(f"setup / {name}: throughput {setup[0] / bare[0]:.0%} (target >= 50%){cpu}")
+            print(f"setup p99 {setup[2]:.1f} ms (target < 50 ms)")
         finally:
             child.terminate()
             child.wait(timeout=20)
