@@ -26,7 +26,7 @@ from gateway.quotes.carts import customer_price, with_quoted_prices
 from gateway.quotes.tables import Quote
 from gateway.services import Services
 from gateway.store.db import session
-from gateway.store.tables import Partner
+from gateway.store.tables import Document, Partner
 from tests.gateway.flow import docs, drain
 from tests.gateway.oci.test_sandbox_orders import srm_call_up, transfer_to_sandbox
 
@@ -69,6 +69,14 @@ def test_quote_lines_carry_the_quote_number_and_line_and_the_others_the_session(
                     ("DEMO-1002", number, "2", quoted["DEMO-1002"].quantize(oci, ROUND_HALF_UP))]
 
 
+def erp_prices(services: Services, doc: Document) -> dict[str | None, Decimal | None]:
+    """The unit price per SKU of the ERP order a processed PO document placed."""
+    assert doc.state == "processed" and doc.erp_order_id, (doc.state, doc.error)
+    erp_order = services.erp.get_order(doc.erp_order_id)
+    assert erp_order is not None
+    return {ln.item_id(ItemIdKind.SELLER): ln.unit_price.amount if ln.unit_price else None
+            for ln in erp_order.order.lines}
+
 def test_a_cxml_po_after_a_quote_cart_reaches_the_erp_at_the_quoted_prices(
         client: TestClient, rep: Caller, synced: Services) -> None:
     number, quoted = sent_quote(rep)
@@ -79,11 +87,7 @@ def test_a_cxml_po_after_a_quote_cart_reaches_the_erp_at_the_quoted_prices(
     order_doc = int(sent.headers["location"].rsplit("/", 1)[1])
     drain(synced)
     (doc,) = [d for d in docs(synced, po_number="SRM-Q-1") if d.id == order_doc]
-    assert doc.state == "processed" and doc.erp_order_id, (doc.state, doc.error)
-    erp_order = synced.erp.get_order(doc.erp_order_id)
-    assert erp_order is not None
-    prices = {ln.item_id(ItemIdKind.SELLER): ln.unit_price.amount if ln.unit_price else None
-              for ln in erp_order.order.lines}
+    prices = erp_prices(synced, doc)
     assert prices == {"DEMO-1024": Decimal("79.00"), **quoted}
     assert quoted["DEMO-1001"] < list_price(synced, "ACME", "DEMO-1001", "10")  # the rep's 5 % reached the ERP
 
@@ -101,11 +105,7 @@ def test_a_ubl_po_without_prices_gets_the_quoted_prices(client: TestClient, rep:
     assert sent.status_code == 303, sent.text
     drain(synced)
     (doc,) = [d for d in docs(synced, po_number="S4-Q-1") if d.doc_type == "Order"]
-    assert doc.state == "processed" and doc.erp_order_id, (doc.state, doc.error)
-    erp_order = synced.erp.get_order(doc.erp_order_id)
-    assert erp_order is not None
-    prices = {ln.item_id(ItemIdKind.SELLER): ln.unit_price.amount if ln.unit_price else None
-              for ln in erp_order.order.lines}
+    prices = erp_prices(synced, doc)
     assert prices == {"DEMO-1024": Decimal("79.00"), **quoted}
 
 
