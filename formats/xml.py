@@ -63,8 +63,13 @@ def parse_xml(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "XM
 
 
 def local_name(element: etree._Element) -> str:
-    """The tag without its namespace (``{urn:...}Order`` -> ``Order``)."""
-    return etree.QName(element).localname
+    """The tag without its namespace (``{urn:...}Order`` -> ``Order``); "" for a comment or PI.
+
+    Cut from the tag text rather than through ``etree.QName``: readers call this for every child
+    they look at, and a QName object per call is most of their time.
+    """
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def text_of(element: etree._Element | None) -> str:

@@ -61,17 +61,17 @@ def children(parent: etree._Element | None, name: str) -> list[etree._Element]:
     if parent is None:
         return []
     wanted = name.lower()
-    return [c for c in parent if isinstance(c.tag, str) and local_name(c).lower() == wanted]
+    return [c for c in parent if local_name(c).lower() == wanted]
 
 
 def child(parent: etree._Element | None, *path: str) -> etree._Element | None:
     """The first element down ``path`` (case-insensitive), or None."""
     node = parent
     for name in path:
-        found = children(node, name)
-        if not found:
+        if node is None:
             return None
-        node = found[0]
+        wanted = name.lower()
+        node = next((c for c in node if local_name(c).lower() == wanted), None)
     return node
 
 
@@ -101,7 +101,7 @@ def attribute(element: etree._Element, name: str) -> str | None:
     """An attribute's stripped value whatever its case, None when absent or blank."""
     wanted = name.lower()
     for key, value in element.attrib.items():
-        if etree.QName(key).localname.lower() == wanted and isinstance(value, str):
+        if isinstance(key, str) and key.rpartition("}")[2].lower() == wanted and isinstance(value, str):
             return value.strip() or None
     return None
 
