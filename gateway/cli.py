@@ -60,6 +60,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.runtime import tune_garbage_collector
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         typer.echo("give both --ssl-certfile and --ssl-keyfile, or neither", err=True)
@@ -75,6 +76,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
                        "or play it in the buyer sandbox at /sandbox")
             typer.echo("OCI buyer 'srm-acme' (USERNAME srm-demo, PASSWORD oci-demo): GET|POST /oci, or play SAP SRM "
                        "at /sandbox/oci")
+        tune_garbage_collector()
         uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info",
                     ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
                     ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)
@@ -84,6 +86,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 def worker(once: Annotated[bool, typer.Option("--once", help="drain the queue and exit")] = False) -> None:
     """Run background processing only (scale out beside ``serve``)."""
     from gateway.pipeline.worker import Worker
+    from gateway.runtime import tune_garbage_collector
+
+    tune_garbage_collector()
 
     with _services() as services:
         w = Worker(services.engine, services.erp, services.settings)

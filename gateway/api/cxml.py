@@ -54,9 +54,8 @@ async def cxml(request: Request, services: ServicesDep) -> Response:
     body, _ = await read_limited(request, limit)  # handle() refuses what is over the limit, and keeps it
     base_url = public_url(request, services.settings.public_url)
     batched = setup_batcher(request.app, services).submit(body, base_url=base_url, max_bytes=limit)
-    if batched is not None:
-        answer = await asyncio.wrap_future(batched)
-    else:
+    answer = await asyncio.wrap_future(batched) if batched is not None else None
+    if answer is None:  # not a setup: stored and answered on its own
         answer = await run_in_threadpool(handle, services.engine, services.erp, body, base_url=base_url,
                                          max_bytes=limit, settings=services.settings)
     status = 200 if answer.code < 300 else answer.code

@@ -69,16 +69,29 @@ IDLE_SECONDS = 5.0
 
 @dataclass
 class Pending:
-    """A read request waiting for its batch, and its future answer."""
+    """A request waiting for its batch, and its future answer (None: not one to batch after all)."""
 
     raw: bytes
-    root: etree._Element
-    head: Envelope
-    seen: Seen
     base_url: str
     max_bytes: int
     actor: str
-    answer: Future[Answer] = field(default_factory=Future)
+    seen: Seen = field(default_factory=Seen)
+    root: etree._Element | None = None
+    head: Envelope | None = None
+    answer: Future[Answer | None] = field(default_factory=Future)
+
+    def read(self) -> bool:
+        """Read the request (once); whether it is one to batch.
+
+        What cannot be read, or is another kind of request, is left to
+        :func:`~gateway.punchout.requests.handle`, which keeps and refuses it as usual.
+        """
+        if self.head is None:
+            try:
+                self.root, self.head = read_request(self.raw, self.max_bytes, self.seen)
+            except Exception:  # refused by handle(), which stores the request and says what was wrong
+                return False
+        return self.head.kind == "Request" and self.head.document_type in BATCHED
 
 
 class SetupBatcher:
@@ -91,31 +104,27 @@ class SetupBatcher:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml") -> Future[Answer] | None:
-        """The future answer of a setup or profile request; None for anything else (answer it with ``handle``)."""
-        pending = self.read(raw, base_url=base_url, max_bytes=max_bytes, actor=actor)
-        if pending is None:
+    def submit(self, raw: bytes, *, base_url: str, max_bytes: int,
+               actor: str = "http:cxml") -> Future[Answer | None] | None:
+        """The future answer of a setup request; None (now or as the answer) for anything else.
+
+        Only a cheap look happens in the caller's thread (the event loop): the size, and whether
+        the bytes mention a PunchOutSetupRequest at all. The writer thread reads the XML, so
+        the event loop never waits for the GIL after lxml lets go of it; a request that turns
+        out not to be a setup is answered None and goes to :func:`~gateway.punchout.requests.handle`.
+        """
+        if len(raw) > max_bytes or b"PunchOutSetupRequest" not in raw:
             return None
+        pending = Pending(raw, base_url, max_bytes, actor)
         self._waiting.put(pending)
         self._ensure_thread()
         return pending.answer
 
     @staticmethod
     def read(raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml") -> Pending | None:
-        """A request read and ready for a batch; None when it is not one to batch.
-
-        The request is read in the caller's thread: what cannot be read, or is not a batched
-        kind, is left to :func:`~gateway.punchout.requests.handle`, which keeps and refuses it
-        as usual.
-        """
-        seen = Seen()
-        try:
-            root, head = read_request(raw, max_bytes, seen)
-        except Exception:  # refused by handle(), which stores the request and says what was wrong
-            return None
-        if head.kind != "Request" or head.document_type not in BATCHED or len(raw) > max_bytes:
-            return None
-        return Pending(raw, root, head, seen, base_url, max_bytes, actor)
+        """A request read now and ready for :meth:`answer`; None when it is not one to batch."""
+        pending = Pending(raw, base_url, max_bytes, actor)
+        return pending if len(raw) <= max_bytes and pending.read() else None
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -143,6 +152,13 @@ class SetupBatcher:
 
     def answer(self, batch: list[Pending]) -> None:
         """Answer every request of ``batch``, committing those that go through together."""
+        readable = []
+        for pending in batch:
+            if pending.read():
+                readable.append(pending)
+            else:
+                pending.answer.set_result(None)  # not a setup after all: the caller's handle() answers it
+        batch = readable
         while batch:
             try:
                 with writing(self.engine), session(self.engine) as s:
@@ -199,6 +215,7 @@ def store_setups(s: Session, batch: list[Pending]) -> list[Answer]:
     planned: list[tuple[Pending, Buyer, dict[str, Any], str]] = []
     for pending in batch:
         try:
+            assert pending.head is not None and pending.root is not None, "read before it was batched"
             key = _credentials(pending.head)
             buyer = buyers.get(key) or authenticate(s, pending.head)
             buyers[key] = buyer

@@ -110,3 +110,21 @@ def test_concurrent_setups_through_the_endpoint(client: TestClient, services: Se
     with session(services.engine) as s:
         cookies = set(s.exec(select(PunchoutSession.buyer_cookie)).all())
     assert cookies == {f"rush-{n}" for n in range(16)}
+
+
+def test_what_only_looks_like_a_setup_goes_back_to_the_single_path(client: TestClient, services: Services) -> None:
+    """The event loop only glances at the bytes; the writer reads them and hands back what is not a setup."""
+    batcher = SetupBatcher(services.engine, services.erp)
+    mentions = bare_request("ProfileRequest").replace(b"</cXML>", b"<!-- PunchOutSetupRequest --></cXML>")
+    future = batcher.submit(mentions, base_url=BASE, max_bytes=1_000_000)
+    assert future is not None and future.result(timeout=30) is None
+    assert batcher.submit(bare_request("ProfileRequest"), base_url=BASE, max_bytes=1_000_000) is None
+
+    broken = b"<cXML><Request><PunchOutSetupRequest operation='create'>"  # cut off: not XML
+    answer = client.post("/cxml", content=broken, headers={"Content-Type": "text/xml"})
+    assert answer.status_code == 400 and "not well-formed" in answer.text
+    profile = client.post("/cxml", content=mentions, headers={"Content-Type": "text/xml"})
+    assert profile.status_code == 200 and b"ProfileResponse" in profile.content
+    with session(services.engine) as s:
+        kept = s.get(Document, int(answer.headers["x-document-id"]))
+    assert kept is not None and kept.state == State.REJECTED.value and kept.raw == broken
