@@ -28,7 +28,8 @@ from sqlalchemy import ForeignKey as SaForeignKey
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from erp.builtin.store import Clock, unavailable_on_db_errors, utc_now, write_session
-from erp.builtin.tables import ErpCustomer, ErpProduct, decimal_field
+from erp.builtin.tables import ErpCustomer, ErpProduct
+from erp.columns import decimal_field
 from erp.port import CustomerGroup, ErpPriceAssignment, ErpPriceLine, ErpPriceList, ErpPriceTier, ErpRejected
 
 DEMO_PRICELISTS_FILE = "demo_pricelists.json"

@@ -6,8 +6,8 @@ stored facts; what they mean to the outside world is the canonical model (``form
 the port's value types (``erp.port``), built from them by :mod:`erp.builtin.store`.
 
 Money and quantities are :class:`decimal.Decimal` stored as exact decimal text
-(:class:`DecimalText`): SQLite has no exact decimal type and would round-trip ``NUMERIC``
-through float, so the one representation that is exact on every database is the string.
+(:class:`erp.columns.DecimalText`): SQLite has no exact decimal type and would round-trip
+``NUMERIC`` through float, so the one representation that is exact on every database is the string.
 Aggregates (balances, stock totals) are summed in Python from those exact values.
 
 Tables::
@@ -32,48 +32,15 @@ Tables::
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Dialect, String, Table, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, Date, DateTime, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from erp.columns import DecimalText, decimal_field
+
 TABLE_PREFIX = "erp_"
-
-
-class DecimalText(TypeDecorator[Decimal]):
-    """A :class:`~decimal.Decimal` stored as its exact text (``"12.50"``); floats are refused."""
-
-    impl = String(40)
-    cache_ok = True
-
-    @property
-    def python_type(self) -> type[Decimal]:
-        """Values of this column are Decimals."""
-        return Decimal
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        """Decimal (or int / decimal text) -> exact text; a float is refused, never rounded."""
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError(f"refusing to store the float {value!r} as money or quantity; use Decimal")
-        try:
-            number = Decimal(value)
-        except (InvalidOperation, TypeError) as exc:
-            raise TypeError(f"not a decimal number: {value!r}") from exc
-        if not number.is_finite():
-            raise TypeError(f"not a finite decimal number: {value!r}")
-        return format(number, "f")
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        """Stored text -> Decimal."""
-        return None if value is None else Decimal(value)
-
-
-def decimal_field(nullable: bool = False, default: Any = ...) -> Any:
-    """A Decimal column stored as exact text: a nullable one defaults to None, others to ``default`` (required)."""
-    return Field(default=None if nullable else default, sa_column=Column(DecimalText(), nullable=nullable))
 
 
 def _timestamp() -> Any:

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from sqlmodel import Field, SQLModel
 
-from erp.builtin.tables import decimal_field
+from erp.columns import decimal_field
 
 STANDARD = "standard"
 

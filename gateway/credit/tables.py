@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from erp.builtin.tables import decimal_field
+from erp.columns import decimal_field
 from gateway.store.tables import utcnow
 
 

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from erp.builtin.tables import decimal_field
+from erp.columns import decimal_field
 from gateway.store.tables import utcnow
 
 GLOBAL_KEY = ""

@@ -33,7 +33,8 @@ from erp.builtin import (
     ship_order,
 )
 from erp.builtin.demo import demo_catalog
-from erp.builtin.tables import DecimalText, ErpCustomer, ErpOrderRow, ErpProduct, ErpReservation, ErpStock
+from erp.builtin.tables import ErpCustomer, ErpOrderRow, ErpProduct, ErpReservation, ErpStock
+from erp.columns import DecimalText
 from erp.port import ErpOrderState, ErpPort, ErpRejected, ErpUnavailable
 from formats.model import (
     HeaderStatus,
