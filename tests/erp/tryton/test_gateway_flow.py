@@ -27,18 +27,15 @@ from gateway.credit.control import Policy
 from gateway.demo import seed_demo
 from gateway.pipeline.erp_events import poll_erp_events
 from gateway.pipeline.states import State
-from gateway.punchout.buyers import buyer_settings
-from gateway.punchout.demo import DEMO_BUYER
 from gateway.services import Services, build_services
 from gateway.store.db import session, upgrade
-from gateway.store.tables import Partner
 from tests.databases import fresh_postgres_database, postgres_base_url
 from tests.erp.tryton import backoffice
 from tests.erp.tryton.harness import TrytonServer
 from tests.formats.x12.pyx12_harness import pyx12_problems
 from tests.gateway.conftest import empty_database, make_settings
 from tests.gateway.flow import AUTH, X12, docs, drain, post, sets_of
-from tests.gateway.punchout.buyer_endpoint import buyer_endpoint
+from tests.gateway.punchout.buyer_endpoint import demo_buyer_endpoint
 from tests.gateway.punchout.cxml_requests import order as cxml_order
 
 
@@ -216,13 +213,7 @@ def test_credit_refusal_on_the_erp_limit_and_payment_releases_credit(backend: Ba
 def test_cxml_order_request_becomes_a_sale_and_a_confirmation(backend: Backend) -> None:
     services = backend.services
     po = f"PO-{uuid.uuid4().hex[:6].upper()}"
-    with buyer_endpoint(200) as endpoint:
-        with session(services.engine) as s:
-            partner = s.get(Partner, DEMO_BUYER)
-            assert partner is not None
-            partner.settings = buyer_settings(endpoint.url)
-            s.add(partner)
-            s.commit()
+    with demo_buyer_endpoint(services.engine, 200) as endpoint:
         with TestClient(create_app(services, workers=0)) as client:
             answer = client.post("/cxml", content=cxml_order(po, [("DEMO-1001", "10", "1.29"),
                                                                   ("DEMO-1049", "2", "12.99")]))

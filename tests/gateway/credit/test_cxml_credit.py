@@ -12,14 +12,10 @@ from formats.model import LineStatus
 from gateway.credit.actions import set_policy
 from gateway.credit.control import Policy
 from gateway.pipeline.states import State
-from gateway.punchout.buyers import buyer_settings
-from gateway.punchout.demo import DEMO_BUYER
 from gateway.services import Services
-from gateway.store.db import session
-from gateway.store.tables import Partner
 from tests.formats.cxml.conftest import DtdValidator
 from tests.gateway.flow import docs, drain
-from tests.gateway.punchout.buyer_endpoint import BuyerEndpoint, buyer_endpoint
+from tests.gateway.punchout.buyer_endpoint import BuyerEndpoint, demo_buyer_endpoint
 from tests.gateway.punchout.cxml_requests import order
 
 from .helpers import ledger, set_limit
@@ -28,13 +24,7 @@ from .helpers import ledger, set_limit
 @pytest.fixture
 def buyer(services: Services) -> Iterator[BuyerEndpoint]:
     """The demo cXML buyer (it buys as ACME), its procurement system on loopback as its order URL."""
-    with buyer_endpoint(200) as endpoint:
-        with session(services.engine) as s:
-            partner = s.get(Partner, DEMO_BUYER)
-            assert partner is not None
-            partner.settings = buyer_settings(endpoint.url)
-            s.add(partner)
-            s.commit()
+    with demo_buyer_endpoint(services.engine, 200) as endpoint:
         yield endpoint
 
 

@@ -6,9 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sqlalchemy import Engine
+
 from formats.cxml import envelope
+from gateway.punchout.buyers import buyer_settings
+from gateway.punchout.demo import DEMO_BUYER
 from gateway.punchout.sessions import new_payload_id
-from gateway.store.tables import utcnow
+from gateway.store.db import session
+from gateway.store.tables import Partner, utcnow
 from tests.loopback import post_server
 
 
@@ -42,3 +47,21 @@ def buyer_endpoint(*codes: int) -> Iterator[BuyerEndpoint]:
     with post_server(answer, "/cxml") as url:
         state.url = url
         yield state
+
+
+def deliver_to(engine: Engine, url: str, partner_id: str = DEMO_BUYER) -> None:
+    """Make ``url`` the cXML buyer's order URL: the documents we send it go there."""
+    with session(engine) as s:
+        partner = s.get(Partner, partner_id)
+        assert partner is not None
+        partner.settings = buyer_settings(url)
+        s.add(partner)
+        s.commit()
+
+
+@contextmanager
+def demo_buyer_endpoint(engine: Engine, *codes: int) -> Iterator[BuyerEndpoint]:
+    """The demo buyer's procurement system on loopback (:func:`buyer_endpoint`), set as its order URL."""
+    with buyer_endpoint(*codes) as endpoint:
+        deliver_to(engine, endpoint.url)
+        yield endpoint

@@ -20,12 +20,12 @@ from selenium.webdriver.common.by import By
 from sqlmodel import select
 
 from gateway.app import create_app
-from gateway.punchout.buyers import buyer_settings
-from gateway.punchout.demo import DEMO_BUYER, DEMO_SECRET
+from gateway.punchout.demo import DEMO_SECRET
 from gateway.services import Services
 from gateway.store.db import session
-from gateway.store.tables import Document, Partner
+from gateway.store.tables import Document
 from tests.browser import chromium, free_port, navigating, served, wait_for
+from tests.gateway.punchout.buyer_endpoint import deliver_to
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +35,7 @@ def live_server(services: Services) -> Iterator[str]:
     """The app with one worker thread, under uvicorn on loopback; its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with session(services.engine) as s:
-        partner = s.get(Partner, DEMO_BUYER)
-        assert partner is not None
-        partner.settings = buyer_settings(f"{base}/sandbox/inbox")
-        s.add(partner)
-        s.commit()
+    deliver_to(services.engine, f"{base}/sandbox/inbox")
     with served(create_app(services, workers=1), port=port) as url:
         yield url
 

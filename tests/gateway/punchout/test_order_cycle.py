@@ -20,26 +20,18 @@ from gateway.delivery.attempts import attempts_of
 from gateway.delivery.tables import OutboxMessage
 from gateway.pipeline.states import State
 from gateway.pipeline.worker import Worker
-from gateway.punchout.buyers import buyer_settings
-from gateway.punchout.demo import DEMO_BUYER
 from gateway.services import Services
 from gateway.store.db import session
-from gateway.store.tables import Document, OrderLink, Partner
+from gateway.store.tables import Document, OrderLink
 from tests.formats.cxml.conftest import DtdValidator
-from tests.gateway.punchout.buyer_endpoint import BuyerEndpoint, buyer_endpoint
+from tests.gateway.punchout.buyer_endpoint import BuyerEndpoint, buyer_endpoint, deliver_to, demo_buyer_endpoint
 from tests.gateway.punchout.cxml_requests import order
 
 
 @pytest.fixture
 def buyer(services: Services) -> Iterator[BuyerEndpoint]:
     """The demo buyer's procurement system, on loopback, as its order URL."""
-    with buyer_endpoint(200) as endpoint:
-        with session(services.engine) as s:
-            partner = s.get(Partner, DEMO_BUYER)
-            assert partner is not None
-            partner.settings = buyer_settings(endpoint.url)
-            s.add(partner)
-            s.commit()
+    with demo_buyer_endpoint(services.engine, 200) as endpoint:
         yield endpoint
 
 
@@ -150,13 +142,7 @@ def test_bad_orders_are_refused_with_the_reason(client: TestClient, services: Se
 
 def test_a_refusing_buyer_is_recorded_and_not_retried(client: TestClient,
                                                                      services: Services) -> None:
-    with buyer_endpoint(400) as refusing:
-        with session(services.engine) as s:
-            partner = s.get(Partner, DEMO_BUYER)
-            assert partner is not None
-            partner.settings = buyer_settings(refusing.url)
-            s.add(partner)
-            s.commit()
+    with demo_buyer_endpoint(services.engine, 400) as refusing:
         send(client, order("PO-7006", [("DEMO-1005", "2", "0.99")]))
         drain(services)
     [outbound] = documents(services, "ConfirmationRequest")
@@ -171,12 +157,7 @@ def test_a_refusing_buyer_is_recorded_and_not_retried(client: TestClient,
 def test_an_unreachable_buyer_is_retried(client: TestClient, services: Services) -> None:
     with buyer_endpoint(200) as gone:
         url = gone.url  # the port is closed once the block ends
-    with session(services.engine) as s:
-        partner = s.get(Partner, DEMO_BUYER)
-        assert partner is not None
-        partner.settings = buyer_settings(url)
-        s.add(partner)
-        s.commit()
+    deliver_to(services.engine, url)
     send(client, order("PO-7007", [("DEMO-1005", "1", "0.99")]))
     drain(services)
     [outbound] = documents(services, "ConfirmationRequest")
@@ -188,13 +169,7 @@ def test_an_unreachable_buyer_is_retried(client: TestClient, services: Services)
 
 
 def test_a_buyer_answering_500_is_tried_again(client: TestClient, services: Services) -> None:
-    with buyer_endpoint(500, 200) as flaky:
-        with session(services.engine) as s:
-            partner = s.get(Partner, DEMO_BUYER)
-            assert partner is not None
-            partner.settings = buyer_settings(flaky.url)
-            s.add(partner)
-            s.commit()
+    with demo_buyer_endpoint(services.engine, 500, 200) as flaky:
         send(client, order("PO-7008", [("DEMO-1005", "1", "0.99")]))
         deadline = time.monotonic() + 10
         while len(flaky.received) < 2 and time.monotonic() < deadline:  # the retry is due a few ms later
