@@ -330,7 +330,7 @@ def answer_in(s: Session, erp: ErpPort, raw: bytes, root: etree._Element, head: 
 
 
 def count_received(seen: Seen) -> None:
-    """Count a committed request in ``/metrics`` (after the commit, so a retried batch counts once)."""
+    """Count a kept request of a known buyer in ``/metrics`` (after its commit, so a retried batch counts once)."""
     if seen.partner_id:
         DOCUMENTS_RECEIVED.labels(seen.partner_id, "cxml").inc()
 
@@ -350,8 +350,7 @@ def refusal_of(exc: Exception) -> tuple[int, str, list[dict[str, object]]]:
 def refuse(engine: Engine, raw: bytes, exc: Exception, seen: Seen, *, actor: str) -> Answer:
     """Keep a request that ``exc`` refused (or failed) and answer the refusal."""
     code, text, problems = refusal_of(exc)
-    if seen.partner_id:
-        DOCUMENTS_RECEIVED.labels(seen.partner_id, "cxml").inc()
+    count_received(seen)
     return _refuse(engine, raw, code, text, problems, partner_id=seen.partner_id, doc_type=seen.doc_type,
                    actor=actor)
 

@@ -32,6 +32,8 @@ from gateway.quotes.totals import net_unit_price
 from gateway.rules import PricingError
 
 SOURCE = "quote"
+APPLIED = "QuotedPrice"
+"""The extension :func:`with_quoted_prices` marks a line with when the quote priced it."""
 OPEN_STATES = frozenset({QuoteState.SENT.value, QuoteState.ACCEPTED.value})
 _REFERENCE = re.compile(r"^\s*quote:([A-Za-z0-9-]+):(\d+)\s*$")
 
@@ -144,7 +146,7 @@ def with_quoted_prices(s: Session, customer_id: str, order: Order, today: dt.dat
             note = Extension(source=SOURCE, name="NotApplied", value=f"quote {number} has no line {line_number}")
             lines.append(line.model_copy(update={"extensions": (*line.extensions, note)}))
         else:
-            applied = Extension(source=SOURCE, name="QuotedPrice", value=f"{match.unit_price.amount} "
+            applied = Extension(source=SOURCE, name=APPLIED, value=f"{match.unit_price.amount} "
                                 f"{match.unit_price.currency} ({match.reference})")
             lines.append(line.model_copy(update={"unit_price": match.unit_price,
                                                  "extensions": (*line.extensions, applied)}))
@@ -160,7 +162,7 @@ def quoted_prices(order: Order) -> dict[str, tuple[Money, dict[str, Any]]]:
     """
     priced: dict[str, tuple[Money, dict[str, Any]]] = {}
     for line in order.lines:
-        applied = any(e.source == SOURCE and e.name == "QuotedPrice" for e in line.extensions)
+        applied = any(e.source == SOURCE and e.name == APPLIED for e in line.extensions)
         reference = _reference_of(line)
         if not applied or reference is None or line.unit_price is None:
             continue
