@@ -87,7 +87,7 @@ def oci_item(buyer: OciBuyer, catalog: Catalog, product: Product, quantity: Deci
         ext_category=(product.category or "")[:40] or None, item_type="R" if five else None, **custom)
 
 
-def cart_items(buyer: OciBuyer, catalog: Catalog, lines: Iterable[CartLine | tuple[Product, Decimal]], *,
+def cart_items(buyer: OciBuyer, catalog: Catalog, lines: Iterable[CartLine], *,
                session_id: int | None, version: str | None = None) -> list[OciItem]:
     """The session's cart lines as OCI items, numbered from 1.
 
@@ -96,8 +96,7 @@ def cart_items(buyer: OciBuyer, catalog: Catalog, lines: Iterable[CartLine | tup
     """
     cart = quote_id(session_id)
     items = []
-    for number, entry in enumerate(lines, start=1):
-        line = entry if isinstance(entry, CartLine) else CartLine(*entry)
+    for number, line in enumerate(lines, start=1):
         quote, item = line.sales_quote if line.sales_quote is not None else (cart, number)
         items.append(oci_item(buyer, catalog, line.product, line.quantity, quote=quote, line=item, version=version,
                               price=line.price if line.sales_quote is not None else None))
