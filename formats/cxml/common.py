@@ -65,13 +65,21 @@ def children(parent: etree._Element | None, name: str) -> list[etree._Element]:
 
 
 def child(parent: etree._Element | None, *path: str) -> etree._Element | None:
-    """The first element down ``path`` (case-insensitive), or None."""
+    """The first element down ``path`` (case-insensitive), or None.
+
+    The spelling the DTD gives is looked up first, in lxml's C code (``iterchildren``); only when it is
+    not there are the children compared one by one whatever their case and namespace. Readers
+    call this for every element they look at, so the common case must not cost a Python loop.
+    """
     node = parent
     for name in path:
         if node is None:
             return None
-        wanted = name.lower()
-        node = next((c for c in node if local_name(c).lower() == wanted), None)
+        found = next(node.iterchildren(name), None)
+        if found is None:
+            wanted = name.lower()
+            found = next((c for c in node if local_name(c).lower() == wanted), None)
+        node = found
     return node
 
 
@@ -99,6 +107,9 @@ def optional_text(parent: etree._Element | None, *path: str) -> str | None:
 
 def attribute(element: etree._Element, name: str) -> str | None:
     """An attribute's stripped value whatever its case, None when absent or blank."""
+    exact = element.get(name)
+    if exact is not None:
+        return exact.strip() or None
     wanted = name.lower()
     for key, value in element.attrib.items():
         if isinstance(key, str) and key.rpartition("}")[2].lower() == wanted and isinstance(value, str):

@@ -11,7 +11,8 @@ convoy of threads on the SQLite write lock. This is the group commit of PostgreS
 The rows a batch writes are the ones :func:`gateway.punchout.requests.handle` writes for a setup
 (the raw document, its three history events, the session), inserted a statement per table for
 the whole batch rather than object by object through the ORM: four statements and one commit for
-up to 64 setups. The buyer is authenticated once per batch for each set of credentials.
+up to 64 setups. A buyer's configuration is read once for a set of credentials and kept for a
+couple of seconds (:class:`~gateway.punchout.buyers.RecentBuyers`).
 
 Every answer still waits for the commit of its own request, so nothing is answered that was not
 kept. A request refused inside a batch (wrong secret, unsupported operation) would leave the
@@ -36,14 +37,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import Engine, bindparam, insert, update
+from sqlalchemy import Connection, Engine, bindparam, insert, update
 from sqlmodel import Session
 
 from erp.port import ErpPort
 from formats.cxml import punchout
 from formats.cxml.envelope import Envelope
 from gateway.pipeline.states import ALLOWED, State
-from gateway.punchout.buyers import Buyer, authenticate
+from gateway.punchout.buyers import Buyer, RecentBuyers
 from gateway.punchout.requests import (
     Answer,
     Seen,
@@ -55,7 +56,6 @@ from gateway.punchout.requests import (
 )
 from gateway.punchout.sessions import new_payload_id, session_values
 from gateway.punchout.tables import PunchoutSession
-from gateway.store.db import session
 from gateway.store.tables import Document, DocumentEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,8 @@ class SetupBatcher:
         self._waiting: queue.SimpleQueue[Pending] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.buyers = RecentBuyers()
+        self._connection: Connection | None = None
 
     def submit(self, raw: bytes, *, base_url: str, max_bytes: int,
                actor: str = "http:cxml") -> Future[Answer | None] | None:
@@ -133,25 +135,53 @@ class SetupBatcher:
                 self._thread.start()
 
     def _run(self) -> None:
-        while True:
-            try:
-                first = self._waiting.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:  # exit only if nothing arrived meanwhile; submit() then starts a new thread
-                    if self._waiting.empty():
-                        self._thread = None
-                        return
-                continue
-            batch = [first]
-            while len(batch) < MAX_BATCH:
+        try:
+            while True:
                 try:
-                    batch.append(self._waiting.get_nowait())
+                    first = self._waiting.get(timeout=IDLE_SECONDS)
                 except queue.Empty:
-                    break
-            self.answer(batch)
+                    with self._lock:  # exit only if nothing arrived meanwhile; submit() then starts a new thread
+                        if self._waiting.empty():
+                            self._thread = None
+                            return
+                    continue
+                batch = [first]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        batch.append(self._waiting.get_nowait())
+                    except queue.Empty:
+                        break
+                self._answer(batch)
+        finally:
+            self._release()
+
+    def _connected(self) -> Connection:
+        """The writer's database connection, kept from batch to batch while setups keep coming.
+
+        Checking a connection out of the pool for every batch costs about as much as storing a
+        few setups (and a round trip per batch with PostgreSQL's pre-ping); a connection that
+        failed is dropped (:meth:`_release`) and the next batch opens a new one.
+        """
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        return self._connection
+
+    def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # a broken connection: the pool discards it
+                log.debug("closing the setup writer's connection failed", exc_info=True)
 
     def answer(self, batch: list[Pending]) -> None:
-        """Answer every request of ``batch``, committing those that go through together."""
+        """Answer every request of ``batch``, committing those that go through together (on a connection of its own)."""
+        try:
+            self._answer(batch)
+        finally:
+            self._release()
+
+    def _answer(self, batch: list[Pending]) -> None:
         readable = []
         for pending in batch:
             if pending.read():
@@ -161,8 +191,8 @@ class SetupBatcher:
         batch = readable
         while batch:
             try:
-                with writing(self.engine), session(self.engine) as s:
-                    answers = store_setups(s, batch)
+                with writing(self.engine), Session(self._connected(), expire_on_commit=False) as s:
+                    answers = store_setups(s, batch, self.buyers)
                     s.commit()
             except Refused as refused:  # rolled back with the rest; it keeps its refusal on its own
                 self._alone([refused.pending])
@@ -171,6 +201,7 @@ class SetupBatcher:
             except Exception:  # the shared commit failed: each request on its own
                 log.exception("a batch of %d cXML setup requests failed to commit; answering each alone",
                               len(batch))
+                self._release()
                 self._alone(batch)
                 return
             for pending, answer in zip(batch, answers, strict=True):
@@ -202,23 +233,15 @@ EVENTS = DocumentEvent.__table__
 SESSIONS = PunchoutSession.__table__
 
 
-def _credentials(head: Envelope) -> tuple[object, ...]:
-    """What :func:`~gateway.punchout.buyers.authenticate` looks at, as a key (same key, same answer)."""
-    return (tuple((c.domain, c.identity) for c in head.from_), tuple((c.domain, c.identity) for c in head.to),
-            tuple(c.identity for c in head.sender), head.shared_secret)
-
-
-def store_setups(s: Session, batch: list[Pending]) -> list[Answer]:
+def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None = None) -> list[Answer]:
     """Store and answer the setups of ``batch`` in the open transaction ``s``; Refused for the first that fails."""
     now = utcnow()
-    buyers: dict[tuple[object, ...], Buyer] = {}
+    buyers = buyers or RecentBuyers()
     planned: list[tuple[Pending, Buyer, dict[str, Any], str]] = []
     for pending in batch:
         try:
             assert pending.head is not None and pending.root is not None, "read before it was batched"
-            key = _credentials(pending.head)
-            buyer = buyers.get(key) or authenticate(s, pending.head)
-            buyers[key] = buyer
+            buyer = buyers.authenticate(s, pending.head)
             pending.seen.partner_id = buyer.id
             setup = punchout.parse_setup_request(pending.root)
             values, token = session_values(buyer, setup, document_id=None, now=now)

@@ -10,6 +10,10 @@ never the secret.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -67,6 +71,52 @@ def authenticate(s: Session, envelope: Envelope) -> Buyer:
     return Buyer(config, partner)
 
 
+RECENT_SECONDS = 2.0
+"""How long a successful authentication is taken as still true without reading the buyer again."""
+
+
+class RecentBuyers:
+    """Buyers recently authenticated by this process, by the exact credentials they presented.
+
+    A punchout setup costs little besides reading the buyer's configuration, and a procurement
+    system sends many with the same Header; so the writer of setup batches
+    (:mod:`gateway.punchout.batching`) asks this first. Only a success is kept, keyed by every
+    credential :func:`authenticate` looks at (the SharedSecret as its SHA-256, never the text),
+    so a different or wrong secret always goes to the database and is refused there. A buyer
+    changed or removed in the database (a secret rotated, a buyer disabled) takes effect within
+    :data:`RECENT_SECONDS`, in every process, with no signal between them.
+    """
+
+    def __init__(self, seconds: float = RECENT_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._kept: dict[tuple[object, ...], tuple[float, Buyer]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(envelope: Envelope) -> tuple[object, ...]:
+        """Everything :func:`authenticate` decides on, as a dictionary key."""
+        secret = envelope.shared_secret
+        return (tuple((c.domain, c.identity) for c in envelope.from_),
+                tuple((c.domain, c.identity) for c in envelope.to), tuple(c.identity for c in envelope.sender),
+                hashlib.sha256(secret.encode()).digest() if secret is not None else None)
+
+    def authenticate(self, s: Session, envelope: Envelope) -> Buyer:
+        """:func:`authenticate`, answered from memory when the same credentials passed moments ago."""
+        key = self.key(envelope)
+        now = self._clock()
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and now - kept[0] < self.seconds:
+            return kept[1]
+        buyer = authenticate(s, envelope)
+        with self._lock:
+            if len(self._kept) > 1000:  # many distinct senders: start over rather than grow
+                self._kept.clear()
+            self._kept[key] = (now, buyer)
+        return buyer
+
+
 def buyer_of(s: Session, partner_id: str) -> Buyer | None:
     """The cXML buyer of a partner, or None when the partner does not speak cXML."""
     config = s.get(CxmlBuyer, partner_id)
@@ -114,4 +164,5 @@ def add_buyer(s: Session, *, partner_id: str, name: str, customer_id: str, from_
     return Buyer(config, partner)
 
 
-__all__ = ["FORM_POST_FIELDS", "Buyer", "add_buyer", "authenticate", "buyer_of", "buyer_settings", "routing_to"]
+__all__ = ["FORM_POST_FIELDS", "RECENT_SECONDS", "Buyer", "RecentBuyers", "add_buyer", "authenticate", "buyer_of",
+           "buyer_settings", "routing_to"]
