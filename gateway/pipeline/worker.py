@@ -49,6 +49,7 @@ from gateway.pipeline.orders import Outcome, process_purchase_order
 from gateway.pipeline.queue import ClaimLost, claim_next, recover_expired, stranded_files
 from gateway.pipeline.reading import DocumentRejected
 from gateway.pipeline.states import State
+from gateway.pipeline.turns import PRICE_SYNC, take_turn
 from gateway.pricing.sync import sync_due, sync_from_erp
 from gateway.quotes.orders import process_quote_order
 from gateway.quotes.service import expire_quotes
@@ -133,9 +134,15 @@ class Worker:
             log.warning("worker %s: ERP events not read: %s", self.worker_id, exc)
 
     def sync_prices(self) -> None:
-        """Pull price lists and stock from the ERP when ``price_sync_minutes`` have passed since the last pull."""
+        """Pull price lists and stock from the ERP when ``price_sync_minutes`` have passed since the last pull.
+
+        Every worker looks; the one that takes the turn (:func:`~gateway.pipeline.turns.take_turn`) pulls.
+        """
         minutes = self.settings.price_sync_minutes
-        if minutes <= 0 or not sync_due(self.engine, dt.timedelta(minutes=minutes)):
+        every = dt.timedelta(minutes=minutes)
+        if minutes <= 0 or not sync_due(self.engine, every):
+            return
+        if not take_turn(self.engine, PRICE_SYNC, every, holder=self.worker_id):
             return
         try:
             sync_from_erp(self.engine, self.erp, trigger="schedule")

@@ -17,6 +17,7 @@ TABLE_MODULES = (
     "gateway.closing.tables",  # order progress per line: gw_order_track, gw_order_line_track
     "gateway.credit.tables",  # credit accounts, orders and ledger: gw_credit_*
     "gateway.delivery.tables",  # the outbox and its delivery attempts: gw_outbox, gw_delivery_attempt
+    "gateway.pipeline.turns",  # which worker last took a periodic job: gw_scheduled_turn
     "gateway.pricing.tables",  # price lists, groups, items, stock, sync runs, snapshots
     "gateway.punchout.tables",  # cXML buyers, punchout sessions and items: gw_cxml_*, gw_punchout_*
     "gateway.quotes.tables",  # quotes, their lines and transitions: gw_quote*
