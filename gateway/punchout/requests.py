@@ -54,7 +54,7 @@ from gateway.pipeline.states import State
 from gateway.punchout.buyers import Buyer, authenticate
 from gateway.punchout.errors import CxmlRefusal
 from gateway.punchout.sessions import new_payload_id, open_session
-from gateway.punchout.synchronous import claim, finish, is_synchronous
+from gateway.punchout.synchronous import claim, finish
 from gateway.store.db import session
 from gateway.store.documents import create_document, move, problem_record
 from gateway.store.tables import Document, OrderLink, utcnow
@@ -140,12 +140,18 @@ def _check_items(order: Order, erp: ErpPort) -> None:
 
 
 def _check(ctx: Context, order: Order) -> None:
-    """:func:`_check_items`; for a synchronous buyer an unreachable ERP leaves it to the pipeline (201, queued)."""
+    """:func:`_check_items`; an unreachable ERP leaves the check to the pipeline (201, queued).
+
+    The order is stored either way, and the pipeline places it once the ERP answers again (an
+    item the ERP does not know is then rejected there, and the buyer gets a ConfirmationRequest
+    of type reject). Refusing a good order because our own ERP is down would hand the outage to
+    the buyer, whose procurement system may not send it again.
+    """
     try:
         _check_items(order, ctx.erp)
-    except ErpUnavailable:
-        if not is_synchronous(ctx.buyer.partner):
-            raise
+    except ErpUnavailable as exc:
+        log.warning("cXML document %s: items not checked, the ERP is unreachable (%s); the pipeline checks "
+                    "them when it places the order", ctx.doc.id, exc)
 
 
 def _order(ctx: Context, document: object) -> Handled:

@@ -157,3 +157,21 @@ def test_synchronous_update_and_delete_are_applied_before_the_200(client: TestCl
     assert confirmation.parse(sent[2]).status == HeaderStatus.REJECTED
     code, text, _ = send(client, sample("update", quantity="7"))  # the handler refuses what is cancelled
     assert code == 409 and "cancelled" in text
+
+
+def test_an_unreachable_erp_does_not_refuse_an_order_of_a_buyer_confirmed_later(
+        services: Services, dtd_validate: DtdValidator) -> None:
+    with buyer_endpoint(200) as later_buyer:
+        use_buyer(services, later_buyer.url, synchronous=False)
+        down = ErpOutage(services.erp, seconds=3600)
+        with TestClient(create_app(Services(services.settings, services.engine, down), workers=0)) as client:  # type: ignore[arg-type]
+            code, text, doc_id = send(client, sample())
+        assert code == 201 and "3309" in text and down.refused >= 1  # the item check could not ask the ERP
+        assert stored(services, doc_id).state == State.QUEUED.value
+        drain(services)  # the ERP is back: the worker checks and places it
+        placed = stored(services, doc_id)
+        assert placed.state == State.PROCESSED.value
+        assert services.erp.get_order(placed.erp_order_id or "") is not None
+        [sent] = later_buyer.of_type("ConfirmationRequest")
+        dtd_validate(sent)
+        assert references(sent) == SAMPLE_PAYLOAD_ID
