@@ -25,16 +25,19 @@ from sqlmodel import Session
 
 from erp.port import ErpPort
 from formats.errors import FormatError
+from formats.model import Money
 from formats.oci import OciItem, parse, read_number, render
 from gateway.oci.buyers import OciBuyer, login, oci_buyer, oci_buyers
 from gateway.oci.callup import FUNCTIONS, CallUp, CallUpRefused, read_callup
-from gateway.oci.items import CartLine, cart_items, oci_item, quote_id
+from gateway.oci.items import CartLine, cart_items, oci_item, quote_id, session_of_quote
 from gateway.pipeline.states import State
+from gateway.pricing.service import pricing_for
 from gateway.punchout import sessions
 from gateway.punchout.catalog import Catalog, Product, default_pricing
 from gateway.punchout.secrets import new_token, token_hash
 from gateway.punchout.tables import PunchoutSession
-from gateway.quotes.carts import parse_reference
+from gateway.quotes.carts import parse_reference, quoted_lines
+from gateway.quotes.service import QuoteError
 from gateway.store.db import session
 from gateway.store.documents import create_document, move
 from gateway.store.tables import utcnow
@@ -181,24 +184,57 @@ def _fields(items: list[OciItem], callup: CallUp) -> list[tuple[str, str]]:
 
 def _checked(engine: Engine, erp: ErpPort, buyer: OciBuyer, callup: CallUp,
              fields: list[tuple[str, str]]) -> list[OciItem]:
-    """QUANTITYCHECK: the items SAP sends back, each at our current price and availability for its quantity."""
+    """QUANTITYCHECK: the items SAP sends back, each at our current price and availability for its quantity.
+
+    An item from a sales quote (EXT_QUOTE_ID the quote number, EXT_QUOTE_ITEM its line) is checked
+    at the quoted price while the quote can still be taken up, as the purchase order will be
+    (:func:`gateway.quotes.carts.with_quoted_prices`); once it cannot, at the customer's price.
+    """
     try:
         asked = parse(fields).items
     except FormatError as exc:
         raise CallUpRefused(f"QUANTITYCHECK needs the items to check as NEW_ITEM fields: {exc}") from None
     skus = [i.vendormat or i.ext_product_id or "" for i in asked]
     catalog = _catalog(engine, erp, buyer, skus)
+    quoted = _quoted(engine, buyer, asked)
     items = []
     for item, sku in zip(asked, skus, strict=True):
         product = catalog.get(sku)
         if product is None:
             raise CallUpRefused(f"Item {item.index} ({sku or 'no VENDORMAT or EXT_PRODUCT_ID'}) is not in the catalog.",
                                 404)
-        checked = oci_item(buyer, catalog, product, item.quantity or Decimal(1), quote=item.ext_quote_id,
-                           line=int(item.ext_quote_item) if (item.ext_quote_item or "").isdigit() else None,
-                           version=callup.version)
+        line = int(item.ext_quote_item) if (item.ext_quote_item or "").isdigit() else None
+        checked = oci_item(buyer, catalog, product, item.quantity or Decimal(1), quote=item.ext_quote_id, line=line,
+                           version=callup.version, price=quoted.get(_sales_quote_line(item) or ("", 0)))
         items.append(checked)
     return items
+
+
+def _sales_quote_line(item: OciItem) -> tuple[str, int] | None:
+    """(quote number, line) when an item names a sales quote rather than one of our carts (``OCI-<session>``)."""
+    if session_of_quote(item.ext_quote_id) is not None:
+        return None
+    return parse_reference(f"quote:{item.ext_quote_id or ''}:{item.ext_quote_item or ''}")
+
+
+def _quoted(engine: Engine, buyer: OciBuyer, items: list[OciItem]) -> dict[tuple[str, int], Money]:
+    """The quoted unit price of every sales quote line the items name, for quotes this buyer can still take up."""
+    numbers = {ref[0] for ref in map(_sales_quote_line, items) if ref is not None}
+    prices: dict[tuple[str, int], Money] = {}
+    if not numbers:
+        return prices
+    today = pricing_for(engine).today()
+    with session(engine) as s:
+        for number in numbers:
+            try:
+                lines = quoted_lines(s, number, buyer.customer_id, today)
+            except QuoteError:  # expired, declined, not this customer's: the customer's own price applies
+                continue
+            for line in lines:
+                ref = parse_reference(line.reference)
+                if ref is not None:
+                    prices[ref] = line.unit_price
+    return prices
 
 
 def _open(s: Session, buyer: OciBuyer, callup: CallUp, document_id: int | None,

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from formats.model import ItemId, ItemIdKind, Money, Order, OrderLine, Quantity, Reference
+from formats.oci import parse as oci_parse
 from gateway.oci.buyers import add_oci_buyer
 from gateway.oci.demo import DEMO_OCI_BUYER
 from gateway.oci.orders import with_cart_prices
@@ -28,6 +29,7 @@ from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Document, Partner
 from tests.gateway.flow import docs, drain
+from tests.gateway.oci.test_entry import HOOK, LOGIN, form_of
 from tests.gateway.oci.test_sandbox_orders import srm_call_up, transfer_to_sandbox
 
 from .conftest import Caller, list_price
@@ -142,3 +144,29 @@ def test_a_po_naming_only_the_quote_number_is_matched_and_checked_against_the_qu
     late = priced(valid_until + dt.timedelta(days=1))
     assert late == [("DEMO-1001", list_price(synced, "ACME", "DEMO-1001", "10")),
                     ("DEMO-1002", list_price(synced, "ACME", "DEMO-1002", "10"))]
+
+
+def quantity_check(client: TestClient, number: str) -> list[tuple[str | None, str | None, Decimal | None]]:
+    """QUANTITYCHECK from the demo SRM for quote line 1 (DEMO-1001) and an ordinary line; (sku, quote, price)."""
+    page = client.post("/oci", follow_redirects=False, data={
+        **LOGIN, "HOOK_URL": HOOK, "FUNCTION": "QUANTITYCHECK", "OCI_VERSION": "5.0",
+        "NEW_ITEM-VENDORMAT[1]": "DEMO-1001", "NEW_ITEM-QUANTITY[1]": "10", "NEW_ITEM-UNIT[1]": "EA",
+        "NEW_ITEM-EXT_QUOTE_ID[1]": number, "NEW_ITEM-EXT_QUOTE_ITEM[1]": "1",
+        "NEW_ITEM-VENDORMAT[2]": "DEMO-1024", "NEW_ITEM-QUANTITY[2]": "1", "NEW_ITEM-EXT_QUOTE_ID[2]": "OCI-7",
+        "NEW_ITEM-EXT_QUOTE_ITEM[2]": "2"})
+    assert page.status_code == 200, page.text
+    return [(i.vendormat, i.ext_quote_id, i.price) for i in oci_parse(form_of(page.text)[1]).items]
+
+
+def test_quantitycheck_prices_a_quote_line_at_the_quoted_price_while_the_quote_is_valid(
+        client: TestClient, rep: Caller, synced: Services) -> None:
+    number, quoted = sent_quote(rep)
+    oci = Decimal("0.001")
+    assert quantity_check(client, number) == [("DEMO-1001", number, quoted["DEMO-1001"].quantize(oci, ROUND_HALF_UP)),
+                                              ("DEMO-1024", "OCI-7", Decimal("79"))]
+    with session(synced.engine) as s:  # the quote's validity ends: the customer's own price again
+        row = s.exec(select(Quote).where(Quote.number == number)).one()
+        row.valid_until = dt.date(2020, 1, 1)
+        s.add(row)
+        s.commit()
+    assert quantity_check(client, number)[0] == ("DEMO-1001", number, list_price(synced, "ACME", "DEMO-1001", "10"))
