@@ -239,15 +239,6 @@ def writing(engine: Engine) -> Iterator[None]:
         yield
 
 
-def store(engine: Engine, raw: bytes, *, actor: str, error: str | None = None) -> int:
-    """Store a request's raw bytes alone, ``received``; the document id (for tools and tests of recovery)."""
-    with writing(engine), session(engine) as s:
-        doc = create_document(s, raw=raw, direction="in", doc_type="cXML", state=State.RECEIVED, actor=actor,
-                              reason=f"received {len(raw)} bytes", standard="cxml")
-        s.commit()
-        return doc.id or 0
-
-
 UNANSWERED = ("the cXML request was stored but never answered (the process stopped first); "
               "the buyer's system sends it again")
 
@@ -256,8 +247,8 @@ def reject_unanswered(engine: Engine, doc_id: int, *, actor: str) -> None:
     """A request stored and then left unanswered is rejected, saying so.
 
     :func:`handle` never leaves one (a request commits whole or not at all), but a document stored
-    alone by :func:`store`, or by a version that stored the raw bytes in a transaction of their
-    own, may wait ``received`` for an answer that never went out. Nobody waits for it any more: the
+    by a version that stored the raw bytes in a transaction of their own may wait ``received``
+    for an answer that never went out. Nobody waits for it any more: the
     buyer's system resends the request. The workers' housekeeping calls this for such documents.
     """
     with writing(engine), session(engine) as s:
@@ -362,4 +353,4 @@ def refuse(engine: Engine, raw: bytes, exc: Exception, seen: Seen, *, actor: str
 
 
 __all__ = ["HANDLERS", "SUPPORTED", "UNANSWERED", "Answer", "Seen", "answer_in", "count_received", "handle",
-           "read_request", "refuse", "reject_unanswered", "respond", "store"]
+           "read_request", "refuse", "reject_unanswered", "respond"]

@@ -187,9 +187,15 @@ def test_the_shared_secret_is_stored_hashed(services: Services) -> None:
 
 def test_a_request_stored_but_never_answered_is_rejected_by_housekeeping(services: Services) -> None:
     from gateway.pipeline.worker import Worker
-    from gateway.punchout.requests import UNANSWERED, store
+    from gateway.punchout.requests import UNANSWERED
+    from gateway.store.documents import create_document
 
-    doc_id = store(services.engine, setup_request(), actor="test")  # the process "stopped" right after storing
+    raw = setup_request()
+    with session(services.engine) as s:  # stored alone, as an older version did, and the process "stopped"
+        doc = create_document(s, raw=raw, direction="in", doc_type="cXML", state=State.RECEIVED, actor="test",
+                              reason=f"received {len(raw)} bytes", standard="cxml")
+        s.commit()
+        doc_id = doc.id or 0
     settings = services.settings.model_copy(update={"lease_seconds": 0})
     Worker(services.engine, services.erp, settings, worker_id="test").housekeeping()
     doc = stored(services, doc_id)
