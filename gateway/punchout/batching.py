@@ -28,6 +28,7 @@ application that is not serving punchouts (or a test's) keeps no thread.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import queue
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import Connection, Engine, bindparam, insert, update
+from sqlalchemy import Connection, Engine, String, bindparam, cast, func, insert, literal, select, update
 from sqlmodel import Session
 
 from erp.port import ErpPort
@@ -260,15 +261,33 @@ def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None =
               .values(canonical=bindparam("session_canonical")),
               [{"doc_id": doc_id, "session_canonical": {"punchout_session": session_id, "operation": row["operation"]}}
                for doc_id, session_id, row in zip(doc_ids, session_ids, rows, strict=True)])
-    reasons = ("received {size} bytes", "PunchOutSetupRequest from {partner}", "200 OK")
-    s.execute(insert(EVENTS), [
-        {"document_id": doc_id, "from_state": before.value if before else None, "to_state": state.value,
-         "actor": p.actor, "reason": reason.format(size=len(p.raw), partner=buyer.id), "at": now}
-        for (p, buyer, _, _), doc_id in zip(planned, doc_ids, strict=True)
-        for before, state, reason in zip((None, *SETUP_STATES), SETUP_STATES, reasons, strict=False)])
+    by_actor: dict[str, list[int]] = {}
+    for (p, _, _, _), doc_id in zip(planned, doc_ids, strict=True):
+        by_actor.setdefault(p.actor, []).append(doc_id)
+    for actor, ids in by_actor.items():
+        _record_history(s, ids, actor=actor, now=now)
     return [respond(200, "OK", punchout.render_setup_response(f"{p.base_url}/punchout/start/{token}",
                                                               payload_id=new_payload_id(now), timestamp=now), doc_id)
             for (p, _, _, token), doc_id in zip(planned, doc_ids, strict=True)]
+
+
+def _record_history(s: Session, doc_ids: list[int], *, actor: str, now: dt.datetime) -> None:
+    """The three history events of each new setup document, a statement per state for the whole batch.
+
+    The reasons are what :func:`~gateway.punchout.requests.handle` writes (``received N bytes``,
+    ``PunchOutSetupRequest from <buyer>``, ``200 OK``), computed by the database from the rows just
+    inserted, so no event row is bound parameter by parameter. One statement per state keeps each
+    document's events in order (their ids ascend as the states do).
+    """
+    mine = DOCUMENTS.c.id.in_(doc_ids)
+    reasons = (literal("received ") + cast(func.length(DOCUMENTS.c.raw), String) + literal(" bytes"),
+               literal("PunchOutSetupRequest from ") + DOCUMENTS.c.partner_id,
+               literal("200 OK"))
+    for before, state, reason in zip((None, *SETUP_STATES), SETUP_STATES, reasons, strict=False):
+        s.execute(insert(EVENTS).from_select(
+            ["document_id", "from_state", "to_state", "actor", "reason", "at"],
+            select(DOCUMENTS.c.id, literal(before.value if before else None, String), literal(state.value),
+                   literal(actor), reason, literal(now, EVENTS.c.at.type)).where(mine).order_by(DOCUMENTS.c.id)))
 
 
 __all__ = ["BATCHED", "MAX_BATCH", "Pending", "Refused", "SetupBatcher", "store_setups"]

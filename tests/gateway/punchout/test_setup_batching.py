@@ -128,3 +128,25 @@ def test_what_only_looks_like_a_setup_goes_back_to_the_single_path(client: TestC
     with session(services.engine) as s:
         kept = s.get(Document, int(answer.headers["x-document-id"]))
     assert kept is not None and kept.state == State.REJECTED.value and kept.raw == broken
+
+
+def test_a_batched_setup_has_the_history_of_one_answered_alone(services: Services) -> None:
+    from gateway.punchout.requests import handle
+
+    raw = setup_request(cookie="alone")
+    alone = handle(services.engine, services.erp, raw, base_url=BASE, max_bytes=1_000_000)
+    batcher = SetupBatcher(services.engine, services.erp)
+    batch = [p for r in (raw, setup_request(cookie="other")) if (p := batcher.read(r, base_url=BASE,
+                                                                                   max_bytes=1_000_000))]
+    batcher.answer(batch)
+    together = batch[0].answer.result(timeout=0)
+
+    def events(doc_id: int | None) -> list[tuple[str | None, str, str, str]]:
+        with session(services.engine) as s:
+            return [(e.from_state, e.to_state, e.actor, e.reason) for e in history(s, doc_id or 0)]
+
+    assert alone.code == together.code == 200
+    assert events(together.document_id) == events(alone.document_id) == [
+        (None, "received", "http:cxml", f"received {len(raw)} bytes"),
+        ("received", "translating", "http:cxml", "PunchOutSetupRequest from contoso"),
+        ("translating", "accepted", "http:cxml", "200 OK")]
