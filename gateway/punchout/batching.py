@@ -232,6 +232,11 @@ assert all(b in ALLOWED[a] for a, b in zip((None, *SETUP_STATES), SETUP_STATES, 
 DOCUMENTS = Document.__table__
 EVENTS = DocumentEvent.__table__
 SESSIONS = PunchoutSession.__table__
+# The batch's statements, built once: building a statement costs more than binding a few rows to it.
+INSERT_DOCUMENTS = insert(DOCUMENTS).returning(DOCUMENTS.c.id, sort_by_parameter_order=True)
+INSERT_SESSIONS = insert(SESSIONS).returning(SESSIONS.c.id, sort_by_parameter_order=True)
+LINK_SESSIONS = (update(DOCUMENTS).where(DOCUMENTS.c.id == bindparam("doc_id"))
+                 .values(canonical=bindparam("session_canonical")))
 
 
 def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None = None) -> list[Answer]:
@@ -249,16 +254,14 @@ def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None =
         except Exception as exc:
             raise Refused(pending) from exc
         planned.append((pending, buyer, values, token))
-    doc_ids = s.execute(insert(DOCUMENTS).returning(DOCUMENTS.c.id, sort_by_parameter_order=True), [
+    doc_ids = s.execute(INSERT_DOCUMENTS, [
         {"direction": "in", "standard": "cxml", "doc_type": "PunchOutSetupRequest", "partner_id": buyer.id,
          "state": State.ACCEPTED.value, "raw": p.raw, "sha256": hashlib.sha256(p.raw).hexdigest(), "problems": [],
          "canonical": None, "attempts": 0, "created_at": now, "updated_at": now}
         for p, buyer, _, _ in planned]).scalars().all()
     rows = [dict(values, document_id=doc_id) for (_, _, values, _), doc_id in zip(planned, doc_ids, strict=True)]
-    session_ids = s.execute(insert(SESSIONS).returning(SESSIONS.c.id, sort_by_parameter_order=True),
-                            rows).scalars().all()
-    s.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == bindparam("doc_id"))
-              .values(canonical=bindparam("session_canonical")),
+    session_ids = s.execute(INSERT_SESSIONS, rows).scalars().all()
+    s.execute(LINK_SESSIONS,
               [{"doc_id": doc_id, "session_canonical": {"punchout_session": session_id, "operation": row["operation"]}}
                for doc_id, session_id, row in zip(doc_ids, session_ids, rows, strict=True)])
     by_actor: dict[str, list[int]] = {}
@@ -271,6 +274,22 @@ def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None =
             for (p, _, _, token), doc_id in zip(planned, doc_ids, strict=True)]
 
 
+def _history_statements() -> list[Any]:
+    """The three statements of :func:`_record_history`."""
+    reasons = (literal("received ") + cast(func.length(DOCUMENTS.c.raw), String) + literal(" bytes"),
+               literal("PunchOutSetupRequest from ") + DOCUMENTS.c.partner_id,
+               literal("200 OK"))
+    return [insert(EVENTS).from_select(
+        ["document_id", "from_state", "to_state", "actor", "reason", "at"],
+        select(DOCUMENTS.c.id, literal(before.value if before else None, String), literal(state.value),
+               bindparam("actor", type_=String), reason, bindparam("at", type_=EVENTS.c.at.type))
+        .where(DOCUMENTS.c.id.in_(bindparam("ids", expanding=True))).order_by(DOCUMENTS.c.id))
+        for before, state, reason in zip((None, *SETUP_STATES), SETUP_STATES, reasons, strict=False)]
+
+
+HISTORY = _history_statements()
+
+
 def _record_history(s: Session, doc_ids: list[int], *, actor: str, now: dt.datetime) -> None:
     """The three history events of each new setup document, a statement per state for the whole batch.
 
@@ -279,15 +298,8 @@ def _record_history(s: Session, doc_ids: list[int], *, actor: str, now: dt.datet
     inserted, so no event row is bound parameter by parameter. One statement per state keeps each
     document's events in order (their ids ascend as the states do).
     """
-    mine = DOCUMENTS.c.id.in_(doc_ids)
-    reasons = (literal("received ") + cast(func.length(DOCUMENTS.c.raw), String) + literal(" bytes"),
-               literal("PunchOutSetupRequest from ") + DOCUMENTS.c.partner_id,
-               literal("200 OK"))
-    for before, state, reason in zip((None, *SETUP_STATES), SETUP_STATES, reasons, strict=False):
-        s.execute(insert(EVENTS).from_select(
-            ["document_id", "from_state", "to_state", "actor", "reason", "at"],
-            select(DOCUMENTS.c.id, literal(before.value if before else None, String), literal(state.value),
-                   literal(actor), reason, literal(now, EVENTS.c.at.type)).where(mine).order_by(DOCUMENTS.c.id)))
+    for statement in HISTORY:
+        s.execute(statement, {"ids": doc_ids, "actor": actor, "at": now})
 
 
 __all__ = ["BATCHED", "MAX_BATCH", "Pending", "Refused", "SetupBatcher", "store_setups"]
