@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from formats.model import Extension, ItemIdKind, Money, Order, OrderLine
 from gateway.pricing.service import PricingService
 from gateway.quotes.service import QuoteError
+from gateway.quotes.snapshot import line_key
 from gateway.quotes.states import QuoteState
 from gateway.quotes.tables import Quote, QuoteLine
 from gateway.quotes.totals import net_unit_price
@@ -34,6 +35,8 @@ from gateway.rules import PricingError
 SOURCE = "quote"
 APPLIED = "QuotedPrice"
 """The extension :func:`with_quoted_prices` marks a line with when the quote priced it."""
+QUOTE_LINE = "QuoteLine"
+"""The extension naming the quote line that priced a line (``Q-000007/2:1``, as :func:`line_key` writes it)."""
 OPEN_STATES = frozenset({QuoteState.SENT.value, QuoteState.ACCEPTED.value})
 _REFERENCE = re.compile(r"^\s*quote:([A-Za-z0-9-]+):(\d+)\s*$")
 
@@ -59,6 +62,8 @@ class QuotedLine:
     unit_price: Money
     reference: str
     description: str | None
+    key: str = ""
+    """The quote line as price snapshots name it (:func:`gateway.quotes.snapshot.line_key`)."""
 
 
 def open_quote(s: Session, number: str, customer_id: str, today: dt.date) -> Quote:
@@ -79,7 +84,8 @@ def quoted_lines(s: Session, number: str, customer_id: str, today: dt.date) -> l
     rows = s.exec(select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(col(QuoteLine.line_number))).all()
     return [QuotedLine(sku=row.sku, quantity=row.quantity, unit=row.unit, description=row.description,
                        unit_price=Money(amount=net_unit_price(row.amount, row.quantity), currency=quote.currency),
-                       reference=quote_reference(quote.number, row.line_number)) for row in rows]
+                       reference=quote_reference(quote.number, row.line_number), key=line_key(quote, row))
+            for row in rows]
 
 
 def cart_entries(lines: list[QuotedLine]) -> list[dict[str, Any]]:
@@ -148,8 +154,9 @@ def with_quoted_prices(s: Session, customer_id: str, order: Order, today: dt.dat
         else:
             applied = Extension(source=SOURCE, name=APPLIED, value=f"{match.unit_price.amount} "
                                 f"{match.unit_price.currency} ({match.reference})")
+            which = Extension(source=SOURCE, name=QUOTE_LINE, value=match.key)
             lines.append(line.model_copy(update={"unit_price": match.unit_price,
-                                                 "extensions": (*line.extensions, applied)}))
+                                                 "extensions": (*line.extensions, applied, which)}))
         changed = True
     return order.model_copy(update={"lines": tuple(lines)}) if changed else order
 
@@ -158,25 +165,30 @@ def quoted_prices(order: Order) -> dict[str, tuple[Money, dict[str, Any]]]:
     """The lines :func:`with_quoted_prices` priced by a sales quote: line number -> (unit price, why).
 
     What the price snapshot freezes for such a line: the quoted price the ERP was given, naming
-    the quote line, rather than what the lists would say.
+    the quote line as a quote's own order names it (``Q-000007/2:1``: number, revision, line),
+    rather than what the lists would say.
     """
     priced: dict[str, tuple[Money, dict[str, Any]]] = {}
     for line in order.lines:
-        applied = any(e.source == SOURCE and e.name == APPLIED for e in line.extensions)
+        marks = {e.name: e.value for e in line.extensions if e.source == SOURCE}
         reference = _reference_of(line)
-        if not applied or reference is None or line.unit_price is None:
+        if APPLIED not in marks or reference is None or line.unit_price is None:
             continue
         number, line_number = reference
         price = line.unit_price
+        key = marks.get(QUOTE_LINE) or quote_reference(number, line_number)
         priced[line.line_number] = (price, {
-            "source": SOURCE, "quote": number, "quote_line": line_number,
-            "reference": quote_reference(number, line_number), "unit_price": str(price.amount),
-            "currency": price.currency, "explain": f"{price.amount} {price.currency} per {line.quantity.unit or 'unit'}"
-                                                   f": quote {number} line {line_number}, as the order named it"})
+            "source": SOURCE, "quote": number, "quote_line": line_number, "reference": key,
+            "unit_price": str(price.amount), "currency": price.currency,
+            "explain": f"{price.amount} {price.currency} per {line.quantity.unit or 'unit'}: quote {key}, "
+                       "as the order named it"})
     return priced
 
 
 __all__ = [
+    "APPLIED",
+    "QUOTE_LINE",
+    "SOURCE",
     "ListPrice",
     "QuotedLine",
     "cart_entries",
