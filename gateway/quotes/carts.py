@@ -62,7 +62,7 @@ class QuotedLine:
     unit_price: Money
     reference: str
     description: str | None
-    key: str = ""
+    key: str
     """The quote line as price snapshots name it (:func:`gateway.quotes.snapshot.line_key`)."""
 
 
