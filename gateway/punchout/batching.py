@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import Connection, Engine, String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import Engine, String, bindparam, cast, func, insert, literal, select, update
 from sqlmodel import Session
 
 from erp.port import ErpPort
@@ -57,6 +57,7 @@ from gateway.punchout.requests import (
 )
 from gateway.punchout.sessions import new_payload_id, session_values
 from gateway.punchout.tables import PunchoutSession
+from gateway.store.db import session
 from gateway.store.tables import Document, DocumentEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,6 @@ class SetupBatcher:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.buyers = RecentBuyers()
-        self._connection: Connection | None = None
 
     def submit(self, raw: bytes, *, base_url: str, max_bytes: int,
                actor: str = "http:cxml") -> Future[Answer | None] | None:
@@ -136,53 +136,25 @@ class SetupBatcher:
                 self._thread.start()
 
     def _run(self) -> None:
-        try:
-            while True:
-                try:
-                    first = self._waiting.get(timeout=IDLE_SECONDS)
-                except queue.Empty:
-                    with self._lock:  # exit only if nothing arrived meanwhile; submit() then starts a new thread
-                        if self._waiting.empty():
-                            self._thread = None
-                            return
-                    continue
-                batch = [first]
-                while len(batch) < MAX_BATCH:
-                    try:
-                        batch.append(self._waiting.get_nowait())
-                    except queue.Empty:
-                        break
-                self._answer(batch)
-        finally:
-            self._release()
-
-    def _connected(self) -> Connection:
-        """The writer's database connection, kept from batch to batch while setups keep coming.
-
-        Checking a connection out of the pool for every batch costs about as much as storing a
-        few setups (and a round trip per batch with PostgreSQL's pre-ping); a connection that
-        failed is dropped (:meth:`_release`) and the next batch opens a new one.
-        """
-        if self._connection is None:
-            self._connection = self.engine.connect()
-        return self._connection
-
-    def _release(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
+        while True:
             try:
-                connection.close()
-            except Exception:  # a broken connection: the pool discards it
-                log.debug("closing the setup writer's connection failed", exc_info=True)
+                first = self._waiting.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:  # exit only if nothing arrived meanwhile; submit() then starts a new thread
+                    if self._waiting.empty():
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._waiting.get_nowait())
+                except queue.Empty:
+                    break
+            self.answer(batch)
 
     def answer(self, batch: list[Pending]) -> None:
-        """Answer every request of ``batch``, committing those that go through together (on a connection of its own)."""
-        try:
-            self._answer(batch)
-        finally:
-            self._release()
-
-    def _answer(self, batch: list[Pending]) -> None:
+        """Answer every request of ``batch``, committing those that go through together."""
         readable = []
         for pending in batch:
             if pending.read():
@@ -192,7 +164,7 @@ class SetupBatcher:
         batch = readable
         while batch:
             try:
-                with writing(self.engine), Session(self._connected(), expire_on_commit=False) as s:
+                with writing(self.engine), session(self.engine) as s:
                     answers = store_setups(s, batch, self.buyers)
                     s.commit()
             except Refused as refused:  # rolled back with the rest; it keeps its refusal on its own
@@ -202,7 +174,6 @@ class SetupBatcher:
             except Exception:  # the shared commit failed: each request on its own
                 log.exception("a batch of %d cXML setup requests failed to commit; answering each alone",
                               len(batch))
-                self._release()
                 self._alone(batch)
                 return
             for pending, answer in zip(batch, answers, strict=True):
