@@ -91,6 +91,14 @@ def recover_expired(engine: Engine, lease_seconds: float, actor: str = "recovery
         if is_postgresql(engine):
             query = query.with_for_update(skip_locked=True)
         for doc in s.exec(query).all():
+            # Taken only if it is still as read: on SQLite there is no row lock, and two workers'
+            # housekeeping may both have read it; the second finds it moved (or claimed anew) and leaves it.
+            taken = s.execute(update(Document).where(
+                col(Document.id) == doc.id, col(Document.state) == doc.state, col(Document.claimed_at) < cutoff,
+            ).values(updated_at=utcnow()))
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                s.expire(doc)
+                continue
             back = State.QUEUED if doc.state == State.PROCESSING.value else State.RECEIVED
             move(s, doc, back, actor=actor,
                  reason=f"lease of {doc.claimed_by} expired at {doc.claimed_at}; taken up again")

@@ -35,3 +35,32 @@ def test_a_worker_that_lost_its_claim_changes_nothing(services: Services) -> Non
     assert len(docs(services, doc_type="855")) == 1
     with session(services.engine) as s:
         assert s.exec(select(Document).where(Document.parent_id == doc_id, Document.doc_type == "855")).one()
+
+
+def test_two_workers_recovering_the_same_expired_claim_recover_it_once(services: Services) -> None:
+    """Two workers' housekeeping read the same expired claim; only the first moves it (one history event)."""
+    from sqlalchemy import event
+
+    from gateway.store.documents import history
+
+    raw = (X12 / "850-4010-basic.x12").read_bytes()
+    assert receive_file(services.engine, partner_id="acme", raw=raw).http_status == 202
+    doc_id = claim_next(services.engine, "vanished")
+    assert doc_id is not None
+    nested: list[list[int]] = []
+    started: list[bool] = []
+
+    def the_other_worker(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not started and statement.lstrip().upper().startswith("SELECT") and "gw_document" in statement:
+            started.append(True)  # once: the other worker's own reads do not start a third
+            nested.append(recover_expired(services.engine, lease_seconds=0, actor="other"))  # between read and move
+
+    event.listen(services.engine, "after_cursor_execute", the_other_worker)
+    try:
+        first = recover_expired(services.engine, lease_seconds=0, actor="first")
+    finally:
+        event.remove(services.engine, "after_cursor_execute", the_other_worker)
+    assert sorted(first + nested[0]) == [doc_id]  # recovered by exactly one of them
+    with session(services.engine) as s:
+        moves = [e for e in history(s, doc_id) if (e.from_state, e.to_state) == ("processing", "queued")]
+        assert len(moves) == 1 and s.get(Document, doc_id).state == State.QUEUED.value  # type: ignore[union-attr]
