@@ -196,16 +196,17 @@ def _checked(engine: Engine, erp: ErpPort, buyer: OciBuyer, callup: CallUp,
         raise CallUpRefused(f"QUANTITYCHECK needs the items to check as NEW_ITEM fields: {exc}") from None
     skus = [i.vendormat or i.ext_product_id or "" for i in asked]
     catalog = _catalog(engine, erp, buyer, skus)
-    quoted = _quoted(engine, buyer, asked)
+    references = [_sales_quote_line(item) for item in asked]
+    quoted = _quoted(engine, buyer, references)
     items = []
-    for item, sku in zip(asked, skus, strict=True):
+    for item, sku, reference in zip(asked, skus, references, strict=True):
         product = catalog.get(sku)
         if product is None:
             raise CallUpRefused(f"Item {item.index} ({sku or 'no VENDORMAT or EXT_PRODUCT_ID'}) is not in the catalog.",
                                 404)
         line = int(item.ext_quote_item) if (item.ext_quote_item or "").isdigit() else None
         checked = oci_item(buyer, catalog, product, item.quantity or Decimal(1), quote=item.ext_quote_id, line=line,
-                           version=callup.version, price=quoted.get(_sales_quote_line(item) or ("", 0)))
+                           version=callup.version, price=quoted.get(reference) if reference else None)
         items.append(checked)
     return items
 
@@ -217,9 +218,10 @@ def _sales_quote_line(item: OciItem) -> tuple[str, int] | None:
     return parse_reference(f"quote:{item.ext_quote_id or ''}:{item.ext_quote_item or ''}")
 
 
-def _quoted(engine: Engine, buyer: OciBuyer, items: list[OciItem]) -> dict[tuple[str, int], Money]:
-    """The quoted unit price of every sales quote line the items name, for quotes this buyer can still take up."""
-    numbers = {ref[0] for ref in map(_sales_quote_line, items) if ref is not None}
+def _quoted(engine: Engine, buyer: OciBuyer,
+            references: list[tuple[str, int] | None]) -> dict[tuple[str, int], Money]:
+    """The quoted unit price of every sales quote line named, for quotes this buyer can still take up."""
+    numbers = {ref[0] for ref in references if ref is not None}
     prices: dict[tuple[str, int], Money] = {}
     if not numbers:
         return prices

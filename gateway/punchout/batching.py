@@ -9,10 +9,11 @@ convoy of threads on the SQLite write lock. This is the group commit of PostgreS
 ``commit_delay`` without the delay: a batch is whatever queued while the previous one committed.
 
 The rows a batch writes are the ones :func:`gateway.punchout.requests.handle` writes for a setup
-(the raw document, its three history events, the session), inserted a statement per table for
-the whole batch rather than object by object through the ORM: four statements and one commit for
-up to 64 setups. A buyer's configuration is read once for a set of credentials and kept for a
-couple of seconds (:class:`~gateway.punchout.buyers.RecentBuyers`).
+(the raw document, its three history events, the session), written for the whole batch rather
+than object by object through the ORM: the documents, the sessions, the documents' link to their
+session, and one statement per history state, six statements and one commit for up to 64 setups.
+A buyer's configuration is read once for a set of credentials and kept for a couple of seconds
+(:class:`~gateway.punchout.buyers.RecentBuyers`).
 
 Every answer still waits for the commit of its own request, so nothing is answered that was not
 kept. A request refused inside a batch (wrong secret, unsupported operation) would leave the

@@ -172,11 +172,11 @@ def quoted_prices(order: Order) -> dict[str, tuple[Money, dict[str, Any]]]:
     for line in order.lines:
         marks = {e.name: e.value for e in line.extensions if e.source == SOURCE}
         reference = _reference_of(line)
-        if APPLIED not in marks or reference is None or line.unit_price is None:
+        key = marks.get(QUOTE_LINE)
+        if APPLIED not in marks or key is None or reference is None or line.unit_price is None:
             continue
         number, line_number = reference
         price = line.unit_price
-        key = marks.get(QUOTE_LINE) or quote_reference(number, line_number)
         priced[line.line_number] = (price, {
             "source": SOURCE, "quote": number, "quote_line": line_number, "reference": key,
             "unit_price": str(price.amount), "currency": price.currency,
