@@ -173,23 +173,41 @@ def _repeat(row: CreditOrder, amount: Money) -> CreditCheck | None:
     return None
 
 
+@dataclass(frozen=True)
+class Appraisal:
+    """What a credit decision needs from the ERP: the customer's position and the order's value."""
+
+    position: CreditPosition
+    amount: Money
+    mismatch: str | None = None
+
+
+def appraise(engine: Engine, erp: ErpPort, customer_id: str, order: Order,
+             position: CreditPosition | None = None) -> Appraisal:
+    """The ERP's side of a decision (ERP calls, no lock held); ``position`` when the caller has just read it.
+
+    ErpRejected (unknown customer) and ErpUnavailable pass through.
+    """
+    position = position or erp.get_credit(customer_id)
+    currency = position.limit.currency
+    try:
+        return Appraisal(position, order_value(erp, customer_id, order, currency, engine))
+    except ValueError as exc:
+        return Appraisal(position, Money(amount=ZERO, currency=currency), str(exc))
+
+
 def check_order(engine: Engine, erp: ErpPort, *, customer_id: str, order: Order, order_key: str,
                 document_id: int | None, actor: str, default_policy: Policy) -> CreditCheck:
     """Decide ``order`` for ``customer_id`` and record the decision (module doc).
 
     ERP calls (credit position, prices) happen before the lock so the lock is held only for
-    the database work. ErpRejected (unknown customer) and ErpUnavailable pass through.
+    the database work.
     """
-    position = erp.get_credit(customer_id)
-    currency = position.limit.currency
-    try:
-        amount = order_value(erp, customer_id, order, currency, engine)
-        mismatch = None
-    except ValueError as exc:
-        amount, mismatch = Money(amount=ZERO, currency=currency), str(exc)
+    appraisal = appraise(engine, erp, customer_id, order)
     with session(engine) as s:
-        check = decide(s, position, amount, customer_id=customer_id, order_key=order_key, po_number=order.po_number,
-                       document_id=document_id, actor=actor, default_policy=default_policy, mismatch=mismatch)
+        check = decide(s, appraisal.position, appraisal.amount, customer_id=customer_id, order_key=order_key,
+                       po_number=order.po_number, document_id=document_id, actor=actor,
+                       default_policy=default_policy, mismatch=appraisal.mismatch)
         s.commit()
     return check
 
@@ -259,12 +277,14 @@ def exposure(engine: Engine, erp: ErpPort, customer_id: str, *, default_policy: 
 
 
 __all__ = [
+    "Appraisal",
     "CreditCheck",
     "CreditStatus",
     "Decision",
     "Exposure",
     "LedgerKind",
     "Policy",
+    "appraise",
     "check_order",
     "committed_total",
     "decide",

@@ -11,13 +11,14 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from erp.port import ErpPort
 from formats.model import Order
 from formats.x12.envelope import Delimiters
 from gateway.config import get_settings
 from gateway.credit.answers import answer_refusal
-from gateway.credit.control import CreditCheck, Decision, Policy, check_order, parse_policy
+from gateway.credit.control import Appraisal, CreditCheck, Decision, Policy, appraise, decide, parse_policy
 from gateway.pipeline.queue import hold_claim
 from gateway.pipeline.states import State
 from gateway.store.db import session
@@ -44,33 +45,47 @@ def default_policy() -> Policy:
 def credit_gate(engine: Engine, erp: ErpPort, *, doc_id: int, partner: Partner, order: Order, order_key: str,
                 actor: str, delimiters: Delimiters | None = None) -> Stopped | None:
     """Check the order's credit; None when it may go to the ERP, else what became of the document."""
-    check = check_order(engine, erp, customer_id=partner.customer_id, order=order, order_key=order_key,
-                        document_id=doc_id, actor=actor, default_policy=default_policy())
+    appraisal = appraise(engine, erp, partner.customer_id, order)
+    with session(engine) as s:
+        stopped = gate(s, appraisal, doc_id=doc_id, partner=partner, order=order, order_key=order_key, actor=actor,
+                       delimiters=delimiters)
+        s.commit()
+    return stopped
+
+
+def gate(s: Session, appraisal: Appraisal, *, doc_id: int, partner: Partner, order: Order, order_key: str,
+         actor: str, delimiters: Delimiters | None = None) -> Stopped | None:
+    """:func:`credit_gate` inside the caller's transaction, with the ERP's side already read.
+
+    The decision and what it does to the document (held, or refused with a rejecting
+    acknowledgment) commit together.
+    """
+    check = decide(s, appraisal.position, appraisal.amount, customer_id=partner.customer_id, order_key=order_key,
+                   po_number=order.po_number, document_id=doc_id, actor=actor, default_policy=default_policy(),
+                   mismatch=appraisal.mismatch)
     extra = {"document_id": doc_id, "partner": partner.id}
     if check.decision is Decision.ACCEPT:
         return None
     if check.decision is Decision.FLAG:
         log.warning("document %s: credit %s", doc_id, check.reason, extra=extra)
         return None
-    with session(engine) as s:
-        hold_claim(s, doc_id, actor)  # the processor holds it; one refusal or hold, ever
-        doc = s.get(Document, doc_id)
-        assert doc is not None
-        doc.po_number = order.po_number
-        doc.canonical = order.model_dump(mode="json")
-        doc.claimed_by = doc.claimed_at = None
-        if check.decision is Decision.HOLD:
-            state = State.CREDIT_HOLD
-            doc.error = None
-        else:
-            state = State.REJECTED
-            doc.error = f"credit: {check.reason}"
-            answer_refusal(s, partner, order, document_id=doc_id, reason="credit limit exceeded", actor=actor,
-                           delimiters=delimiters)
-        move(s, doc, state, actor=actor, reason=f"credit: {check.reason}")
-        s.commit()
+    hold_claim(s, doc_id, actor)  # the processor holds it; one refusal or hold, ever
+    doc = s.get(Document, doc_id)
+    assert doc is not None
+    doc.po_number = order.po_number
+    doc.canonical = order.model_dump(mode="json")
+    doc.claimed_by = doc.claimed_at = None
+    if check.decision is Decision.HOLD:
+        state = State.CREDIT_HOLD
+        doc.error = None
+    else:
+        state = State.REJECTED
+        doc.error = f"credit: {check.reason}"
+        answer_refusal(s, partner, order, document_id=doc_id, reason="credit limit exceeded", actor=actor,
+                       delimiters=delimiters)
+    move(s, doc, state, actor=actor, reason=f"credit: {check.reason}")
     log.warning("document %s: %s (credit: %s)", doc_id, state.value, check.reason, extra=extra)
     return Stopped(state, check.reason, check)
 
 
-__all__ = ["Stopped", "credit_gate", "default_policy"]
+__all__ = ["Stopped", "credit_gate", "default_policy", "gate"]

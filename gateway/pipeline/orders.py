@@ -1,4 +1,4 @@
-"""Processing an inbound purchase order: translate, place it in the ERP once, acknowledge it.
+"""Processing inbound purchase orders: translate, place each in the ERP once, acknowledge it.
 
 The steps are arranged so that a crash between any two of them, followed by taking the document
 up again, gives the same end state with no second ERP order and no second 855:
@@ -14,33 +14,44 @@ up again, gives the same end state with no second ERP order and no second 855:
    (unless this document already has one), freeze our price of every line
    (:mod:`gateway.pricing.snapshot`), record the ERP order on the link and the document, and
    mark the document processed.
+
+A worker claims documents in batches (:func:`gateway.pipeline.queue.claim_due`) and runs the
+orders of a batch through each step together: the keys of the whole batch in one transaction,
+the credit decisions in one (the ERP's credit position read once per customer), the ERP pushes
+one by one (each is the ERP's own transaction), and the last step for the whole batch in one.
+A step's transaction that fails for any order is rolled back and its orders run that step one
+at a time, so every error lands on its own document and the others go on; since each step is
+idempotent per order, that rerun is safe. An order of one costs what it always did; a batch
+saves the commits (each a WAL flush) and the per-transaction work of all but one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
-from erp.port import ErpPort
+from erp.port import CreditPosition, ErpPort, PushedOrder
 from formats.model import Order, OrderPurpose
-from gateway.credit.intake import credit_gate
+from gateway.credit.control import Appraisal, appraise
+from gateway.credit.intake import gate
 from gateway.credit.ledger import order_placed
 from gateway.oci.orders import with_cart_prices
 from gateway.outbound import Outgoing, document_type, emit
 from gateway.partners import with_our_items
 from gateway.pipeline.queue import hold_claim
-from gateway.pipeline.reading import DocumentRejected, document_and_partner, read_stored
+from gateway.pipeline.reading import DocumentRejected, Read, read_stored
 from gateway.pipeline.states import State
-from gateway.pricing.service import pricing_for
+from gateway.pricing.service import PricingService, pricing_for
 from gateway.pricing.snapshot import freeze_prices, rounding_of
 from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
 from gateway.store.documents import children, move
-from gateway.store.tables import Document, OrderLink
+from gateway.store.tables import Document, OrderLink, Partner
 
 log = logging.getLogger(__name__)
 
@@ -62,82 +73,192 @@ def idempotency_key(partner_id: str, order: Order) -> str:
     return f"{partner_id}:{order.po_number}:{order.revision or ''}"
 
 
-def _claim_key(engine: Engine, doc_id: int, partner_id: str, key: str, po_number: str) -> OrderLink:
-    """Own ``key`` for this document, or find who owns it."""
-    with session(engine) as s:
-        link = s.exec(select(OrderLink).where(OrderLink.idempotency_key == key)).first()
-        if link is not None:
-            owner = s.get(Document, link.document_id)
-            if link.erp_order_id is None and owner is not None and owner.state in GAVE_UP:
-                link.document_id = doc_id  # the earlier document never placed it: this one may
-                s.add(link)
-                s.commit()
-            return link
-        link = OrderLink(idempotency_key=key, partner_id=partner_id, po_number=po_number, document_id=doc_id)
-        s.add(link)
-        try:
-            s.commit()
-        except IntegrityError:
-            s.rollback()
-            existing = s.exec(select(OrderLink).where(OrderLink.idempotency_key == key)).one()
-            return existing
-        return link
+Result = Outcome | Exception
+"""How processing one order of a batch ended: an outcome, or the error to record on its document."""
+
+
+@dataclass
+class _Placing:
+    """One order on its way through the steps of a batch."""
+
+    doc_id: int
+    partner: Partner
+    read: Read
+    order: Order
+    key: str
+    appraisal: Appraisal | None = None
+    pushed: PushedOrder | None = None
+
+
+Step = Callable[[Session, list[_Placing]], list[Outcome | None]]
+"""A step run in one transaction for orders of a batch: for each, how it ended there (None: it goes on)."""
 
 
 def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: str) -> Outcome:
-    """Run an 850 document through steps 1-4 (module doc); raises ErpUnavailable to be retried."""
-    doc, partner = document_and_partner(engine, doc_id)
+    """Run one 850 document through steps 1-4 (module doc); raises ErpUnavailable to be retried."""
+    result = process_purchase_orders(engine, erp, [doc_id], actor=actor)[doc_id]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
-    read = read_stored(doc, partner)
-    if not isinstance(read.document, Order):
-        raise DocumentRejected(f"{doc.standard} {doc.doc_type} is not a purchase order")
-    order = with_our_items(partner, read.document)
+
+def process_purchase_orders(engine: Engine, erp: ErpPort, doc_ids: Sequence[int], *, actor: str) -> dict[int, Result]:
+    """Run claimed purchase-order documents through steps 1-4 together (module doc); how each ended."""
+    results: dict[int, Result] = {}
+    placing = _translate(engine, doc_ids, results)
+    placing = _in_one_transaction(engine, placing, results, lambda s, batch: _own_keys(s, batch, actor))
+    placing = _appraise(engine, erp, placing, results)
+    placing = _in_one_transaction(engine, sorted(placing, key=lambda p: (p.partner.customer_id, p.doc_id)), results,
+                                  lambda s, batch: [_credit(s, p, actor) for p in batch])
+    for p in placing:
+        try:
+            p.pushed = erp.push_order(p.order, customer_id=p.partner.customer_id, idempotency_key=p.key)
+        except Exception as exc:  # sorted by the worker: an unreachable ERP is retried, a refusal is not
+            results[p.doc_id] = exc
+    placed = sorted((p for p in placing if p.pushed is not None), key=lambda p: (p.partner.id, p.doc_id))
+    _in_one_transaction(engine, placed, results, lambda s, batch: _finish(s, engine, batch, actor))
+    for p in placed:
+        if isinstance(outcome := results[p.doc_id], Outcome):
+            log.info("document %s: %s", p.doc_id, outcome.reason,
+                     extra={"document_id": p.doc_id, "partner": p.partner.id})
+    return results
+
+
+def _translate(engine: Engine, doc_ids: Sequence[int], results: dict[int, Result]) -> list[_Placing]:
+    """Step 1 for every document: read it into a canonical order with our items and agreed prices."""
+    placing = []
     with session(engine) as s:
-        order = with_cart_prices(s, partner, order)  # lines quoting an OCI cart get its SKUs and prices
+        rows = {doc.id: (doc, partner) for doc, partner in s.exec(
+            select(Document, Partner).join(Partner, col(Document.partner_id) == col(Partner.id))
+            .where(col(Document.id).in_(list(doc_ids))))}
         pricing = pricing_for(engine)
-        order = with_quoted_prices(s, partner.customer_id, order, pricing.today(),  # lines quoting a sales quote
-                                   lambda line: customer_price(pricing, partner.customer_id, line))
+        for doc_id in doc_ids:
+            try:
+                if doc_id not in rows:
+                    raise DocumentRejected(f"document {doc_id} has no partner")
+                doc, partner = rows[doc_id]
+                read = read_stored(doc, partner)
+                if not isinstance(read.document, Order):
+                    raise DocumentRejected(f"{doc.standard} {doc.doc_type} is not a purchase order")
+                order = _agreed_order(s, pricing, partner, read.document)
+                placing.append(_Placing(doc_id, partner, read, order, idempotency_key(partner.id, order)))
+            except Exception as exc:
+                results[doc_id] = exc
+    return placing
+
+
+def _agreed_order(s: Session, pricing: PricingService, partner: Partner, order: Order) -> Order:
+    """The order as the ERP is to get it: our SKUs, and the prices of the OCI cart or sales quote it names."""
+    order = with_our_items(partner, order)
+    order = with_cart_prices(s, partner, order)  # lines quoting an OCI cart get its SKUs and prices
+    order = with_quoted_prices(s, partner.customer_id, order, pricing.today(),  # lines quoting a sales quote
+                               lambda line: customer_price(pricing, partner.customer_id, line))
     if order.purpose not in (OrderPurpose.ORIGINAL, OrderPurpose.CONFIRMATION, OrderPurpose.DUPLICATE):
         raise DocumentRejected(
             f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as a change "
             "document (X12 860, UBL OrderChange / OrderCancellation)"
         )
-    key = idempotency_key(partner.id, order)
-    link = _claim_key(engine, doc_id, partner.id, key, order.po_number)
-    if link.document_id != doc_id:
+    return order
+
+
+def _in_one_transaction(engine: Engine, batch: list[_Placing], results: dict[int, Result],
+                        step: Step) -> list[_Placing]:
+    """Run ``step`` for ``batch`` in one transaction; the orders that go on (a failure reruns each alone)."""
+    if not batch:
+        return []
+    try:
         with session(engine) as s:
-            doc = s.get(Document, doc_id)
-            assert doc is not None
-            doc.erp_order_id = link.erp_order_id
-            doc.canonical = order.model_dump(mode="json")
-            reason = f"PO {order.po_number} was already ordered by document {link.document_id}"
-            move(s, doc, State.DUPLICATE, actor=actor, reason=reason)
+            ended = step(s, batch)
             s.commit()
-        return Outcome(State.DUPLICATE, reason, link.erp_order_id)
+    except Exception as exc:
+        if len(batch) > 1:
+            log.info("a step failed for a batch of %d orders (%s); each runs it alone", len(batch), exc)
+            return [p for one in batch for p in _in_one_transaction(engine, [one], results, step)]
+        if not isinstance(exc, IntegrityError):
+            results[batch[0].doc_id] = exc
+            return []
+        return _in_one_transaction(engine, batch, results, step)  # a key taken meanwhile: read again
+    going = []
+    for p, outcome in zip(batch, ended, strict=True):
+        if outcome is None:
+            going.append(p)
+        else:
+            results[p.doc_id] = outcome
+    return going
 
-    stopped = credit_gate(engine, erp, doc_id=doc_id, partner=partner, order=order, order_key=key, actor=actor,
-                          delimiters=read.delimiters)
-    if stopped is not None:  # held for an operator, or refused with a rejecting acknowledgment
-        return Outcome(stopped.state, stopped.reason)
 
-    pushed = erp.push_order(order, customer_id=partner.customer_id, idempotency_key=key)
+def _own_keys(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]:
+    """Step 2: own each order's key for its document, or find it a duplicate of the document that does."""
+    links = {link.idempotency_key: link for link in s.exec(
+        select(OrderLink).where(col(OrderLink.idempotency_key).in_([p.key for p in batch])))}
+    ended: list[Outcome | None] = []
+    for p in batch:
+        link = links.get(p.key)
+        if link is None:  # a concurrent insert of the same key fails at the commit; the step then reads it
+            link = links[p.key] = OrderLink(idempotency_key=p.key, partner_id=p.partner.id,
+                                            po_number=p.order.po_number, document_id=p.doc_id)
+            s.add(link)
+        elif link.document_id != p.doc_id and link.erp_order_id is None:
+            owner = s.get(Document, link.document_id)
+            if owner is not None and owner.state in GAVE_UP:
+                link.document_id = p.doc_id  # the earlier document never placed it: this one may
+                s.add(link)
+        ended.append(None if link.document_id == p.doc_id else _duplicate(s, p, link, actor))
+    return ended
 
-    with session(engine) as s:
-        hold_claim(s, doc_id, actor)  # still ours, and locked until this step commits (one 855, ever)
-        doc = s.get(Document, doc_id)
-        link = s.exec(select(OrderLink).where(OrderLink.idempotency_key == key)).one()
-        assert doc is not None
-        if not children(s, doc_id, document_type(partner, Outgoing.ORDER_RESPONSE, pushed.response)):
-            emit(s, partner, Outgoing.ORDER_RESPONSE, pushed.response, parent_id=doc_id, actor=actor,
-                 reason=f"acknowledges PO {order.po_number} ({pushed.response.status.value})",
-                 po_number=order.po_number, erp_order_id=pushed.erp_order_id,
-                 inbound_delimiters=read.delimiters)
-        order_placed(s, order_key=key, customer_id=partner.customer_id, order=order, pushed=pushed, actor=actor)
-        freeze_prices(s, pricing_for(engine), document_id=doc_id, customer_id=partner.customer_id, order=order,
-                      erp_order_id=pushed.erp_order_id, rounding=rounding_of(partner.settings),
+
+def _duplicate(s: Session, p: _Placing, link: OrderLink, actor: str) -> Outcome:
+    doc = s.get(Document, p.doc_id)
+    assert doc is not None
+    doc.erp_order_id = link.erp_order_id
+    doc.canonical = p.order.model_dump(mode="json")
+    reason = f"PO {p.order.po_number} was already ordered by document {link.document_id}"
+    move(s, doc, State.DUPLICATE, actor=actor, reason=reason)
+    return Outcome(State.DUPLICATE, reason, link.erp_order_id)
+
+
+def _appraise(engine: Engine, erp: ErpPort, batch: list[_Placing], results: dict[int, Result]) -> list[_Placing]:
+    """Step 3's ERP side for every order: the credit position (read once per customer) and the order's value."""
+    positions: dict[str, CreditPosition] = {}
+    going = []
+    for p in batch:
+        customer = p.partner.customer_id
+        try:
+            p.appraisal = appraise(engine, erp, customer, p.order, positions.get(customer))
+        except Exception as exc:
+            results[p.doc_id] = exc
+            continue
+        positions[customer] = p.appraisal.position
+        going.append(p)
+    return going
+
+
+def _credit(s: Session, p: _Placing, actor: str) -> Outcome | None:
+    """Step 3's decision; None when the order goes to the ERP."""
+    assert p.appraisal is not None
+    stopped = gate(s, p.appraisal, doc_id=p.doc_id, partner=p.partner, order=p.order, order_key=p.key, actor=actor,
+                   delimiters=p.read.delimiters)
+    return Outcome(stopped.state, stopped.reason) if stopped is not None else None
+
+
+def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> list[Outcome | None]:
+    """Step 4 for the batch; the acknowledgments last, so the partners' control numbers are locked briefly."""
+    for p in batch:
+        hold_claim(s, p.doc_id, actor)  # still ours, and locked until this step commits (one 855, ever)
+    ids = [p.doc_id for p in batch]
+    docs = {doc.id: doc for doc in s.exec(select(Document).where(col(Document.id).in_(ids)))}
+    links = {link.idempotency_key: link for link in s.exec(
+        select(OrderLink).where(col(OrderLink.idempotency_key).in_([p.key for p in batch])))}
+    pricing = pricing_for(engine)
+    outcomes: list[Outcome | None] = []
+    for p in batch:
+        pushed, order, doc, link = p.pushed, p.order, docs[p.doc_id], links[p.key]
+        assert pushed is not None
+        order_placed(s, order_key=p.key, customer_id=p.partner.customer_id, order=order, pushed=pushed, actor=actor)
+        freeze_prices(s, pricing, document_id=p.doc_id, customer_id=p.partner.customer_id, order=order,
+                      erp_order_id=pushed.erp_order_id, rounding=rounding_of(p.partner.settings),
                       fixed=quoted_prices(order))  # frozen now; lines naming a sales quote at its price
-        link.erp_order_id = pushed.erp_order_id
-        doc.erp_order_id = pushed.erp_order_id
+        link.erp_order_id = doc.erp_order_id = pushed.erp_order_id
         doc.po_number = order.po_number
         doc.canonical = order.model_dump(mode="json")
         doc.error = None
@@ -145,6 +266,13 @@ def process_purchase_order(engine: Engine, erp: ErpPort, doc_id: int, *, actor: 
         reason = f"ERP order {pushed.erp_order_id} ({'created' if pushed.created else 'found'})"
         move(s, doc, State.PROCESSED, actor=actor, reason=reason)
         s.add(link)
-        s.commit()
-    log.info("document %s: %s", doc_id, reason, extra={"document_id": doc_id, "partner": partner.id})
-    return Outcome(State.PROCESSED, reason, pushed.erp_order_id)
+        outcomes.append(Outcome(State.PROCESSED, reason, pushed.erp_order_id))
+    for p in batch:
+        pushed = p.pushed
+        assert pushed is not None
+        if not children(s, p.doc_id, document_type(p.partner, Outgoing.ORDER_RESPONSE, pushed.response)):
+            emit(s, p.partner, Outgoing.ORDER_RESPONSE, pushed.response, parent_id=p.doc_id, actor=actor,
+                 reason=f"acknowledges PO {p.order.po_number} ({pushed.response.status.value})",
+                 po_number=p.order.po_number, erp_order_id=pushed.erp_order_id,
+                 inbound_delimiters=p.read.delimiters)
+    return outcomes
