@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     """Transient failures (ERP unavailable) are retried this many times before the dead letter."""
     retry_base_seconds: float = 2.0
     poll_seconds: float = 0.5
+    batch_size: int = 16
+    """Documents a worker claims at once; the purchase orders among them share their transactions."""
     max_upload_bytes: int = 50 * 1024 * 1024
     log_format: str = "json"
     """``json`` (one object per line, with document id and partner) or ``text`` for a terminal."""

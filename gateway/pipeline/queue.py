@@ -14,6 +14,7 @@ run out, :func:`recover_expired` puts it back in the queue. Processing is idempo
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
@@ -43,37 +44,63 @@ def hold_claim(s: Session, doc_id: int, worker_id: str) -> None:
         raise ClaimLost(f"document {doc_id} is no longer held by {worker_id}")
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A document a worker has just claimed, with what routes it to its processor."""
+
+    id: int
+    standard: str
+    doc_type: str
+    partner_id: str | None
+
+
 def claim_next(engine: Engine, worker_id: str) -> int | None:
     """Claim the next due document for ``worker_id``; its id, or None when the queue is empty."""
+    claimed = claim_due(engine, worker_id, limit=1)
+    return claimed[0].id if claimed else None
+
+
+def claim_due(engine: Engine, worker_id: str, *, limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` due documents for ``worker_id``, oldest first, in one transaction.
+
+    One ``UPDATE ... RETURNING`` per previous state (queued, retry) moves them to ``processing``
+    only if they are still in the state read, and their claim events are written together: a
+    batch costs about what claiming one did. The lease runs from the claim, so a batch is kept
+    small enough to finish well inside ``lease_seconds``.
+    """
     now = utcnow()
     with session(engine) as s:
-        query = (  # the id and state only: the document's raw bytes stay in the database
-            select(Document.id, Document.state)
+        query = (  # what routes a document, not its raw bytes
+            select(Document.id, Document.state, Document.standard, Document.doc_type, Document.partner_id)
             .where(col(Document.state).in_([st.value for st in CLAIMABLE_WORK]))
             .where(or_(col(Document.next_attempt_at).is_(None), col(Document.next_attempt_at) <= now))
             .order_by(col(Document.id))
-            .limit(1)
+            .limit(limit)
         )
         if is_postgresql(engine):
             query = query.with_for_update(skip_locked=True)
-        row = s.exec(query).first()
-        if row is None:
-            return None
-        doc_id, previous = row
-        event = claim_event(doc_id or 0, State(previous), actor=worker_id)  # checks the transition table
-        attempts = s.execute(
-            update(Document).where(col(Document.id) == doc_id, col(Document.state) == previous)
-            .values(state=State.PROCESSING.value, claimed_by=worker_id, claimed_at=now, updated_at=now,
-                    attempts=Document.attempts + 1)
-            .returning(Document.attempts)
-        ).scalar()
-        if attempts is None:  # another worker moved it first (SQLite, where there is no row lock)
+        rows = s.exec(query).all()
+        by_state: dict[str, list[int]] = {}
+        for row in rows:
+            by_state.setdefault(row[1], []).append(row[0] or 0)
+        attempts: dict[int, int] = {}
+        for previous, ids in by_state.items():
+            events = {i: claim_event(i, State(previous), actor=worker_id) for i in ids}  # checks the transition table
+            moved = s.execute(
+                update(Document).where(col(Document.id).in_(ids), col(Document.state) == previous)
+                .values(state=State.PROCESSING.value, claimed_by=worker_id, claimed_at=now, updated_at=now,
+                        attempts=Document.attempts + 1)
+                .returning(Document.id, Document.attempts)
+            ).all()
+            for doc_id, attempt in moved:  # on SQLite, with no row lock, another worker may have moved some first
+                attempts[doc_id] = attempt
+                events[doc_id].reason = f"attempt {attempt}"
+                s.add(events[doc_id])
+        if not attempts:
             s.rollback()
-            return None
-        event.reason = f"attempt {attempts}"
-        s.add(event)
+            return []
         s.commit()
-        return doc_id
+    return [Claimed(row[0] or 0, row[2], row[3], row[4]) for row in rows if row[0] in attempts]
 
 
 def recover_expired(engine: Engine, lease_seconds: float, actor: str = "recovery") -> list[int]:

@@ -45,8 +45,8 @@ from gateway.pipeline.acknowledgments import flag_overdue, process_functional_ac
 from gateway.pipeline.changes import process_order_change
 from gateway.pipeline.cxml_orders import process_order_request
 from gateway.pipeline.erp_events import poll_erp_events
-from gateway.pipeline.orders import Outcome, process_purchase_order
-from gateway.pipeline.queue import ClaimLost, claim_next, recover_expired, stranded_files
+from gateway.pipeline.orders import Outcome, Result, process_purchase_order, process_purchase_orders
+from gateway.pipeline.queue import Claimed, ClaimLost, claim_due, recover_expired, stranded_files
 from gateway.pipeline.reading import DocumentRejected
 from gateway.pipeline.states import State
 from gateway.pipeline.turns import PRICE_SYNC, take_turn
@@ -82,6 +82,9 @@ PROCESSORS: dict[tuple[str, str], Callable[[Engine, ErpPort, int, str], Outcome]
     ("quote", "Order"): process_quote_order,
 }
 """What processes a queued document, keyed by (standard, document type)."""
+
+BATCHED_ORDERS = frozenset({("x12", "850"), ("ubl", "Order")})
+"""Documents a worker runs through :func:`~gateway.pipeline.orders.process_purchase_orders` as a batch."""
 
 
 def new_worker_id() -> str:
@@ -149,17 +152,24 @@ class Worker:
         except Exception:  # recorded on the run; one bad pull must not stop the worker's other work
             log.exception("worker %s: price and stock sync failed", self.worker_id)
 
-    def run_once(self) -> int | None:
-        """Claim and process one document; its id, or None when there was nothing to do."""
-        doc_id = claim_next(self.engine, self.worker_id)
-        if doc_id is None:
-            return None
-        self.process(doc_id)
-        return doc_id
+    def run_batch(self) -> int:
+        """Claim up to ``batch_size`` due documents and process them; how many there were (0: nothing to do).
+
+        Purchase orders of the batch go through their steps together
+        (:func:`~gateway.pipeline.orders.process_purchase_orders`); other documents one by one.
+        """
+        claimed = claim_due(self.engine, self.worker_id, limit=max(1, self.settings.batch_size))
+        orders = [c for c in claimed if (c.standard, c.doc_type) in BATCHED_ORDERS]
+        if orders:
+            self._process_orders(orders)
+        for one in claimed:
+            if (one.standard, one.doc_type) not in BATCHED_ORDERS:
+                self._process_one(one)
+        return len(claimed)
 
     def step(self) -> bool:
         """One document, else one outbox message; whether there was anything to do."""
-        return self.run_once() is not None or self.deliverer.deliver_next() is not None
+        return self.run_batch() > 0 or self.deliverer.deliver_next() is not None
 
     def drain(self) -> int:
         """Process until the queue is empty, then deliver the outbox; how many documents were done.
@@ -168,8 +178,8 @@ class Worker:
         """
         self.housekeeping(prices=False)
         done = 0
-        while self.run_once() is not None:
-            done += 1
+        while batch := self.run_batch():
+            done += batch
         self.deliverer.drain()
         return done
 
@@ -191,33 +201,54 @@ class Worker:
 
     def process(self, doc_id: int) -> None:
         """Process one claimed document and record how it ended (logs carry its id and partner)."""
-        with session(self.engine) as s:  # three columns, not the whole document with its raw bytes
+        with session(self.engine) as s:  # what routes it, not the whole document with its raw bytes
             row = s.exec(select(Document.standard, Document.doc_type, Document.partner_id)
                          .where(Document.id == doc_id)).first()
-            key = (row[0], row[1]) if row else ("", "")
-            partner = row[2] if row else None
-        started = time.perf_counter()
-        with document_context(doc_id, partner):
-            outcome = self._process(doc_id, key)
-        PROCESSING_SECONDS.labels(*key).observe(time.perf_counter() - started)
-        DOCUMENTS_PROCESSED.labels(partner or "", key[0], key[1], outcome).inc()
+        self._process_one(Claimed(doc_id, row[0], row[1], row[2]) if row else Claimed(doc_id, "", "", None))
 
-    def _process(self, doc_id: int, key: tuple[str, str]) -> str:
-        """Run the document's processor; the state it ended in."""
-        processor = PROCESSORS.get(key)
-        started = utcnow()
+    def _process_one(self, claimed: Claimed) -> None:
+        started, began = time.perf_counter(), utcnow()
+        key = (claimed.standard, claimed.doc_type)
+        with document_context(claimed.id, claimed.partner_id):
+            processor = PROCESSORS.get(key)
+            try:
+                if processor is None:
+                    raise DocumentRejected(f"no processing is defined for {key[0]} {key[1]} documents")
+                result: Result = processor(self.engine, self.erp, claimed.id, self.worker_id)
+            except Exception as exc:
+                result = exc
+            state = self._conclude(claimed.id, result, began)
+        self._observe(claimed, state, time.perf_counter() - started)
+
+    def _process_orders(self, orders: list[Claimed]) -> None:
+        """Purchase orders claimed together, through their steps together; each ends on its own."""
+        started, began = time.perf_counter(), utcnow()
         try:
-            if processor is None:
-                raise DocumentRejected(f"no processing is defined for {key[0]} {key[1]} documents")
-            return processor(self.engine, self.erp, doc_id, self.worker_id).state.value
-        except ClaimLost as lost:  # another worker owns it now and finishes it; leave it alone
-            log.warning("document %s: %s", doc_id, lost, extra={"document_id": doc_id})
+            results = process_purchase_orders(self.engine, self.erp, [c.id for c in orders], actor=self.worker_id)
+        except Exception as exc:  # failed outside any one order's steps (the database went away): each is retried
+            results = {c.id: exc for c in orders}
+        elapsed = time.perf_counter() - started  # each order waited for the whole batch
+        for claimed in orders:
+            with document_context(claimed.id, claimed.partner_id):
+                state = self._conclude(claimed.id, results[claimed.id], began)
+            self._observe(claimed, state, elapsed)
+
+    @staticmethod
+    def _observe(claimed: Claimed, state: str, seconds: float) -> None:
+        PROCESSING_SECONDS.labels(claimed.standard, claimed.doc_type).observe(seconds)
+        DOCUMENTS_PROCESSED.labels(claimed.partner_id or "", claimed.standard, claimed.doc_type, state).inc()
+
+    def _conclude(self, doc_id: int, result: Result, started: dt.datetime) -> str:
+        """The state a processed document ended in; a failure recorded first (rejected, retry or dead)."""
+        if isinstance(result, Outcome):
+            return result.state.value
+        if isinstance(result, ClaimLost):  # another worker owns it now and finishes it; leave it alone
+            log.warning("document %s: %s", doc_id, result, extra={"document_id": doc_id})
             return "lost"
-        except Exception as exc:  # sorted into transient / permanent by the one rule of gateway.delivery
-            kind = classify(exc)
-            if kind is FailureKind.TRANSIENT and not isinstance(exc, OperationalError | ErpUnavailable):
-                log.exception("document %s: unexpected error", doc_id, extra={"document_id": doc_id})
-            return self._finish_failed(doc_id, exc, kind, started)
+        kind = classify(result)  # transient / permanent, by the one rule of gateway.delivery
+        if kind is FailureKind.TRANSIENT and not isinstance(result, OperationalError | ErpUnavailable):
+            log.error("document %s: unexpected error", doc_id, exc_info=result, extra={"document_id": doc_id})
+        return self._finish_failed(doc_id, result, kind, started)
 
     def _finish_failed(self, doc_id: int, exc: Exception, kind: FailureKind, started: dt.datetime) -> str:
         """Record the failure (rejected, retry or dead) and the attempt; the state the document is in."""

@@ -10,26 +10,29 @@ from __future__ import annotations
 from sqlmodel import select
 
 from gateway.intake.files import receive_file
-from gateway.pipeline.queue import claim_next, recover_expired
+from gateway.pipeline.orders import Outcome, process_purchase_orders
+from gateway.pipeline.queue import ClaimLost, claim_next, recover_expired
 from gateway.pipeline.states import State
 from gateway.pipeline.worker import Worker
 from gateway.services import Services
 from gateway.store.db import session
-from gateway.store.tables import Document
+from gateway.store.tables import Document, utcnow
 from tests.gateway.flow import X12, docs
 
 
 def test_a_worker_that_lost_its_claim_changes_nothing(services: Services) -> None:
     raw = (X12 / "850-4010-basic.x12").read_bytes()
     assert receive_file(services.engine, partner_id="acme", raw=raw).http_status == 202
-    slow = Worker(services.engine, services.erp, services.settings, worker_id="slow")
-    quick = Worker(services.engine, services.erp, services.settings, worker_id="quick")
     doc_id = claim_next(services.engine, "slow")
     assert doc_id is not None
     assert recover_expired(services.engine, lease_seconds=0) == [doc_id]  # "slow" passed its lease
     assert claim_next(services.engine, "quick") == doc_id
-    assert quick._process(doc_id, ("x12", "850")) == State.PROCESSED.value
-    assert slow._process(doc_id, ("x12", "850")) == "lost"  # it wakes up and finds the order taken over
+    done = process_purchase_orders(services.engine, services.erp, [doc_id], actor="quick")[doc_id]
+    assert isinstance(done, Outcome) and done.state is State.PROCESSED
+    late = process_purchase_orders(services.engine, services.erp, [doc_id], actor="slow")[doc_id]
+    assert isinstance(late, ClaimLost)  # it wakes up and finds the order taken over
+    slow = Worker(services.engine, services.erp, services.settings, worker_id="slow")
+    assert slow._conclude(doc_id, late, utcnow()) == "lost"  # and leaves the document as it is
     [order] = docs(services, doc_type="850")
     assert order.state == State.PROCESSED.value and order.error is None
     assert len(docs(services, doc_type="855")) == 1
