@@ -52,7 +52,7 @@ def start_tracking(s: Session, *, erp_order_id: str, order_key: str, customer_id
     track = OrderTrack(erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id,
                        po_number=order.po_number)
     s.add(track)
-    s.flush()
+    s.flush()  # before its lines, which refer to it
     rejected: dict[str, Decimal] = {}
     for answer in response.lines:
         if answer.status is LineStatus.REJECTED:
@@ -67,8 +67,8 @@ def start_tracking(s: Session, *, erp_order_id: str, order_key: str, customer_id
     for number, row in lines.items():
         row.cancelled = min(rejected.get(number, ZERO), row.ordered)
         s.add(row)
-    s.flush()
-    _close_if_done(s, track, "every line rejected by the ERP")
+    # The lines are all here: no need to write them and read them back to see whether they are all done
+    _close_if_done(s, track, "every line rejected by the ERP", list(lines.values()))
     return track
 
 
@@ -78,9 +78,9 @@ def _items(packages: Iterable[Package]) -> Iterable[ShippedItem]:
         yield from _items(package.children)
 
 
-def _close_if_done(s: Session, track: OrderTrack, why: str) -> bool:
-    """Close (or reopen) ``track`` by its lines; whether it was closed just now."""
-    done = all(line_done(line) for line in lines_of(s, track.erp_order_id))
+def _close_if_done(s: Session, track: OrderTrack, why: str, lines: Sequence[OrderLineTrack] | None = None) -> bool:
+    """Close (or reopen) ``track`` by its lines (``lines`` when the caller has them all); whether it was closed now."""
+    done = all(line_done(line) for line in (lines if lines is not None else lines_of(s, track.erp_order_id)))
     was_open = track.status == OPEN
     track.status = CLOSED if done else OPEN
     track.closed_at = utcnow() if done and was_open else (track.closed_at if done else None)
