@@ -1,7 +1,10 @@
 """Workers: take documents from the queue and process them, retrying what may succeed later.
 
 One :class:`Worker` runs in a thread under ``b2bgw serve`` or alone under ``b2bgw worker``; any
-number run side by side against one PostgreSQL. Failures are sorted into two kinds:
+number run side by side against one PostgreSQL. A worker claims up to ``batch_size`` due documents
+at once; the purchase orders among them share their transactions
+(:func:`~gateway.pipeline.orders.process_purchase_orders`), the rest are processed one by one, and
+each document's outcome is recorded on its own. Failures are sorted into two kinds:
 
 * transient (:class:`~erp.port.ErpUnavailable`, a lost database connection, an unexpected
   error): the document goes to ``retry`` with exponential backoff and jitter, and after the
