@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from erp.port import CreditPosition, ErpPort, PushedOrder
+from erp.port import CreditPosition, ErpPort, ErpUnavailable, PushedOrder
 from formats.model import Order, OrderPurpose
 from gateway.credit.control import Appraisal, appraise
 from gateway.credit.intake import gate
@@ -110,11 +110,7 @@ def process_purchase_orders(engine: Engine, erp: ErpPort, doc_ids: Sequence[int]
     placing = _appraise(engine, erp, placing, results)
     placing = _in_one_transaction(engine, sorted(placing, key=lambda p: (p.partner.customer_id, p.doc_id)), results,
                                   lambda s, batch: [_credit(s, p, actor) for p in batch])
-    for p in placing:
-        try:
-            p.pushed = erp.push_order(p.order, customer_id=p.partner.customer_id, idempotency_key=p.key)
-        except Exception as exc:  # sorted by the worker: an unreachable ERP is retried, a refusal is not
-            results[p.doc_id] = exc
+    _push(erp, placing, results)
     placed = sorted((p for p in placing if p.pushed is not None), key=lambda p: (p.partner.id, p.doc_id))
     _in_one_transaction(engine, placed, results, lambda s, batch: _finish(s, engine, batch, actor))
     for p in placed:
@@ -239,6 +235,25 @@ def _credit(s: Session, p: _Placing, actor: str) -> Outcome | None:
     stopped = gate(s, p.appraisal, doc_id=p.doc_id, partner=p.partner, order=p.order, order_key=p.key, actor=actor,
                    delimiters=p.read.delimiters)
     return Outcome(stopped.state, stopped.reason) if stopped is not None else None
+
+
+def _push(erp: ErpPort, batch: list[_Placing], results: dict[int, Result]) -> None:
+    """Step 3's push, order by order; once the ERP does not answer, the rest of the batch waits for its retry.
+
+    An unreachable ERP would otherwise cost every order of the batch its own timeout, and the
+    batch could outlive its lease.
+    """
+    unreachable: ErpUnavailable | None = None
+    for p in batch:
+        if unreachable is not None:
+            results[p.doc_id] = ErpUnavailable(f"not sent: the ERP did not answer for an earlier order ({unreachable})")
+            continue
+        try:
+            p.pushed = erp.push_order(p.order, customer_id=p.partner.customer_id, idempotency_key=p.key)
+        except ErpUnavailable as exc:
+            unreachable = results[p.doc_id] = exc
+        except Exception as exc:  # sorted by the worker: a refusal is not retried
+            results[p.doc_id] = exc
 
 
 def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> list[Outcome | None]:

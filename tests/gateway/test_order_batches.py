@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from erp.port import ErpUnavailable
+from erp.port import ErpRejected, ErpUnavailable
 from formats.model import Order
 from gateway.intake.files import receive_file
 from gateway.pipeline import orders as order_steps
@@ -102,25 +102,58 @@ def test_an_erp_refusing_one_order_of_a_batch_leaves_the_others_placed(
         services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
     push = services.erp.push_order
 
-    def push_failing_one(order: Order, **kwargs: str):  # type: ignore[no-untyped-def]
+    def push_refusing_one(order: Order, **kwargs: str):  # type: ignore[no-untyped-def]
+        if order.po_number == "ACME-PO-2002":
+            raise ErpRejected("customer ACME may not order item 2002")
+        return push(order, **kwargs)
+
+    monkeypatch.setattr(services.erp, "push_order", push_refusing_one)
+    _worker(services).run_batch()
+    [refused] = docs(services, id=queued["ACME-PO-2002"])
+    assert refused.state == State.REJECTED.value
+    assert refused.error == "ErpRejected: customer ACME may not order item 2002"
+    assert docs(services, parent_id=refused.id, doc_type="855") == []
+    others = [docs(services, id=doc_id)[0] for po, doc_id in queued.items() if po != "ACME-PO-2002"]
+    assert {doc.state for doc in others} == {State.PROCESSED.value}
+    assert len(set(_erp_orders(services))) == len(PO_NUMBERS) - 1
+
+
+def test_an_unreachable_erp_sends_the_rest_of_the_batch_to_retry(
+        services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """One timeout is enough: the orders after it wait for their retry instead of each timing out."""
+    push = services.erp.push_order
+    tried: list[str] = []
+
+    def push_timing_out(order: Order, **kwargs: str):  # type: ignore[no-untyped-def]
+        tried.append(order.po_number)
         if order.po_number == "ACME-PO-2002":
             raise ErpUnavailable("the ERP timed out")
         return push(order, **kwargs)
 
-    monkeypatch.setattr(services.erp, "push_order", push_failing_one)
+    monkeypatch.setattr(services.erp, "push_order", push_timing_out)
     _worker(services).run_batch()
-    [failed] = docs(services, id=queued["ACME-PO-2002"])
-    assert failed.state == State.RETRY.value and failed.error == "ErpUnavailable: the ERP timed out"
-    assert docs(services, parent_id=failed.id, doc_type="855") == []
-    others = [docs(services, id=doc_id)[0] for po, doc_id in queued.items() if po != "ACME-PO-2002"]
-    assert {doc.state for doc in others} == {State.PROCESSED.value}
-    assert len(_erp_orders(services)) == len(PO_NUMBERS) - 1
+    in_order = sorted(queued, key=queued.__getitem__)
+    assert tried == in_order[:in_order.index("ACME-PO-2002") + 1]
+    for po in in_order:
+        [doc] = docs(services, id=queued[po])
+        if po in tried[:-1]:
+            assert doc.state == State.PROCESSED.value
+        else:
+            assert doc.state == State.RETRY.value
+            assert docs(services, parent_id=doc.id, doc_type="855") == []
+    [timed_out] = docs(services, id=queued["ACME-PO-2002"])
+    assert timed_out.error == "ErpUnavailable: the ERP timed out"
+    [waiting] = docs(services, id=queued[in_order[-1]])
+    assert waiting.error == ("ErpUnavailable: not sent: the ERP did not answer for an earlier order "
+                             "(the ERP timed out)")
 
     monkeypatch.setattr(services.erp, "push_order", push)
     _make_due(services)
-    assert _worker(services).run_batch() == 1
-    [done] = docs(services, id=failed.id)
-    assert done.state == State.PROCESSED.value and done.attempts == 2
+    _worker(services).run_batch()
+    for doc_id in queued.values():
+        [doc] = docs(services, id=doc_id)
+        assert doc.state == State.PROCESSED.value
+        assert len(docs(services, parent_id=doc_id, doc_type="855")) == 1
     assert len(set(_erp_orders(services))) == len(PO_NUMBERS)
 
 
