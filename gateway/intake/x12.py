@@ -167,6 +167,7 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
         assert doc is not None
         result = IntakeResult(document_id=doc_id, state=State.ACCEPTED, http_status=202)
         duplicates: dict[str, int] = {}
+        seen: dict[str, bool] = {}  # the interchange being read: accepted before?
         groups: _GroupResults = _GroupResults()
         ack_groups: list[tuple[GroupSpec, list[TransactionSetSpec]]] = []
         acks: list[tuple[str, bytes]] = []
@@ -180,9 +181,9 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                     doc.interchange_control = header.control_number
                     doc.standard = "x12"
                     first = False
-                if header.control_number in duplicates:
-                    continue
-                if header.control_number not in duplicates and _seen(s, partner, header, doc_id, duplicates):
+                if header.control_number not in seen:  # asked once per interchange, not once per set
+                    seen[header.control_number] = _seen(s, partner, header, doc_id, duplicates)
+                if seen[header.control_number]:
                     continue
                 problems = [*event.problems, *validate(event)] if event.code in INBOUND_SETS else list(event.problems)
                 if event.group.functional_id != "FA" and event.code not in INBOUND_SETS:
@@ -221,6 +222,7 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                 ack_groups.append((group_spec, [ack]))
                 groups = _GroupResults()
             elif isinstance(event, InterchangeEnd):
+                seen.pop(event.interchange.control_number, None)  # the same number later in the file: asked anew
                 envelope_problems.extend(event.problems)
                 if event.interchange.control_number in duplicates:
                     continue

@@ -220,3 +220,4 @@ def test_a_document_that_cannot_be_read_fails_alone(services: Services, queued: 
         states = set(s.exec(select(Document.state).where(col(Document.id).in_(
             [doc_id for doc_id in queued.values() if doc_id != broken]))).all())
     assert states == {State.PROCESSED.value}
+

@@ -9,6 +9,7 @@ from sqlmodel import select
 from formats.model import LineStatus
 from formats.x12 import po850, poack855
 from formats.x12.ack997 import parse_acknowledgment
+from gateway.intake.files import receive_file
 from gateway.pipeline.states import State
 from gateway.services import Services
 from gateway.store.db import session
@@ -240,3 +241,12 @@ def test_operator_api_finds_documents_as_the_pages_do(client: TestClient, servic
 def test_health(client: TestClient) -> None:
     answer = client.get("/healthz")
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
+
+
+def test_an_interchange_repeated_within_one_file_is_stored_once(services: Services) -> None:
+    """Intake asks whether an interchange was seen once per interchange, not per set; a repeat is still caught."""
+    raw = (X12 / "850-4010-multi-po.x12").read_bytes()
+    result = receive_file(services.engine, partner_id="acme", raw=raw + raw)
+    assert result.http_status == 202
+    assert len(result.documents) == 3
+    assert len(docs(services, doc_type="850")) == 3
