@@ -10,18 +10,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 
-from erp.port import ErpPort
 from formats.model import Order
 from formats.x12.envelope import Delimiters
 from gateway.config import get_settings
 from gateway.credit.answers import answer_refusal
-from gateway.credit.control import Appraisal, CreditCheck, Decision, Policy, appraise, decide, parse_policy
+from gateway.credit.control import Appraisal, CreditCheck, Decision, Policy, decide, parse_policy
 from gateway.pipeline.queue import hold_claim
 from gateway.pipeline.states import State
-from gateway.store.db import session
 from gateway.store.documents import move
 from gateway.store.tables import Document, Partner
 
@@ -42,23 +39,13 @@ def default_policy() -> Policy:
     return parse_policy(get_settings().credit_policy)
 
 
-def credit_gate(engine: Engine, erp: ErpPort, *, doc_id: int, partner: Partner, order: Order, order_key: str,
-                actor: str, delimiters: Delimiters | None = None) -> Stopped | None:
-    """Check the order's credit; None when it may go to the ERP, else what became of the document."""
-    appraisal = appraise(engine, erp, partner.customer_id, order)
-    with session(engine) as s:
-        stopped = gate(s, appraisal, doc_id=doc_id, partner=partner, order=order, order_key=order_key, actor=actor,
-                       delimiters=delimiters)
-        s.commit()
-    return stopped
-
-
 def gate(s: Session, appraisal: Appraisal, *, doc_id: int, partner: Partner, order: Order, order_key: str,
          actor: str, delimiters: Delimiters | None = None) -> Stopped | None:
-    """:func:`credit_gate` inside the caller's transaction, with the ERP's side already read.
+    """Decide the order's credit inside the caller's transaction; None when it may go to the ERP.
 
-    The decision and what it does to the document (held, or refused with a rejecting
-    acknowledgment) commit together.
+    The ERP's side (position, the order's value) is read beforehand (:func:`~gateway.credit.control.appraise`), so the
+    customer's credit lock is held for database work only. The decision and what it does to the
+    document (held, or refused with a rejecting acknowledgment) commit together.
     """
     check = decide(s, appraisal.position, appraisal.amount, customer_id=partner.customer_id, order_key=order_key,
                    po_number=order.po_number, document_id=doc_id, actor=actor, default_policy=default_policy(),
@@ -88,4 +75,4 @@ def gate(s: Session, appraisal: Appraisal, *, doc_id: int, partner: Partner, ord
     return Stopped(state, check.reason, check)
 
 
-__all__ = ["Stopped", "credit_gate", "default_policy", "gate"]
+__all__ = ["Stopped", "default_policy", "gate"]

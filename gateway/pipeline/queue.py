@@ -54,12 +54,6 @@ class Claimed:
     partner_id: str | None
 
 
-def claim_next(engine: Engine, worker_id: str) -> int | None:
-    """Claim the next due document for ``worker_id``; its id, or None when the queue is empty."""
-    claimed = claim_due(engine, worker_id, limit=1)
-    return claimed[0].id if claimed else None
-
-
 def claim_due(engine: Engine, worker_id: str, *, limit: int) -> list[Claimed]:
     """Claim up to ``limit`` due documents for ``worker_id``, oldest first, in one transaction.
 

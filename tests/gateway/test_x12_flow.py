@@ -168,13 +168,12 @@ def test_bad_date_is_named_by_segment_and_element(client: TestClient, services: 
 
 def test_crashed_worker_is_taken_up_again_without_a_second_order(client: TestClient, services: Services) -> None:
     from gateway.pipeline.orders import idempotency_key
-    from gateway.pipeline.queue import claim_next, recover_expired
+    from gateway.pipeline.queue import claim_due, recover_expired
 
     raw = (X12 / "850-4010-basic.x12").read_bytes()
     order = po850.parse(sets_of(raw)[0])
     post(client, "", raw=raw)
-    doc_id = claim_next(services.engine, "doomed-worker")
-    assert doc_id is not None
+    doc_id = claim_due(services.engine, "doomed-worker", limit=1)[0].id
     # the doomed worker got as far as the ERP before it died
     services.erp.push_order(order, customer_id="ACME", idempotency_key=idempotency_key("acme", order))
     with session(services.engine) as s:

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from gateway.intake.files import receive_file
 from gateway.pipeline.orders import Outcome, process_purchase_orders
-from gateway.pipeline.queue import ClaimLost, claim_next, recover_expired
+from gateway.pipeline.queue import ClaimLost, claim_due, recover_expired
 from gateway.pipeline.states import State
 from gateway.pipeline.worker import Worker
 from gateway.services import Services
@@ -23,10 +23,9 @@ from tests.gateway.flow import X12, docs
 def test_a_worker_that_lost_its_claim_changes_nothing(services: Services) -> None:
     raw = (X12 / "850-4010-basic.x12").read_bytes()
     assert receive_file(services.engine, partner_id="acme", raw=raw).http_status == 202
-    doc_id = claim_next(services.engine, "slow")
-    assert doc_id is not None
+    doc_id = claim_due(services.engine, "slow", limit=1)[0].id
     assert recover_expired(services.engine, lease_seconds=0) == [doc_id]  # "slow" passed its lease
-    assert claim_next(services.engine, "quick") == doc_id
+    assert claim_due(services.engine, "quick", limit=1)[0].id == doc_id
     done = process_purchase_orders(services.engine, services.erp, [doc_id], actor="quick")[doc_id]
     assert isinstance(done, Outcome) and done.state is State.PROCESSED
     late = process_purchase_orders(services.engine, services.erp, [doc_id], actor="slow")[doc_id]
@@ -48,8 +47,7 @@ def test_two_workers_recovering_the_same_expired_claim_recover_it_once(services:
 
     raw = (X12 / "850-4010-basic.x12").read_bytes()
     assert receive_file(services.engine, partner_id="acme", raw=raw).http_status == 202
-    doc_id = claim_next(services.engine, "vanished")
-    assert doc_id is not None
+    doc_id = claim_due(services.engine, "vanished", limit=1)[0].id
     nested: list[list[int]] = []
     started: list[bool] = []
 
