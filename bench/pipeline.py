@@ -31,6 +31,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bench.orders import order_interchanges
+from bench.proc import cpu_seconds
 from gateway.config import Settings
 from gateway.demo import seed_demo
 from gateway.intake.files import receive_file
@@ -76,6 +77,7 @@ def run(base: str, orders: int, workers: int, async_commit: bool) -> dict[str, f
                      for _ in range(workers)]
         try:
             time.sleep(4)  # imports and the schema check of each process, not part of the measure
+            cpu = sum(cpu_seconds(p.pid) for p in processes)
             started = time.perf_counter()
             load(services, orders, f"B{workers}")
             received = time.perf_counter() - started
@@ -84,13 +86,15 @@ def run(base: str, orders: int, workers: int, async_commit: bool) -> dict[str, f
                     raise SystemExit(f"a worker died: {processes[0].stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
+            cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu
         finally:
             for process in processes:
                 process.terminate()
             for process in processes:
                 process.wait(timeout=60)
             services.close()
-    return {"orders_per_s": orders / elapsed, "seconds": elapsed, "intake_per_s": orders / received}
+    return {"orders_per_s": orders / elapsed, "seconds": elapsed, "intake_per_s": orders / received,
+            "worker_cpu_ms": cpu * 1000 / orders}
 
 
 def profile(base: str, orders: int) -> None:
@@ -127,13 +131,14 @@ def main() -> None:
     counts = [int(n) for n in args.workers.split(",")]
     print(f"{args.orders} orders end to end (850 -> ERP order -> 855) on PostgreSQL, "
           f"{os.cpu_count()} CPUs, synchronous_commit={'off' if args.async_commit else 'on'} for workers")
-    print(f"{'workers':>7}  {'orders/s':>9}  {'seconds':>8}  {'intake/s':>9}  {'scaling':>8}")
+    print(f"{'workers':>7}  {'orders/s':>9}  {'seconds':>8}  {'intake/s':>9}  {'scaling':>8}  {'worker CPU/order':>16}")
     first: float | None = None
     for workers in counts:
         result = run(args.database_url, args.orders, workers, args.async_commit)
         first = first or result["orders_per_s"]
         print(f"{workers:>7}  {result['orders_per_s']:>9.1f}  {result['seconds']:>8.1f}  "
-              f"{result['intake_per_s']:>9.1f}  {result['orders_per_s'] / first:>7.2f}x", flush=True)
+              f"{result['intake_per_s']:>9.1f}  {result['orders_per_s'] / first:>7.2f}x  "
+              f"{result['worker_cpu_ms']:>13.1f} ms", flush=True)
     if args.profile:
         profile(args.database_url, args.profile)
 

@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.proc import cpu_seconds  # noqa: E402  (found through the path set just above)
+
 SETUP = """<?xml version="1.0" encoding="UTF-8"?>
 <cXML payloadID="{payload}" timestamp="2026-11-23T12:00:00+00:00" xml:lang="en-US">
   <Header>
@@ -126,20 +128,11 @@ async def _load(port: int, path: str, make_body: object, seconds: float, connect
     return latencies, failures
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) the server process has used so far; 0 where /proc is not there."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _measure(port: int, path: str, make_body: object, seconds: float, connections: int,
              server: int) -> tuple[float, float, float, float]:
     """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``path`` under load."""
     asyncio.run(_load(port, path, make_body, min(2.0, seconds), connections))  # warm-up
-    cpu = _cpu_seconds(server)
+    cpu = cpu_seconds(server)
     gc.collect()
     gc.disable()  # the load generator's own collector pauses would count as the server's latency
     try:
@@ -148,7 +141,7 @@ def _measure(port: int, path: str, make_body: object, seconds: float, connection
         elapsed = time.perf_counter() - started
     finally:
         gc.enable()
-    cpu = _cpu_seconds(server) - cpu
+    cpu = cpu_seconds(server) - cpu
     if failures:
         raise SystemExit(f"{path}: {len(failures)} failed requests, e.g. {failures[0]}")
     cuts = statistics.quantiles(latencies, n=100)
@@ -187,10 +180,10 @@ def _measure_wrk(port: int, path: str, body: bytes | None, seconds: float, conne
     url = f"http://127.0.0.1:{port}{path}"
     base = ["wrk", "-t1", f"-c{connections}", "-s", str(script)]
     subprocess.run([*base, f"-d{min(2.0, seconds):g}s", url], check=True, capture_output=True)  # warm-up
-    cpu = _cpu_seconds(server)
+    cpu = cpu_seconds(server)
     out = subprocess.run([*base, f"-d{seconds:g}s", "--latency", url], check=True, capture_output=True,
                          text=True).stdout
-    cpu = _cpu_seconds(server) - cpu
+    cpu = cpu_seconds(server) - cpu
     if "Non-2xx" in out:
         raise SystemExit(f"{path}: failed requests under wrk:\n{out}")
     figures = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()[:3] in ("50%", "99%")}
