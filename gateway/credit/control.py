@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, Numeric, cast, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -143,10 +143,17 @@ def open_orders(s: Session, customer_id: str) -> Sequence[CreditOrder]:
 
 
 def committed_total(s: Session, customer_id: str) -> Decimal:
-    """What the customer's open orders hold reserved (only the amounts are read: this runs under the lock)."""
-    amounts = s.exec(select(CreditOrder.open_amount).where(CreditOrder.customer_id == customer_id,
-                                                          CreditOrder.status == CreditStatus.RESERVED.value)).all()
-    return sum(amounts, ZERO)
+    """What the customer's open orders hold reserved (this runs under the lock, once per decision).
+
+    PostgreSQL adds the amounts up itself, exactly (the text of each amount cast to ``numeric``),
+    so a customer with thousands of open orders does not send them all to the worker for every
+    new order; SQLite, whose numbers are floating point, sends the amounts and Python adds them.
+    """
+    where = (col(CreditOrder.customer_id) == customer_id, col(CreditOrder.status) == CreditStatus.RESERVED.value)
+    if s.get_bind().dialect.name == "postgresql":
+        total = s.exec(select(func.sum(cast(CreditOrder.open_amount, Numeric))).where(*where)).one()
+        return Decimal(total) if total is not None else ZERO
+    return sum(s.exec(select(CreditOrder.open_amount).where(*where)).all(), ZERO)
 
 
 def _reserve(s: Session, row: CreditOrder, *, actor: str, reason: str, flagged: bool = False) -> None:
