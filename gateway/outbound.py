@@ -25,7 +25,7 @@ from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, r
 from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
-from gateway.store.control_numbers import ControlKind, allocate
+from gateway.store.control_numbers import ControlKind, allocate, reserve
 from gateway.store.documents import create_document
 from gateway.store.tables import Document, Partner, utcnow
 
@@ -169,4 +169,16 @@ def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, p
     return doc
 
 
-__all__ = ["UBL_TYPES", "X12_TYPES", "Outgoing", "document_type", "emit"]
+def reserve_envelopes(s: Session, partner: Partner, kind: Outgoing, documents: list[Canonical]) -> None:
+    """Reserve the control numbers of the ``documents`` of ``kind`` that :func:`emit` is about to write for ``partner``.
+
+    A batch then takes each kind of number with one update for all its documents
+    (:func:`~gateway.store.control_numbers.reserve`); it must emit every one of them in the same
+    transaction. Partners not on X12, or not wanting the document, take no numbers.
+    """
+    if partner_standard(partner) != "x12":
+        return
+    reserve(s, partner.id, sum(1 for d in documents if wants(partner, document_type(partner, kind, d))))
+
+
+__all__ = ["UBL_TYPES", "X12_TYPES", "Outgoing", "document_type", "emit", "reserve_envelopes"]

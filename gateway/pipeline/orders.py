@@ -41,7 +41,7 @@ from gateway.credit.control import Appraisal, appraise
 from gateway.credit.intake import gate
 from gateway.credit.ledger import order_placed
 from gateway.oci.orders import with_cart_prices
-from gateway.outbound import Outgoing, document_type, emit
+from gateway.outbound import Outgoing, document_type, emit, reserve_envelopes
 from gateway.partners import with_our_items
 from gateway.pipeline.queue import hold_claim
 from gateway.pipeline.reading import DocumentRejected, Read, read_stored
@@ -259,9 +259,10 @@ def _push(erp: ErpPort, batch: list[_Placing], results: dict[int, Result]) -> No
 def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> list[Outcome | None]:
     """Step 4 for the batch; the acknowledgments last, so the partners' control numbers are locked briefly.
 
-    What is read is read for the whole batch first, and the rows of the bookkeeping are written
-    together when the acknowledgments need them flushed: one round of inserts per table for the
-    batch instead of one per order.
+    What is read is read for the whole batch first, and the bookkeeping is written without
+    autoflushing between orders. The acknowledgments' control numbers are reserved per partner
+    for the whole batch, one update per kind (:func:`~gateway.outbound.reserve_envelopes`), the
+    partners in the same order in every worker so that no two lock the counters crosswise.
     """
     for p in batch:
         hold_claim(s, p.doc_id, actor)  # still ours, and locked until this step commits (one 855, ever)
@@ -290,12 +291,15 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
             move(s, doc, State.PROCESSED, actor=actor, reason=reason)
             s.add(link)
             outcomes.append(Outcome(State.PROCESSED, reason, pushed.erp_order_id))
-    for p in batch:
+    unanswered = [p for p in batch if p.pushed is not None and (
+        p.doc_id, document_type(p.partner, Outgoing.ORDER_RESPONSE, p.pushed.response)) not in answered]
+    for partner_id in sorted({p.partner.id for p in unanswered}):  # the counters locked in one order by everyone
+        mine = [p for p in unanswered if p.partner.id == partner_id]
+        reserve_envelopes(s, mine[0].partner, Outgoing.ORDER_RESPONSE, [p.pushed.response for p in mine if p.pushed])
+    for p in unanswered:
         pushed = p.pushed
         assert pushed is not None
-        if (p.doc_id, document_type(p.partner, Outgoing.ORDER_RESPONSE, pushed.response)) not in answered:
-            emit(s, p.partner, Outgoing.ORDER_RESPONSE, pushed.response, parent_id=p.doc_id, actor=actor,
-                 reason=f"acknowledges PO {p.order.po_number} ({pushed.response.status.value})",
-                 po_number=p.order.po_number, erp_order_id=pushed.erp_order_id,
-                 inbound_delimiters=p.read.delimiters)
+        emit(s, p.partner, Outgoing.ORDER_RESPONSE, pushed.response, parent_id=p.doc_id, actor=actor,
+             reason=f"acknowledges PO {p.order.po_number} ({pushed.response.status.value})",
+             po_number=p.order.po_number, erp_order_id=pushed.erp_order_id, inbound_delimiters=p.read.delimiters)
     return outcomes

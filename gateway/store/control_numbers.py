@@ -8,6 +8,7 @@ its number back unused rather than leaving a gap that a partner could mistake fo
 
 from __future__ import annotations
 
+from collections import deque
 from enum import StrEnum
 
 from sqlalchemy import text
@@ -33,8 +34,43 @@ _UPDATE = text(
 )
 
 
+_RESERVE = text(
+    "UPDATE gw_control_counter SET last_value = last_value + :count "
+    "WHERE partner_id = :partner AND kind = :kind RETURNING last_value"
+)
+_RESERVED = "gw_control_numbers_reserved"
+"""Where a session keeps the numbers :func:`reserve` took and :func:`allocate` has not handed out yet."""
+
+ENVELOPE_ORDER = (ControlKind.TRANSACTION, ControlKind.GROUP, ControlKind.INTERCHANGE)
+"""The order an outbound document takes its numbers in; :func:`reserve` locks the counters in the same order."""
+
+
+def reserve(session: Session, partner_id: str, count: int) -> None:
+    """Take ``count`` numbers of every kind for ``partner_id`` in one update per kind, for ``allocate`` to hand out.
+
+    For a batch that writes ``count`` X12 documents for a partner in one transaction: three
+    updates instead of three per document. The caller must allocate every number it reserved
+    before committing (a number reserved and not used would be a gap the partner could take for
+    a lost document); a rollback gives them all back, as it does for numbers allocated one by one.
+    A counter that does not exist yet is left to ``allocate``, which creates it.
+    """
+    if count <= 0:
+        return
+    pool: dict[tuple[str, ControlKind], deque[int]] = session.info.setdefault(_RESERVED, {})
+    for kind in ENVELOPE_ORDER:
+        last = session.execute(_RESERVE, {"partner": partner_id, "kind": kind.value, "count": count}).scalar()
+        if last is None:
+            continue
+        if last > ISA_MAX:
+            raise OverflowError(f"control numbers of kind {kind} for {partner_id} are exhausted")
+        pool.setdefault((partner_id, kind), deque()).extend(range(int(last) - count + 1, int(last) + 1))
+
+
 def allocate(session: Session, partner_id: str, kind: ControlKind) -> int:
     """The next control number of ``kind`` for ``partner_id``, inside the caller's transaction."""
+    reserved = session.info.get(_RESERVED, {}).get((partner_id, kind))
+    if reserved:
+        return int(reserved.popleft())
     for _ in range(2):
         value = session.execute(_UPDATE, {"partner": partner_id, "kind": kind.value}).scalar()
         if value is not None:

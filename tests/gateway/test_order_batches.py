@@ -221,3 +221,47 @@ def test_a_document_that_cannot_be_read_fails_alone(services: Services, queued: 
             [doc_id for doc_id in queued.values() if doc_id != broken]))).all())
     assert states == {State.PROCESSED.value}
 
+
+
+def _numbers_without_gaps(services: Services) -> None:
+    """Every outbound X12 interchange to acme (997s and 855s) has its own ISA13, GS06 and ST02, with no gap."""
+    sent = [d for d in docs(services, partner_id="acme", direction="out") if d.standard == "x12"]
+    for field in ("interchange_control", "group_control"):
+        numbers = sorted(int(getattr(d, field)) for d in sent)
+        assert numbers == list(range(numbers[0], numbers[0] + len(sent))), field
+    sets = sorted(int(d.set_control or 0) for d in sent)
+    assert len(set(sets)) == len(sets)
+
+
+def test_a_batch_numbers_its_acknowledgments_in_one_reservation_without_gaps(
+        services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last step reserves the batch's control numbers at once; a rolled-back batch gives them back."""
+    from gateway.store import control_numbers
+
+    unlucky = queued["ACME-PO-4001"]  # its 855 comes after others of the batch have taken their numbers
+    emit = order_steps.emit
+
+    def emit_failing_one(s, partner, kind, document, *, parent_id: int, **kwargs):  # type: ignore[no-untyped-def]
+        if parent_id == unlucky:
+            raise RuntimeError("outbox unavailable")
+        return emit(s, partner, kind, document, parent_id=parent_id, **kwargs)
+
+    reservations: list[int] = []
+    reserve = control_numbers.reserve
+
+    def counting_reserve(s, partner_id: str, count: int) -> None:  # type: ignore[no-untyped-def]
+        reservations.append(count)
+        reserve(s, partner_id, count)
+
+    monkeypatch.setattr(order_steps, "emit", emit_failing_one)
+    monkeypatch.setattr("gateway.outbound.reserve", counting_reserve)
+    _worker(services).run_batch()
+    assert reservations == [len(PO_NUMBERS)] + [1] * len(PO_NUMBERS)  # the batch at once, then one by one
+    assert len(docs(services, doc_type="855")) == len(PO_NUMBERS) - 1
+    _numbers_without_gaps(services)  # the rolled-back reservation left no hole
+
+    monkeypatch.setattr(order_steps, "emit", emit)
+    _make_due(services)
+    _worker(services).run_batch()
+    assert len(docs(services, doc_type="855")) == len(PO_NUMBERS)
+    _numbers_without_gaps(services)
