@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -293,9 +294,9 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
             outcomes.append(Outcome(State.PROCESSED, reason, pushed.erp_order_id))
     unanswered = [p for p in batch if p.pushed is not None and (
         p.doc_id, document_type(p.partner, Outgoing.ORDER_RESPONSE, p.pushed.response)) not in answered]
-    for partner_id in sorted({p.partner.id for p in unanswered}):  # the counters locked in one order by everyone
-        mine = [p for p in unanswered if p.partner.id == partner_id]
-        reserve_envelopes(s, mine[0].partner, Outgoing.ORDER_RESPONSE, [p.pushed.response for p in mine if p.pushed])
+    for _, mine in groupby(unanswered, key=lambda p: p.partner.id):  # the batch is in partner order, as everyone's
+        group = list(mine)
+        reserve_envelopes(s, group[0].partner, Outgoing.ORDER_RESPONSE, [p.pushed.response for p in group if p.pushed])
     for p in unanswered:
         pushed = p.pushed
         assert pushed is not None

@@ -28,13 +28,7 @@ class ControlKind(StrEnum):
     TRANSACTION = "st"
 
 
-_UPDATE = text(
-    "UPDATE gw_control_counter SET last_value = last_value + 1 "
-    "WHERE partner_id = :partner AND kind = :kind RETURNING last_value"
-)
-
-
-_RESERVE = text(
+_TAKE = text(
     "UPDATE gw_control_counter SET last_value = last_value + :count "
     "WHERE partner_id = :partner AND kind = :kind RETURNING last_value"
 )
@@ -58,12 +52,17 @@ def reserve(session: Session, partner_id: str, count: int) -> None:
         return
     pool: dict[tuple[str, ControlKind], deque[int]] = session.info.setdefault(_RESERVED, {})
     for kind in ENVELOPE_ORDER:
-        last = session.execute(_RESERVE, {"partner": partner_id, "kind": kind.value, "count": count}).scalar()
-        if last is None:
-            continue
-        if last > ISA_MAX:
-            raise OverflowError(f"control numbers of kind {kind} for {partner_id} are exhausted")
-        pool.setdefault((partner_id, kind), deque()).extend(range(int(last) - count + 1, int(last) + 1))
+        last = _take(session, partner_id, kind, count)
+        if last is not None:
+            pool.setdefault((partner_id, kind), deque()).extend(range(last - count + 1, last + 1))
+
+
+def _take(session: Session, partner_id: str, kind: ControlKind, count: int) -> int | None:
+    """Move the counter on by ``count``; its new last value, None when the counter does not exist yet."""
+    last = session.execute(_TAKE, {"partner": partner_id, "kind": kind.value, "count": count}).scalar()
+    if last is not None and last > ISA_MAX:
+        raise OverflowError(f"control numbers of kind {kind} for {partner_id} are exhausted")
+    return None if last is None else int(last)
 
 
 def allocate(session: Session, partner_id: str, kind: ControlKind) -> int:
@@ -72,11 +71,9 @@ def allocate(session: Session, partner_id: str, kind: ControlKind) -> int:
     if reserved:
         return int(reserved.popleft())
     for _ in range(2):
-        value = session.execute(_UPDATE, {"partner": partner_id, "kind": kind.value}).scalar()
+        value = _take(session, partner_id, kind, 1)
         if value is not None:
-            if value > ISA_MAX:
-                raise OverflowError(f"control numbers of kind {kind} for {partner_id} are exhausted")
-            return int(value)
+            return value
         try:
             with session.begin_nested():
                 session.add(ControlCounter(partner_id=partner_id, kind=kind.value, last_value=0))
