@@ -80,6 +80,18 @@ class PushedOrder(PortValue):
     response: OrderResponse
 
 
+class OrderToPush(PortValue):
+    """One order of :meth:`ErpPort.push_orders`: the arguments of :meth:`ErpPort.push_order`."""
+
+    order: Order
+    customer_id: str
+    idempotency_key: str
+
+
+PushAnswer = PushedOrder | ErpError
+"""What :meth:`ErpPort.push_orders` answers for one order: the order placed (or found), or why not."""
+
+
 class ErpOrder(PortValue):
     """An order as the ERP holds it now."""
 
@@ -259,6 +271,17 @@ class ErpPort(Protocol):
         """
         ...
 
+    def push_orders(self, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
+        """:meth:`push_order` for several orders, an answer for each in the same order; same contract per order.
+
+        An order the ERP refuses (ErpRejected) or could not be asked about (ErpUnavailable) gets
+        that error as its answer and leaves the others alone; an adapter that places the orders
+        one by one stops at the first ErpUnavailable and answers the rest ErpUnavailable unsent
+        (:func:`push_one_by_one`). A call that fails as a whole raises ErpUnavailable: nothing
+        known, every order to be pushed again (idempotency makes that safe).
+        """
+        ...
+
     def get_order(self, erp_order_id: str) -> ErpOrder | None:
         """The order with this ERP reference, or None."""
         ...
@@ -326,6 +349,28 @@ class ErpPort(Protocol):
         ...
 
 
+def push_one_by_one(port: ErpPort, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
+    """:meth:`ErpPort.push_orders` by calls of :meth:`ErpPort.push_order`, for adapters with no batch call.
+
+    Once the ERP does not answer, the rest are not sent: each would wait out its own timeout.
+    """
+    answers: list[PushAnswer] = []
+    unreachable: ErpUnavailable | None = None
+    for one in orders:
+        if unreachable is not None:
+            answers.append(ErpUnavailable(f"not sent: the ERP did not answer for an earlier order ({unreachable})"))
+            continue
+        try:
+            answers.append(port.push_order(one.order, customer_id=one.customer_id,
+                                           idempotency_key=one.idempotency_key))
+        except ErpUnavailable as exc:
+            unreachable = exc
+            answers.append(exc)
+        except ErpRejected as exc:
+            answers.append(exc)
+    return answers
+
+
 __all__ = [
     "AlternativeUnit",
     "CreditPosition",
@@ -344,7 +389,10 @@ __all__ = [
     "ErpRejected",
     "ErpUnavailable",
     "ItemPrice",
+    "OrderToPush",
     "Payment",
+    "PushAnswer",
     "PushedOrder",
     "StockLevel",
+    "push_one_by_one",
 ]

@@ -10,7 +10,8 @@ the document that caused it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -26,8 +27,8 @@ from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate, reserve
-from gateway.store.documents import create_document
-from gateway.store.tables import Document, Partner, utcnow
+from gateway.store.documents import new_document, store_documents
+from gateway.store.tables import Document, DocumentEvent, Partner, utcnow
 
 
 class Outgoing(StrEnum):
@@ -137,6 +138,20 @@ def _render_ubl(partner: Partner, doc_type: str, document: Canonical) -> bytes:
     return render(document, profile=profile)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Emission:
+    """One document to send: what, to whom, what caused it and why (the arguments of :func:`emit`)."""
+
+    partner: Partner
+    kind: Outgoing
+    document: Canonical
+    parent_id: int | None
+    reason: str
+    po_number: str | None = None
+    erp_order_id: str | None = None
+    inbound_delimiters: Delimiters | None = None
+
+
 def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, parent_id: int | None, actor: str,
          reason: str, po_number: str | None = None, erp_order_id: str | None = None,
          inbound_delimiters: Delimiters | None = None) -> Document | None:
@@ -145,28 +160,42 @@ def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, p
     Runs inside the caller's transaction: the control numbers, the outbox row and whatever the
     caller records with it commit together or not at all.
     """
-    doc_type = document_type(partner, kind, document)
+    return emit_all(s, [Emission(partner, kind, document, parent_id, reason, po_number, erp_order_id,
+                                 inbound_delimiters)], actor=actor)[0]
+
+
+def emit_all(s: Session, emissions: Sequence[Emission], *, actor: str) -> list[Document | None]:
+    """:func:`emit` for several documents, stored together (one insert for all on PostgreSQL); each one's document."""
+    drafts = [_draft(s, emission, actor) for emission in emissions]
+    store_documents(s, [draft for draft in drafts if draft is not None])
+    for emission, draft in zip(emissions, drafts, strict=True):
+        if draft is not None:  # same transaction: the partner's delivery channel, if it has one
+            enqueue_document(s, emission.partner, draft[0])
+    return [draft[0] if draft is not None else None for draft in drafts]
+
+
+def _draft(s: Session, emission: Emission, actor: str) -> tuple[Document, DocumentEvent] | None:
+    """The rendered document and its first event, control numbers allocated; None if the partner does not want it."""
+    partner, document = emission.partner, emission.document
+    doc_type = document_type(partner, emission.kind, document)
     if not wants(partner, doc_type):
         return None
     standard = partner_standard(partner)
-    now = utcnow()
     controls: dict[str, Any] = {}
     if standard == "ubl":
         raw = _render_ubl(partner, doc_type, document)
     elif standard == "cxml":  # delivered through the outbox on the buyer's "cxml" channel
         from gateway.punchout.outbound import render_for_buyer
 
-        raw = render_for_buyer(s, partner, doc_type, document, parent_id)
+        raw = render_for_buyer(s, partner, doc_type, document, emission.parent_id)
     else:
-        raw = _render_x12(s, partner, doc_type, document, now, inbound_delimiters)
+        raw = _render_x12(s, partner, doc_type, document, utcnow(), emission.inbound_delimiters)
         isa13, gs06, st02 = envelope_controls(raw)
         controls = {"interchange_control": isa13, "group_control": gs06, "set_control": st02}
-    doc = create_document(s, raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, actor=actor,
-                          reason=reason, standard=standard, partner_id=partner.id, parent_id=parent_id,
-                          po_number=po_number, erp_order_id=erp_order_id,
-                          canonical=document.model_dump(mode="json"), **controls)
-    enqueue_document(s, partner, doc)  # same transaction: the partner's delivery channel, if it has one
-    return doc
+    return new_document(raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, actor=actor,
+                        reason=emission.reason, standard=standard, partner_id=partner.id, parent_id=emission.parent_id,
+                        po_number=emission.po_number, erp_order_id=emission.erp_order_id,
+                        canonical=document.model_dump(mode="json"), **controls)
 
 
 def reserve_envelopes(s: Session, partner: Partner, kind: Outgoing, documents: list[Canonical]) -> None:
@@ -181,4 +210,4 @@ def reserve_envelopes(s: Session, partner: Partner, kind: Outgoing, documents: l
     reserve(s, partner.id, sum(1 for d in documents if wants(partner, document_type(partner, kind, d))))
 
 
-__all__ = ["UBL_TYPES", "X12_TYPES", "Outgoing", "document_type", "emit", "reserve_envelopes"]
+__all__ = ["UBL_TYPES", "X12_TYPES", "Emission", "Outgoing", "document_type", "emit", "emit_all", "reserve_envelopes"]

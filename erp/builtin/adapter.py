@@ -53,7 +53,7 @@ from erp.builtin.store import (
     as_utc,
     lock_order,
     lock_stock,
-    next_number,
+    next_numbers,
     read_session,
     unavailable_on_db_errors,
     utc_now,
@@ -82,9 +82,12 @@ from erp.port import (
     ErpRejected,
     ErpUnavailable,
     ItemPrice,
+    OrderToPush,
     Payment,
+    PushAnswer,
     PushedOrder,
     StockLevel,
+    push_one_by_one,
 )
 from formats.model import (
     HeaderStatus,
@@ -156,6 +159,78 @@ class BuiltinErp:
                         return _pushed(winner, created=False)
             raise ErpUnavailable(f"could not place order {order.po_number}: repeated conflicts")
 
+    def push_orders(self, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
+        """Place several orders in one transaction; each one's answer, as :meth:`push_order` would give it.
+
+        The orders are planned one after the other against the same locked stock, so each gets
+        what pushing them one by one in this order gives, and each table gets one statement for the
+        batch. Should another transaction insert one of the keys first, the batch rolls back and
+        each order is pushed alone, which answers the order that won.
+        """
+        if len(orders) <= 1:
+            return push_one_by_one(self, orders)
+        try:
+            with unavailable_on_db_errors(f"placing {len(orders)} orders"):
+                return self._push_batch(orders)
+        except IntegrityError:
+            return push_one_by_one(self, orders)
+
+    def _push_batch(self, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
+        with write_session(self.engine) as s:
+            existing = {row.idempotency_key: row for row in s.exec(select(ErpOrderRow).where(
+                col(ErpOrderRow.idempotency_key).in_([one.idempotency_key for one in orders])))}
+            customers = set(s.exec(select(ErpCustomer.id).where(
+                col(ErpCustomer.id).in_({one.customer_id for one in orders}))))
+            answers: dict[int, PushAnswer] = {}
+            first_of_key: dict[str, int] = {}
+            for index, one in enumerate(orders):
+                if (row := existing.get(one.idempotency_key)) is not None:
+                    answers[index] = _pushed(row, created=False)
+                elif one.idempotency_key in first_of_key:
+                    continue  # the same key twice: answered below by the order the first one makes
+                elif one.customer_id not in customers:
+                    answers[index] = ErpRejected(f"unknown customer {one.customer_id!r}")
+                elif not one.order.lines:
+                    answers[index] = ErpRejected(f"order {one.order.po_number} has no lines")
+                else:
+                    first_of_key[one.idempotency_key] = index
+            placing = list(first_of_key.values())
+            if placing:
+                headers = self._place(s, [orders[index] for index in placing])
+                s.commit()
+                answers.update((index, _pushed(header, created=True)) for index, header in zip(placing, headers,
+                                                                                              strict=True))
+        for index, one in enumerate(orders):
+            if index not in answers:
+                first = answers[first_of_key[one.idempotency_key]]
+                found = isinstance(first, PushedOrder)
+                answers[index] = first.model_copy(update={"created": False}) if found else first
+        return [answers[index] for index in range(len(orders))]
+
+    def _place(self, s: Session, orders: Sequence[OrderToPush]) -> list[ErpOrderRow]:
+        """Plan and add new orders (known customers, lines, keys not taken) in the caller's transaction; their rows."""
+        products = products_of(s, *(one.order for one in orders))
+        stock = lock_stock(s, set().union(*(skus_of(one.order, products) for one in orders)))
+        packs = pack_sizes(s, set(products))
+        now = self.clock()
+        headers, plans = [], []
+        for one, order_id in zip(orders, next_numbers(s, "order", "SO", len(orders)), strict=True):
+            planned = plan_lines(one.order, order_id, products, stock, packs)
+            response = acknowledge(one.order, order_id, planned, now.date())
+            all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
+            headers.append(ErpOrderRow(
+                id=order_id, customer_id=one.customer_id, idempotency_key=one.idempotency_key,
+                state=(ErpOrderState.CANCELLED if all_rejected else ErpOrderState.CONFIRMED).value,
+                po_number=one.order.po_number, order_json=one.order.model_dump_json(),
+                response_json=response.model_dump_json(),
+                cancel_reason="every line was rejected" if all_rejected else None, created_at=now, updated_at=now,
+            ))
+            plans.extend(planned)
+        s.add_all(headers)
+        s.flush()  # the unique idempotency keys are checked here, before the lines
+        write_plans(s, plans)
+        return headers
+
     def _push_once(self, order: Order, customer_id: str, idempotency_key: str) -> PushedOrder:
         with write_session(self.engine) as s:
             existing = _order_by_key(s, idempotency_key)
@@ -165,23 +240,8 @@ class BuiltinErp:
                 raise ErpRejected(f"unknown customer {customer_id!r}")
             if not order.lines:
                 raise ErpRejected(f"order {order.po_number} has no lines")
-            products = products_of(s, order)
-            stock = lock_stock(s, skus_of(order, products))
-            order_id = next_number(s, "order", "SO")
-            plans = plan_lines(order, order_id, products, stock, pack_sizes(s, set(products)))
-            response = acknowledge(order, order_id, plans, self.clock().date())
-            all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
-            now = self.clock()
-            header = ErpOrderRow(
-                id=order_id, customer_id=customer_id, idempotency_key=idempotency_key,
-                state=(ErpOrderState.CANCELLED if all_rejected else ErpOrderState.CONFIRMED).value,
-                po_number=order.po_number, order_json=order.model_dump_json(),
-                response_json=response.model_dump_json(),
-                cancel_reason="every line was rejected" if all_rejected else None, created_at=now, updated_at=now,
-            )
-            s.add(header)
-            s.flush()  # the unique idempotency key is checked here, before the lines
-            write_plans(s, plans)
+            [header] = self._place(s, [OrderToPush(order=order, customer_id=customer_id,
+                                                   idempotency_key=idempotency_key)])
             s.commit()
             return _pushed(header, created=True)
 

@@ -179,9 +179,9 @@ def pack_sizes(session: Session, skus: Collection[str] | None = None) -> dict[st
     return found
 
 
-def products_of(session: Session, order: Order) -> dict[str, ErpProduct]:
-    """The catalog items any line of ``order`` names, by SKU."""
-    item_ids = {item.value for line in order.lines for item in line.items}
+def products_of(session: Session, *orders: Order) -> dict[str, ErpProduct]:
+    """The catalog items any line of the ``orders`` names, by SKU (a line finds only items it names)."""
+    item_ids = {item.value for order in orders for line in order.lines for item in line.items}
     return {p.sku: p for p in session.exec(select(ErpProduct).where(col(ErpProduct.sku).in_(item_ids))).all()}
 
 

@@ -74,7 +74,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-_NEXT = text("UPDATE erp_sequence SET last_value = last_value + 1 WHERE name = :name RETURNING last_value")
+_NEXT = text("UPDATE erp_sequence SET last_value = last_value + :count WHERE name = :name RETURNING last_value")
 
 
 def next_value(session: Session, name: str) -> int:
@@ -84,10 +84,15 @@ def next_value(session: Session, name: str) -> int:
     and the next caller waits for this transaction to end; a rolled-back transaction gives its
     value back, so there are no gaps.
     """
+    return next_values(session, name, 1)[0]
+
+
+def next_values(session: Session, name: str, count: int) -> list[int]:
+    """The next ``count`` values of sequence ``name`` with one update (as :func:`next_value`, for a batch)."""
     for _ in range(3):
-        value = session.execute(_NEXT, {"name": name}).scalar()
+        value = session.execute(_NEXT, {"name": name, "count": count}).scalar()
         if value is not None:
-            return int(value)
+            return list(range(int(value) - count + 1, int(value) + 1))
         try:
             with session.begin_nested():
                 session.add(ErpSequence(name=name, last_value=0))
@@ -98,7 +103,12 @@ def next_value(session: Session, name: str) -> int:
 
 def next_number(session: Session, name: str, prefix: str) -> str:
     """The next document number of sequence ``name``, e.g. ``SO-000042`` (see :func:`next_value`)."""
-    return f"{prefix}-{next_value(session, name):06d}"
+    return next_numbers(session, name, prefix, 1)[0]
+
+
+def next_numbers(session: Session, name: str, prefix: str, count: int) -> list[str]:
+    """The next ``count`` document numbers of sequence ``name`` (see :func:`next_values`)."""
+    return [f"{prefix}-{value:06d}" for value in next_values(session, name, count)]
 
 
 def lock_stock(session: Session, skus: Collection[str]) -> dict[str, list[ErpStock]]:
@@ -131,7 +141,9 @@ __all__ = [
     "lock_order",
     "lock_stock",
     "next_number",
+    "next_numbers",
     "next_value",
+    "next_values",
     "read_session",
     "unavailable_on_db_errors",
     "utc_now",

@@ -44,9 +44,12 @@ from erp.port import (
     ErpPriceList,
     ErpRejected,
     ItemPrice,
+    OrderToPush,
     Payment,
+    PushAnswer,
     PushedOrder,
     StockLevel,
+    push_one_by_one,
 )
 from erp.tryton import events as tryton_events
 from erp.tryton import pricelists
@@ -264,6 +267,10 @@ class TrytonErp:
         quantities = self._quantities([p.id for p in products.values()], self.warehouse_id())
         available = {pid: forecast for pid, (_, forecast) in quantities.items()}
         return plan(order, products, available, self.currency)
+
+    def push_orders(self, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
+        """Each order as :meth:`push_order` places it: a sale is created and confirmed by calls of its own."""
+        return push_one_by_one(self, orders)
 
     def push_order(self, order: Order, *, customer_id: str, idempotency_key: str) -> PushedOrder:
         """Place ``order`` as a confirmed sale once per ``idempotency_key`` (see the module docstring)."""

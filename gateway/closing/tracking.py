@@ -49,10 +49,20 @@ def start_tracking(s: Session, *, erp_order_id: str, order_key: str, customer_id
     existing = s.get(OrderTrack, erp_order_id)
     if existing is not None:
         return existing
+    return track_new_order(s, erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id, order=order,
+                           response=response)
+
+
+def track_new_order(s: Session, *, erp_order_id: str, order_key: str, customer_id: str, order: Order,
+                    response: OrderResponse) -> OrderTrack:
+    """Track an order the caller knows is not tracked yet (it read that for a whole batch).
+
+    Nothing is flushed: the unit of work writes the track before its lines (their foreign key),
+    so a batch's tracks and lines each go in one insert at its commit.
+    """
     track = OrderTrack(erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id,
                        po_number=order.po_number)
     s.add(track)
-    s.flush()  # before its lines, which refer to it
     rejected: dict[str, Decimal] = {}
     for answer in response.lines:
         if answer.status is LineStatus.REJECTED:
@@ -175,4 +185,5 @@ __all__ = [
     "line_done",
     "lines_of",
     "start_tracking",
+    "track_new_order",
 ]

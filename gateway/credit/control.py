@@ -156,27 +156,23 @@ def committed_total(s: Session, customer_id: str) -> Decimal:
     return sum(s.exec(select(CreditOrder.open_amount).where(*where)).all(), ZERO)
 
 
-def _reserve(s: Session, row: CreditOrder, *, actor: str, reason: str, flagged: bool = False) -> None:
+def _mark_reserved(row: CreditOrder, *, reason: str, flagged: bool = False) -> None:
+    """The order's whole amount reserved; its ledger entry is written once the row has its id (:func:`decide_all`)."""
     row.status = CreditStatus.RESERVED.value
     row.open_amount = row.amount
     row.flagged = flagged
     row.reason = reason
     row.updated_at = utcnow()
-    s.add(row)
-    s.flush()
-    s.add(CreditEntry(customer_id=row.customer_id, credit_order_id=row.id, kind=LedgerKind.RESERVE.value,
-                      amount=row.amount, currency=row.currency, reference=row.po_number, actor=actor, reason=reason))
 
 
-def _repeat(row: CreditOrder, amount: Money) -> CreditCheck | None:
+def _repeat(row: CreditOrder) -> tuple[Decision, Decimal, str] | None:
     """The decision already made for this order, when it stands (module doc: idempotency)."""
     status = CreditStatus(row.status)
     available = row.available_at_decision if row.available_at_decision is not None else ZERO
     if status in (CreditStatus.RESERVED, CreditStatus.SETTLED):
-        decision = Decision.FLAG if row.flagged else Decision.ACCEPT
-        return CreditCheck(decision, row.id or 0, amount, available, row.reason or "credit reserved")
+        return Decision.FLAG if row.flagged else Decision.ACCEPT, available, row.reason or "credit reserved"
     if status is CreditStatus.HELD:
-        return CreditCheck(Decision.HOLD, row.id or 0, amount, available, row.reason or "on credit hold")
+        return Decision.HOLD, available, row.reason or "on credit hold"
     return None
 
 
@@ -219,38 +215,93 @@ def check_order(engine: Engine, erp: ErpPort, *, customer_id: str, order: Order,
     return check
 
 
+@dataclass(frozen=True)
+class CreditQuestion:
+    """One order to decide: the ERP's side (:class:`Appraisal`) and which order it is."""
+
+    appraisal: Appraisal
+    customer_id: str
+    order_key: str
+    po_number: str
+    document_id: int | None
+
+
 def decide(s: Session, position: CreditPosition, amount: Money, *, customer_id: str, order_key: str,
            po_number: str, document_id: int | None, actor: str, default_policy: Policy,
            mismatch: str | None = None) -> CreditCheck:
     """The decision for one order inside ``s`` (the caller commits): lock, sum, reserve or apply the policy."""
-    own_policy = lock_account(s, customer_id)
-    row = s.exec(select(CreditOrder).where(CreditOrder.order_key == order_key)).first()
-    if row is not None and (repeated := _repeat(row, amount)) is not None:
-        return repeated
-    committed = committed_total(s, customer_id)
-    available = position.limit.amount - position.balance.amount - committed
-    if row is None:
-        row = CreditOrder(order_key=order_key, customer_id=customer_id, document_id=document_id, po_number=po_number,
-                          currency=amount.currency, amount=amount.amount, status=CreditStatus.HELD.value)
+    question = CreditQuestion(Appraisal(position, amount, mismatch), customer_id, order_key, po_number, document_id)
+    return decide_all(s, [question], actor=actor, default_policy=default_policy)[0]
+
+
+def decide_all(s: Session, questions: Sequence[CreditQuestion], *, actor: str,
+               default_policy: Policy) -> list[CreditCheck]:
+    """:func:`decide` for the orders of a batch, in their order, inside ``s``; each one's decision.
+
+    Each customer is locked once, all customers in sorted order (so no two workers lock them
+    crosswise); each customer's committed total is read once and then carried through the
+    batch's own reservations, which is what reading it again before every order would give;
+    the rows and their ledger entries are written with one flush each.
+    """
+    policies = {customer: lock_account(s, customer) for customer in sorted({q.customer_id for q in questions})}
+    rows = {row.order_key: row for row in s.exec(select(CreditOrder).where(
+        col(CreditOrder.order_key).in_([q.order_key for q in questions])))}
+    committed: dict[str, Decimal] = {}
+    decided: list[tuple[CreditOrder, Decision, Money, Decimal, str]] = []
+    reserved: list[CreditOrder] = []
+    with s.no_autoflush:  # a customer's total is read before any row of its own is added
+        for q in questions:
+            amount, position = q.appraisal.amount, q.appraisal.position
+            row = rows.get(q.order_key)
+            if row is not None and (repeated := _repeat(row)) is not None:
+                decided.append((row, repeated[0], amount, repeated[1], repeated[2]))
+                continue
+            if q.customer_id not in committed:
+                committed[q.customer_id] = committed_total(s, q.customer_id)
+            available = position.limit.amount - position.balance.amount - committed[q.customer_id]
+            if row is None:
+                row = rows[q.order_key] = CreditOrder(
+                    order_key=q.order_key, customer_id=q.customer_id, document_id=q.document_id,
+                    po_number=q.po_number, currency=amount.currency, amount=amount.amount,
+                    status=CreditStatus.HELD.value)
+            own_policy = policies[q.customer_id]
+            decision, reason = _judge(row, q, available, committed[q.customer_id], actor,
+                                      Policy(own_policy) if own_policy else default_policy)
+            if row.status == CreditStatus.RESERVED.value:
+                committed[q.customer_id] += row.open_amount
+                reserved.append(row)
+            s.add(row)
+            decided.append((row, decision, amount, available, reason))
+    s.flush()
+    for row in reserved:
+        s.add(CreditEntry(customer_id=row.customer_id, credit_order_id=row.id, kind=LedgerKind.RESERVE.value,
+                          amount=row.amount, currency=row.currency, reference=row.po_number, actor=actor,
+                          reason=row.reason))
+    return [CreditCheck(decision, row.id or 0, amount, available, reason)
+            for row, decision, amount, available, reason in decided]
+
+
+def _judge(row: CreditOrder, q: CreditQuestion, available: Decimal, committed: Decimal, actor: str,
+           policy: Policy) -> tuple[Decision, str]:
+    """Decide one order whose decision is not made yet, and mark its row with it; the decision and why."""
+    amount, position, mismatch = q.appraisal.amount, q.appraisal.position, q.appraisal.mismatch
     row.amount, row.currency = amount.amount, amount.currency
     row.limit_at_decision, row.available_at_decision = position.limit.amount, available
     if row.status == CreditStatus.APPROVED.value:  # decided_by is the operator who released it
         reason = f"released from credit hold by {row.decided_by or 'an operator'}; {amount.amount} reserved"
-        _reserve(s, row, actor=actor, reason=reason, flagged=amount.amount > available)
-        return CreditCheck(Decision.ACCEPT, row.id or 0, amount, available, reason)
-    if mismatch is None and amount.amount <= available:
-        row.decided_by = actor
-        reason = f"{amount.amount} {amount.currency} reserved; {available - amount.amount} left of the limit"
-        _reserve(s, row, actor=actor, reason=reason)
-        return CreditCheck(Decision.ACCEPT, row.id or 0, amount, available, reason)
+        _mark_reserved(row, reason=reason, flagged=amount.amount > available)
+        return Decision.ACCEPT, reason
     row.decided_by = actor
-    policy = Policy(own_policy) if own_policy else default_policy
+    if mismatch is None and amount.amount <= available:
+        reason = f"{amount.amount} {amount.currency} reserved; {available - amount.amount} left of the limit"
+        _mark_reserved(row, reason=reason)
+        return Decision.ACCEPT, reason
     why = mismatch or (f"order total {amount.amount} {amount.currency} exceeds the available credit {available} "
                        f"(limit {position.limit.amount}, ERP balance {position.balance.amount}, "
                        f"open orders {committed})")
     if policy is Policy.FLAG and mismatch is None:
-        _reserve(s, row, actor=actor, reason=f"accepted over the limit and flagged: {why}", flagged=True)
-        return CreditCheck(Decision.FLAG, row.id or 0, amount, available, row.reason or why)
+        _mark_reserved(row, reason=f"accepted over the limit and flagged: {why}", flagged=True)
+        return Decision.FLAG, row.reason or why
     if policy is Policy.BLOCK:
         row.status, row.reason = CreditStatus.REFUSED.value, f"refused: {why}"
         decision = Decision.BLOCK
@@ -259,9 +310,7 @@ def decide(s: Session, position: CreditPosition, amount: Money, *, customer_id: 
         decision = Decision.HOLD
     row.open_amount = ZERO
     row.updated_at = utcnow()
-    s.add(row)
-    s.flush()
-    return CreditCheck(decision, row.id or 0, amount, available, row.reason)
+    return decision, row.reason
 
 
 def exposure(engine: Engine, erp: ErpPort, customer_id: str, *, default_policy: Policy) -> Exposure:
@@ -286,6 +335,7 @@ def exposure(engine: Engine, erp: ErpPort, customer_id: str, *, default_policy: 
 __all__ = [
     "Appraisal",
     "CreditCheck",
+    "CreditQuestion",
     "CreditStatus",
     "Decision",
     "Exposure",
@@ -295,6 +345,7 @@ __all__ = [
     "check_order",
     "committed_total",
     "decide",
+    "decide_all",
     "exposure",
     "lock_account",
     "open_orders",

@@ -17,13 +17,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from erp.port import ErpEvent, ErpEventKind, Payment, PushedOrder
 from formats.model import Invoice, Money, Order, OrderResponse
-from gateway.closing.tracking import apply_cancellation, apply_change, apply_invoice, apply_shipment, start_tracking
+from gateway.closing.tables import OrderTrack
+from gateway.closing.tracking import apply_cancellation, apply_change, apply_invoice, apply_shipment, track_new_order
 from gateway.credit.control import CreditStatus, LedgerKind
 from gateway.credit.tables import CreditEntry, CreditOrder
 from gateway.store.tables import utcnow
@@ -64,18 +67,41 @@ def release_remaining(s: Session, row: CreditOrder, *, actor: str, reason: str) 
     return remaining
 
 
+@dataclass(frozen=True)
+class Placed:
+    """An order the ERP took: its key, customer, the order as sent and what the ERP answered."""
+
+    order_key: str
+    customer_id: str
+    order: Order
+    pushed: PushedOrder
+
+
 def order_placed(s: Session, *, order_key: str, customer_id: str, order: Order, pushed: PushedOrder,
                  actor: str) -> None:
     """The ERP took the order: link its credit row and start tracking its lines (caller's transaction)."""
-    row = s.exec(select(CreditOrder).where(CreditOrder.order_key == order_key)).first()
-    if row is not None and row.erp_order_id is None:
-        row.erp_order_id = pushed.erp_order_id
-        row.updated_at = utcnow()
-        s.add(row)
-    track = start_tracking(s, erp_order_id=pushed.erp_order_id, order_key=order_key, customer_id=customer_id,
-                           order=order, response=pushed.response)
-    if track.status == "closed" and row is not None:
-        release_remaining(s, row, actor=actor, reason=f"order {pushed.erp_order_id}: every line rejected by the ERP")
+    orders_placed(s, [Placed(order_key, customer_id, order, pushed)], actor=actor)
+
+
+def orders_placed(s: Session, placed: Sequence[Placed], *, actor: str) -> None:
+    """:func:`order_placed` for a batch: the credit rows and tracks already there are read with one query each."""
+    keys = [p.order_key for p in placed]
+    credit = {row.order_key: row for row in s.exec(select(CreditOrder).where(col(CreditOrder.order_key).in_(keys)))}
+    tracked = {track.erp_order_id: track for track in s.exec(select(OrderTrack).where(
+        col(OrderTrack.erp_order_id).in_([p.pushed.erp_order_id for p in placed])))}
+    for p in placed:
+        erp_order_id = p.pushed.erp_order_id
+        row = credit.get(p.order_key)
+        if row is not None and row.erp_order_id is None:
+            row.erp_order_id = erp_order_id
+            row.updated_at = utcnow()
+            s.add(row)
+        track = tracked.get(erp_order_id) or track_new_order(
+            s, erp_order_id=erp_order_id, order_key=p.order_key, customer_id=p.customer_id, order=p.order,
+            response=p.pushed.response)
+        tracked[erp_order_id] = track
+        if track.status == "closed" and row is not None:
+            release_remaining(s, row, actor=actor, reason=f"order {erp_order_id}: every line rejected by the ERP")
 
 
 def changed_value(order: Order, currency: str) -> Decimal:
@@ -168,4 +194,5 @@ def on_erp_event(s: Session, event: ErpEvent, *, actor: str) -> str:
     return ""
 
 
-__all__ = ["changed_value", "invoice_net", "on_erp_event", "order_changed", "order_placed", "release_remaining"]
+__all__ = ["Placed", "changed_value", "invoice_net", "on_erp_event", "order_changed", "order_placed", "orders_placed",
+           "release_remaining"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from erp.port import ErpUnavailable
@@ -48,23 +48,27 @@ class ErpOutage:
         return refused_while_down
 
 
+PLACING = ("push_order", "push_orders")
+"""The port's calls that place orders, one or a batch."""
+
+
 class ErpLostAnswers:
-    """An ERP port whose first ``count`` calls of ``operation`` reach the ERP but lose the answer.
+    """An ERP port whose first ``count`` calls of ``operations`` reach the ERP but lose the answer.
 
     The call is made (the order exists in the ERP) and then :class:`~erp.port.ErpUnavailable` is
     raised, as when a timeout strikes after the ERP committed: the worst case for idempotency,
     since the gateway must retry without knowing the order was made.
     """
 
-    def __init__(self, inner: Any, operation: str = "push_order", count: int = 1) -> None:
+    def __init__(self, inner: Any, operations: Collection[str] = PLACING, count: int = 1) -> None:
         self._inner = inner
-        self._operation = operation
+        self._operations = frozenset(operations)
         self._left = count
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._inner, name)
-        if name != self._operation:
+        if name not in self._operations:
             return target
 
         def answer_lost(*args: Any, **kwargs: Any) -> Any:

@@ -18,7 +18,8 @@ up again, gives the same end state with no second ERP order and no second 855:
 A worker claims documents in batches (:func:`gateway.pipeline.queue.claim_due`) and runs the
 orders of a batch through each step together: the keys of the whole batch in one transaction,
 the credit decisions in one (the ERP's credit position read once per customer), the ERP pushes
-one by one (each is the ERP's own transaction), and the last step for the whole batch in one.
+in one call of the port (the built-in ERP places them in one transaction of its own), and the
+last step for the whole batch in one.
 A step's transaction that fails for any order is rolled back and its orders run that step one
 at a time, so every error lands on its own document and the others go on; since each step is
 idempotent per order, that rerun is safe. An order of one costs what it always did; a batch
@@ -36,19 +37,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from erp.port import CreditPosition, ErpPort, ErpUnavailable, PushedOrder
+from erp.port import CreditPosition, ErpPort, ErpUnavailable, OrderToPush, PushAnswer, PushedOrder
 from formats.model import Order, OrderPurpose
 from gateway.credit.control import Appraisal, appraise
-from gateway.credit.intake import gate
-from gateway.credit.ledger import order_placed
+from gateway.credit.intake import AtTheGate, gate
+from gateway.credit.ledger import Placed, orders_placed
 from gateway.oci.orders import with_cart_prices
-from gateway.outbound import Outgoing, document_type, emit, reserve_envelopes
+from gateway.outbound import Emission, Outgoing, document_type, emit_all, reserve_envelopes
 from gateway.partners import with_our_items
-from gateway.pipeline.queue import hold_claim
+from gateway.pipeline.queue import hold_claims
 from gateway.pipeline.reading import DocumentRejected, Read, read_stored
 from gateway.pipeline.states import State
 from gateway.pricing.service import PricingService, pricing_for
-from gateway.pricing.snapshot import freeze_prices, rounding_of
+from gateway.pricing.snapshot import frozen_documents, price_lines, rounding_of
 from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
 from gateway.store.documents import move
@@ -110,7 +111,7 @@ def process_purchase_orders(engine: Engine, erp: ErpPort, doc_ids: Sequence[int]
     placing = _in_one_transaction(engine, placing, results, lambda s, batch: _own_keys(s, batch, actor))
     placing = _appraise(engine, erp, placing, results)
     placing = _in_one_transaction(engine, sorted(placing, key=lambda p: (p.partner.customer_id, p.doc_id)), results,
-                                  lambda s, batch: [_credit(s, p, actor) for p in batch])
+                                  lambda s, batch: _credit(s, batch, actor))
     _push(erp, placing, results)
     placed = sorted((p for p in placing if p.pushed is not None), key=lambda p: (p.partner.id, p.doc_id))
     _in_one_transaction(engine, placed, results, lambda s, batch: _finish(s, engine, batch, actor))
@@ -230,59 +231,75 @@ def _appraise(engine: Engine, erp: ErpPort, batch: list[_Placing], results: dict
     return going
 
 
-def _credit(s: Session, p: _Placing, actor: str) -> Outcome | None:
-    """Step 3's decision; None when the order goes to the ERP."""
-    assert p.appraisal is not None
-    stopped = gate(s, p.appraisal, doc_id=p.doc_id, partner=p.partner, order=p.order, order_key=p.key, actor=actor,
-                   delimiters=p.read.delimiters)
-    return Outcome(stopped.state, stopped.reason) if stopped is not None else None
+def _credit(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]:
+    """Step 3's decisions for the batch; None for each order that goes to the ERP."""
+    gated = []
+    for p in batch:
+        assert p.appraisal is not None  # appraised in the step before
+        gated.append(AtTheGate(p.appraisal, p.doc_id, p.partner, p.order, p.key, p.read.delimiters))
+    stopped = gate(s, gated, actor=actor)
+    return [Outcome(one.state, one.reason) if one is not None else None for one in stopped]
 
 
 def _push(erp: ErpPort, batch: list[_Placing], results: dict[int, Result]) -> None:
-    """Step 3's push, order by order; once the ERP does not answer, the rest of the batch waits for its retry.
+    """Step 3's push: the batch in one call of the port, each order with its own answer (ErpPort.push_orders).
 
-    An unreachable ERP would otherwise cost every order of the batch its own timeout, and the
-    batch could outlive its lease.
+    An ERP that does not answer the call sends every order of the batch to its retry. Anything
+    else the call raises (not the ERP's answer but a fault of ours or the adapter's) is not
+    blamed on the whole batch: each order is pushed alone and keeps its own error.
     """
-    unreachable: ErpUnavailable | None = None
-    for p in batch:
-        if unreachable is not None:
-            results[p.doc_id] = ErpUnavailable(f"not sent: the ERP did not answer for an earlier order ({unreachable})")
-            continue
-        try:
-            p.pushed = erp.push_order(p.order, customer_id=p.partner.customer_id, idempotency_key=p.key)
-        except ErpUnavailable as exc:
-            unreachable = results[p.doc_id] = exc
-        except Exception as exc:  # sorted by the worker: a refusal is not retried
-            results[p.doc_id] = exc
+    if not batch:
+        return
+    try:
+        answers: list[PushAnswer | Exception] = list(erp.push_orders(
+            [OrderToPush(order=p.order, customer_id=p.partner.customer_id, idempotency_key=p.key) for p in batch]))
+    except ErpUnavailable as exc:
+        answers = [exc] * len(batch)
+    except Exception as exc:
+        log.info("pushing a batch of %d orders failed (%s); each is pushed alone", len(batch), exc)
+        answers = [_push_alone(erp, p) for p in batch]
+    for p, answer in zip(batch, answers, strict=True):
+        if isinstance(answer, PushedOrder):
+            p.pushed = answer
+        else:  # sorted by the worker: a refusal is not retried, an unreachable ERP is
+            results[p.doc_id] = answer
+
+
+def _push_alone(erp: ErpPort, p: _Placing) -> PushAnswer | Exception:
+    try:
+        return erp.push_order(p.order, customer_id=p.partner.customer_id, idempotency_key=p.key)
+    except Exception as exc:
+        return exc
 
 
 def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> list[Outcome | None]:
     """Step 4 for the batch; the acknowledgments last, so the partners' control numbers are locked briefly.
 
-    What is read is read for the whole batch first, and the bookkeeping is written without
-    autoflushing between orders. The acknowledgments' control numbers are reserved per partner
-    for the whole batch, one update per kind (:func:`~gateway.outbound.reserve_envelopes`), the
-    partners in the same order in every worker so that no two lock the counters crosswise.
+    What is read is read for the whole batch first (one query per table), and the rows are written
+    without flushing between orders, so each table gets one insert or update for the batch at the
+    commit. The acknowledgments' control numbers are reserved per partner for the whole batch, one
+    update per kind (:func:`~gateway.outbound.reserve_envelopes`), the partners in the same order
+    in every worker so that no two lock the counters crosswise.
     """
-    for p in batch:
-        hold_claim(s, p.doc_id, actor)  # still ours, and locked until this step commits (one 855, ever)
     ids = [p.doc_id for p in batch]
+    hold_claims(s, ids, actor)  # still ours, and locked until this step commits (one 855, ever)
     docs = {doc.id: doc for doc in s.exec(select(Document).where(col(Document.id).in_(ids)))}
     links = {link.idempotency_key: link for link in s.exec(
         select(OrderLink).where(col(OrderLink.idempotency_key).in_([p.key for p in batch])))}
     answered = set(s.exec(select(Document.parent_id, Document.doc_type).where(col(Document.parent_id).in_(ids))))
+    frozen = frozen_documents(s, ids)
     pricing = pricing_for(engine)
     outcomes: list[Outcome | None] = []
     with s.no_autoflush:  # each order's reads below concern only rows that are committed already
+        orders_placed(s, [Placed(p.key, p.partner.customer_id, p.order, p.pushed) for p in batch if p.pushed],
+                      actor=actor)
         for p in batch:
             pushed, order, doc, link = p.pushed, p.order, docs[p.doc_id], links[p.key]
             assert pushed is not None
-            order_placed(s, order_key=p.key, customer_id=p.partner.customer_id, order=order, pushed=pushed,
-                         actor=actor)
-            freeze_prices(s, pricing, document_id=p.doc_id, customer_id=p.partner.customer_id, order=order,
-                          erp_order_id=pushed.erp_order_id, rounding=rounding_of(p.partner.settings),
-                          fixed=quoted_prices(order))  # frozen now; lines naming a sales quote at its price
+            if p.doc_id not in frozen:  # frozen now; lines naming a sales quote at its price
+                price_lines(s, pricing, document_id=p.doc_id, customer_id=p.partner.customer_id, order=order,
+                            erp_order_id=pushed.erp_order_id, rounding=rounding_of(p.partner.settings),
+                            fixed=quoted_prices(order))
             link.erp_order_id = doc.erp_order_id = pushed.erp_order_id
             doc.po_number = order.po_number
             doc.canonical = order.model_dump(mode="json")
@@ -297,10 +314,8 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
     for _, mine in groupby(unanswered, key=lambda p: p.partner.id):  # the batch is in partner order, as everyone's
         group = list(mine)
         reserve_envelopes(s, group[0].partner, Outgoing.ORDER_RESPONSE, [p.pushed.response for p in group if p.pushed])
-    for p in unanswered:
-        pushed = p.pushed
-        assert pushed is not None
-        emit(s, p.partner, Outgoing.ORDER_RESPONSE, pushed.response, parent_id=p.doc_id, actor=actor,
-             reason=f"acknowledges PO {p.order.po_number} ({pushed.response.status.value})",
-             po_number=p.order.po_number, erp_order_id=pushed.erp_order_id, inbound_delimiters=p.read.delimiters)
+    emit_all(s, [Emission(p.partner, Outgoing.ORDER_RESPONSE, p.pushed.response, p.doc_id,
+                          f"acknowledges PO {p.order.po_number} ({p.pushed.response.status.value})",
+                          po_number=p.order.po_number, erp_order_id=p.pushed.erp_order_id,
+                          inbound_delimiters=p.read.delimiters) for p in unanswered if p.pushed], actor=actor)
     return outcomes

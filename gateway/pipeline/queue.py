@@ -14,6 +14,7 @@ run out, :func:`recover_expired` puts it back in the queue. Processing is idempo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, or_, update
@@ -38,10 +39,16 @@ def hold_claim(s: Session, doc_id: int, worker_id: str) -> None:
     document a second time. Without it, two workers finishing the same order both found no 855 and
     both wrote one.
     """
-    held = s.execute(update(Document).where(col(Document.id) == doc_id, col(Document.state) == State.PROCESSING.value,
-                                            col(Document.claimed_by) == worker_id).values(updated_at=utcnow()))
-    if held.rowcount != 1:  # type: ignore[attr-defined]
-        raise ClaimLost(f"document {doc_id} is no longer held by {worker_id}")
+    hold_claims(s, [doc_id], worker_id)
+
+
+def hold_claims(s: Session, doc_ids: Sequence[int], worker_id: str) -> None:
+    """:func:`hold_claim` for the documents of a batch with one update; ClaimLost naming those no longer held."""
+    held = set(s.execute(update(Document).where(
+        col(Document.id).in_(doc_ids), col(Document.state) == State.PROCESSING.value,
+        col(Document.claimed_by) == worker_id).values(updated_at=utcnow()).returning(col(Document.id))).scalars())
+    if lost := [doc_id for doc_id in doc_ids if doc_id not in held]:
+        raise ClaimLost(f"document {', '.join(map(str, lost))} is no longer held by {worker_id}")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -90,6 +90,25 @@ def freeze_prices(s: Session, pricing: PricingService, *, document_id: int, cust
     existing = snapshot_of(s, document_id)
     if existing:
         return existing
+    rows = price_lines(s, pricing, document_id=document_id, customer_id=customer_id, order=order,
+                       erp_order_id=erp_order_id, on=on, rounding=rounding, fixed=fixed)
+    s.flush()
+    return rows
+
+
+def frozen_documents(s: Session, document_ids: Sequence[int]) -> set[int]:
+    """Which of the documents have their prices frozen already (read once for a batch)."""
+    return set(s.exec(select(PriceSnapshotRow.document_id).where(col(PriceSnapshotRow.document_id).in_(document_ids))
+                      .distinct()))
+
+
+def price_lines(s: Session, pricing: PricingService, *, document_id: int, customer_id: str, order: Order,
+                erp_order_id: str | None, on: dt.date | None = None, rounding: RoundingMode | None = None,
+                fixed: Mapping[str, tuple[Money, dict[str, Any]]] | None = None) -> list[PriceSnapshotRow]:
+    """Price every line of an order whose prices are not frozen yet (:func:`frozen_documents`) and add the rows.
+
+    Nothing is flushed, so a batch's rows go in one insert at its commit.
+    """
     on = on or pricing.today()
     try:
         known: frozenset[str] = frozenset(pricing.catalogue().index.items)
@@ -128,8 +147,7 @@ def freeze_prices(s: Session, pricing: PricingService, *, document_id: int, cust
             row.quote = quote.model_dump(mode="json")
         s.add(row)
         rows.append(row)
-    s.flush()
     return rows
 
 
-__all__ = ["freeze_prices", "rounding_of", "snapshot_of", "snapshot_of_erp_order"]
+__all__ = ["freeze_prices", "frozen_documents", "price_lines", "rounding_of", "snapshot_of", "snapshot_of_erp_order"]

@@ -15,17 +15,29 @@ from gateway.pipeline.states import State, transition
 from gateway.store.tables import Document, DocumentEvent
 
 
+def new_document(*, raw: bytes, direction: str, doc_type: str, state: State, actor: str, reason: str | None = None,
+                 **fields: Any) -> tuple[Document, DocumentEvent]:
+    """A document with its raw bytes and first history event, not stored yet (:func:`store_documents`)."""
+    doc = Document(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), direction=direction,
+                   doc_type=doc_type, state="", **fields)
+    return doc, transition(doc, state, actor=actor, reason=reason)
+
+
+def store_documents(session: Session, drafts: Sequence[tuple[Document, DocumentEvent]]) -> list[Document]:
+    """Add new documents and their first events; one flush gives every document its id (one insert on PostgreSQL)."""
+    session.add_all([doc for doc, _ in drafts])
+    session.flush()
+    for doc, event in drafts:
+        event.document_id = doc.id or 0
+        session.add(event)
+    return [doc for doc, _ in drafts]
+
+
 def create_document(session: Session, *, raw: bytes, direction: str, doc_type: str, state: State,
                     actor: str, reason: str | None = None, **fields: Any) -> Document:
     """Add a new document with its raw bytes and first history event; flushes to get its id."""
-    doc = Document(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), direction=direction,
-                   doc_type=doc_type, state="", **fields)
-    event = transition(doc, state, actor=actor, reason=reason)
-    session.add(doc)
-    session.flush()
-    event.document_id = doc.id or 0
-    session.add(event)
-    return doc
+    return store_documents(session, [new_document(raw=raw, direction=direction, doc_type=doc_type, state=state,
+                                                  actor=actor, reason=reason, **fields)])[0]
 
 
 def move(session: Session, doc: Document, to: State, *, actor: str, reason: str | None = None) -> None:

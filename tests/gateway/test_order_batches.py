@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from erp.port import ErpRejected, ErpUnavailable
+from erp.port import ErpRejected, ErpUnavailable, push_one_by_one
 from formats.model import Order
 from gateway.intake.files import receive_file
 from gateway.pipeline import orders as order_steps
@@ -69,6 +69,11 @@ def _history(services: Services, doc_id: int) -> list[DocumentEvent]:
         return list(history(s, doc_id))
 
 
+def _pushed_one_by_one(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the ERP place a batch order by order, as an adapter without a batch call does, so a test can fail one."""
+    monkeypatch.setattr(services.erp, "push_orders", lambda orders: push_one_by_one(services.erp, orders))
+
+
 def _make_due(services: Services) -> None:
     with session(services.engine) as s:
         s.execute(update(Document).where(col(Document.state) == State.RETRY.value).values(next_attempt_at=None))
@@ -108,6 +113,7 @@ def test_an_erp_refusing_one_order_of_a_batch_leaves_the_others_placed(
         return push(order, **kwargs)
 
     monkeypatch.setattr(services.erp, "push_order", push_refusing_one)
+    _pushed_one_by_one(services, monkeypatch)
     _worker(services).run_batch()
     [refused] = docs(services, id=queued["ACME-PO-2002"])
     assert refused.state == State.REJECTED.value
@@ -131,6 +137,7 @@ def test_an_unreachable_erp_sends_the_rest_of_the_batch_to_retry(
         return push(order, **kwargs)
 
     monkeypatch.setattr(services.erp, "push_order", push_timing_out)
+    _pushed_one_by_one(services, monkeypatch)
     _worker(services).run_batch()
     in_order = sorted(queued, key=queued.__getitem__)
     assert tried == in_order[:in_order.index("ACME-PO-2002") + 1]
@@ -147,7 +154,7 @@ def test_an_unreachable_erp_sends_the_rest_of_the_batch_to_retry(
     assert waiting.error == ("ErpUnavailable: not sent: the ERP did not answer for an earlier order "
                              "(the ERP timed out)")
 
-    monkeypatch.setattr(services.erp, "push_order", push)
+    monkeypatch.undo()  # the ERP's own batch call again
     _make_due(services)
     _worker(services).run_batch()
     for doc_id in queued.values():
@@ -157,18 +164,61 @@ def test_an_unreachable_erp_sends_the_rest_of_the_batch_to_retry(
     assert len(set(_erp_orders(services))) == len(PO_NUMBERS)
 
 
+def test_an_erp_call_that_fails_as_a_whole_sends_the_batch_to_retry_and_nothing_is_doubled(
+        services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built-in ERP places a batch in one call; its answer lost, every order is retried and found."""
+    push_orders = services.erp.push_orders
+
+    def placed_but_answer_lost(orders):  # type: ignore[no-untyped-def]
+        push_orders(orders)
+        raise ErpUnavailable("no answer from the ERP")
+
+    monkeypatch.setattr(services.erp, "push_orders", placed_but_answer_lost)
+    _worker(services).run_batch()
+    for doc_id in queued.values():
+        [doc] = docs(services, id=doc_id)
+        assert (doc.state, doc.error) == (State.RETRY.value, "ErpUnavailable: no answer from the ERP")
+    placed = _erp_orders(services)
+    assert len(placed) == len(PO_NUMBERS)  # the ERP did place them
+
+    monkeypatch.undo()
+    _make_due(services)
+    _worker(services).run_batch()
+    for doc_id in queued.values():
+        [doc] = docs(services, id=doc_id)
+        assert doc.state == State.PROCESSED.value
+        assert len(docs(services, parent_id=doc_id, doc_type="855")) == 1
+    assert _erp_orders(services) == placed  # found again, none placed twice
+    assert {e.reason.split("(")[-1] for doc_id in queued.values() for e in _history(services, doc_id)
+            if e.to_state == "processed" and e.reason} == {"found)"}
+
+
+def test_a_fault_of_the_batch_call_itself_pushes_each_order_alone(
+        services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the ERP's answer but a fault: no order is blamed for the batch; each is pushed on its own."""
+    def broken(orders):  # type: ignore[no-untyped-def]
+        raise RuntimeError("adapter bug")
+
+    monkeypatch.setattr(services.erp, "push_orders", broken)
+    _worker(services).run_batch()
+    for doc_id in queued.values():
+        [doc] = docs(services, id=doc_id)
+        assert doc.state == State.PROCESSED.value, doc.error
+    assert len(set(_erp_orders(services))) == len(PO_NUMBERS)
+
+
 def test_a_shared_step_failing_for_one_order_is_rerun_order_by_order(
         services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
     """The last step's shared transaction rolls back for everyone; each order then runs it alone."""
     unlucky = queued["ACME-PO-4001"]
-    freeze = order_steps.freeze_prices
+    freeze = order_steps.price_lines
 
     def freeze_failing_one(s, pricing, *, document_id: int, **kwargs):  # type: ignore[no-untyped-def]
         if document_id == unlucky:
             raise RuntimeError("price snapshot table unavailable")
         return freeze(s, pricing, document_id=document_id, **kwargs)
 
-    monkeypatch.setattr(order_steps, "freeze_prices", freeze_failing_one)
+    monkeypatch.setattr(order_steps, "price_lines", freeze_failing_one)
     _worker(services).run_batch()
     [failed] = docs(services, id=unlucky)
     assert failed.state == State.RETRY.value
@@ -181,7 +231,7 @@ def test_a_shared_step_failing_for_one_order_is_rerun_order_by_order(
             assert len(docs(services, parent_id=doc_id, doc_type="855")) == 1
             assert [e.to_state for e in _history(services, doc_id)].count("processed") == 1
 
-    monkeypatch.setattr(order_steps, "freeze_prices", freeze)
+    monkeypatch.setattr(order_steps, "price_lines", freeze)
     placed = services.erp.find_order("acme:ACME-PO-4001:")
     assert placed is not None  # pushed before the step failed: taking it up again must find, not repeat, it
     _make_due(services)
@@ -236,15 +286,16 @@ def _numbers_without_gaps(services: Services) -> None:
 def test_a_batch_numbers_its_acknowledgments_in_one_reservation_without_gaps(
         services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
     """The last step reserves the batch's control numbers at once; a rolled-back batch gives them back."""
+    from gateway import outbound
     from gateway.store import control_numbers
 
     unlucky = queued["ACME-PO-4001"]  # its 855 comes after others of the batch have taken their numbers
-    emit = order_steps.emit
+    draft = outbound._draft
 
-    def emit_failing_one(s, partner, kind, document, *, parent_id: int, **kwargs):  # type: ignore[no-untyped-def]
-        if parent_id == unlucky:
+    def draft_failing_one(s, emission, actor):  # type: ignore[no-untyped-def]
+        if emission.parent_id == unlucky:
             raise RuntimeError("outbox unavailable")
-        return emit(s, partner, kind, document, parent_id=parent_id, **kwargs)
+        return draft(s, emission, actor)
 
     reservations: list[int] = []
     reserve = control_numbers.reserve
@@ -253,14 +304,14 @@ def test_a_batch_numbers_its_acknowledgments_in_one_reservation_without_gaps(
         reservations.append(count)
         reserve(s, partner_id, count)
 
-    monkeypatch.setattr(order_steps, "emit", emit_failing_one)
+    monkeypatch.setattr(outbound, "_draft", draft_failing_one)
     monkeypatch.setattr("gateway.outbound.reserve", counting_reserve)
     _worker(services).run_batch()
     assert reservations == [len(PO_NUMBERS)] + [1] * len(PO_NUMBERS)  # the batch at once, then one by one
     assert len(docs(services, doc_type="855")) == len(PO_NUMBERS) - 1
     _numbers_without_gaps(services)  # the rolled-back reservation left no hole
 
-    monkeypatch.setattr(order_steps, "emit", emit)
+    monkeypatch.setattr(outbound, "_draft", draft)
     _make_due(services)
     _worker(services).run_batch()
     assert len(docs(services, doc_type="855")) == len(PO_NUMBERS)
