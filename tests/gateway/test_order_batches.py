@@ -74,6 +74,16 @@ def _pushed_one_by_one(services: Services, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(services.erp, "push_orders", lambda orders: push_one_by_one(services.erp, orders))
 
 
+def _retry_acknowledges_each_once(services: Services, queued: dict[str, int]) -> None:
+    """Take the orders waiting for their retry up again: each ends processed with one 855."""
+    _make_due(services)
+    _worker(services).run_batch()
+    for doc_id in queued.values():
+        [doc] = docs(services, id=doc_id)
+        assert doc.state == State.PROCESSED.value
+        assert len(docs(services, parent_id=doc_id, doc_type="855")) == 1
+
+
 def _make_due(services: Services) -> None:
     with session(services.engine) as s:
         s.execute(update(Document).where(col(Document.state) == State.RETRY.value).values(next_attempt_at=None))
@@ -155,12 +165,7 @@ def test_an_unreachable_erp_sends_the_rest_of_the_batch_to_retry(
                              "(the ERP timed out)")
 
     monkeypatch.undo()  # the ERP's own batch call again
-    _make_due(services)
-    _worker(services).run_batch()
-    for doc_id in queued.values():
-        [doc] = docs(services, id=doc_id)
-        assert doc.state == State.PROCESSED.value
-        assert len(docs(services, parent_id=doc_id, doc_type="855")) == 1
+    _retry_acknowledges_each_once(services, queued)
     assert len(set(_erp_orders(services))) == len(PO_NUMBERS)
 
 
@@ -182,12 +187,7 @@ def test_an_erp_call_that_fails_as_a_whole_sends_the_batch_to_retry_and_nothing_
     assert len(placed) == len(PO_NUMBERS)  # the ERP did place them
 
     monkeypatch.undo()
-    _make_due(services)
-    _worker(services).run_batch()
-    for doc_id in queued.values():
-        [doc] = docs(services, id=doc_id)
-        assert doc.state == State.PROCESSED.value
-        assert len(docs(services, parent_id=doc_id, doc_type="855")) == 1
+    _retry_acknowledges_each_once(services, queued)
     assert _erp_orders(services) == placed  # found again, none placed twice
     assert {e.reason.split("(")[-1] for doc_id in queued.values() for e in _history(services, doc_id)
             if e.to_state == "processed" and e.reason} == {"found)"}
