@@ -27,8 +27,8 @@ from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate, reserve
-from gateway.store.documents import new_document, store_documents
-from gateway.store.tables import Document, DocumentEvent, Partner, utcnow
+from gateway.store.documents import document_values, insert_documents
+from gateway.store.tables import Document, Partner, utcnow
 
 
 class Outgoing(StrEnum):
@@ -160,22 +160,30 @@ def emit(s: Session, partner: Partner, kind: Outgoing, document: Canonical, *, p
     Runs inside the caller's transaction: the control numbers, the outbox row and whatever the
     caller records with it commit together or not at all.
     """
-    return emit_all(s, [Emission(partner, kind, document, parent_id, reason, po_number, erp_order_id,
-                                 inbound_delimiters)], actor=actor)[0]
+    [doc_id] = emit_all(s, [Emission(partner, kind, document, parent_id, reason, po_number, erp_order_id,
+                                     inbound_delimiters)], actor=actor)
+    return s.get(Document, doc_id) if doc_id is not None else None
 
 
-def emit_all(s: Session, emissions: Sequence[Emission], *, actor: str) -> list[Document | None]:
-    """:func:`emit` for several documents, stored together (one insert for all on PostgreSQL); each one's document."""
-    drafts = [_draft(s, emission, actor) for emission in emissions]
-    store_documents(s, [draft for draft in drafts if draft is not None])
-    for emission, draft in zip(emissions, drafts, strict=True):
-        if draft is not None:  # same transaction: the partner's delivery channel, if it has one
-            enqueue_document(s, emission.partner, draft[0])
-    return [draft[0] if draft is not None else None for draft in drafts]
+def emit_all(s: Session, emissions: Sequence[Emission], *, actor: str) -> list[int | None]:
+    """:func:`emit` for several documents, inserted together (a statement for all); each one's document id.
+
+    The documents are written as rows (:func:`~gateway.store.documents.insert_documents`), not
+    as ORM objects: a batch of acknowledgments only writes them.
+    """
+    drafts = [_draft(s, emission) for emission in emissions]
+    wanted = [(emission, values) for emission, values in zip(emissions, drafts, strict=True) if values is not None]
+    ids = insert_documents(s, [values for _, values in wanted], [emission.reason for emission, _ in wanted],
+                           actor=actor)
+    for (emission, values), doc_id in zip(wanted, ids, strict=True):
+        # same transaction: the partner's delivery channel, if it has one
+        enqueue_document(s, emission.partner, doc_id=doc_id, raw=values["raw"], standard=values["standard"])
+    stored = iter(ids)
+    return [next(stored) if values is not None else None for values in drafts]
 
 
-def _draft(s: Session, emission: Emission, actor: str) -> tuple[Document, DocumentEvent] | None:
-    """The rendered document and its first event, control numbers allocated; None if the partner does not want it."""
+def _draft(s: Session, emission: Emission) -> dict[str, Any] | None:
+    """The rendered document's row, control numbers allocated; None if the partner does not want it."""
     partner, document = emission.partner, emission.document
     doc_type = document_type(partner, emission.kind, document)
     if not wants(partner, doc_type):
@@ -192,10 +200,10 @@ def _draft(s: Session, emission: Emission, actor: str) -> tuple[Document, Docume
         raw = _render_x12(s, partner, doc_type, document, utcnow(), emission.inbound_delimiters)
         isa13, gs06, st02 = envelope_controls(raw)
         controls = {"interchange_control": isa13, "group_control": gs06, "set_control": st02}
-    return new_document(raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, actor=actor,
-                        reason=emission.reason, standard=standard, partner_id=partner.id, parent_id=emission.parent_id,
-                        po_number=emission.po_number, erp_order_id=emission.erp_order_id,
-                        canonical=document.model_dump(mode="json"), **controls)
+    return document_values(raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, standard=standard,
+                           partner_id=partner.id, parent_id=emission.parent_id, po_number=emission.po_number,
+                           erp_order_id=emission.erp_order_id, canonical=document.model_dump(mode="json"),
+                           **controls)
 
 
 def reserve_envelopes(s: Session, partner: Partner, kind: Outgoing, documents: list[Canonical]) -> None:

@@ -18,13 +18,16 @@ replayed event stream never counts a shipment or an invoice twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from formats.model import Invoice, LineStatus, Order, OrderResponse, Package, ShipNotice, ShippedItem
 from gateway.closing.tables import OrderLineTrack, OrderTrack
 from gateway.credit.valuation import line_sku
+from gateway.store.rows import insert_rows, row
 from gateway.store.tables import utcnow
 
 ZERO = Decimal(0)
@@ -43,43 +46,66 @@ def lines_of(s: Session, erp_order_id: str) -> Sequence[OrderLineTrack]:
                   .order_by(col(OrderLineTrack.id))).all()
 
 
+@dataclass(frozen=True)
+class NewTrack:
+    """The rows that start tracking a placed order: the order's and its lines'."""
+
+    order: dict[str, Any]
+    lines: list[dict[str, Any]]
+
+    @property
+    def closed(self) -> bool:
+        """Whether nothing is left open from the start (the ERP rejected every line)."""
+        return bool(self.order["status"] == CLOSED)
+
+
+def new_track(*, erp_order_id: str, order_key: str, customer_id: str, order: Order,
+              response: OrderResponse) -> NewTrack:
+    """The rows that track a newly placed order: each line ordered, what the ERP rejected of it cancelled.
+
+    The lines are all here, so whether the order is closed at once is decided from them rather
+    than by writing them and reading them back.
+    """
+    rejected: dict[str, Decimal] = {}
+    for answer in response.lines:
+        if answer.status is LineStatus.REJECTED:
+            rejected[answer.line_number] = rejected.get(answer.line_number, ZERO) + answer.quantity.value
+    lines: dict[str, dict[str, Any]] = {}
+    for line in order.lines:
+        values = lines.get(line.line_number)
+        if values is None:
+            values = lines[line.line_number] = row(OrderLineTrack, erp_order_id=erp_order_id,
+                                                   line_number=line.line_number, sku=line_sku(line),
+                                                   unit=line.quantity.unit)
+        values["ordered"] += line.quantity.value
+    for number, values in lines.items():
+        values["cancelled"] = min(rejected.get(number, ZERO), values["ordered"])
+    done = all(v["invoiced"] + v["cancelled"] >= v["ordered"] for v in lines.values())
+    now = utcnow()
+    track = row(OrderTrack, erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id,
+                po_number=order.po_number, status=CLOSED if done else OPEN, closed_at=now if done else None,
+                closed_reason="every line rejected by the ERP" if done else None, updated_at=now)
+    return NewTrack(track, list(lines.values()))
+
+
 def start_tracking(s: Session, *, erp_order_id: str, order_key: str, customer_id: str, order: Order,
                    response: OrderResponse) -> OrderTrack:
     """Track a newly placed order (idempotent: an order tracked already is left as it is)."""
     existing = s.get(OrderTrack, erp_order_id)
     if existing is not None:
         return existing
-    return track_new_order(s, erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id, order=order,
-                           response=response)
-
-
-def track_new_order(s: Session, *, erp_order_id: str, order_key: str, customer_id: str, order: Order,
-                    response: OrderResponse) -> OrderTrack:
-    """Track an order the caller knows is not tracked yet (it read that for a whole batch).
-
-    Nothing is flushed: the unit of work writes the track before its lines (their foreign key),
-    so a batch's tracks and lines each go in one insert at its commit.
-    """
-    track = OrderTrack(erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id,
-                       po_number=order.po_number)
+    new = new_track(erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id, order=order,
+                    response=response)
+    track = OrderTrack(**new.order)
     s.add(track)
-    rejected: dict[str, Decimal] = {}
-    for answer in response.lines:
-        if answer.status is LineStatus.REJECTED:
-            rejected[answer.line_number] = rejected.get(answer.line_number, ZERO) + answer.quantity.value
-    lines: dict[str, OrderLineTrack] = {}
-    for line in order.lines:
-        row = lines.get(line.line_number)
-        if row is None:
-            row = lines[line.line_number] = OrderLineTrack(erp_order_id=erp_order_id, line_number=line.line_number,
-                                                           sku=line_sku(line), unit=line.quantity.unit)
-        row.ordered += line.quantity.value
-    for number, row in lines.items():
-        row.cancelled = min(rejected.get(number, ZERO), row.ordered)
-        s.add(row)
-    # The lines are all here: no need to write them and read them back to see whether they are all done
-    _close_if_done(s, track, "every line rejected by the ERP", list(lines.values()))
+    s.add_all([OrderLineTrack(**values) for values in new.lines])  # written after the track (their relationship)
     return track
+
+
+def insert_tracks(s: Session, tracks: Sequence[NewTrack]) -> None:
+    """Insert the rows of orders newly tracked (a batch's), a statement for the orders and one for their lines."""
+    insert_rows(s, OrderTrack, [track.order for track in tracks])
+    insert_rows(s, OrderLineTrack, [line for track in tracks for line in track.lines])
 
 
 def _items(packages: Iterable[Package]) -> Iterable[ShippedItem]:
@@ -155,10 +181,10 @@ def apply_change(s: Session, erp_order_id: str, order: Order,
     for answer in response.lines:
         if answer.status is LineStatus.REJECTED:
             rejected[answer.line_number] = rejected.get(answer.line_number, ZERO) + answer.quantity.value
-    for number, row in lines.items():
-        row.ordered = ordered.get(number, row.invoiced)  # a dropped line keeps only what was invoiced
-        row.cancelled = min(rejected.get(number, ZERO), max(row.ordered - row.invoiced, ZERO))
-        s.add(row)
+    for number, tracked in lines.items():
+        tracked.ordered = ordered.get(number, tracked.invoiced)  # a dropped line keeps only what was invoiced
+        tracked.cancelled = min(rejected.get(number, ZERO), max(tracked.ordered - tracked.invoiced, ZERO))
+        s.add(tracked)
     s.flush()
     return track, _close_if_done(s, track, "changed by the buyer: nothing left open")
 
@@ -178,12 +204,14 @@ def apply_cancellation(s: Session, erp_order_id: str) -> tuple[OrderTrack | None
 __all__ = [
     "CLOSED",
     "OPEN",
+    "NewTrack",
     "apply_cancellation",
     "apply_change",
     "apply_invoice",
     "apply_shipment",
+    "insert_tracks",
     "line_done",
     "lines_of",
+    "new_track",
     "start_tracking",
-    "track_new_order",
 ]

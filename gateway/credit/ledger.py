@@ -26,7 +26,17 @@ from sqlmodel import Session, col, select
 from erp.port import ErpEvent, ErpEventKind, Payment, PushedOrder
 from formats.model import Invoice, Money, Order, OrderResponse
 from gateway.closing.tables import OrderTrack
-from gateway.closing.tracking import apply_cancellation, apply_change, apply_invoice, apply_shipment, track_new_order
+from gateway.closing.tracking import (
+    CLOSED,
+    NewTrack,
+    apply_cancellation,
+    apply_change,
+    apply_invoice,
+    apply_shipment,
+    insert_tracks,
+    new_track,
+    start_tracking,
+)
 from gateway.credit.control import CreditStatus, LedgerKind
 from gateway.credit.tables import CreditEntry, CreditOrder
 from gateway.store.tables import utcnow
@@ -80,15 +90,28 @@ class Placed:
 def order_placed(s: Session, *, order_key: str, customer_id: str, order: Order, pushed: PushedOrder,
                  actor: str) -> None:
     """The ERP took the order: link its credit row and start tracking its lines (caller's transaction)."""
-    orders_placed(s, [Placed(order_key, customer_id, order, pushed)], actor=actor)
+    row = s.exec(select(CreditOrder).where(CreditOrder.order_key == order_key)).first()
+    if row is not None and row.erp_order_id is None:
+        row.erp_order_id = pushed.erp_order_id
+        row.updated_at = utcnow()
+        s.add(row)
+    track = start_tracking(s, erp_order_id=pushed.erp_order_id, order_key=order_key, customer_id=customer_id,
+                           order=order, response=pushed.response)
+    if track.status == CLOSED and row is not None:
+        release_remaining(s, row, actor=actor, reason=f"order {pushed.erp_order_id}: every line rejected by the ERP")
 
 
 def orders_placed(s: Session, placed: Sequence[Placed], *, actor: str) -> None:
-    """:func:`order_placed` for a batch: the credit rows and tracks already there are read with one query each."""
+    """:func:`order_placed` for a batch: one query each for the credit rows and tracks already there.
+
+    The new tracks and their lines are inserted as rows, a statement for each table
+    (:func:`~gateway.closing.tracking.insert_tracks`).
+    """
     keys = [p.order_key for p in placed]
     credit = {row.order_key: row for row in s.exec(select(CreditOrder).where(col(CreditOrder.order_key).in_(keys)))}
-    tracked = {track.erp_order_id: track for track in s.exec(select(OrderTrack).where(
+    tracked = {track.erp_order_id: track.status == CLOSED for track in s.exec(select(OrderTrack).where(
         col(OrderTrack.erp_order_id).in_([p.pushed.erp_order_id for p in placed])))}
+    new: list[NewTrack] = []
     for p in placed:
         erp_order_id = p.pushed.erp_order_id
         row = credit.get(p.order_key)
@@ -96,12 +119,13 @@ def orders_placed(s: Session, placed: Sequence[Placed], *, actor: str) -> None:
             row.erp_order_id = erp_order_id
             row.updated_at = utcnow()
             s.add(row)
-        track = tracked.get(erp_order_id) or track_new_order(
-            s, erp_order_id=erp_order_id, order_key=p.order_key, customer_id=p.customer_id, order=p.order,
-            response=p.pushed.response)
-        tracked[erp_order_id] = track
-        if track.status == "closed" and row is not None:
+        if erp_order_id not in tracked:
+            new.append(new_track(erp_order_id=erp_order_id, order_key=p.order_key, customer_id=p.customer_id,
+                                 order=p.order, response=p.pushed.response))
+            tracked[erp_order_id] = new[-1].closed
+        if tracked[erp_order_id] and row is not None:
             release_remaining(s, row, actor=actor, reason=f"order {erp_order_id}: every line rejected by the ERP")
+    insert_tracks(s, new)
 
 
 def changed_value(order: Order, currency: str) -> Decimal:

@@ -85,20 +85,20 @@ def delivery_route(partner: Partner) -> dict[str, Any] | None:
     return route
 
 
-def enqueue_document(s: Session, partner: Partner, doc: Document) -> OutboxMessage | None:
+def enqueue_document(s: Session, partner: Partner, *, doc_id: int, raw: bytes, standard: str) -> OutboxMessage | None:
     """Queue an outbound document for the partner's delivery channel; None when it has none.
 
     Partners without a ``delivery`` setting fetch their documents (or get them in the HTTP
     answer, like the 997): the document then simply stays in the outbox.
     """
     route = delivery_route(partner)
-    if route is None or doc.id is None:
+    if route is None:
         return None
     headers = {str(k): str(v) for k, v in (route.get("headers") or {}).items()}
     return enqueue(s, channel=str(route["channel"]), destination=str(route["destination"]), kind="document",
-                   idempotency_key=f"document:{doc.id}", payload=doc.raw,
-                   content_type=CONTENT_TYPES.get(doc.standard, "application/octet-stream"), headers=headers,
-                   partner_id=partner.id, document_id=doc.id)
+                   idempotency_key=f"document:{doc_id}", payload=raw,
+                   content_type=CONTENT_TYPES.get(standard, "application/octet-stream"), headers=headers,
+                   partner_id=partner.id, document_id=doc_id)
 
 
 def enqueue_json(s: Session, *, channel: str, destination: str, kind: str, idempotency_key: str,

@@ -32,6 +32,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -50,9 +51,11 @@ from gateway.pipeline.reading import DocumentRejected, Read, read_stored
 from gateway.pipeline.states import State
 from gateway.pricing.service import PricingService, pricing_for
 from gateway.pricing.snapshot import frozen_documents, price_lines, rounding_of
+from gateway.pricing.tables import PriceSnapshotRow
 from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
-from gateway.store.documents import move
+from gateway.store.documents import move, move_all
+from gateway.store.rows import insert_rows
 from gateway.store.tables import Document, OrderLink, Partner
 
 log = logging.getLogger(__name__)
@@ -275,11 +278,12 @@ def _push_alone(erp: ErpPort, p: _Placing) -> PushAnswer | Exception:
 def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> list[Outcome | None]:
     """Step 4 for the batch; the acknowledgments last, so the partners' control numbers are locked briefly.
 
-    What is read is read for the whole batch first (one query per table), and the rows are written
-    without flushing between orders, so each table gets one insert or update for the batch at the
-    commit. The acknowledgments' control numbers are reserved per partner for the whole batch, one
-    update per kind (:func:`~gateway.outbound.reserve_envelopes`), the partners in the same order
-    in every worker so that no two lock the counters crosswise.
+    What is read is read for the whole batch first (one query per table). The new rows (tracked
+    orders and lines, price snapshots, history events, the 855s) are inserted as values with a
+    statement per table for the batch (:mod:`gateway.store.rows`); the rows read are updated at
+    the commit, one statement per table. The acknowledgments' control numbers are reserved per
+    partner for the whole batch, one update per kind (:func:`~gateway.outbound.reserve_envelopes`),
+    the partners in the same order in every worker so that no two lock the counters crosswise.
     """
     ids = [p.doc_id for p in batch]
     hold_claims(s, ids, actor)  # still ours, and locked until this step commits (one 855, ever)
@@ -290,6 +294,8 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
     frozen = frozen_documents(s, ids)
     pricing = pricing_for(engine)
     outcomes: list[Outcome | None] = []
+    snapshots: list[dict[str, Any]] = []
+    moves: list[tuple[Document, State, str | None]] = []
     with s.no_autoflush:  # each order's reads below concern only rows that are committed already
         orders_placed(s, [Placed(p.key, p.partner.customer_id, p.order, p.pushed) for p in batch if p.pushed],
                       actor=actor)
@@ -297,18 +303,20 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
             pushed, order, doc, link = p.pushed, p.order, docs[p.doc_id], links[p.key]
             assert pushed is not None
             if p.doc_id not in frozen:  # frozen now; lines naming a sales quote at its price
-                price_lines(s, pricing, document_id=p.doc_id, customer_id=p.partner.customer_id, order=order,
-                            erp_order_id=pushed.erp_order_id, rounding=rounding_of(p.partner.settings),
-                            fixed=quoted_prices(order))
+                snapshots += price_lines(pricing, document_id=p.doc_id, customer_id=p.partner.customer_id,
+                                         order=order, erp_order_id=pushed.erp_order_id,
+                                         rounding=rounding_of(p.partner.settings), fixed=quoted_prices(order))
             link.erp_order_id = doc.erp_order_id = pushed.erp_order_id
             doc.po_number = order.po_number
             doc.canonical = order.model_dump(mode="json")
             doc.error = None
             doc.claimed_by = doc.claimed_at = None
             reason = f"ERP order {pushed.erp_order_id} ({'created' if pushed.created else 'found'})"
-            move(s, doc, State.PROCESSED, actor=actor, reason=reason)
+            moves.append((doc, State.PROCESSED, reason))
             s.add(link)
             outcomes.append(Outcome(State.PROCESSED, reason, pushed.erp_order_id))
+        insert_rows(s, PriceSnapshotRow, snapshots)
+        move_all(s, moves, actor=actor)
     unanswered = [p for p in batch if p.pushed is not None and (
         p.doc_id, document_type(p.partner, Outgoing.ORDER_RESPONSE, p.pushed.response)) not in answered]
     for _, mine in groupby(unanswered, key=lambda p: p.partner.id):  # the batch is in partner order, as everyone's

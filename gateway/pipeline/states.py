@@ -23,7 +23,9 @@ Outbound::
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
+from gateway.store.rows import row
 from gateway.store.tables import Document, DocumentEvent, utcnow
 
 
@@ -91,12 +93,25 @@ def transition(doc: Document, to: State, *, actor: str, reason: str | None = Non
     The caller adds both the document and the event in one transaction, so the history is never
     out of step with the state.
     """
+    return DocumentEvent(**transition_values(doc, to, actor=actor, reason=reason))
+
+
+def transition_values(doc: Document, to: State, *, actor: str, reason: str | None = None) -> dict[str, Any]:
+    """:func:`transition`, with the event as the values of its row (for a batch that inserts its events at once)."""
     current = State(doc.state) if doc.state else None
     if to not in ALLOWED[current]:
         raise TransitionError(f"document {doc.id}: {current} -> {to} is not allowed")
     doc.state = to.value
     doc.updated_at = utcnow()
-    return DocumentEvent(
-        document_id=doc.id or 0, from_state=current.value if current else None, to_state=to.value,
-        actor=actor, reason=reason,
-    )
+    return row(DocumentEvent, document_id=doc.id or 0, from_state=current.value if current else None,
+               to_state=to.value, actor=actor, reason=reason)
+
+
+def first_event_values(document_id: int, state: State, *, actor: str, reason: str | None = None) -> dict[str, Any]:
+    """The values of the first history event of a document inserted as a row in ``state``."""
+    if state not in ALLOWED[None]:
+        raise TransitionError(f"document {document_id}: a new document cannot start in {state}")
+    return row(DocumentEvent, document_id=document_id, from_state=None, to_state=state.value, actor=actor,
+               reason=reason)
+
+

@@ -30,6 +30,7 @@ from gateway.pricing.service import PricingService
 from gateway.pricing.tables import PriceSnapshotRow
 from gateway.rules import PricingError, RoundingMode
 from gateway.rules.rounding import round_amount
+from gateway.store.rows import insert_rows, row
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,10 @@ def freeze_prices(s: Session, pricing: PricingService, *, document_id: int, cust
     existing = snapshot_of(s, document_id)
     if existing:
         return existing
-    rows = price_lines(s, pricing, document_id=document_id, customer_id=customer_id, order=order,
-                       erp_order_id=erp_order_id, on=on, rounding=rounding, fixed=fixed)
-    s.flush()
-    return rows
+    insert_rows(s, PriceSnapshotRow, price_lines(pricing, document_id=document_id, customer_id=customer_id,
+                                                 order=order, erp_order_id=erp_order_id, on=on, rounding=rounding,
+                                                 fixed=fixed))
+    return snapshot_of(s, document_id)
 
 
 def frozen_documents(s: Session, document_ids: Sequence[int]) -> set[int]:
@@ -102,12 +103,12 @@ def frozen_documents(s: Session, document_ids: Sequence[int]) -> set[int]:
                       .distinct()))
 
 
-def price_lines(s: Session, pricing: PricingService, *, document_id: int, customer_id: str, order: Order,
+def price_lines(pricing: PricingService, *, document_id: int, customer_id: str, order: Order,
                 erp_order_id: str | None, on: dt.date | None = None, rounding: RoundingMode | None = None,
-                fixed: Mapping[str, tuple[Money, dict[str, Any]]] | None = None) -> list[PriceSnapshotRow]:
-    """Price every line of an order whose prices are not frozen yet (:func:`frozen_documents`) and add the rows.
+                fixed: Mapping[str, tuple[Money, dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
+    """The snapshot rows of an order whose prices are not frozen yet (:func:`frozen_documents`), as values.
 
-    Nothing is flushed, so a batch's rows go in one insert at its commit.
+    A batch inserts its orders' rows with one statement (:mod:`gateway.store.rows`).
     """
     on = on or pricing.today()
     try:
@@ -118,36 +119,37 @@ def price_lines(s: Session, pricing: PricingService, *, document_id: int, custom
     for line in order.lines:
         buyer_price, buyer_currency = _buyer_price(line)
         sku = _sku(line, known)
-        row = PriceSnapshotRow(document_id=document_id, erp_order_id=erp_order_id, customer_id=customer_id,
-                               po_number=order.po_number, line_number=line.line_number, sku=sku,
-                               quantity=line.quantity.value, unit=line.quantity.unit, priced_on=on,
-                               buyer_unit_price=buyer_price, buyer_currency=buyer_currency)
+        values: dict[str, Any] = {
+            "document_id": document_id, "erp_order_id": erp_order_id, "customer_id": customer_id,
+            "po_number": order.po_number, "line_number": line.line_number, "sku": sku,
+            "quantity": line.quantity.value, "unit": line.quantity.unit, "priced_on": on,
+            "buyer_unit_price": buyer_price, "buyer_currency": buyer_currency}
         if fixed and line.line_number in fixed:
             price, why = fixed[line.line_number]
-            row.line_scope, row.line_key = str(why.get("source", "fixed")), str(why.get("reference", ""))[:100] or None
-            row.unit_price, row.currency = price.amount, price.currency
-            row.amount = round_amount(price.amount * line.quantity.value, price.currency,
-                                      rounding or RoundingMode.HALF_UP)
-            row.quote = why
-            s.add(row)
-            rows.append(row)
-            continue
-        try:
-            if sku is None:
-                raise PricingError(f"line {line.line_number} names no item id")
-            quote = pricing.price(customer_id, sku, line.quantity.value, line.quantity.unit, on, rounding)
-        except PricingError as exc:
-            row.problem = str(exc)
+            values.update(line_scope=str(why.get("source", "fixed")),
+                          line_key=str(why.get("reference", ""))[:100] or None,
+                          unit_price=price.amount, currency=price.currency, quote=why,
+                          amount=round_amount(price.amount * line.quantity.value, price.currency,
+                                              rounding or RoundingMode.HALF_UP))
         else:
-            first = quote.steps[0]
-            row.list_id, row.line_scope, row.line_key = quote.list_id, first.line_scope.value, first.line_key
-            row.tier_min_quantity = first.tier_min_quantity
-            row.unit_price, row.amount, row.currency = (quote.unit_price.amount, quote.amount.amount,
-                                                        quote.amount.currency)
-            row.quote = quote.model_dump(mode="json")
-        s.add(row)
-        rows.append(row)
+            values.update(_priced(pricing, customer_id, sku, line, on, rounding))
+        rows.append(row(PriceSnapshotRow, **values))
     return rows
+
+
+def _priced(pricing: PricingService, customer_id: str, sku: str | None, line: OrderLine, on: dt.date,
+            rounding: RoundingMode | None) -> dict[str, Any]:
+    """A line's price from the customer's lists, or the problem that kept it from having one."""
+    try:
+        if sku is None:
+            raise PricingError(f"line {line.line_number} names no item id")
+        quote = pricing.price(customer_id, sku, line.quantity.value, line.quantity.unit, on, rounding)
+    except PricingError as exc:
+        return {"problem": str(exc)}
+    first = quote.steps[0]
+    return {"list_id": quote.list_id, "line_scope": first.line_scope.value, "line_key": first.line_key,
+            "tier_min_quantity": first.tier_min_quantity, "unit_price": quote.unit_price.amount,
+            "amount": quote.amount.amount, "currency": quote.amount.currency, "quote": quote.model_dump(mode="json")}
 
 
 __all__ = ["freeze_prices", "frozen_documents", "price_lines", "rounding_of", "snapshot_of", "snapshot_of_erp_order"]

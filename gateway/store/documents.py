@@ -11,39 +11,56 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from formats.errors import Problem
-from gateway.pipeline.states import State, transition
+from gateway.pipeline.states import State, first_event_values, transition, transition_values
+from gateway.store.rows import insert_rows, row
 from gateway.store.tables import Document, DocumentEvent
-
-
-def new_document(*, raw: bytes, direction: str, doc_type: str, state: State, actor: str, reason: str | None = None,
-                 **fields: Any) -> tuple[Document, DocumentEvent]:
-    """A document with its raw bytes and first history event, not stored yet (:func:`store_documents`)."""
-    doc = Document(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), direction=direction,
-                   doc_type=doc_type, state="", **fields)
-    return doc, transition(doc, state, actor=actor, reason=reason)
-
-
-def store_documents(session: Session, drafts: Sequence[tuple[Document, DocumentEvent]]) -> list[Document]:
-    """Add new documents and their first events; one flush gives every document its id (one insert on PostgreSQL)."""
-    session.add_all([doc for doc, _ in drafts])
-    session.flush()
-    for doc, event in drafts:
-        event.document_id = doc.id or 0
-        session.add(event)
-    return [doc for doc, _ in drafts]
 
 
 def create_document(session: Session, *, raw: bytes, direction: str, doc_type: str, state: State,
                     actor: str, reason: str | None = None, **fields: Any) -> Document:
     """Add a new document with its raw bytes and first history event; flushes to get its id."""
-    return store_documents(session, [new_document(raw=raw, direction=direction, doc_type=doc_type, state=state,
-                                                  actor=actor, reason=reason, **fields)])[0]
+    doc = Document(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), direction=direction,
+                   doc_type=doc_type, state="", **fields)
+    event = transition(doc, state, actor=actor, reason=reason)
+    session.add(doc)
+    session.flush()
+    event.document_id = doc.id or 0
+    session.add(event)
+    return doc
+
+
+def document_values(*, raw: bytes, direction: str, doc_type: str, state: State, **fields: Any) -> dict[str, Any]:
+    """The row of a new document, for :func:`insert_documents` (what :func:`create_document` stores, as values)."""
+    return row(Document, raw=raw, sha256=hashlib.sha256(raw).hexdigest(), direction=direction, doc_type=doc_type,
+               state=state.value, **fields)
+
+
+def insert_documents(session: Session, documents: Sequence[dict[str, Any]], reasons: Sequence[str | None], *,
+                     actor: str) -> list[int]:
+    """Insert new documents (:func:`document_values`) and their first history events, a statement each; their ids.
+
+    For a batch that writes documents it does not work with afterwards (:mod:`gateway.store.rows`).
+    """
+    ids = insert_rows(session, Document, documents, returning_ids=True)
+    insert_rows(session, DocumentEvent, [
+        first_event_values(doc_id, State(values["state"]), actor=actor, reason=reason)
+        for doc_id, values, reason in zip(ids, documents, reasons, strict=True)])
+    return ids
 
 
 def move(session: Session, doc: Document, to: State, *, actor: str, reason: str | None = None) -> None:
     """Change a stored document's state and record the event in the same session."""
     session.add(transition(doc, to, actor=actor, reason=reason))
     session.add(doc)
+
+
+def move_all(session: Session, moves: Sequence[tuple[Document, State, str | None]], *, actor: str) -> None:
+    """:func:`move` for a batch: the documents' new states, and their events inserted with one statement."""
+    events = []
+    for doc, to, reason in moves:
+        events.append(transition_values(doc, to, actor=actor, reason=reason))
+        session.add(doc)
+    insert_rows(session, DocumentEvent, events)
 
 
 def history(session: Session, document_id: int) -> Sequence[DocumentEvent]:

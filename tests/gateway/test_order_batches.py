@@ -213,10 +213,10 @@ def test_a_shared_step_failing_for_one_order_is_rerun_order_by_order(
     unlucky = queued["ACME-PO-4001"]
     freeze = order_steps.price_lines
 
-    def freeze_failing_one(s, pricing, *, document_id: int, **kwargs):  # type: ignore[no-untyped-def]
+    def freeze_failing_one(pricing, *, document_id: int, **kwargs):  # type: ignore[no-untyped-def]
         if document_id == unlucky:
             raise RuntimeError("price snapshot table unavailable")
-        return freeze(s, pricing, document_id=document_id, **kwargs)
+        return freeze(pricing, document_id=document_id, **kwargs)
 
     monkeypatch.setattr(order_steps, "price_lines", freeze_failing_one)
     _worker(services).run_batch()
@@ -292,10 +292,10 @@ def test_a_batch_numbers_its_acknowledgments_in_one_reservation_without_gaps(
     unlucky = queued["ACME-PO-4001"]  # its 855 comes after others of the batch have taken their numbers
     draft = outbound._draft
 
-    def draft_failing_one(s, emission, actor):  # type: ignore[no-untyped-def]
+    def draft_failing_one(s, emission):  # type: ignore[no-untyped-def]
         if emission.parent_id == unlucky:
             raise RuntimeError("outbox unavailable")
-        return draft(s, emission, actor)
+        return draft(s, emission)
 
     reservations: list[int] = []
     reserve = control_numbers.reserve
