@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +38,7 @@ from gateway.partners import matches_sender, outbound_delimiters, sender_key, se
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate
 from gateway.store.db import session
-from gateway.store.documents import children, create_document, move, problem_record
+from gateway.store.documents import children, create_document, document_values, insert_documents, move, problem_record
 from gateway.store.tables import Document, InterchangeSeen, Partner, utcnow
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,8 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
         ack_groups: list[tuple[GroupSpec, list[TransactionSetSpec]]] = []
         acks: list[tuple[str, bytes]] = []
         envelope_problems: list[Problem] = []
+        sets: list[dict[str, Any]] = []
+        reasons: list[str | None] = []
         first = True
         for event in events:
             if isinstance(event, TransactionSet):
@@ -192,19 +195,18 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                 elif not sends(partner, event.code):
                     problems.append(Problem(f"transaction set {event.code} is not one partner {partner.id} "
                                             "is set up to send (settings.sends)", code="1", level="transaction"))
-                child = create_document(
-                    s, raw=standalone_interchange(event), direction="in", doc_type=event.code,
+                sets.append(document_values(
+                    raw=standalone_interchange(event), direction="in", doc_type=event.code,
                     state=State.REJECTED if problems else (
                         State.QUEUED if event.code in INBOUND_SETS | ACKNOWLEDGMENT_SETS else State.PROCESSED),
-                    actor=actor, reason="; ".join(str(p) for p in problems[:3]) or "queued for processing",
                     standard="x12", partner_id=partner.id, parent_id=doc_id,
                     sender=sender_key(header.sender_qualifier, header.sender_id),
                     interchange_control=header.control_number, group_control=event.group.control_number,
                     set_control=event.control_number, po_number=_po_number(event) if event.code == "850" else None,
                     problems=[problem_record(p) for p in problems],
                     error=str(problems[0]) if problems else None,
-                )
-                result.documents.append(child.id or 0)
+                ))
+                reasons.append("; ".join(str(p) for p in problems[:3]) or "queued for processing")
                 if event.group.functional_id != "FA":
                     groups.results.append((_lean(event, problems), problems))
             elif isinstance(event, GroupEnd):
@@ -235,6 +237,8 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                     acks.append((code, _ack_interchange(partner, event.interchange, ack_groups, s, now)))
                     ack_groups = []
 
+        # the sets as rows, a statement for all (a file of a hundred orders is a hundred sets)
+        result.documents = insert_documents(s, sets, reasons, actor=actor)
         for code, raw in acks:
             isa13, gs06, st02 = envelope_controls(raw)
             ack_doc = create_document(
@@ -255,10 +259,10 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                  reason=f"interchange already received as document {original}")
             s.commit()
             return _with_original_acks(engine, result, original)
-        queued = [d for d in result.documents if (c := s.get(Document, d)) and c.state == State.QUEUED.value]
+        queued = [d for d, values in zip(result.documents, sets, strict=True) if values["state"] == State.QUEUED.value]
         if not result.documents:
             result.error = "the file holds no transaction set"
-        elif not queued and any(s.get(Document, d).doc_type in INBOUND_SETS for d in result.documents):  # type: ignore[union-attr]
+        elif not queued and any(values["doc_type"] in INBOUND_SETS for values in sets):
             result.error = "every transaction set was rejected; see the acknowledgment"
         result.http_status = 202 if queued or (result.documents and not result.error) else 422
         move(s, doc, State.ACCEPTED, actor=actor,

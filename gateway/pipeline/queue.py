@@ -23,7 +23,8 @@ from sqlmodel import Session, col, select
 from gateway.pipeline.states import CLAIMABLE_WORK, State, claim_event
 from gateway.store.db import is_postgresql, session
 from gateway.store.documents import move
-from gateway.store.tables import Document, utcnow
+from gateway.store.rows import insert_rows
+from gateway.store.tables import Document, DocumentEvent, utcnow
 
 
 class ClaimLost(Exception):
@@ -85,8 +86,8 @@ def claim_due(engine: Engine, worker_id: str, *, limit: int) -> list[Claimed]:
         for row in rows:
             by_state.setdefault(row[1], []).append(row[0] or 0)
         attempts: dict[int, int] = {}
+        events = []
         for previous, ids in by_state.items():
-            events = {i: claim_event(i, State(previous), actor=worker_id) for i in ids}  # checks the transition table
             moved = s.execute(
                 update(Document).where(col(Document.id).in_(ids), col(Document.state) == previous)
                 .values(state=State.PROCESSING.value, claimed_by=worker_id, claimed_at=now, updated_at=now,
@@ -95,8 +96,9 @@ def claim_due(engine: Engine, worker_id: str, *, limit: int) -> list[Claimed]:
             ).all()
             for doc_id, attempt in moved:  # on SQLite, with no row lock, another worker may have moved some first
                 attempts[doc_id] = attempt
-                events[doc_id].reason = f"attempt {attempt}"
-                s.add(events[doc_id])
+                events.append(claim_event(doc_id, State(previous), actor=worker_id,  # refused: nothing commits
+                                          reason=f"attempt {attempt}"))
+        insert_rows(s, DocumentEvent, events)
         if not attempts:
             s.rollback()
             return []

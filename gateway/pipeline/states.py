@@ -75,16 +75,16 @@ class TransitionError(RuntimeError):
     """A state change the table does not allow (a bug or a race, never bad input)."""
 
 
-def claim_event(document_id: int, current: State, *, actor: str) -> DocumentEvent:
-    """The event of a worker's claim (``current`` -> processing), for a claim made in one UPDATE.
+def claim_event(document_id: int, current: State, *, actor: str, reason: str) -> dict[str, Any]:
+    """The event of a worker's claim (``current`` -> processing), as its row's values, for a claim made in one UPDATE.
 
     The queue claims with a single ``UPDATE ... RETURNING`` instead of loading the document, so
     it cannot go through :func:`transition`; the same table still decides whether it is allowed.
     """
     if State.PROCESSING not in ALLOWED[current]:
         raise TransitionError(f"document {document_id}: {current} -> processing is not allowed")
-    return DocumentEvent(document_id=document_id, from_state=current.value, to_state=State.PROCESSING.value,
-                         actor=actor)
+    return row(DocumentEvent, document_id=document_id, from_state=current.value, to_state=State.PROCESSING.value,
+               actor=actor, reason=reason)
 
 
 def transition(doc: Document, to: State, *, actor: str, reason: str | None = None) -> DocumentEvent:
