@@ -17,14 +17,16 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, or_, text, update
 from sqlmodel import Session, col, select
 
 from gateway.pipeline.states import CLAIMABLE_WORK, State, claim_event
 from gateway.store.db import is_postgresql, session
 from gateway.store.documents import move
 from gateway.store.rows import insert_rows
-from gateway.store.tables import Document, DocumentEvent, utcnow
+from gateway.store.tables import DUE_WORK, Document, DocumentEvent, utcnow
+
+assert f"state IN ({', '.join(repr(state.value) for state in CLAIMABLE_WORK)})" == DUE_WORK, "the queue index's states"
 
 
 class ClaimLost(Exception):
@@ -44,10 +46,20 @@ def hold_claim(s: Session, doc_id: int, worker_id: str) -> None:
 
 
 def hold_claims(s: Session, doc_ids: Sequence[int], worker_id: str) -> None:
-    """:func:`hold_claim` for the documents of a batch with one update; ClaimLost naming those no longer held."""
-    held = set(s.execute(update(Document).where(
-        col(Document.id).in_(doc_ids), col(Document.state) == State.PROCESSING.value,
-        col(Document.claimed_by) == worker_id).values(updated_at=utcnow()).returning(col(Document.id))).scalars())
+    """:func:`hold_claim` for the documents of a batch with one statement; ClaimLost naming those no longer held.
+
+    PostgreSQL takes the rows' locks with ``SELECT ... FOR UPDATE``: an update would also lock
+    them, but writes a new version of each document (and an entry in each of its indexes) only
+    for the step to write another one at its commit. SQLite has no row locks: there the write
+    itself takes the database's write lock.
+    """
+    still_ours = (col(Document.id).in_(doc_ids), col(Document.state) == State.PROCESSING.value,
+                  col(Document.claimed_by) == worker_id)
+    if is_postgresql(s.get_bind()):
+        held = set(s.execute(select(Document.id).where(*still_ours).with_for_update()).scalars())
+    else:
+        held = set(s.execute(update(Document).where(*still_ours).values(updated_at=utcnow())
+                             .returning(col(Document.id))).scalars())
     if lost := [doc_id for doc_id in doc_ids if doc_id not in held]:
         raise ClaimLost(f"document {', '.join(map(str, lost))} is no longer held by {worker_id}")
 
@@ -74,7 +86,7 @@ def claim_due(engine: Engine, worker_id: str, *, limit: int) -> list[Claimed]:
     with session(engine) as s:
         query = (  # what routes a document, not its raw bytes
             select(Document.id, Document.state, Document.standard, Document.doc_type, Document.partner_id)
-            .where(col(Document.state).in_([st.value for st in CLAIMABLE_WORK]))
+            .where(text(DUE_WORK))  # the queue's partial index, spelled as the index is
             .where(or_(col(Document.next_attempt_at).is_(None), col(Document.next_attempt_at) <= now))
             .order_by(col(Document.id))
             .limit(limit)

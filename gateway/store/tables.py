@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -50,12 +50,23 @@ class Partner(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+DUE_WORK = "state IN ('queued', 'retry')"
+"""The documents a worker may claim (``gateway.pipeline.states.CLAIMABLE_WORK``), as the SQL of the queue's index.
+
+The claim reads the oldest of them by id. Without an index of their own, PostgreSQL walks the
+primary key from the oldest document ever stored and skips every finished one, so each claim
+costs more as history grows; the partial index holds only the waiting ones. The claim spells the
+same condition in its SQL (not as bound values) so that the planner can use the index.
+"""
+
+
 class Document(SQLModel, table=True):
     """One document, inbound or outbound, with its raw bytes and where it stands."""
 
     __tablename__ = "gw_document"
     __table_args__ = (
         Index("ix_gw_document_claim", "state", "next_attempt_at"),
+        Index("ix_gw_document_due", "id", postgresql_where=text(DUE_WORK), sqlite_where=text(DUE_WORK)),
         Index("ix_gw_document_interchange", "partner_id", "sender", "interchange_control"),
     )
 
