@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine
 
 from erp.builtin import BuiltinErp, invoice_order, invoice_total, record_payment, seed_demo, ship_order
-from erp.port import ErpEventKind, ErpOrderState, ErpPort, ErpRejected, Payment
+from erp.port import ErpEventKind, ErpOrderState, ErpPort, ErpRejected, OrderToPush, Payment, PushedOrder
 from erp.tryton import TrytonErp
 from formats.model import (
     HeaderStatus,
@@ -133,6 +133,24 @@ def test_refusals(seller: Seller) -> None:
     assert wrong_unit.response.status == HeaderStatus.REJECTED_WITH_DETAIL
     assert wrong_unit.state == ErpOrderState.CANCELLED
     assert "XBX" in (wrong_unit.response.lines[0].reason or "")
+
+
+def test_a_batch_gets_an_answer_per_order(seller: Seller) -> None:
+    """push_orders: each order placed, found or refused on its own, in the order sent."""
+    port, earlier_key = seller.port, uuid.uuid4().hex
+    earlier = port.push_order(order(line("1", "DEMO-1001", "2")), customer_id="ACME", idempotency_key=earlier_key)
+    before = available(port, "DEMO-1001")
+    batch = [OrderToPush(order=order(line("1", "DEMO-1001", quantity)), customer_id=customer,
+                         idempotency_key=key or uuid.uuid4().hex)
+             for quantity, customer, key in (("3", "ACME", None), ("1", "NOBODY", None), ("2", "ACME", earlier_key),
+                                             ("4", "GLOBEX", None))]
+    placed, refused, found, other = port.push_orders(batch)
+    assert isinstance(placed, PushedOrder) and placed.created and placed.response.po_number == batch[0].order.po_number
+    assert isinstance(refused, ErpRejected) and "NOBODY" in str(refused)
+    assert isinstance(found, PushedOrder) and (found.erp_order_id, found.created) == (earlier.erp_order_id, False)
+    assert isinstance(other, PushedOrder) and other.created and other.erp_order_id != placed.erp_order_id
+    assert available(port, "DEMO-1001") == before - 7
+    assert port.find_order(batch[1].idempotency_key) is None
 
 
 def test_accepted_quantities_leave_available_stock_and_cancel_gives_them_back(seller: Seller) -> None:
