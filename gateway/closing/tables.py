@@ -11,8 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.orm import relationship
-from sqlmodel import Field, Relationship, SQLModel
+from sqlmodel import Field, SQLModel
 
 from erp.columns import decimal_field
 from gateway.store.tables import utcnow
@@ -49,5 +48,3 @@ class OrderLineTrack(SQLModel, table=True):
     shipped: Decimal = decimal_field(default=Decimal(0))
     invoiced: Decimal = decimal_field(default=Decimal(0))
     cancelled: Decimal = decimal_field(default=Decimal(0))
-    track: OrderTrack | None = Relationship(sa_relationship=relationship(OrderTrack))
-    """Declared so the unit of work writes a batch's new tracks before their lines without a flush in between."""

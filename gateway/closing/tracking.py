@@ -37,7 +37,11 @@ CLOSED = "closed"
 
 def line_done(line: OrderLineTrack) -> bool:
     """Whether nothing of the line is left to invoice."""
-    return line.invoiced + line.cancelled >= line.ordered
+    return _done(line.ordered, line.invoiced, line.cancelled)
+
+
+def _done(ordered: Decimal, invoiced: Decimal, cancelled: Decimal) -> bool:
+    return invoiced + cancelled >= ordered
 
 
 def lines_of(s: Session, erp_order_id: str) -> Sequence[OrderLineTrack]:
@@ -80,26 +84,12 @@ def new_track(*, erp_order_id: str, order_key: str, customer_id: str, order: Ord
         values["ordered"] += line.quantity.value
     for number, values in lines.items():
         values["cancelled"] = min(rejected.get(number, ZERO), values["ordered"])
-    done = all(v["invoiced"] + v["cancelled"] >= v["ordered"] for v in lines.values())
+    done = all(_done(v["ordered"], v["invoiced"], v["cancelled"]) for v in lines.values())
     now = utcnow()
     track = row(OrderTrack, erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id,
                 po_number=order.po_number, status=CLOSED if done else OPEN, closed_at=now if done else None,
                 closed_reason="every line rejected by the ERP" if done else None, updated_at=now)
     return NewTrack(track, list(lines.values()))
-
-
-def start_tracking(s: Session, *, erp_order_id: str, order_key: str, customer_id: str, order: Order,
-                   response: OrderResponse) -> OrderTrack:
-    """Track a newly placed order (idempotent: an order tracked already is left as it is)."""
-    existing = s.get(OrderTrack, erp_order_id)
-    if existing is not None:
-        return existing
-    new = new_track(erp_order_id=erp_order_id, order_key=order_key, customer_id=customer_id, order=order,
-                    response=response)
-    track = OrderTrack(**new.order)
-    s.add(track)
-    s.add_all([OrderLineTrack(**values) for values in new.lines])  # written after the track (their relationship)
-    return track
 
 
 def insert_tracks(s: Session, tracks: Sequence[NewTrack]) -> None:
@@ -114,9 +104,9 @@ def _items(packages: Iterable[Package]) -> Iterable[ShippedItem]:
         yield from _items(package.children)
 
 
-def _close_if_done(s: Session, track: OrderTrack, why: str, lines: Sequence[OrderLineTrack] | None = None) -> bool:
-    """Close (or reopen) ``track`` by its lines (``lines`` when the caller has them all); whether it was closed now."""
-    done = all(line_done(line) for line in (lines if lines is not None else lines_of(s, track.erp_order_id)))
+def _close_if_done(s: Session, track: OrderTrack, why: str) -> bool:
+    """Close (or reopen) ``track`` by its lines; whether it was closed just now."""
+    done = all(line_done(line) for line in lines_of(s, track.erp_order_id))
     was_open = track.status == OPEN
     track.status = CLOSED if done else OPEN
     track.closed_at = utcnow() if done and was_open else (track.closed_at if done else None)
@@ -213,5 +203,4 @@ __all__ = [
     "line_done",
     "lines_of",
     "new_track",
-    "start_tracking",
 ]

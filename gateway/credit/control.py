@@ -33,7 +33,7 @@ from erp.port import CreditPosition, ErpPort
 from formats.model import Money, Order
 from gateway.credit.tables import CreditAccount, CreditEntry, CreditOrder
 from gateway.credit.valuation import order_value
-from gateway.store.db import session
+from gateway.store.db import is_postgresql, session
 from gateway.store.tables import utcnow
 
 ZERO = Decimal(0)
@@ -150,7 +150,7 @@ def committed_total(s: Session, customer_id: str) -> Decimal:
     new order; SQLite, whose numbers are floating point, sends the amounts and Python adds them.
     """
     where = (col(CreditOrder.customer_id) == customer_id, col(CreditOrder.status) == CreditStatus.RESERVED.value)
-    if s.get_bind().dialect.name == "postgresql":
+    if is_postgresql(s.get_bind()):
         total = s.exec(select(func.sum(cast(CreditOrder.open_amount, Numeric))).where(*where)).one()
         return Decimal(total) if total is not None else ZERO
     return sum(s.exec(select(CreditOrder.open_amount).where(*where)).all(), ZERO)

@@ -35,7 +35,6 @@ from gateway.closing.tracking import (
     apply_shipment,
     insert_tracks,
     new_track,
-    start_tracking,
 )
 from gateway.credit.control import CreditStatus, LedgerKind
 from gateway.credit.tables import CreditEntry, CreditOrder
@@ -90,15 +89,7 @@ class Placed:
 def order_placed(s: Session, *, order_key: str, customer_id: str, order: Order, pushed: PushedOrder,
                  actor: str) -> None:
     """The ERP took the order: link its credit row and start tracking its lines (caller's transaction)."""
-    row = s.exec(select(CreditOrder).where(CreditOrder.order_key == order_key)).first()
-    if row is not None and row.erp_order_id is None:
-        row.erp_order_id = pushed.erp_order_id
-        row.updated_at = utcnow()
-        s.add(row)
-    track = start_tracking(s, erp_order_id=pushed.erp_order_id, order_key=order_key, customer_id=customer_id,
-                           order=order, response=pushed.response)
-    if track.status == CLOSED and row is not None:
-        release_remaining(s, row, actor=actor, reason=f"order {pushed.erp_order_id}: every line rejected by the ERP")
+    orders_placed(s, [Placed(order_key, customer_id, order, pushed)], actor=actor)
 
 
 def orders_placed(s: Session, placed: Sequence[Placed], *, actor: str) -> None:

@@ -69,9 +69,22 @@ def _history(services: Services, doc_id: int) -> list[DocumentEvent]:
         return list(history(s, doc_id))
 
 
-def _pushed_one_by_one(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the ERP place a batch order by order, as an adapter without a batch call does, so a test can fail one."""
+def _erp_failing_for(services: Services, monkeypatch: pytest.MonkeyPatch, po_number: str,
+                     error: Exception) -> list[str]:
+    """Make the ERP place a batch order by order (as an adapter without a batch call does) and raise ``error``
+    for ``po_number``; the PO numbers it is asked to place, in order."""
+    push = services.erp.push_order
+    tried: list[str] = []
+
+    def push_failing_one(order: Order, **kwargs: str):  # type: ignore[no-untyped-def]
+        tried.append(order.po_number)
+        if order.po_number == po_number:
+            raise error
+        return push(order, **kwargs)
+
+    monkeypatch.setattr(services.erp, "push_order", push_failing_one)
     monkeypatch.setattr(services.erp, "push_orders", lambda orders: push_one_by_one(services.erp, orders))
+    return tried
 
 
 def _retry_acknowledges_each_once(services: Services, queued: dict[str, int]) -> None:
@@ -115,15 +128,7 @@ def test_one_batch_places_and_acknowledges_every_order(services: Services, queue
 
 def test_an_erp_refusing_one_order_of_a_batch_leaves_the_others_placed(
         services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
-    push = services.erp.push_order
-
-    def push_refusing_one(order: Order, **kwargs: str):  # type: ignore[no-untyped-def]
-        if order.po_number == "ACME-PO-2002":
-            raise ErpRejected("customer ACME may not order item 2002")
-        return push(order, **kwargs)
-
-    monkeypatch.setattr(services.erp, "push_order", push_refusing_one)
-    _pushed_one_by_one(services, monkeypatch)
+    _erp_failing_for(services, monkeypatch, "ACME-PO-2002", ErpRejected("customer ACME may not order item 2002"))
     _worker(services).run_batch()
     [refused] = docs(services, id=queued["ACME-PO-2002"])
     assert refused.state == State.REJECTED.value
@@ -137,17 +142,7 @@ def test_an_erp_refusing_one_order_of_a_batch_leaves_the_others_placed(
 def test_an_unreachable_erp_sends_the_rest_of_the_batch_to_retry(
         services: Services, queued: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
     """One timeout is enough: the orders after it wait for their retry instead of each timing out."""
-    push = services.erp.push_order
-    tried: list[str] = []
-
-    def push_timing_out(order: Order, **kwargs: str):  # type: ignore[no-untyped-def]
-        tried.append(order.po_number)
-        if order.po_number == "ACME-PO-2002":
-            raise ErpUnavailable("the ERP timed out")
-        return push(order, **kwargs)
-
-    monkeypatch.setattr(services.erp, "push_order", push_timing_out)
-    _pushed_one_by_one(services, monkeypatch)
+    tried = _erp_failing_for(services, monkeypatch, "ACME-PO-2002", ErpUnavailable("the ERP timed out"))
     _worker(services).run_batch()
     in_order = sorted(queued, key=queued.__getitem__)
     assert tried == in_order[:in_order.index("ACME-PO-2002") + 1]
