@@ -74,6 +74,7 @@ from erp.port import (
     CreditPosition,
     Customer,
     CustomerGroup,
+    ErpError,
     ErpEvent,
     ErpEventKind,
     ErpOrder,
@@ -150,13 +151,18 @@ class BuiltinErp:
         with unavailable_on_db_errors(f"placing order {order.po_number}"):
             for _ in range(3):
                 try:
-                    return self._push_once(order, customer_id, idempotency_key)
+                    [answer] = self._push_batch([OrderToPush(order=order, customer_id=customer_id,
+                                                             idempotency_key=idempotency_key)])
                 except IntegrityError:
                     # Another transaction inserted the same key first: answer its order.
                     with read_session(self.engine) as s:
                         winner = _order_by_key(s, idempotency_key)
                     if winner is not None:
                         return _pushed(winner, created=False)
+                    continue
+                if isinstance(answer, ErpError):
+                    raise answer
+                return answer
             raise ErpUnavailable(f"could not place order {order.po_number}: repeated conflicts")
 
     def push_orders(self, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
@@ -176,6 +182,7 @@ class BuiltinErp:
             return push_one_by_one(self, orders)
 
     def _push_batch(self, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
+        """Each order found by its key, refused or placed, in one transaction; IntegrityError when a key was raced."""
         with write_session(self.engine) as s:
             existing = {row.idempotency_key: row for row in s.exec(select(ErpOrderRow).where(
                 col(ErpOrderRow.idempotency_key).in_([one.idempotency_key for one in orders])))}
@@ -230,20 +237,6 @@ class BuiltinErp:
         s.flush()  # the unique idempotency keys are checked here, before the lines
         write_plans(s, plans)
         return headers
-
-    def _push_once(self, order: Order, customer_id: str, idempotency_key: str) -> PushedOrder:
-        with write_session(self.engine) as s:
-            existing = _order_by_key(s, idempotency_key)
-            if existing is not None:
-                return _pushed(existing, created=False)
-            if s.get(ErpCustomer, customer_id) is None:
-                raise ErpRejected(f"unknown customer {customer_id!r}")
-            if not order.lines:
-                raise ErpRejected(f"order {order.po_number} has no lines")
-            [header] = self._place(s, [OrderToPush(order=order, customer_id=customer_id,
-                                                   idempotency_key=idempotency_key)])
-            s.commit()
-            return _pushed(header, created=True)
 
     def get_order(self, erp_order_id: str) -> ErpOrder | None:
         """The order with this ERP id (``SO-000001``), or None."""
