@@ -75,16 +75,26 @@ class TransitionError(RuntimeError):
     """A state change the table does not allow (a bug or a race, never bad input)."""
 
 
-def claim_event(document_id: int, current: State, *, actor: str, reason: str) -> dict[str, Any]:
-    """The event of a worker's claim (``current`` -> processing), as its row's values, for a claim made in one UPDATE.
+def event_values(document_id: int, current: State | None, to: State, *, actor: str,
+                 reason: str | None = None) -> dict[str, Any]:
+    """The row of the history event ``current`` -> ``to`` (None: a new document), if the table allows it.
 
-    The queue claims with a single ``UPDATE ... RETURNING`` instead of loading the document, so
-    it cannot go through :func:`transition`; the same table still decides whether it is allowed.
+    For documents moved or inserted without an ORM object: a claim made in one ``UPDATE ...
+    RETURNING``, a batch's new documents inserted as rows.
     """
-    if State.PROCESSING not in ALLOWED[current]:
-        raise TransitionError(f"document {document_id}: {current} -> processing is not allowed")
-    return row(DocumentEvent, document_id=document_id, from_state=current.value, to_state=State.PROCESSING.value,
-               actor=actor, reason=reason)
+    if to not in ALLOWED[current]:
+        raise TransitionError(f"document {document_id}: {current} -> {to} is not allowed")
+    return row(DocumentEvent, document_id=document_id, from_state=current.value if current else None,
+               to_state=to.value, actor=actor, reason=reason)
+
+
+def claim_event(document_id: int, current: State, *, actor: str, reason: str) -> dict[str, Any]:
+    """The event of a worker's claim (``current`` -> processing), for a claim made in one UPDATE.
+
+    The queue claims without loading the document, so it cannot go through :func:`transition`;
+    the same table still decides whether it is allowed.
+    """
+    return event_values(document_id, current, State.PROCESSING, actor=actor, reason=reason)
 
 
 def transition(doc: Document, to: State, *, actor: str, reason: str | None = None) -> DocumentEvent:
@@ -98,20 +108,7 @@ def transition(doc: Document, to: State, *, actor: str, reason: str | None = Non
 
 def transition_values(doc: Document, to: State, *, actor: str, reason: str | None = None) -> dict[str, Any]:
     """:func:`transition`, with the event as the values of its row (for a batch that inserts its events at once)."""
-    current = State(doc.state) if doc.state else None
-    if to not in ALLOWED[current]:
-        raise TransitionError(f"document {doc.id}: {current} -> {to} is not allowed")
+    values = event_values(doc.id or 0, State(doc.state) if doc.state else None, to, actor=actor, reason=reason)
     doc.state = to.value
     doc.updated_at = utcnow()
-    return row(DocumentEvent, document_id=doc.id or 0, from_state=current.value if current else None,
-               to_state=to.value, actor=actor, reason=reason)
-
-
-def first_event_values(document_id: int, state: State, *, actor: str, reason: str | None = None) -> dict[str, Any]:
-    """The values of the first history event of a document inserted as a row in ``state``."""
-    if state not in ALLOWED[None]:
-        raise TransitionError(f"document {document_id}: a new document cannot start in {state}")
-    return row(DocumentEvent, document_id=document_id, from_state=None, to_state=state.value, actor=actor,
-               reason=reason)
-
-
+    return values

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from formats.errors import Problem
-from gateway.pipeline.states import State, first_event_values, transition, transition_values
+from gateway.pipeline.states import State, event_values, transition, transition_values
 from gateway.store.rows import insert_rows, row
 from gateway.store.tables import Document, DocumentEvent
 
@@ -43,7 +43,7 @@ def insert_documents(session: Session, documents: Sequence[dict[str, Any]], reas
     """
     ids = insert_rows(session, Document, documents, returning_ids=True)
     insert_rows(session, DocumentEvent, [
-        first_event_values(doc_id, State(values["state"]), actor=actor, reason=reason)
+        event_values(doc_id, None, State(values["state"]), actor=actor, reason=reason)
         for doc_id, values, reason in zip(ids, documents, reasons, strict=True)])
     return ids
 
