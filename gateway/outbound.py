@@ -21,7 +21,6 @@ from formats.codes.units import UnitMap
 from formats.errors import MappingError
 from formats.model import Canonical, Invoice
 from formats.x12.envelope import Delimiters, Segment
-from formats.x12.standalone import envelope_controls
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
@@ -94,7 +93,8 @@ def document_type(partner: Partner, kind: Outgoing, document: Canonical) -> str:
 
 
 def _render_x12(s: Session, partner: Partner, set_code: str, document: Canonical, now: dt.datetime,
-                inbound: Delimiters | None) -> bytes:
+                inbound: Delimiters | None) -> tuple[bytes, dict[str, str]]:
+    """The interchange of one set, and its control numbers as the document table keeps them."""
     renderers = _x12_renderers()
     if set_code not in renderers:
         raise MappingError(f"X12 {set_code} cannot be written yet")
@@ -114,7 +114,9 @@ def _render_x12(s: Session, partner: Partner, set_code: str, document: Canonical
         version=isa_version(version), usage=partner.usage,
         delimiters=outbound_delimiters(partner, inbound),
     )
-    return render_interchange(spec, [(group, [TransactionSetSpec(set_code, st_control, body)])])
+    raw = render_interchange(spec, [(group, [TransactionSetSpec(set_code, st_control, body)])])
+    return raw, {"interchange_control": f"{spec.control_number:09d}", "group_control": str(group.control_number),
+                 "set_control": st_control}
 
 
 def ubl_profile(partner: Partner, doc_type: str) -> Any:
@@ -197,9 +199,7 @@ def _draft(s: Session, emission: Emission) -> dict[str, Any] | None:
 
         raw = render_for_buyer(s, partner, doc_type, document, emission.parent_id)
     else:
-        raw = _render_x12(s, partner, doc_type, document, utcnow(), emission.inbound_delimiters)
-        isa13, gs06, st02 = envelope_controls(raw)
-        controls = {"interchange_control": isa13, "group_control": gs06, "set_control": st02}
+        raw, controls = _render_x12(s, partner, doc_type, document, utcnow(), emission.inbound_delimiters)
     return document_values(raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, standard=standard,
                            partner_id=partner.id, parent_id=emission.parent_id, po_number=emission.po_number,
                            erp_order_id=emission.erp_order_id, canonical=document.model_dump(mode="json"),

@@ -90,6 +90,7 @@ from erp.port import (
     StockLevel,
     push_one_by_one,
 )
+from erp.rows import insert_rows, row
 from formats.model import (
     HeaderStatus,
     Invoice,
@@ -203,10 +204,9 @@ class BuiltinErp:
                     first_of_key[one.idempotency_key] = index
             placing = list(first_of_key.values())
             if placing:
-                headers = self._place(s, [orders[index] for index in placing])
+                placed = self._place(s, [orders[index] for index in placing])
                 s.commit()
-                answers.update((index, _pushed(header, created=True)) for index, header in zip(placing, headers,
-                                                                                              strict=True))
+                answers.update(zip(placing, placed, strict=True))
         for index, one in enumerate(orders):
             if index not in answers:
                 first = answers[first_of_key[one.idempotency_key]]
@@ -214,29 +214,33 @@ class BuiltinErp:
                 answers[index] = first.model_copy(update={"created": False}) if found else first
         return [answers[index] for index in range(len(orders))]
 
-    def _place(self, s: Session, orders: Sequence[OrderToPush]) -> list[ErpOrderRow]:
-        """Plan and add new orders (known customers, lines, keys not taken) in the caller's transaction; their rows."""
+    def _place(self, s: Session, orders: Sequence[OrderToPush]) -> list[PushedOrder]:
+        """Plan and insert new orders (known customers, lines, keys not taken) in the caller's transaction.
+
+        Each table's rows are inserted as values with one statement (:mod:`erp.rows`); a key
+        another transaction took first raises IntegrityError at the headers, before the lines.
+        """
         products = products_of(s, *(one.order for one in orders))
         stock = lock_stock(s, set().union(*(skus_of(one.order, products) for one in orders)))
         packs = pack_sizes(s, set(products))
         now = self.clock()
-        headers, plans = [], []
+        headers, plans, placed = [], [], []
         for one, order_id in zip(orders, next_numbers(s, "order", "SO", len(orders)), strict=True):
             planned = plan_lines(one.order, order_id, products, stock, packs)
             response = acknowledge(one.order, order_id, planned, now.date())
             all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
-            headers.append(ErpOrderRow(
-                id=order_id, customer_id=one.customer_id, idempotency_key=one.idempotency_key,
-                state=(ErpOrderState.CANCELLED if all_rejected else ErpOrderState.CONFIRMED).value,
-                po_number=one.order.po_number, order_json=one.order.model_dump_json(),
+            state = ErpOrderState.CANCELLED if all_rejected else ErpOrderState.CONFIRMED
+            headers.append(row(
+                ErpOrderRow, id=order_id, customer_id=one.customer_id, idempotency_key=one.idempotency_key,
+                state=state.value, po_number=one.order.po_number, order_json=one.order.model_dump_json(),
                 response_json=response.model_dump_json(),
                 cancel_reason="every line was rejected" if all_rejected else None, created_at=now, updated_at=now,
             ))
             plans.extend(planned)
-        s.add_all(headers)
-        s.flush()  # the unique idempotency keys are checked here, before the lines
+            placed.append(PushedOrder(erp_order_id=order_id, created=True, state=state, response=response))
+        insert_rows(s, ErpOrderRow, headers)  # the unique idempotency keys are checked here, before the lines
         write_plans(s, plans)
-        return headers
+        return placed
 
     def get_order(self, erp_order_id: str) -> ErpOrder | None:
         """The order with this ERP id (``SO-000001``), or None."""

@@ -22,10 +22,12 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from erp.builtin.tables import ErpOrderLineRow, ErpProduct, ErpProductUnit, ErpReservation, ErpStock
+from erp.rows import insert_rows
 from formats.codes.units import same_unit
 from formats.model import (
     HeaderStatus,
@@ -63,16 +65,20 @@ def _item_label(line: OrderLine) -> str:
 
 @dataclass
 class LinePlan:
-    """What the ERP decided for one ordered line, before it is written."""
+    """What the ERP decided for one ordered line, before it is written.
 
-    row: ErpOrderLineRow
+    ``row`` and ``reservations`` are the values of the ``erp_order_line`` and ``erp_reservation``
+    rows (:mod:`erp.rows`): a batch of orders writes each table's rows with one statement.
+    """
+
+    row: dict[str, Any]
     responses: list[LineResponse]
-    reservations: list[ErpReservation]
+    reservations: list[dict[str, Any]]
 
 
-def _reserve(stock: list[ErpStock], wanted: Decimal, order_id: str, position: int) -> list[ErpReservation]:
+def _reserve(stock: list[ErpStock], wanted: Decimal, order_id: str, position: int) -> list[dict[str, Any]]:
     """Reserve up to ``wanted`` from the (locked) rows in their order; the reservations made."""
-    made: list[ErpReservation] = []
+    made: list[dict[str, Any]] = []
     for row in stock:
         if wanted <= ZERO:
             break
@@ -80,8 +86,8 @@ def _reserve(stock: list[ErpStock], wanted: Decimal, order_id: str, position: in
         if take > ZERO:
             row.reserved += take
             wanted -= take
-            made.append(ErpReservation(order_id=order_id, position=position, warehouse=row.warehouse,
-                                       sku=row.sku, quantity=take))
+            made.append({"order_id": order_id, "position": position, "warehouse": row.warehouse,
+                         "sku": row.sku, "quantity": take})
     return made
 
 
@@ -115,10 +121,11 @@ def _plan_line(line: OrderLine, position: int, order_id: str, products: dict[str
     factor = _factor(ordered.unit, product, item_packs) if product is not None else None
     price = line.unit_price or (Money(amount=product.list_price * (factor or ONE), currency=product.currency)
                                 if product else None)  # a pack's list price is the pack's eaches'
-    row = ErpOrderLineRow(order_id=order_id, position=position, line_number=line.line_number, sku=sku,
-                          unit=ordered.unit, ordered_qty=ordered.value, accepted_qty=ZERO, backordered_qty=ZERO,
-                          shipped_qty=ZERO, status=LINE_REJECTED,
-                          unit_price=price.amount if price else None, currency=price.currency if price else None)
+    row: dict[str, Any] = {
+        "order_id": order_id, "position": position, "line_number": line.line_number, "sku": sku,
+        "unit": ordered.unit, "ordered_qty": ordered.value, "accepted_qty": ZERO, "backordered_qty": ZERO,
+        "shipped_qty": ZERO, "status": LINE_REJECTED, "unit_price": price.amount if price else None,
+        "currency": price.currency if price else None, "reason": None}
 
     def respond(status: LineStatus, quantity: Decimal, reason: str | None = None) -> LineResponse:
         return LineResponse(line_number=line.line_number, status=status,
@@ -135,33 +142,33 @@ def _plan_line(line: OrderLine, position: int, order_id: str, products: dict[str
     elif ordered.value <= ZERO:
         reason = f"quantity {ordered.value} is not positive"
     if reason is not None or product is None or factor is None:
-        row.reason = reason
+        row["reason"] = reason
         return LinePlan(row, [respond(LineStatus.REJECTED, ordered.value, reason)], [])
 
     rows = stock.get(product.sku, [])
     if factor == ONE:
         reservations = _reserve(rows, ordered.value, order_id, position)
-        accepted = sum((r.quantity for r in reservations), ZERO)
+        accepted = sum((r["quantity"] for r in reservations), ZERO)
     else:  # packs: reserve the base quantity of the packs the stock covers (module doc)
         accepted = _accepted(rows, ordered.value, factor)
         reservations = _reserve(rows, accepted * factor, order_id, position)
     backordered = ordered.value - accepted
-    row.accepted_qty, row.backordered_qty = accepted, backordered
+    row["accepted_qty"], row["backordered_qty"] = accepted, backordered
     responses: list[LineResponse] = []
     if accepted > ZERO:
         responses.append(respond(LineStatus.ACCEPTED, accepted))
     if backordered > ZERO:
         responses.append(respond(LineStatus.BACKORDERED, backordered,
                                  f"{accepted} of {ordered.value} {ordered.unit} in stock; rest backordered"))
-    row.status = LINE_ACCEPTED if backordered == ZERO else LINE_BACKORDERED if accepted == ZERO else LINE_SPLIT
+    row["status"] = LINE_ACCEPTED if backordered == ZERO else LINE_BACKORDERED if accepted == ZERO else LINE_SPLIT
     return LinePlan(row, responses, reservations)
 
 
-def header_status(rows: Sequence[ErpOrderLineRow]) -> HeaderStatus:
-    """Accepted if every line is accepted in full, rejected-with-detail if all are rejected."""
-    if all(r.status == LINE_ACCEPTED for r in rows):
+def header_status(statuses: Sequence[str]) -> HeaderStatus:
+    """Accepted if every line (by its stored status) is accepted in full, rejected-with-detail if all are rejected."""
+    if all(status == LINE_ACCEPTED for status in statuses):
         return HeaderStatus.ACCEPTED
-    if all(r.status == LINE_REJECTED for r in rows):
+    if all(status == LINE_REJECTED for status in statuses):
         return HeaderStatus.REJECTED_WITH_DETAIL
     return HeaderStatus.ACCEPTED_WITH_CHANGES
 
@@ -202,17 +209,16 @@ def acknowledge(order: Order, order_id: str, plans: Sequence[LinePlan], today: d
     rows = [plan.row for plan in plans]
     return OrderResponse(
         po_number=order.po_number, po_date=order.order_date, response_number=order_id, response_date=today,
-        status=header_status(rows), buyer=order.buyer, seller=order.seller, ship_to=order.ship_to,
-        currency=order.currency or next((r.currency for r in rows if r.currency), None),
+        status=header_status([r["status"] for r in rows]), buyer=order.buyer, seller=order.seller,
+        ship_to=order.ship_to, currency=order.currency or next((r["currency"] for r in rows if r["currency"]), None),
         lines=tuple(response for plan in plans for response in plan.responses),
     )
 
 
 def write_plans(session: Session, plans: Sequence[LinePlan]) -> None:
-    """Insert the planned line rows, then their reservations."""
-    session.add_all([plan.row for plan in plans])
-    session.flush()
-    session.add_all([r for plan in plans for r in plan.reservations])
+    """Insert the planned line rows, then their reservations (their order headers are written already)."""
+    insert_rows(session, ErpOrderLineRow, [plan.row for plan in plans])
+    insert_rows(session, ErpReservation, [r for plan in plans for r in plan.reservations])
 
 
 __all__ = [

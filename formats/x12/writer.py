@@ -87,9 +87,12 @@ def render_segment(segment: Segment, delimiters: Delimiters) -> str:
     values = list(segment)
     while len(values) > 1 and values[-1] == "":
         values.pop()
-    for position, value in enumerate(values):
-        _check_element(value.replace(delimiters.component, ""), delimiters, f"{values[0]}{position:02d}")
-    return delimiters.element.join(values) + delimiters.segment + delimiters.segment_suffix
+    text = delimiters.element.join(values)
+    if text.count(delimiters.element) != len(values) - 1 or delimiters.segment in text or (
+            delimiters.repetition and delimiters.repetition in text):  # some value holds a delimiter: which one
+        for position, value in enumerate(values):
+            _check_element(value.replace(delimiters.component, ""), delimiters, f"{values[0]}{position:02d}")
+    return text + delimiters.segment + delimiters.segment_suffix
 
 
 def isa_segment(spec: InterchangeSpec) -> str:

@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from erp.rows import insert_rows, row
 from formats.model import Invoice, LineStatus, Order, OrderResponse, Package, ShipNotice, ShippedItem
 from gateway.closing.tables import OrderLineTrack, OrderTrack
 from gateway.credit.valuation import line_sku
-from gateway.store.rows import insert_rows, row
 from gateway.store.tables import utcnow
 
 ZERO = Decimal(0)

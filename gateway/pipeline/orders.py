@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from erp.port import CreditPosition, ErpPort, ErpUnavailable, OrderToPush, PushAnswer, PushedOrder
+from erp.rows import insert_rows
 from formats.model import Order, OrderPurpose
 from gateway.credit.control import Appraisal, appraise
 from gateway.credit.intake import AtTheGate, gate
@@ -55,7 +56,6 @@ from gateway.pricing.tables import PriceSnapshotRow
 from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
 from gateway.store.documents import move, move_all
-from gateway.store.rows import insert_rows
 from gateway.store.tables import Document, OrderLink, Partner
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
 
     What is read is read for the whole batch first (one query per table). The new rows (tracked
     orders and lines, price snapshots, history events, the 855s) are inserted as values with a
-    statement per table for the batch (:mod:`gateway.store.rows`); the rows read are updated at
+    statement per table for the batch (:mod:`erp.rows`); the rows read are updated at
     the commit, one statement per table. The acknowledgments' control numbers are reserved per
     partner for the whole batch, one update per kind (:func:`~gateway.outbound.reserve_envelopes`),
     the partners in the same order in every worker so that no two lock the counters crosswise.

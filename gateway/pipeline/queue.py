@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, or_, text, update
 from sqlmodel import Session, col, select
 
+from erp.rows import insert_rows
 from gateway.pipeline.states import CLAIMABLE_WORK, State, claim_event
 from gateway.store.db import is_postgresql, session
 from gateway.store.documents import move
-from gateway.store.rows import insert_rows
 from gateway.store.tables import DUE_WORK, Document, DocumentEvent, utcnow
 
 assert f"state IN ({', '.join(repr(state.value) for state in CLAIMABLE_WORK)})" == DUE_WORK, "the queue index's states"

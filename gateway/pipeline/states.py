@@ -25,7 +25,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from gateway.store.rows import row
+from erp.rows import row
 from gateway.store.tables import Document, DocumentEvent, utcnow
 
 

@@ -25,12 +25,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from erp.rows import insert_rows, row
 from formats.model import ItemIdKind, Money, Order, OrderLine
 from gateway.pricing.service import PricingService
 from gateway.pricing.tables import PriceSnapshotRow
 from gateway.rules import PricingError, RoundingMode
 from gateway.rules.rounding import round_amount
-from gateway.store.rows import insert_rows, row
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def price_lines(pricing: PricingService, *, document_id: int, customer_id: str, 
                 fixed: Mapping[str, tuple[Money, dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
     """The snapshot rows of an order whose prices are not frozen yet (:func:`frozen_documents`), as values.
 
-    A batch inserts its orders' rows with one statement (:mod:`gateway.store.rows`).
+    A batch inserts its orders' rows with one statement (:mod:`erp.rows`).
     """
     on = on or pricing.today()
     try:

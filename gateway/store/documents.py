@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from erp.rows import insert_rows, row
 from formats.errors import Problem
 from gateway.pipeline.states import State, event_values, transition, transition_values
-from gateway.store.rows import insert_rows, row
 from gateway.store.tables import Document, DocumentEvent
 
 
@@ -39,7 +39,7 @@ def insert_documents(session: Session, documents: Sequence[dict[str, Any]], reas
                      actor: str) -> list[int]:
     """Insert new documents (:func:`document_values`) and their first history events, a statement each; their ids.
 
-    For a batch that writes documents it does not work with afterwards (:mod:`gateway.store.rows`).
+    For a batch that writes documents it does not work with afterwards (:mod:`erp.rows`).
     """
     ids = insert_rows(session, Document, documents, returning_ids=True)
     insert_rows(session, DocumentEvent, [

@@ -46,8 +46,8 @@ def test_850_becomes_an_erp_order_with_997_and_855(client: TestClient, services:
     [ack855] = docs(services, doc_type="855")
     assert ack855.state == State.OUTBOX.value and ack855.parent_id == po_doc.id
     [ack855_set] = sets_of(ack855.raw)
-    assert (ack855.interchange_control, ack855.set_control) == (ack855_set.interchange.control_number,
-                                                                 ack855_set.control_number)
+    assert (ack855.interchange_control, ack855.group_control, ack855.set_control) == (
+        ack855_set.interchange.control_number, ack855_set.group.control_number, ack855_set.control_number)
     [ack997] = docs(services, doc_type="997")
     assert ack997.interchange_control == ack_sets[0].interchange.control_number
     response = poack855.parse(sets_of(ack855.raw)[0])
