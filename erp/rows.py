@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, Dialect, Table, insert
+from sqlalchemy import JSON, Dialect, Table, bindparam, insert, update
 from sqlmodel import Session, SQLModel
 
 
@@ -121,4 +121,20 @@ def insert_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]
     return list(s.execute(statement, list(rows)).scalars().all())
 
 
-__all__ = ["insert_rows", "row"]
+def update_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *, by: str = "id") -> None:
+    """Set columns of existing ``model`` rows with one executemany ``UPDATE``; each row's ``by`` value picks it.
+
+    Every row names the same columns. For a batch that changes rows it has not loaded: no
+    object is built and no unit of work compares them (:mod:`erp.rows`).
+    """
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    names = [name for name in rows[0] if name != by]
+    statement = update(table).where(table.c[by] == bindparam("old_" + by)).values(
+        {name: bindparam("new_" + name) for name in names})
+    s.execute(statement, [{("old_" if name == by else "new_") + name: value for name, value in one.items()}
+                          for one in rows])
+
+
+__all__ = ["insert_rows", "row", "update_rows"]

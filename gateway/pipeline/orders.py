@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from erp.port import CreditPosition, ErpPort, ErpUnavailable, OrderToPush, PushAnswer, PushedOrder
-from erp.rows import insert_rows
+from erp.rows import insert_rows, update_rows
 from formats.model import Order, OrderPurpose
 from gateway.credit.control import Appraisal, appraise
 from gateway.credit.intake import AtTheGate, gate
@@ -55,7 +55,7 @@ from gateway.pricing.snapshot import frozen_documents, price_lines, rounding_of
 from gateway.pricing.tables import PriceSnapshotRow
 from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
-from gateway.store.documents import move, move_all
+from gateway.store.documents import RowMove, move, move_rows
 from gateway.store.tables import Document, OrderLink, Partner
 
 log = logging.getLogger(__name__)
@@ -280,43 +280,39 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
 
     What is read is read for the whole batch first (one query per table). The new rows (tracked
     orders and lines, price snapshots, history events, the 855s) are inserted as values with a
-    statement per table for the batch (:mod:`erp.rows`); the rows read are updated at
-    the commit, one statement per table. The acknowledgments' control numbers are reserved per
+    statement per table for the batch, and the documents and their order links are updated by
+    id or key without being loaded (:mod:`erp.rows`); the credit rows are updated at the commit.
+    The acknowledgments' control numbers are reserved per
     partner for the whole batch, one update per kind (:func:`~gateway.outbound.reserve_envelopes`),
     the partners in the same order in every worker so that no two lock the counters crosswise.
     """
     ids = [p.doc_id for p in batch]
-    hold_claims(s, ids, actor)  # still ours, and locked until this step commits (one 855, ever)
-    docs = {doc.id: doc for doc in s.exec(select(Document).where(col(Document.id).in_(ids)))}
-    links = {link.idempotency_key: link for link in s.exec(
-        select(OrderLink).where(col(OrderLink.idempotency_key).in_([p.key for p in batch])))}
+    hold_claims(s, ids, actor)  # all still ours (processing), and locked until this step commits (one 855, ever)
     answered = set(s.exec(select(Document.parent_id, Document.doc_type).where(col(Document.parent_id).in_(ids))))
     frozen = frozen_documents(s, ids)
     pricing = pricing_for(engine)
     outcomes: list[Outcome | None] = []
     snapshots: list[dict[str, Any]] = []
-    moves: list[tuple[Document, State, str | None]] = []
+    moves: list[RowMove] = []
     with s.no_autoflush:  # each order's reads below concern only rows that are committed already
         orders_placed(s, [Placed(p.key, p.partner.customer_id, p.order, p.pushed) for p in batch if p.pushed],
                       actor=actor)
         for p in batch:
-            pushed, order, doc, link = p.pushed, p.order, docs[p.doc_id], links[p.key]
+            pushed, order = p.pushed, p.order
             assert pushed is not None
             if p.doc_id not in frozen:  # frozen now; lines naming a sales quote at its price
                 snapshots += price_lines(pricing, document_id=p.doc_id, customer_id=p.partner.customer_id,
                                          order=order, erp_order_id=pushed.erp_order_id,
                                          rounding=rounding_of(p.partner.settings), fixed=quoted_prices(order))
-            link.erp_order_id = doc.erp_order_id = pushed.erp_order_id
-            doc.po_number = order.po_number
-            doc.canonical = order.model_dump(mode="json")
-            doc.error = None
-            doc.claimed_by = doc.claimed_at = None
             reason = f"ERP order {pushed.erp_order_id} ({'created' if pushed.created else 'found'})"
-            moves.append((doc, State.PROCESSED, reason))
-            s.add(link)
+            moves.append(RowMove(p.doc_id, State.PROCESSING, State.PROCESSED, reason, {
+                "erp_order_id": pushed.erp_order_id, "po_number": order.po_number,
+                "canonical": order.model_dump(mode="json"), "error": None, "claimed_by": None, "claimed_at": None}))
             outcomes.append(Outcome(State.PROCESSED, reason, pushed.erp_order_id))
         insert_rows(s, PriceSnapshotRow, snapshots)
-        move_all(s, moves, actor=actor)
+        update_rows(s, OrderLink, [{"idempotency_key": p.key, "erp_order_id": p.pushed.erp_order_id}
+                                   for p in batch if p.pushed], by="idempotency_key")
+        move_rows(s, moves, actor=actor)
     unanswered = [p for p in batch if p.pushed is not None and (
         p.doc_id, document_type(p.partner, Outgoing.ORDER_RESPONSE, p.pushed.response)) not in answered]
     for _, mine in groupby(unanswered, key=lambda p: p.partner.id):  # the batch is in partner order, as everyone's

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from erp.rows import insert_rows, row
+from erp.rows import insert_rows, row, update_rows
 from formats.errors import Problem
 from gateway.pipeline.states import State, event_values, transition, transition_values
-from gateway.store.tables import Document, DocumentEvent
+from gateway.store.tables import Document, DocumentEvent, utcnow
 
 
 def create_document(session: Session, *, raw: bytes, direction: str, doc_type: str, state: State,
@@ -60,6 +60,31 @@ def move_all(session: Session, moves: Sequence[tuple[Document, State, str | None
     for doc, to, reason in moves:
         events.append(transition_values(doc, to, actor=actor, reason=reason))
         session.add(doc)
+    insert_rows(session, DocumentEvent, events)
+
+
+@dataclass(frozen=True)
+class RowMove:
+    """A state change of a document known by its id and current state (not loaded), and other columns it sets."""
+
+    document_id: int
+    current: State
+    to: State
+    reason: str | None
+    values: dict[str, Any]
+
+
+def move_rows(session: Session, moves: Sequence[RowMove], *, actor: str) -> None:
+    """:func:`move_all` for documents the caller did not load: one ``UPDATE`` and one insert of events for all.
+
+    Every move sets the same columns. The caller knows each document's current state because it
+    holds the rows (a worker's held claims are all ``processing``); the transition table still
+    decides whether each move is allowed.
+    """
+    events = [event_values(m.document_id, m.current, m.to, actor=actor, reason=m.reason) for m in moves]
+    now = utcnow()
+    update_rows(session, Document, [{"id": m.document_id, "state": m.to.value, "updated_at": now, **m.values}
+                                    for m in moves])
     insert_rows(session, DocumentEvent, events)
 
 
