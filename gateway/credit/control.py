@@ -29,6 +29,7 @@ from sqlalchemy import Engine, Numeric, cast, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from erp import rows as new_rows
 from erp.port import CreditPosition, ErpPort
 from formats.model import Money, Order
 from gateway.credit.tables import CreditAccount, CreditEntry, CreditOrder
@@ -241,7 +242,7 @@ def decide_all(s: Session, questions: Sequence[CreditQuestion], *, actor: str,
     Each customer is locked once, all customers in sorted order (so no two workers lock them
     crosswise); each customer's committed total is read once and then carried through the
     batch's own reservations, which is what reading it again before every order would give;
-    the rows and their ledger entries are written with one flush each.
+    the rows are written with one flush and their ledger entries with one insert.
     """
     policies = {customer: lock_account(s, customer) for customer in sorted({q.customer_id for q in questions})}
     rows = {row.order_key: row for row in s.exec(select(CreditOrder).where(
@@ -272,11 +273,11 @@ def decide_all(s: Session, questions: Sequence[CreditQuestion], *, actor: str,
                 reserved.append(row)
             s.add(row)
             decided.append((row, decision, amount, available, reason))
-    s.flush()
-    for row in reserved:
-        s.add(CreditEntry(customer_id=row.customer_id, credit_order_id=row.id, kind=LedgerKind.RESERVE.value,
-                          amount=row.amount, currency=row.currency, reference=row.po_number, actor=actor,
-                          reason=row.reason))
+    s.flush()  # the rows' ids, for their ledger entries (inserted as values, erp.rows)
+    new_rows.insert_rows(s, CreditEntry, [
+        new_rows.row(CreditEntry, customer_id=one.customer_id, credit_order_id=one.id, kind=LedgerKind.RESERVE.value,
+            amount=one.amount, currency=one.currency, reference=one.po_number, actor=actor, reason=one.reason)
+        for one in reserved])
     return [CreditCheck(decision, row.id or 0, amount, available, reason)
             for row, decision, amount, available, reason in decided]
 
