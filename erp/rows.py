@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, Dialect, Table, bindparam, insert, update
+from sqlalchemy import Dialect, Table, bindparam, insert, update
 from sqlmodel import Session, SQLModel
 
 
@@ -71,15 +71,13 @@ class _Unnest:
 
 
 @cache
-def _unnest_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Unnest | None:
-    """How to insert these columns of ``table`` by ``unnest``; None when a column's type has no plain array (JSON)."""
+def _unnest_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Unnest:
+    """How to insert these columns of ``table`` by ``unnest`` (a JSON column goes as an array of ``json``)."""
     quote = dialect.identifier_preparer.quote
     arrays, processors = [], []
     for name in columns:
         column = table.columns[name]
         implementation = column.type.dialect_impl(dialect)
-        if isinstance(getattr(implementation, "impl_instance", implementation), JSON):
-            return None
         arrays.append(f"%b::{column.type.compile(dialect=dialect)}[]")
         processors.append(implementation.bind_processor(dialect))
     names = ", ".join(quote(name) for name in columns)
@@ -111,9 +109,8 @@ def insert_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]
     table = model.__table__  # type: ignore[attr-defined]
     dialect = s.get_bind().dialect
     columns = tuple(rows[0])
-    if dialect.name == "postgresql" and all(one.keys() == rows[0].keys() for one in rows) and (
-            plan := _unnest_plan(table, columns, dialect)) is not None:
-        return _insert_unnest(s, plan, columns, rows, returning_ids)
+    if dialect.name == "postgresql" and all(one.keys() == rows[0].keys() for one in rows):
+        return _insert_unnest(s, _unnest_plan(table, columns, dialect), columns, rows, returning_ids)
     if not returning_ids:
         s.execute(insert(table), list(rows))
         return []
