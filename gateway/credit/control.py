@@ -20,8 +20,9 @@ finds the order's credit row and answers the same decision without reserving twi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -157,7 +158,32 @@ def committed_total(s: Session, customer_id: str) -> Decimal:
     return sum(s.exec(select(CreditOrder.open_amount).where(*where)).all(), ZERO)
 
 
-def _mark_reserved(row: CreditOrder, *, reason: str, flagged: bool = False) -> None:
+@dataclass
+class NewCreditOrder:
+    """A credit row decided in this batch and not stored yet: :func:`_judge` marks it as it marks a stored one.
+
+    A batch inserts its new rows as values (:mod:`erp.rows`) once all are decided: building a
+    ``CreditOrder`` object and flushing it cost several times the decision itself.
+    """
+
+    order_key: str
+    customer_id: str
+    document_id: int | None
+    po_number: str
+    currency: str
+    amount: Decimal
+    status: str = CreditStatus.HELD.value
+    open_amount: Decimal = ZERO
+    flagged: bool = False
+    reason: str | None = None
+    limit_at_decision: Decimal | None = None
+    available_at_decision: Decimal | None = None
+    decided_by: str | None = None
+    updated_at: dt.datetime = field(default_factory=utcnow)
+    id: int | None = None
+
+
+def _mark_reserved(row: CreditOrder | NewCreditOrder, *, reason: str, flagged: bool = False) -> None:
     """The order's whole amount reserved; its ledger entry is written once the row has its id (:func:`decide_all`)."""
     row.status = CreditStatus.RESERVED.value
     row.open_amount = row.amount
@@ -166,7 +192,7 @@ def _mark_reserved(row: CreditOrder, *, reason: str, flagged: bool = False) -> N
     row.updated_at = utcnow()
 
 
-def _repeat(row: CreditOrder) -> tuple[Decision, Decimal, str] | None:
+def _repeat(row: CreditOrder | NewCreditOrder) -> tuple[Decision, Decimal, str] | None:
     """The decision already made for this order, when it stands (module doc: idempotency)."""
     status = CreditStatus(row.status)
     available = row.available_at_decision if row.available_at_decision is not None else ZERO
@@ -242,18 +268,19 @@ def decide_all(s: Session, questions: Sequence[CreditQuestion], *, actor: str,
     Each customer is locked once, all customers in sorted order (so no two workers lock them
     crosswise); each customer's committed total is read once and then carried through the
     batch's own reservations, which is what reading it again before every order would give;
-    the rows are written with one flush and their ledger entries with one insert.
+    new rows, the changes of stored ones and the ledger entries are written with a statement each.
     """
     policies = {customer: lock_account(s, customer) for customer in sorted({q.customer_id for q in questions})}
     rows = {row.order_key: row for row in s.exec(select(CreditOrder).where(
         col(CreditOrder.order_key).in_([q.order_key for q in questions])))}
     committed: dict[str, Decimal] = {}
-    decided: list[tuple[CreditOrder, Decision, Money, Decimal, str]] = []
-    reserved: list[CreditOrder] = []
+    decided: list[tuple[CreditOrder | NewCreditOrder, Decision, Money, Decimal, str]] = []
+    reserved: list[CreditOrder | NewCreditOrder] = []
+    new: dict[str, NewCreditOrder] = {}
     with s.no_autoflush:  # a customer's total is read before any row of its own is added
         for q in questions:
             amount, position = q.appraisal.amount, q.appraisal.position
-            row = rows.get(q.order_key)
+            row: CreditOrder | NewCreditOrder | None = rows.get(q.order_key) or new.get(q.order_key)
             if row is not None and (repeated := _repeat(row)) is not None:
                 decided.append((row, repeated[0], amount, repeated[1], repeated[2]))
                 continue
@@ -261,19 +288,24 @@ def decide_all(s: Session, questions: Sequence[CreditQuestion], *, actor: str,
                 committed[q.customer_id] = committed_total(s, q.customer_id)
             available = position.limit.amount - position.balance.amount - committed[q.customer_id]
             if row is None:
-                row = rows[q.order_key] = CreditOrder(
+                row = new[q.order_key] = NewCreditOrder(
                     order_key=q.order_key, customer_id=q.customer_id, document_id=q.document_id,
-                    po_number=q.po_number, currency=amount.currency, amount=amount.amount,
-                    status=CreditStatus.HELD.value)
+                    po_number=q.po_number, currency=amount.currency, amount=amount.amount)
             own_policy = policies[q.customer_id]
             decision, reason = _judge(row, q, available, committed[q.customer_id], actor,
                                       Policy(own_policy) if own_policy else default_policy)
             if row.status == CreditStatus.RESERVED.value:
                 committed[q.customer_id] += row.open_amount
                 reserved.append(row)
-            s.add(row)
+            if isinstance(row, CreditOrder):
+                s.add(row)
             decided.append((row, decision, amount, available, reason))
-    s.flush()  # the rows' ids, for their ledger entries (inserted as values, erp.rows)
+    s.flush()  # the stored rows decided again (released ones)
+    drafts = list(new.values())
+    ids = new_rows.insert_rows(s, CreditOrder, [new_rows.row(CreditOrder, **{
+        name: value for name, value in asdict(draft).items() if name != "id"}) for draft in drafts], returning_ids=True)
+    for draft, new_id in zip(drafts, ids, strict=True):
+        draft.id = new_id
     new_rows.insert_rows(s, CreditEntry, [
         new_rows.row(CreditEntry, customer_id=one.customer_id, credit_order_id=one.id, kind=LedgerKind.RESERVE.value,
             amount=one.amount, currency=one.currency, reference=one.po_number, actor=actor, reason=one.reason)
@@ -282,7 +314,7 @@ def decide_all(s: Session, questions: Sequence[CreditQuestion], *, actor: str,
             for row, decision, amount, available, reason in decided]
 
 
-def _judge(row: CreditOrder, q: CreditQuestion, available: Decimal, committed: Decimal, actor: str,
+def _judge(row: CreditOrder | NewCreditOrder, q: CreditQuestion, available: Decimal, committed: Decimal, actor: str,
            policy: Policy) -> tuple[Decision, str]:
     """Decide one order whose decision is not made yet, and mark its row with it; the decision and why."""
     amount, position, mismatch = q.appraisal.amount, q.appraisal.position, q.appraisal.mismatch

@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from erp.port import ErpEvent, ErpEventKind, Payment, PushedOrder
+from erp.rows import update_rows
 from formats.model import Invoice, Money, Order, OrderResponse
 from gateway.closing.tables import OrderTrack
 from gateway.closing.tracking import (
@@ -96,27 +98,37 @@ def orders_placed(s: Session, placed: Sequence[Placed], *, actor: str) -> None:
     """:func:`order_placed` for a batch: one query each for the credit rows and tracks already there.
 
     The new tracks and their lines are inserted as rows, a statement for each table
-    (:func:`~gateway.closing.tracking.insert_tracks`).
+    (:func:`~gateway.closing.tracking.insert_tracks`), and the credit rows are linked to their
+    ERP orders by id without being loaded (:func:`erp.rows.update_rows`), so the caller's
+    session must not hold them as objects already.
     """
     keys = [p.order_key for p in placed]
-    credit = {row.order_key: row for row in s.exec(select(CreditOrder).where(col(CreditOrder.order_key).in_(keys)))}
+    credit = {key: (credit_id, linked) for key, credit_id, linked in s.exec(
+        select(CreditOrder.order_key, CreditOrder.id, CreditOrder.erp_order_id)
+        .where(col(CreditOrder.order_key).in_(keys)))}
     tracked = {track.erp_order_id: track.status == CLOSED for track in s.exec(select(OrderTrack).where(
         col(OrderTrack.erp_order_id).in_([p.pushed.erp_order_id for p in placed])))}
     new: list[NewTrack] = []
+    linking: list[dict[str, Any]] = []
+    closed: list[tuple[int, str]] = []
+    now = utcnow()
     for p in placed:
         erp_order_id = p.pushed.erp_order_id
-        row = credit.get(p.order_key)
-        if row is not None and row.erp_order_id is None:
-            row.erp_order_id = erp_order_id
-            row.updated_at = utcnow()
-            s.add(row)
+        found = credit.get(p.order_key)
+        if found is not None and found[1] is None:
+            linking.append({"id": found[0], "erp_order_id": erp_order_id, "updated_at": now})
         if erp_order_id not in tracked:
             new.append(new_track(erp_order_id=erp_order_id, order_key=p.order_key, customer_id=p.customer_id,
                                  order=p.order, response=p.pushed.response))
             tracked[erp_order_id] = new[-1].closed
-        if tracked[erp_order_id] and row is not None:
-            release_remaining(s, row, actor=actor, reason=f"order {erp_order_id}: every line rejected by the ERP")
+        if tracked[erp_order_id] and found is not None:
+            closed.append((found[0], erp_order_id))
     insert_tracks(s, new)
+    update_rows(s, CreditOrder, linking)
+    for credit_id, erp_order_id in closed:  # rare: read now, after the update above
+        row = s.get(CreditOrder, credit_id)
+        assert row is not None
+        release_remaining(s, row, actor=actor, reason=f"order {erp_order_id}: every line rejected by the ERP")
 
 
 def changed_value(order: Order, currency: str) -> Decimal:
