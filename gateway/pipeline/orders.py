@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from erp.port import CreditPosition, ErpPort, ErpUnavailable, OrderToPush, PushAnswer, PushedOrder
-from erp.rows import insert_rows, update_rows
+from erp.rows import insert_rows, row, update_rows
 from formats.model import Order, OrderPurpose
 from gateway.credit.control import Appraisal, appraise
 from gateway.credit.intake import AtTheGate, gate
@@ -188,27 +188,45 @@ def _in_one_transaction(engine: Engine, batch: list[_Placing], results: dict[int
     return going
 
 
+@dataclass(frozen=True)
+class _Link:
+    """Which document owns an order key, and the ERP order it placed (a ``gw_order_link`` row, not loaded)."""
+
+    document_id: int
+    erp_order_id: str | None
+
+
 def _own_keys(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]:
-    """Step 2: own each order's key for its document, or find it a duplicate of the document that does."""
-    links = {link.idempotency_key: link for link in s.exec(
-        select(OrderLink).where(col(OrderLink.idempotency_key).in_([p.key for p in batch])))}
+    """Step 2: own each order's key for its document, or find it a duplicate of the document that does.
+
+    The links are read as columns and the new ones inserted as values with one statement
+    (:mod:`erp.rows`); a concurrent insert of the same key fails there, and the step then
+    reads it (:func:`_in_one_transaction`).
+    """
+    links = {key: _Link(document_id, erp_order_id) for key, document_id, erp_order_id in s.exec(
+        select(OrderLink.idempotency_key, OrderLink.document_id, OrderLink.erp_order_id)
+        .where(col(OrderLink.idempotency_key).in_([p.key for p in batch])))}
+    new: list[dict[str, Any]] = []
+    taken_over: list[dict[str, Any]] = []
     ended: list[Outcome | None] = []
     for p in batch:
         link = links.get(p.key)
-        if link is None:  # a concurrent insert of the same key fails at the commit; the step then reads it
-            link = links[p.key] = OrderLink(idempotency_key=p.key, partner_id=p.partner.id,
-                                            po_number=p.order.po_number, document_id=p.doc_id)
-            s.add(link)
+        if link is None:
+            link = links[p.key] = _Link(p.doc_id, None)
+            new.append(row(OrderLink, idempotency_key=p.key, partner_id=p.partner.id, po_number=p.order.po_number,
+                           document_id=p.doc_id))
         elif link.document_id != p.doc_id and link.erp_order_id is None:
             owner = s.get(Document, link.document_id)
-            if owner is not None and owner.state in GAVE_UP:
-                link.document_id = p.doc_id  # the earlier document never placed it: this one may
-                s.add(link)
+            if owner is not None and owner.state in GAVE_UP:  # the earlier document never placed it: this one may
+                link = links[p.key] = _Link(p.doc_id, None)
+                taken_over.append({"idempotency_key": p.key, "document_id": p.doc_id})
         ended.append(None if link.document_id == p.doc_id else _duplicate(s, p, link, actor))
+    insert_rows(s, OrderLink, new)
+    update_rows(s, OrderLink, taken_over, by="idempotency_key")
     return ended
 
 
-def _duplicate(s: Session, p: _Placing, link: OrderLink, actor: str) -> Outcome:
+def _duplicate(s: Session, p: _Placing, link: _Link, actor: str) -> Outcome:
     doc = s.get(Document, p.doc_id)
     assert doc is not None
     doc.erp_order_id = link.erp_order_id
