@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import Engine
 
@@ -37,7 +38,9 @@ class Read:
 X12Parser = Callable[..., Canonical]
 
 
+@cache
 def _x12_parsers() -> dict[str, X12Parser]:
+    """The parser of each X12 set, by code (built once: each set read asked for it)."""
     from formats.translate import X12_CODECS
 
     return {code: codec.parse for code, codec in X12_CODECS.items()}
