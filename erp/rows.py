@@ -11,10 +11,10 @@ order lines, price snapshots, outbound documents, the built-in ERP's orders) ins
 row's values with the model's own defaults (:func:`row`) and inserts a table's rows with one
 statement (:func:`insert_rows`), as ``gateway.punchout.batching`` does for setups.
 
-On PostgreSQL a table's rows go as one ``INSERT ... SELECT FROM unnest(...)`` with a binary
-array per column (:func:`_insert_unnest`): the statement's text is the same for any number of
-rows, so psycopg parses it once and PostgreSQL plans it as a prepared statement, and binary
-arrays cost the client a few microseconds a row. SQLAlchemy's own executemany renders one
+On PostgreSQL (through psycopg) a table's rows go as one ``INSERT ... SELECT FROM unnest(...)``
+with a binary array per column (:func:`_insert_unnest`): the statement's text is the same for
+any number of rows, so psycopg parses it once and may prepare it, and binary arrays cost the
+client a few microseconds a row. SQLAlchemy's own executemany renders one
 ``VALUES`` list per batch instead; psycopg re-parses a statement with more than 50 parameters
 every time, which cost about 50 µs a row on the client and twice the server's time.
 
@@ -109,7 +109,8 @@ def insert_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]
     table = model.__table__  # type: ignore[attr-defined]
     dialect = s.get_bind().dialect
     columns = tuple(rows[0])
-    if dialect.name == "postgresql" and all(one.keys() == rows[0].keys() for one in rows):
+    if dialect.name == "postgresql" and dialect.driver == "psycopg" and all(
+            one.keys() == rows[0].keys() for one in rows):
         return _insert_unnest(s, _unnest_plan(table, columns, dialect), columns, rows, returning_ids)
     if not returning_ids:
         s.execute(insert(table), list(rows))

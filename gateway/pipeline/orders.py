@@ -298,11 +298,11 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
 
     What is read is read for the whole batch first (one query per table). The new rows (tracked
     orders and lines, price snapshots, history events, the 855s) are inserted as values with a
-    statement per table for the batch, and the documents and their order links are updated by
-    id or key without being loaded (:mod:`erp.rows`); the credit rows are updated at the commit.
-    The acknowledgments' control numbers are reserved per
-    partner for the whole batch, one update per kind (:func:`~gateway.outbound.reserve_envelopes`),
-    the partners in the same order in every worker so that no two lock the counters crosswise.
+    statement per table for the batch, and the documents, order links and credit rows are
+    updated by id or key without being loaded (:mod:`erp.rows`). The acknowledgments' control
+    numbers are reserved per partner for the whole batch, one update per kind
+    (:func:`~gateway.outbound.reserve_envelopes`), the partners in the same order in every worker
+    so that no two lock the counters crosswise.
     """
     ids = [p.doc_id for p in batch]
     hold_claims(s, ids, actor)  # all still ours (processing), and locked until this step commits (one 855, ever)

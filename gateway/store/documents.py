@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from erp.rows import insert_rows, row, update_rows
 from formats.errors import Problem
-from gateway.pipeline.states import State, event_values, transition, transition_values
+from gateway.pipeline.states import State, event_values, transition
 from gateway.store.tables import Document, DocumentEvent, utcnow
 
 
@@ -54,15 +54,6 @@ def move(session: Session, doc: Document, to: State, *, actor: str, reason: str 
     session.add(doc)
 
 
-def move_all(session: Session, moves: Sequence[tuple[Document, State, str | None]], *, actor: str) -> None:
-    """:func:`move` for a batch: the documents' new states, and their events inserted with one statement."""
-    events = []
-    for doc, to, reason in moves:
-        events.append(transition_values(doc, to, actor=actor, reason=reason))
-        session.add(doc)
-    insert_rows(session, DocumentEvent, events)
-
-
 @dataclass(frozen=True)
 class RowMove:
     """A state change of a document known by its id and current state (not loaded), and other columns it sets."""
@@ -75,7 +66,7 @@ class RowMove:
 
 
 def move_rows(session: Session, moves: Sequence[RowMove], *, actor: str) -> None:
-    """:func:`move_all` for documents the caller did not load: one ``UPDATE`` and one insert of events for all.
+    """:func:`move` for a batch of documents the caller did not load: one ``UPDATE`` and one insert of events.
 
     Every move sets the same columns. The caller knows each document's current state because it
     holds the rows (a worker's held claims are all ``processing``); the transition table still
