@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Dialect, Table, bindparam, insert, update
+from sqlalchemy import Dialect, Table, Update, bindparam, insert, update
 from sqlmodel import Session, SQLModel
 
 
@@ -127,12 +127,16 @@ def update_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]
     """
     if not rows:
         return
-    table = model.__table__  # type: ignore[attr-defined]
-    names = [name for name in rows[0] if name != by]
-    statement = update(table).where(table.c[by] == bindparam("old_" + by)).values(
-        {name: bindparam("new_" + name) for name in names})
+    statement = _update_statement(model.__table__, by, tuple(name for name in rows[0] if name != by))  # type: ignore[attr-defined]
     s.execute(statement, [{("old_" if name == by else "new_") + name: value for name, value in one.items()}
                           for one in rows])
+
+
+@cache
+def _update_statement(table: Table, by: str, names: tuple[str, ...]) -> Update:
+    """The ``UPDATE`` of ``names`` by ``by``, built once: building it cost a third of running it for a few rows."""
+    return update(table).where(table.c[by] == bindparam("old_" + by)).values(
+        {name: bindparam("new_" + name) for name in names})
 
 
 __all__ = ["insert_rows", "row", "update_rows"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -303,7 +303,7 @@ def decide_all(s: Session, questions: Sequence[CreditQuestion], *, actor: str,
     s.flush()  # the stored rows decided again (released ones)
     drafts = list(new.values())
     ids = new_rows.insert_rows(s, CreditOrder, [new_rows.row(CreditOrder, **{
-        name: value for name, value in asdict(draft).items() if name != "id"}) for draft in drafts], returning_ids=True)
+        name: value for name, value in vars(draft).items() if name != "id"}) for draft in drafts], returning_ids=True)
     for draft, new_id in zip(drafts, ids, strict=True):
         draft.id = new_id
     new_rows.insert_rows(s, CreditEntry, [
