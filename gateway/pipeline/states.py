@@ -79,8 +79,9 @@ def event_values(document_id: int, current: State | None, to: State, *, actor: s
                  reason: str | None = None) -> dict[str, Any]:
     """The row of the history event ``current`` -> ``to`` (None: a new document), if the table allows it.
 
-    For documents moved or inserted without an ORM object: a claim made in one ``UPDATE ...
-    RETURNING``, a batch's new documents inserted as rows.
+    Every history event is built here, so one table decides every move: :func:`transition` for a
+    loaded document, and the moves made without an ORM object (a claim made in one ``UPDATE ...
+    RETURNING``, a batch's new documents inserted as rows, a batch's documents moved by id).
     """
     if to not in ALLOWED[current]:
         raise TransitionError(f"document {document_id}: {current} -> {to} is not allowed")
@@ -103,12 +104,7 @@ def transition(doc: Document, to: State, *, actor: str, reason: str | None = Non
     The caller adds both the document and the event in one transaction, so the history is never
     out of step with the state.
     """
-    return DocumentEvent(**transition_values(doc, to, actor=actor, reason=reason))
-
-
-def transition_values(doc: Document, to: State, *, actor: str, reason: str | None = None) -> dict[str, Any]:
-    """:func:`transition`, with the event as the values of its row (for a batch that inserts its events at once)."""
     values = event_values(doc.id or 0, State(doc.state) if doc.state else None, to, actor=actor, reason=reason)
     doc.state = to.value
     doc.updated_at = utcnow()
-    return values
+    return DocumentEvent(**values)
