@@ -18,6 +18,14 @@ client a few microseconds a row. SQLAlchemy's own executemany renders one
 ``VALUES`` list per batch instead; psycopg re-parses a statement with more than 50 parameters
 every time, which cost about 50 µs a row on the client and twice the server's time.
 
+On SQLite a table's rows go as one ``executemany`` of a plain ``INSERT`` through the driver
+(:func:`_insert_sqlite`), the columns' bind processing applied once per value. New ids are not
+asked of ``RETURNING``: SQLite returns a multi-row insert's rows in no promised order, so
+SQLAlchemy would insert such rows one statement at a time. They are read from
+``last_insert_rowid()`` instead: the transaction holds SQLite's one write lock from the first row
+to the last, and an integer primary key takes the largest id so far plus one, so a statement's rows
+get consecutive ids in their order.
+
 Core statements are not ORM statements: they do not autoflush the session, so a caller that
 has pending objects the rows refer to flushes first; nothing of them lands in the session's
 identity map, so a later ``select`` reads them from the database like any committed row.
@@ -62,43 +70,68 @@ def row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Unnest:
-    """The ``INSERT ... SELECT FROM unnest`` of one table and column list, and each column's bind processing."""
+class _Plan:
+    """The driver-level ``INSERT`` of one table and column list, and each column's bind processing."""
 
     sql: str
     returning_sql: str
     processors: tuple[Callable[[Any], Any] | None, ...]
 
+    def columns(self, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+        """Each column's values across ``rows``, bind-processed as SQLAlchemy would."""
+        found = []
+        for name, process in zip(columns, self.processors, strict=True):
+            values = [one[name] for one in rows]
+            found.append([process(value) for value in values] if process is not None else values)
+        return found
+
+
+def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
+    return tuple(table.columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
+
 
 @cache
-def _unnest_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Unnest:
+def _unnest_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Plan:
     """How to insert these columns of ``table`` by ``unnest`` (a JSON column goes as an array of ``json``)."""
     quote = dialect.identifier_preparer.quote
-    arrays, processors = [], []
-    for name in columns:
-        column = table.columns[name]
-        implementation = column.type.dialect_impl(dialect)
-        arrays.append(f"%b::{column.type.compile(dialect=dialect)}[]")
-        processors.append(implementation.bind_processor(dialect))
+    arrays = [f"%b::{table.columns[name].type.compile(dialect=dialect)}[]" for name in columns]
     names = ", ".join(quote(name) for name in columns)
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "
            f"SELECT {names} FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS given({names}, given_order) "
            "ORDER BY given_order")
-    return _Unnest(sql=sql, returning_sql=f"{sql} RETURNING {quote('id')}", processors=tuple(processors))
+    return _Plan(sql=sql, returning_sql=f"{sql} RETURNING {quote('id')}",
+                 processors=_processors(table, columns, dialect))
 
 
-def _insert_unnest(s: Session, plan: _Unnest, columns: tuple[str, ...], rows: Sequence[dict[str, Any]],
+def _insert_unnest(s: Session, plan: _Plan, columns: tuple[str, ...], rows: Sequence[dict[str, Any]],
                    returning_ids: bool) -> list[Any]:
     """One array per column; the new ids in the rows' order (they are taken in insertion order, which is the rows')."""
-    arrays = []
-    for name, process in zip(columns, plan.processors, strict=True):
-        values = [one[name] for one in rows]
-        arrays.append([process(value) for value in values] if process is not None else values)
+    arrays = tuple(plan.columns(columns, rows))
     connection = s.connection()
     if not returning_ids:
-        connection.exec_driver_sql(plan.sql, tuple(arrays))
+        connection.exec_driver_sql(plan.sql, arrays)
         return []
-    return sorted(connection.exec_driver_sql(plan.returning_sql, tuple(arrays)).scalars().all())
+    return sorted(connection.exec_driver_sql(plan.returning_sql, arrays).scalars().all())
+
+
+@cache
+def _sqlite_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Plan:
+    """How to insert these columns of ``table`` on SQLite: one ``VALUES`` row, executed for each row."""
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(quote(name) for name in columns)}) VALUES ({', '.join('?' for _ in columns)})")
+    return _Plan(sql=sql, returning_sql="SELECT last_insert_rowid()", processors=_processors(table, columns, dialect))
+
+
+def _insert_sqlite(s: Session, plan: _Plan, columns: tuple[str, ...], rows: Sequence[dict[str, Any]],
+                   returning_ids: bool) -> list[Any]:
+    """One ``executemany``; the new ids counted back from the last one (consecutive: see the module's text)."""
+    connection = s.connection()
+    connection.exec_driver_sql(plan.sql, list(zip(*plan.columns(columns, rows), strict=True)))
+    if not returning_ids:
+        return []
+    last = int(connection.exec_driver_sql(plan.returning_sql).scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))
 
 
 def insert_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *,
@@ -109,14 +142,23 @@ def insert_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]
     table = model.__table__  # type: ignore[attr-defined]
     dialect = s.get_bind().dialect
     columns = tuple(rows[0])
-    if dialect.name == "postgresql" and dialect.driver == "psycopg" and all(
-            one.keys() == rows[0].keys() for one in rows):
-        return _insert_unnest(s, _unnest_plan(table, columns, dialect), columns, rows, returning_ids)
+    if all(one.keys() == rows[0].keys() for one in rows):
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            return _insert_unnest(s, _unnest_plan(table, columns, dialect), columns, rows, returning_ids)
+        if dialect.name == "sqlite" and (not returning_ids or _rowid_key(table, dialect)):
+            return _insert_sqlite(s, _sqlite_plan(table, columns, dialect), columns, rows, returning_ids)
     if not returning_ids:
         s.execute(insert(table), list(rows))
         return []
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list(s.execute(statement, list(rows)).scalars().all())
+
+
+@cache
+def _rowid_key(table: Table, dialect: Dialect) -> bool:
+    """Whether ``table``'s key is one ``id INTEGER`` column: SQLite's rowid, which counts up by one."""
+    key = list(table.primary_key.columns)
+    return len(key) == 1 and key[0].name == "id" and key[0].type.compile(dialect=dialect) == "INTEGER"
 
 
 def update_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *, by: str = "id") -> None:

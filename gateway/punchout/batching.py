@@ -11,7 +11,7 @@ convoy of threads on the SQLite write lock. This is the group commit of PostgreS
 The rows a batch writes are the ones :func:`gateway.punchout.requests.handle` writes for a setup
 (the raw document, its three history events, the session), written for the whole batch rather
 than object by object through the ORM: the documents, the sessions, the documents' link to their
-session, and one statement per history state, six statements and one commit for up to 64 setups.
+session, and the history events, four statements and one commit for up to 64 setups.
 A buyer's configuration is read once for a set of credentials and kept for a couple of seconds
 (:class:`~gateway.punchout.buyers.RecentBuyers`).
 
@@ -29,8 +29,6 @@ application that is not serving punchouts (or a test's) keeps no thread.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import logging
 import queue
 import threading
@@ -39,13 +37,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import Engine, String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from erp.port import ErpPort
+from erp.rows import insert_rows, update_rows
 from formats.cxml import punchout
 from formats.cxml.envelope import Envelope
-from gateway.pipeline.states import ALLOWED, State
+from gateway.pipeline.states import State, event_values
 from gateway.punchout.buyers import Buyer, RecentBuyers
 from gateway.punchout.requests import (
     Answer,
@@ -59,6 +58,7 @@ from gateway.punchout.requests import (
 from gateway.punchout.sessions import new_payload_id, session_values
 from gateway.punchout.tables import PunchoutSession
 from gateway.store.db import session
+from gateway.store.documents import document_values
 from gateway.store.tables import Document, DocumentEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -200,19 +200,16 @@ class Refused(Exception):
 
 
 SETUP_STATES = (State.RECEIVED, State.TRANSLATING, State.ACCEPTED)
-assert all(b in ALLOWED[a] for a, b in zip((None, *SETUP_STATES), SETUP_STATES, strict=False)), "setup states"
-DOCUMENTS = Document.__table__
-EVENTS = DocumentEvent.__table__
-SESSIONS = PunchoutSession.__table__
-# The batch's statements, built once: building a statement costs more than binding a few rows to it.
-INSERT_DOCUMENTS = insert(DOCUMENTS).returning(DOCUMENTS.c.id, sort_by_parameter_order=True)
-INSERT_SESSIONS = insert(SESSIONS).returning(SESSIONS.c.id, sort_by_parameter_order=True)
-LINK_SESSIONS = (update(DOCUMENTS).where(DOCUMENTS.c.id == bindparam("doc_id"))
-                 .values(canonical=bindparam("session_canonical")))
 
 
 def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None = None) -> list[Answer]:
-    """Store and answer the setups of ``batch`` in the open transaction ``s``; Refused for the first that fails."""
+    """Store and answer the setups of ``batch`` in the open transaction ``s``; Refused for the first that fails.
+
+    What :func:`~gateway.punchout.requests.handle` stores for one setup, as rows (:mod:`erp.rows`):
+    the documents, their sessions, each document's link to its session, and every document's
+    three history events (``received N bytes``, ``PunchOutSetupRequest from <buyer>``, ``200 OK``),
+    a statement each for the whole batch.
+    """
     now = utcnow()
     buyers = buyers or RecentBuyers()
     planned: list[tuple[Pending, Buyer, dict[str, Any], str]] = []
@@ -226,52 +223,23 @@ def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None =
         except Exception as exc:
             raise Refused(pending) from exc
         planned.append((pending, buyer, values, token))
-    doc_ids = s.execute(INSERT_DOCUMENTS, [
-        {"direction": "in", "standard": "cxml", "doc_type": "PunchOutSetupRequest", "partner_id": buyer.id,
-         "state": State.ACCEPTED.value, "raw": p.raw, "sha256": hashlib.sha256(p.raw).hexdigest(), "problems": [],
-         "canonical": None, "attempts": 0, "created_at": now, "updated_at": now}
-        for p, buyer, _, _ in planned]).scalars().all()
-    rows = [dict(values, document_id=doc_id) for (_, _, values, _), doc_id in zip(planned, doc_ids, strict=True)]
-    session_ids = s.execute(INSERT_SESSIONS, rows).scalars().all()
-    s.execute(LINK_SESSIONS,
-              [{"doc_id": doc_id, "session_canonical": {"punchout_session": session_id, "operation": row["operation"]}}
-               for doc_id, session_id, row in zip(doc_ids, session_ids, rows, strict=True)])
-    by_actor: dict[str, list[int]] = {}
-    for (p, _, _, _), doc_id in zip(planned, doc_ids, strict=True):
-        by_actor.setdefault(p.actor, []).append(doc_id)
-    for actor, ids in by_actor.items():
-        _record_history(s, ids, actor=actor, now=now)
+    doc_ids = insert_rows(s, Document, [
+        document_values(raw=p.raw, direction="in", doc_type="PunchOutSetupRequest", state=State.ACCEPTED,
+                        standard="cxml", partner_id=buyer.id, created_at=now, updated_at=now)
+        for p, buyer, _, _ in planned], returning_ids=True)
+    sessions = [dict(values, document_id=doc_id) for (_, _, values, _), doc_id in zip(planned, doc_ids, strict=True)]
+    session_ids = insert_rows(s, PunchoutSession, sessions, returning_ids=True)
+    update_rows(s, Document, [{"id": doc_id, "canonical": {"punchout_session": session_id, "operation": one["operation"]}}
+                              for doc_id, session_id, one in zip(doc_ids, session_ids, sessions, strict=True)])
+    insert_rows(s, DocumentEvent, [
+        event_values(doc_id, before, state, actor=p.actor, reason=reason)
+        for (p, buyer, _, _), doc_id in zip(planned, doc_ids, strict=True)
+        for before, state, reason in zip((None, *SETUP_STATES[:-1]), SETUP_STATES,
+                                         (f"received {len(p.raw)} bytes", f"PunchOutSetupRequest from {buyer.id}",
+                                          "200 OK"), strict=True)])
     return [respond(200, "OK", punchout.render_setup_response(f"{p.base_url}/punchout/start/{token}",
                                                               payload_id=new_payload_id(now), timestamp=now), doc_id)
             for (p, _, _, token), doc_id in zip(planned, doc_ids, strict=True)]
-
-
-def _history_statements() -> list[Any]:
-    """The three statements of :func:`_record_history`."""
-    reasons = (literal("received ") + cast(func.length(DOCUMENTS.c.raw), String) + literal(" bytes"),
-               literal("PunchOutSetupRequest from ") + DOCUMENTS.c.partner_id,
-               literal("200 OK"))
-    return [insert(EVENTS).from_select(
-        ["document_id", "from_state", "to_state", "actor", "reason", "at"],
-        select(DOCUMENTS.c.id, literal(before.value if before else None, String), literal(state.value),
-               bindparam("actor", type_=String), reason, bindparam("at", type_=EVENTS.c.at.type))
-        .where(DOCUMENTS.c.id.in_(bindparam("ids", expanding=True))).order_by(DOCUMENTS.c.id))
-        for before, state, reason in zip((None, *SETUP_STATES), SETUP_STATES, reasons, strict=False)]
-
-
-HISTORY = _history_statements()
-
-
-def _record_history(s: Session, doc_ids: list[int], *, actor: str, now: dt.datetime) -> None:
-    """The three history events of each new setup document, a statement per state for the whole batch.
-
-    The reasons are what :func:`~gateway.punchout.requests.handle` writes (``received N bytes``,
-    ``PunchOutSetupRequest from <buyer>``, ``200 OK``), computed by the database from the rows just
-    inserted, so no event row is bound parameter by parameter. One statement per state keeps each
-    document's events in order (their ids ascend as the states do).
-    """
-    for statement in HISTORY:
-        s.execute(statement, {"ids": doc_ids, "actor": actor, "at": now})
 
 
 __all__ = ["BATCHED", "MAX_BATCH", "Pending", "Refused", "SetupBatcher", "store_setups"]
