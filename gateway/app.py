@@ -46,4 +46,5 @@ def create_app(services: Services, *, workers: int = 0) -> FastAPI:
     app.include_router(oci_routes.router)
     app.include_router(sandbox.router)
     app.include_router(admin_routes.router)
+    app.router.routes.insert(0, cxml.route)  # ahead of the routers: see gateway.api.cxml
     return app

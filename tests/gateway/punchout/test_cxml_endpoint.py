@@ -168,6 +168,27 @@ def test_a_body_over_the_limit_is_refused_and_kept(services: Services) -> None:
     assert doc.state == State.REJECTED.value and len(doc.raw) == 2001
 
 
+def test_the_plain_route_answers_first_and_the_documented_route_answers_alike(services: Services) -> None:
+    from fastapi import FastAPI
+
+    from gateway.api import cxml
+
+    app = create_app(services)
+    assert app.router.routes[0] is cxml.route  # /cxml is matched before any router
+    assert "/cxml" in app.openapi()["paths"]  # and still documented
+    routers_only = FastAPI()
+    routers_only.state.services = services
+    routers_only.include_router(cxml.router)
+    answers = []
+    for served in (app, routers_only):
+        with TestClient(served) as client:
+            status, head, _root, doc_id = post(client, setup_request())
+            wrong = post(client, setup_request(routing=demo_routing(secret="guess")))
+            assert client.get("/cxml").status_code == 405
+        answers.append((status, head.status and head.status.code, stored(services, doc_id).state, wrong[0]))
+    assert answers == [(200, 200, State.ACCEPTED.value, 401)] * 2
+
+
 def test_response_payload_ids_are_unique_and_timestamps_current(client: TestClient) -> None:
     heads = [post(client, setup_request())[1] for _ in range(3)]
     assert len({h.payload_id for h in heads}) == 3
