@@ -78,12 +78,29 @@ class _Plan:
     processors: tuple[Callable[[Any], Any] | None, ...]
 
     def columns(self, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
-        """Each column's values across ``rows``, bind-processed as SQLAlchemy would."""
+        """Each column's values across ``rows``, bind-processed as SQLAlchemy would.
+
+        A value that is the very object of the row before is processed once: a batch's rows
+        often share one timestamp, and SQLite's datetime processing costs microseconds a value.
+        """
         found = []
         for name, process in zip(columns, self.processors, strict=True):
             values = [one[name] for one in rows]
-            found.append([process(value) for value in values] if process is not None else values)
+            if process is None:
+                found.append(values)
+                continue
+            processed = []
+            last: Any = _NOTHING
+            done: Any = None
+            for value in values:
+                if value is not last:
+                    last, done = value, process(value)
+                processed.append(done)
+            found.append(processed)
         return found
+
+
+_NOTHING = object()
 
 
 def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:

@@ -22,6 +22,7 @@ Outbound::
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -76,7 +77,7 @@ class TransitionError(RuntimeError):
 
 
 def event_values(document_id: int, current: State | None, to: State, *, actor: str,
-                 reason: str | None = None) -> dict[str, Any]:
+                 reason: str | None = None, at: dt.datetime | None = None) -> dict[str, Any]:
     """The row of the history event ``current`` -> ``to`` (None: a new document), if the table allows it.
 
     Every history event is built here, so one table decides every move: :func:`transition` for a
@@ -85,8 +86,9 @@ def event_values(document_id: int, current: State | None, to: State, *, actor: s
     """
     if to not in ALLOWED[current]:
         raise TransitionError(f"document {document_id}: {current} -> {to} is not allowed")
+    when = {"at": at} if at is not None else {}  # else now, as the table's default says
     return row(DocumentEvent, document_id=document_id, from_state=current.value if current else None,
-               to_state=to.value, actor=actor, reason=reason)
+               to_state=to.value, actor=actor, reason=reason, **when)
 
 
 def claim_event(document_id: int, current: State, *, actor: str, reason: str) -> dict[str, Any]:

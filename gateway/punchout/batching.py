@@ -229,10 +229,11 @@ def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None =
         for p, buyer, _, _ in planned], returning_ids=True)
     sessions = [dict(values, document_id=doc_id) for (_, _, values, _), doc_id in zip(planned, doc_ids, strict=True)]
     session_ids = insert_rows(s, PunchoutSession, sessions, returning_ids=True)
-    update_rows(s, Document, [{"id": doc_id, "canonical": {"punchout_session": session_id, "operation": one["operation"]}}
-                              for doc_id, session_id, one in zip(doc_ids, session_ids, sessions, strict=True)])
+    update_rows(s, Document, [
+        {"id": doc_id, "canonical": {"punchout_session": session_id, "operation": one["operation"]}}
+        for doc_id, session_id, one in zip(doc_ids, session_ids, sessions, strict=True)])
     insert_rows(s, DocumentEvent, [
-        event_values(doc_id, before, state, actor=p.actor, reason=reason)
+        event_values(doc_id, before, state, actor=p.actor, reason=reason, at=now)
         for (p, buyer, _, _), doc_id in zip(planned, doc_ids, strict=True)
         for before, state, reason in zip((None, *SETUP_STATES[:-1]), SETUP_STATES,
                                          (f"received {len(p.raw)} bytes", f"PunchOutSetupRequest from {buyer.id}",

@@ -20,6 +20,7 @@ import datetime as dt
 import secrets
 import socket
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import update
@@ -84,9 +85,18 @@ def session_values(buyer: Buyer, setup: PunchOutSetupRequest, *, document_id: in
         "extrinsics": dict(setup.extrinsics), "contacts": [c.model_dump(mode="json") for c in setup.contacts],
         "ship_to": setup.ship_to.model_dump(mode="json") if setup.ship_to else None,
         "selected_sku": selected, "cart": cart, "token_hash": token_hash(token),
-        "token_expires_at": moment + dt.timedelta(seconds=token_seconds),
-        "expires_at": moment + dt.timedelta(minutes=buyer.config.session_minutes), "created_at": moment}
+        "token_expires_at": _later(moment, token_seconds),
+        "expires_at": _later(moment, buyer.config.session_minutes * 60), "created_at": moment}
     return values, token
+
+
+@lru_cache(maxsize=16)
+def _later(moment: dt.datetime, seconds: int) -> dt.datetime:
+    """``moment`` plus ``seconds``, one object for the sessions a batch opens at one moment.
+
+    :func:`erp.rows.insert_rows` then converts each expiry of the batch once, not once a row.
+    """
+    return moment + dt.timedelta(seconds=seconds)
 
 
 def start(s: Session, token: str, now: dt.datetime | None = None) -> tuple[PunchoutSession, str]:
