@@ -83,6 +83,41 @@ def child(parent: etree._Element | None, *path: str) -> etree._Element | None:
     return node
 
 
+class Kids:
+    """The children of one element by case-insensitive local name, read in one pass.
+
+    For a reader that asks one element for many names (a Header, a PunchOutSetupRequest): each
+    question is then a dictionary lookup. :func:`child` walks every child in Python whenever
+    the DTD's spelling is not there, as it is not for each optional element that is absent.
+    Leniency is the same as :func:`child` and :func:`children`: case and namespace ignored.
+    """
+
+    __slots__ = ("_named",)
+
+    def __init__(self, parent: etree._Element | None) -> None:
+        named: dict[str, list[etree._Element]] = {}
+        if parent is not None:
+            for element in parent:
+                tag = element.tag
+                if isinstance(tag, str):
+                    named.setdefault(tag.rpartition("}")[2].lower(), []).append(element)
+        self._named = named
+
+    def first(self, name: str) -> etree._Element | None:
+        """The first child named ``name`` (any case), or None."""
+        found = self._named.get(name.lower())
+        return found[0] if found else None
+
+    def all(self, name: str) -> list[etree._Element]:
+        """Every child named ``name`` (any case), in document order."""
+        return self._named.get(name.lower(), [])
+
+    def text(self, name: str) -> str:
+        """The stripped text of the first child named ``name`` ("" when absent)."""
+        found = self.first(name)
+        return "".join(found.itertext()).strip() if found is not None else ""
+
+
 def need(parent: etree._Element, name: str, what: str) -> etree._Element:
     """The child ``name``; :class:`MappingError` at ``parent`` when it is missing."""
     found = child(parent, name)
@@ -325,6 +360,7 @@ __all__ = [
     "DEFAULT_LANG",
     "DTD_URL",
     "INVOICE_VERSION",
+    "Kids",
     "attribute",
     "child",
     "children",

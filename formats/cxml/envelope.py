@@ -30,6 +30,7 @@ from lxml import etree
 from formats.cxml.common import (
     CXML_VERSION,
     DEFAULT_LANG,
+    Kids,
     attribute,
     child,
     children,
@@ -136,16 +137,18 @@ def cxml_root(raw: bytes | etree._Element) -> etree._Element:
 def _credentials(holder: etree._Element | None) -> tuple[Credential, ...]:
     found = []
     for credential in children(holder, "Credential"):
-        secret_node = child(credential, "SharedSecret")
-        found.append(Credential(domain=attribute(credential, "domain") or "", identity=text(credential, "Identity"),
+        parts = Kids(credential)
+        secret_node = parts.first("SharedSecret")
+        found.append(Credential(domain=attribute(credential, "domain") or "", identity=parts.text("Identity"),
                                 shared_secret=text(secret_node) if secret_node is not None else None))
     return tuple(found)
 
 
-def body_of(root: etree._Element) -> tuple[str, etree._Element]:
-    """(``Request`` | ``Message`` | ``Response``, the document element inside it)."""
+def body_of(root: etree._Element, parts: Kids | None = None) -> tuple[str, etree._Element]:
+    """(``Request`` | ``Message`` | ``Response``, the document element inside it); ``parts``: the root's children."""
+    parts = parts or Kids(root)
     for kind in ("Request", "Message", "Response"):
-        holder = child(root, kind)
+        holder = parts.first(kind)
         if holder is None:
             continue
         inner = [c for c in holder if isinstance(c.tag, str) and local_name(c).lower() != "status"]
@@ -165,9 +168,10 @@ def parse(raw: bytes | etree._Element) -> Envelope:
     payload = attribute(root, "payloadID")
     if payload is None:
         raise MappingError("the cXML root has no payloadID", where(root, "payloadID"))
-    kind, document = body_of(root)
-    header = child(root, "Header")
-    holder = child(root, kind)
+    parts = Kids(root)
+    kind, document = body_of(root, parts)
+    header = Kids(parts.first("Header"))
+    holder = parts.first(kind)
     status_node = child(holder, "Status")
     status = None
     if status_node is not None:
@@ -175,11 +179,11 @@ def parse(raw: bytes | etree._Element) -> Envelope:
         if not code.isdigit():
             raise MappingError(f"Status code {code!r} is not a number", where(status_node, "code"))
         status = Status(int(code), attribute(status_node, "text") or "", text(status_node))
-    sender = child(header, "Sender")
+    sender = header.first("Sender")
     return Envelope(
         payload_id=payload, timestamp=attribute(root, "timestamp") or "", kind=kind,
         document_type=local_name(document), version=attribute(root, "version"), lang=attribute(root, "lang"),
-        from_=_credentials(child(header, "From")), to=_credentials(child(header, "To")),
+        from_=_credentials(header.first("From")), to=_credentials(header.first("To")),
         sender=_credentials(sender), user_agent=text(sender, "UserAgent") or None,
         deployment_mode=(attribute(holder, "deploymentMode") or "production") if holder is not None else "production",
         status=status,

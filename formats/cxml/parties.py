@@ -16,7 +16,7 @@ import re
 
 from lxml import etree
 
-from formats.cxml.common import attribute, child, children, need, optional_text, sub, text, where
+from formats.cxml.common import Kids, attribute, child, children, need, optional_text, sub, text, where
 from formats.errors import MappingError
 from formats.model import Address, Contact, Extension, Party, PartyId, PartyIdKind, PartyRole
 from formats.xml import local_name
@@ -72,9 +72,10 @@ def read_phone(element: etree._Element | None) -> str | None:
 
 def read_contact(element: etree._Element) -> Contact:
     """A ``Contact`` element (name, role, first email, phone, fax)."""
-    return Contact(name=optional_text(element, "Name"), role=attribute(element, "role"),
-                   email=optional_text(element, "Email"), phone=read_phone(child(element, "Phone")),
-                   fax=read_phone(child(element, "Fax")))
+    parts = Kids(element)
+    return Contact(name=parts.text("Name") or None, role=attribute(element, "role"),
+                   email=parts.text("Email") or None, phone=read_phone(parts.first("Phone")),
+                   fax=read_phone(parts.first("Fax")))
 
 
 def read_address(holder: etree._Element, role: PartyRole, what: str) -> Party:

@@ -31,6 +31,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from formats.codes.units import UnitMap
 from formats.cxml.common import (
+    Kids,
     attribute,
     child,
     children,
@@ -106,23 +107,24 @@ def parse_setup_request(raw: bytes | etree._Element, *, units: UnitMap | None = 
     if operation not in OPERATIONS:
         raise MappingError(f"PunchOutSetupRequest operation {operation!r} is not one of {', '.join(OPERATIONS)}",
                            where(document, "operation"))
+    parts = Kids(document)
     cookie = need(document, "BuyerCookie", "PunchOutSetupRequest")
     extrinsics: dict[str, str] = {}
-    for extrinsic in children(document, "Extrinsic"):
+    for extrinsic in parts.all("Extrinsic"):
         extrinsics.setdefault(attribute(extrinsic, "name") or "", extrinsic_value(extrinsic))
-    ship_to = child(document, "ShipTo")
+    ship_to = parts.first("ShipTo")
     unit_map = units_or_default(units)
     try:
         return PunchOutSetupRequest(
             operation=operation, buyer_cookie=inner_xml(cookie),
-            browser_form_post=text(document, "BrowserFormPost", "URL") or None,
-            supplier_setup=text(document, "SupplierSetup", "URL") or None,
+            browser_form_post=text(parts.first("BrowserFormPost"), "URL") or None,
+            supplier_setup=text(parts.first("SupplierSetup"), "URL") or None,
             extrinsics=MappingProxyType(extrinsics),
-            contacts=tuple(read_contact(c) for c in children(document, "Contact")),
+            contacts=tuple(read_contact(c) for c in parts.all("Contact")),
             ship_to=read_address(ship_to, PartyRole.SHIP_TO, "ShipTo") if ship_to is not None else None,
-            selected_item=read_item_ids(child(document, "SelectedItem", "ItemID")),
+            selected_item=read_item_ids(child(parts.first("SelectedItem"), "ItemID")),
             items=tuple(read_line(item, n, unit_map, f"ItemOut {n}")
-                        for n, item in enumerate(children(document, "ItemOut"), start=1)),
+                        for n, item in enumerate(parts.all("ItemOut"), start=1)),
         )
     except PydanticValidationError as exc:
         raise MappingError(f"not a valid PunchOutSetupRequest: {exc.errors()[0]['msg']}", where(document)) from exc
