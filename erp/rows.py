@@ -18,7 +18,7 @@ client a few microseconds a row. SQLAlchemy's own executemany renders one
 ``VALUES`` list per batch instead; psycopg re-parses a statement with more than 50 parameters
 every time, which cost about 50 µs a row on the client and twice the server's time.
 
-On SQLite a table's rows go as one ``executemany`` of a plain ``INSERT`` through the driver
+On SQLite a table's rows go as multi-row ``INSERT`` statements through the driver
 (:func:`_insert_sqlite`), the columns' bind processing applied once per value. New ids are not
 asked of ``RETURNING``: SQLite returns a multi-row insert's rows in no promised order, so
 SQLAlchemy would insert such rows one statement at a time. They are read from
@@ -133,18 +133,52 @@ def _insert_unnest(s: Session, plan: _Plan, columns: tuple[str, ...], rows: Sequ
 
 @cache
 def _sqlite_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Plan:
-    """How to insert these columns of ``table`` on SQLite: one ``VALUES`` row, executed for each row."""
+    """How to insert these columns of ``table`` on SQLite: the statement up to its rows (:func:`_sqlite_rows`)."""
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(quote(name) for name in columns)}) VALUES ({', '.join('?' for _ in columns)})")
+           f"({', '.join(quote(name) for name in columns)}) VALUES ")
     return _Plan(sql=sql, returning_sql="SELECT last_insert_rowid()", processors=_processors(table, columns, dialect))
+
+
+SQLITE_ROWS = 64
+"""Most rows in one SQLite ``INSERT``; fewer when its columns would pass SQLite's 32,766 parameters."""
+
+
+@cache
+def _sqlite_rows(head: str, width: int, count: int) -> str:
+    """``head`` and ``count`` rows of ``width`` placeholders: a text per count, kept by SQLite's statement cache."""
+    one = f"({', '.join('?' for _ in range(width))})"
+    return head + ", ".join(one for _ in range(count))
+
+
+def _sqlite_chunks(total: int, width: int) -> list[int]:
+    """``total`` rows as statements of power-of-two sizes: few statement texts for SQLite to prepare and keep."""
+    most = SQLITE_ROWS
+    while most > 1 and most * width > 32_766:
+        most //= 2
+    sizes = []
+    while total:
+        size = min(most, 1 << (total.bit_length() - 1))
+        sizes.append(size)
+        total -= size
+    return sizes
 
 
 def _insert_sqlite(s: Session, plan: _Plan, columns: tuple[str, ...], rows: Sequence[dict[str, Any]],
                    returning_ids: bool) -> list[Any]:
-    """One ``executemany``; the new ids counted back from the last one (consecutive: see the module's text)."""
+    """Multi-row ``INSERT`` statements; the new ids counted back from the last one (consecutive: see the module's text).
+
+    One statement for up to :data:`SQLITE_ROWS` rows rather than an ``executemany``: the driver
+    runs an executemany row by row and lets go of the GIL at each, so under load every row
+    waited for the event loop's thread to give it back.
+    """
     connection = s.connection()
-    connection.exec_driver_sql(plan.sql, list(zip(*plan.columns(columns, rows), strict=True)))
+    values = list(zip(*plan.columns(columns, rows), strict=True))
+    start = 0
+    for size in _sqlite_chunks(len(values), len(columns)):
+        flat = tuple(value for row_values in values[start:start + size] for value in row_values)
+        connection.exec_driver_sql(_sqlite_rows(plan.sql, len(columns), size), flat)
+        start += size
     if not returning_ids:
         return []
     last = int(connection.exec_driver_sql(plan.returning_sql).scalar_one())

@@ -21,9 +21,11 @@ PunchOutSetupResponse, PunchOutOrderMessage, operationAllowed).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from types import MappingProxyType
 
 from lxml import etree
@@ -45,7 +47,7 @@ from formats.cxml.common import (
     units_or_default,
     where,
 )
-from formats.cxml.envelope import Routing, document_of, request_document, response
+from formats.cxml.envelope import Routing, document_of, request_document, response, timestamp_text
 from formats.cxml.items import extrinsic_value, item_element, read_item_ids, read_line, set_content
 from formats.cxml.parties import read_address, read_contact
 from formats.errors import MappingError
@@ -131,10 +133,50 @@ def parse_setup_request(raw: bytes | etree._Element, *, units: UnitMap | None = 
 
 
 def render_setup_response(start_page: str, *, payload_id: str, timestamp: dt.datetime) -> bytes:
-    """The ``PunchOutSetupResponse`` (Status 200 and the StartPage URL of the session)."""
+    """The ``PunchOutSetupResponse`` (Status 200 and the StartPage URL of the session).
+
+    It answers every punchout setup, so it is filled into :func:`_setup_template`, the tree
+    writer's own output for it, rather than built as a tree each time (which cost as much as
+    reading the request). Values the tree writer would refuse (control characters) go to it.
+    """
+    if _NOT_XML.search(start_page) or _NOT_XML.search(payload_id):
+        return _setup_response_tree(start_page, payload_id=payload_id, timestamp=timestamp)
+    head, after_payload, after_time, tail = _setup_template()
+    return "".join((head, _attribute_text(payload_id), after_payload, timestamp_text(timestamp), after_time,
+                    _element_text(start_page), tail)).encode()
+
+
+def _setup_response_tree(start_page: str, *, payload_id: str, timestamp: dt.datetime) -> bytes:
     body = etree.Element("PunchOutSetupResponse")
     sub(sub(body, "StartPage"), "URL", start_page)
     return response(200, "OK", payload_id=payload_id, timestamp=timestamp, body=body)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MARK = "b2bgw-mark-{}"
+
+
+@cache
+def _setup_template() -> tuple[str, str, str, str]:
+    """:func:`_setup_response_tree`'s text cut where the payloadID, the timestamp and the URL go."""
+    moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    written = _setup_response_tree(_MARK.format("url"), payload_id=_MARK.format("payload"), timestamp=moment)
+    text_ = written.decode().replace(timestamp_text(moment), _MARK.format("time"), 1)
+    head, rest = text_.split(_MARK.format("payload"))
+    after_payload, rest = rest.split(_MARK.format("time"))
+    after_time, tail = rest.split(_MARK.format("url"))
+    return head, after_payload, after_time, tail
+
+
+def _attribute_text(value: str) -> str:
+    """``value`` escaped as lxml escapes an attribute value."""
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+
+
+def _element_text(value: str) -> str:
+    """``value`` escaped as lxml escapes an element's text."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def render_order_message(header: CartHeader, lines: tuple[OrderLine, ...] | list[OrderLine], *, payload_id: str,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from formats.cxml import punchout
+from formats.cxml import envelope, punchout
 from formats.cxml.punchout import CartHeader
 from formats.model import ItemId, ItemIdKind, Money, OrderLine, Quantity, extension
 from tests.conftest import FIXTURES, corpus_files, corpus_path
@@ -128,6 +128,23 @@ def test_cart_from_canonical_lines(dtd_validate: DtdValidator) -> None:
     message = punchout.parse_order_message(rendered)
     assert message.header.total == Money(amount=Decimal("298.47"), currency="USD")  # 269.97 + 28.50
     assert message.lines == (_line(), box)
+
+
+@pytest.mark.parametrize(("start_page", "payload_id"), [
+    ("https://gw.example.com/punchout/start/t0k", "p@gw"),
+    ("https://gw.example.com/a&b<c>\"d'\u00e9\t\n\rx", 'p"<&>\n\t\r@gw'),
+])
+def test_setup_response_from_its_template_is_what_the_tree_writer_writes(start_page: str, payload_id: str,
+                                                                        dtd_validate: DtdValidator) -> None:
+    raw = punchout.render_setup_response(start_page, payload_id=payload_id, timestamp=NOW)
+    assert raw == punchout._setup_response_tree(start_page, payload_id=payload_id, timestamp=NOW)
+    dtd_validate(raw)
+    assert envelope.parse(raw).payload_id == payload_id
+
+
+def test_setup_response_refuses_what_xml_cannot_hold() -> None:
+    with pytest.raises(ValueError, match="XML compatible"):
+        punchout.render_setup_response("https://gw.example.com/\x01", payload_id="p@gw", timestamp=NOW)
 
 
 def test_setup_response(dtd_validate: DtdValidator) -> None:
