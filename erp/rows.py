@@ -21,8 +21,8 @@ every time, which cost about 50 µs a row on the client and twice the server's t
 On SQLite a table's rows go as multi-row ``INSERT`` statements through the driver
 (:func:`_insert_sqlite`), the columns' bind processing applied once per value. New ids are not
 asked of ``RETURNING``: SQLite returns a multi-row insert's rows in no promised order, so
-SQLAlchemy would insert such rows one statement at a time. They are read from
-``last_insert_rowid()`` instead: the transaction holds SQLite's one write lock from the first row
+SQLAlchemy would insert such rows one statement at a time. They are counted back from the
+last one (the driver's ``lastrowid``) instead: the transaction holds SQLite's one write lock from the first row
 to the last, and an integer primary key takes the largest id so far plus one, so a statement's rows
 get consecutive ids in their order.
 
@@ -74,8 +74,8 @@ class _Plan:
     """The driver-level ``INSERT`` of one table and column list, and each column's bind processing."""
 
     sql: str
-    returning_sql: str
     processors: tuple[Callable[[Any], Any] | None, ...]
+    returning_sql: str = ""
 
     def columns(self, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
         """Each column's values across ``rows``, bind-processed as SQLAlchemy would.
@@ -137,7 +137,7 @@ def _sqlite_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _P
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
            f"({', '.join(quote(name) for name in columns)}) VALUES ")
-    return _Plan(sql=sql, returning_sql="SELECT last_insert_rowid()", processors=_processors(table, columns, dialect))
+    return _Plan(sql=sql, processors=_processors(table, columns, dialect))
 
 
 SQLITE_ROWS = 64
@@ -172,17 +172,18 @@ def _insert_sqlite(s: Session, plan: _Plan, columns: tuple[str, ...], rows: Sequ
     runs an executemany row by row and lets go of the GIL at each, so under load every row
     waited for the event loop's thread to give it back.
     """
-    connection = s.connection()
-    values = list(zip(*plan.columns(columns, rows), strict=True))
-    start = 0
-    for size in _sqlite_chunks(len(values), len(columns)):
-        flat = tuple(value for row_values in values[start:start + size] for value in row_values)
-        connection.exec_driver_sql(_sqlite_rows(plan.sql, len(columns), size), flat)
-        start += size
-    if not returning_ids:
-        return []
-    last = int(connection.exec_driver_sql(plan.returning_sql).scalar_one())
-    return list(range(last - len(rows) + 1, last + 1))
+    cursor = s.connection().connection.driver_connection.cursor()  # the driver's: SQLAlchemy's context costs more
+    try:
+        values = list(zip(*plan.columns(columns, rows), strict=True))
+        start = 0
+        for size in _sqlite_chunks(len(values), len(columns)):
+            flat = tuple(value for row_values in values[start:start + size] for value in row_values)
+            cursor.execute(_sqlite_rows(plan.sql, len(columns), size), flat)
+            start += size
+        last = cursor.lastrowid
+    finally:
+        cursor.close()
+    return list(range(last - len(rows) + 1, last + 1)) if returning_ids else []
 
 
 def insert_rows(s: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *,
