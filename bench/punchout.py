@@ -3,19 +3,21 @@
 Run from the project root: ``python bench/punchout.py [--seconds 10] [--connections 32]``. It
 migrates a fresh SQLite database in a temporary directory (or uses ``B2BGW_DATABASE_URL``), seeds
 the demo (the cXML buyer ``contoso``), serves the app with uvicorn in a child process (one
-process, no background workers, plus two routes answering ``ok`` with no database:
-``GET /bench/bare`` (``async def``, the cheapest route the app can have) and
-``GET /bench/bare-sync`` (a plain ``def``, run in the thread pool like most of the app's
-routes)), and drives it from ``--connections`` keep-alive HTTP/1.1 connections for
-``--seconds`` each:
+process, no background workers, plus three routes answering ``ok`` with no database:
+``GET /bench/bare`` (``async def``, the cheapest FastAPI route the app can have; the target's
+reference), ``GET /bench/bare-sync`` (a plain ``def``, run in the thread pool like most of the
+app's routes) and ``GET /bench/bare-plain`` (a plain ASGI route ahead of the routers, as
+``POST /cxml`` is served: the HTTP floor without FastAPI)), and drives it from
+``--connections`` keep-alive HTTP/1.1 connections for ``--seconds`` on each route:
 
-(a) ``GET /bench/bare`` and ``GET /bench/bare-sync``;
+(a) the three bare routes;
 (b) ``POST /cxml`` with a PunchOutSetupRequest from the demo buyer (stored, authenticated,
     a session opened, a StartPage URL answered; every answer is checked for Status 200).
 
-It prints requests/s, p50 / p99 latency and the server's CPU time per request of each, and the
-ratios setup/bare against both bare routes. Targets: setup at >= 50% of the bare endpoint's
-throughput, and a setup p99 under 50 ms at 32 connections.
+Each route's seconds are cut into ``--rounds`` slices taken in turn, so that the machine's
+drift weighs on every route alike. It prints requests/s, p50 / p99 latency and the server's CPU
+time per request of each, and the ratios setup/bare against every bare route. Targets: setup
+at >= 50% of the bare endpoint's throughput, and a setup p99 under 50 ms at 32 connections.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -81,7 +89,22 @@ def serve(url: str, port: int) -> None:
     def bare_sync() -> str:
         return "ok"
 
+    async def bare_plain(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    app.router.routes.insert(0, Route("/bench/bare-plain", _Asgi(bare_plain), methods=["GET"]))
+
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+class _Asgi:
+    """A function as an ASGI application (an instance, so Starlette routes to it unwrapped)."""
+
+    def __init__(self, function: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.function = function
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.function(scope, receive, send)
 
 
 async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes,
@@ -128,10 +151,23 @@ async def _load(port: int, path: str, make_body: object, seconds: float, connect
     return latencies, failures
 
 
-def _measure(port: int, path: str, make_body: object, seconds: float, connections: int,
-             server: int) -> tuple[float, float, float, float]:
-    """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``path`` under load."""
-    asyncio.run(_load(port, path, make_body, min(2.0, seconds), connections))  # warm-up
+@dataclass(frozen=True)
+class Slice:
+    """One stretch of load on one route: requests, seconds, the server's CPU seconds, p50 / p99 in ms."""
+
+    requests: int
+    seconds: float
+    cpu: float
+    p50: float
+    p99: float
+
+
+def _warm_python(port: int, path: str, make_body: object, connections: int) -> None:
+    asyncio.run(_load(port, path, make_body, 2.0, connections))
+
+
+def _slice_python(port: int, path: str, make_body: object, seconds: float, connections: int, server: int) -> Slice:
+    """A stretch of ``path`` under load from the Python client."""
     cpu = cpu_seconds(server)
     gc.collect()
     gc.disable()  # the load generator's own collector pauses would count as the server's latency
@@ -145,7 +181,7 @@ def _measure(port: int, path: str, make_body: object, seconds: float, connection
     if failures:
         raise SystemExit(f"{path}: {len(failures)} failed requests, e.g. {failures[0]}")
     cuts = statistics.quantiles(latencies, n=100)
-    return len(latencies) / elapsed, cuts[49] * 1000, cuts[98] * 1000, cpu * 1000 / len(latencies)
+    return Slice(len(latencies), elapsed, cpu, cuts[49] * 1000, cuts[98] * 1000)
 
 
 WRK_SCRIPT = """wrk.method = "{method}"
@@ -157,39 +193,68 @@ f:close()
 
 
 def _wrk_ms(text: str) -> float:
-    """A wrk latency ("812.00us", "12.17ms", "1.02s") in milliseconds."""
-    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+    """A wrk duration ("812.00us", "12.17ms", "1.02s", "1.00m") in milliseconds."""
+    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("m", 60_000.0)):
         if text.endswith(suffix):
             return float(text[: -len(suffix)]) * factor
     raise ValueError(f"not a wrk latency: {text!r}")
 
 
-def _measure_wrk(port: int, path: str, body: bytes | None, seconds: float, connections: int, server: int,
-                 folder: str) -> tuple[float, float, float, float]:
-    """The same figures as :func:`_measure`, with wrk (C) generating the load.
+def _wrk_command(path: str, body: bytes | None, connections: int, folder: str) -> list[str]:
+    script = Path(folder, f"wrk-{abs(hash(path))}.lua")
+    body_file = Path(folder, f"body-{abs(hash(path))}.xml")
+    body_file.write_bytes(body or b"")
+    script.write_text(WRK_SCRIPT.format(method="POST" if body else "GET", body=body_file))
+    return ["wrk", "-t1", f"-c{connections}", "-s", str(script)]
+
+
+def _slice_wrk(port: int, path: str, command: list[str], seconds: float, server: int) -> Slice:
+    """A stretch of ``path`` under load from wrk (C).
 
     A Python load generator needs about a core of its own at these rates, on a machine that has
     two, so its measurements carry the contention; wrk needs a fraction of that. Every request of a
     run is the same (one setup body: the gateway opens a session for each), and wrk's non-2xx
     count must be zero.
     """
-    script = Path(folder, f"wrk-{abs(hash(path))}.lua")
-    body_file = Path(folder, "body.xml")
-    body_file.write_bytes(body or b"")
-    script.write_text(WRK_SCRIPT.format(method="POST" if body else "GET", body=body_file))
     url = f"http://127.0.0.1:{port}{path}"
-    base = ["wrk", "-t1", f"-c{connections}", "-s", str(script)]
-    subprocess.run([*base, f"-d{min(2.0, seconds):g}s", url], check=True, capture_output=True)  # warm-up
     cpu = cpu_seconds(server)
-    out = subprocess.run([*base, f"-d{seconds:g}s", "--latency", url], check=True, capture_output=True,
+    out = subprocess.run([*command, f"-d{seconds:g}s", "--latency", url], check=True, capture_output=True,
                          text=True).stdout
     cpu = cpu_seconds(server) - cpu
     if "Non-2xx" in out:
         raise SystemExit(f"{path}: failed requests under wrk:\n{out}")
     figures = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()[:3] in ("50%", "99%")}
-    rate = float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
     requests = int(next(line.split()[0] for line in out.splitlines() if "requests in" in line))
-    return rate, _wrk_ms(figures["50%"]), _wrk_ms(figures["99%"]), cpu * 1000 / max(requests, 1)
+    elapsed = next(line.split()[3] for line in out.splitlines() if "requests in" in line).rstrip(",")
+    return Slice(requests, _wrk_ms(elapsed) / 1000, cpu, _wrk_ms(figures["50%"]), _wrk_ms(figures["99%"]))
+
+def _rounds(targets: dict[str, tuple[str, Any]], client: str, port: int, args: argparse.Namespace, server: int,
+            folder: str) -> dict[str, tuple[float, float, float, float]]:
+    """(requests/s, p50 ms, p99 ms, server CPU ms per request) of each target, measured in alternating slices.
+
+    The machine's speed drifts from minute to minute, so every target gets ``args.rounds`` slices
+    of ``args.seconds / args.rounds`` taken in turn, and their sums are compared: a slow minute
+    then weighs on every route alike. p50 is the median of the slices', p99 the worst slice's.
+    """
+    share = args.seconds / args.rounds
+    slices: dict[str, list[Slice]] = {name: [] for name in targets}
+    commands = {}
+    for name, (path, body) in targets.items():  # warm-up, once per route
+        if client == "wrk":
+            commands[name] = _wrk_command(path, body() if body else None, args.connections, folder)
+            subprocess.run([*commands[name], "-d2s", f"http://127.0.0.1:{port}{path}"], check=True,
+                           capture_output=True)
+        else:
+            _warm_python(port, path, body, args.connections)
+    for _ in range(args.rounds):
+        for name, (path, body) in targets.items():
+            slices[name].append(_slice_wrk(port, path, commands[name], share, server) if client == "wrk" else
+                                _slice_python(port, path, body, share, args.connections, server))
+    return {name: (sum(s.requests for s in taken) / sum(s.seconds for s in taken),
+                   statistics.median(s.p50 for s in taken), max(s.p99 for s in taken),
+                   sum(s.cpu for s in taken) * 1000 / max(sum(s.requests for s in taken), 1))
+            for name, taken in slices.items()}
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -205,6 +270,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating slices each route's seconds are cut into")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator: wrk (Debian package) when installed, else the Python one")
     parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
@@ -235,20 +301,18 @@ def main() -> None:
                         raise SystemExit("the server did not start") from None
                     time.sleep(0.1)
             client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
-            print(f"{args.connections} connections, {args.seconds:g} s each, database {url.split(':')[0]}, "
-                  f"load from {client}")
+            print(f"{args.connections} connections, {args.seconds:g} s on each route in {args.rounds} rounds, "
+                  f"database {url.split(':')[0]}, load from {client}")
             targets = {"bare endpoint (async)": ("/bench/bare", None),
                        "bare endpoint (sync)": ("/bench/bare-sync", None),
+                       "bare endpoint (plain)": ("/bench/bare-plain", None),
                        "PunchOutSetupRequest": ("/cxml", _setup_body)}
-            runs = {name: (_measure_wrk(port, path, body() if body else None, args.seconds, args.connections,
-                                        child.pid, folder) if client == "wrk" else
-                           _measure(port, path, body, args.seconds, args.connections, child.pid))
-                    for name, (path, body) in targets.items()}
+            runs = _rounds(targets, client, port, args, child.pid, folder)
             for name, (rate, p50, p99, cpu) in runs.items():
                 print(f"{name:22} {rate:7.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
                       f"server CPU {cpu:.2f} ms/request")
             setup = runs["PunchOutSetupRequest"]
-            for name in ("bare endpoint (async)", "bare endpoint (sync)"):
+            for name in ("bare endpoint (async)", "bare endpoint (sync)", "bare endpoint (plain)"):
                 bare = runs[name]
                 cpu = f"; server CPU per request bare / setup {bare[3] / setup[3]:.0%}" if bare[3] and setup[3] else ""
                 print(f"setup / {name}: throughput {setup[0] / bare[0]:.0%} (target >= 50%){cpu}")
