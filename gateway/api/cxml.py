@@ -19,7 +19,6 @@ describes ``/cxml`` and an application built from the routers alone still serves
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -63,7 +62,7 @@ async def answer(request: Request) -> Response:
     body, _ = await read_limited(request, limit)  # handle() refuses what is over the limit, and keeps it
     base_url = public_url(request, services.settings.public_url)
     batched = setup_batcher(request.app, services).submit(body, base_url=base_url, max_bytes=limit)
-    answered = await asyncio.wrap_future(batched) if batched is not None else None
+    answered = await batched if batched is not None else None
     if answered is None:  # not a setup: stored and answered on its own
         answered = await run_in_threadpool(handle, services.engine, services.erp, body, base_url=base_url,
                                            max_bytes=limit, settings=services.settings)

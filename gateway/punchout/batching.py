@@ -29,6 +29,7 @@ application that is not serving punchouts (or a test's) keeps no thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -82,6 +83,8 @@ class Pending:
     root: etree._Element | None = None
     head: Envelope | None = None
     answer: Future[Answer | None] = field(default_factory=Future)
+    waiter: asyncio.Future[Answer | None] | None = None
+    """The event loop's future of :attr:`answer`, when a coroutine awaits this request (:meth:`SetupBatcher.submit`)."""
 
     def read(self) -> bool:
         """Read the request (once); whether it is one to batch.
@@ -109,20 +112,21 @@ class SetupBatcher:
         self.buyers = RecentBuyers()
 
     def submit(self, raw: bytes, *, base_url: str, max_bytes: int,
-               actor: str = "http:cxml") -> Future[Answer | None] | None:
-        """The future answer of a setup request; None (now or as the answer) for anything else.
+               actor: str = "http:cxml") -> asyncio.Future[Answer | None] | None:
+        """The future answer of a setup request, in the running event loop; None (now or as the answer) otherwise.
 
         Only a cheap look happens in the caller's thread (the event loop): the size, and whether
         the bytes mention a PunchOutSetupRequest at all. The writer thread reads the XML, so
         the event loop never waits for the GIL after lxml lets go of it; a request that turns
         out not to be a setup is answered None and goes to :func:`~gateway.punchout.requests.handle`.
+        A batch's answers reach the loop together, in one call (:func:`_wake`), not one wake-up each.
         """
         if len(raw) > max_bytes or b"PunchOutSetupRequest" not in raw:
             return None
-        pending = Pending(raw, base_url, max_bytes, actor)
-        self._waiting.put(pending)
+        waiter: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
+        self._waiting.put(Pending(raw, base_url, max_bytes, actor, waiter=waiter))
         self._ensure_thread()
-        return pending.answer
+        return waiter
 
     @staticmethod
     def read(raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml") -> Pending | None:
@@ -152,7 +156,14 @@ class SetupBatcher:
                     batch.append(self._waiting.get_nowait())
                 except queue.Empty:
                     break
-            self.answer(batch)
+            try:
+                self.answer(batch)
+            except Exception as exc:  # answer() answers everything; a fault of its own still answers each
+                log.exception("a batch of %d cXML setup requests failed", len(batch))
+                for pending in batch:
+                    if not pending.answer.done():
+                        pending.answer.set_exception(exc)
+            _wake(batch)
 
     def answer(self, batch: list[Pending]) -> None:
         """Answer every request of ``batch``, committing those that go through together."""
@@ -189,6 +200,32 @@ class SetupBatcher:
                                                  max_bytes=pending.max_bytes, actor=pending.actor))
             except Exception as exc:  # handle() answers everything; this is the last resort
                 pending.answer.set_exception(exc)
+
+
+def _wake(batch: list[Pending]) -> None:
+    """Hand the batch's answers to the event loops awaiting them: one call into each loop for the lot."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Pending]] = {}
+    for pending in batch:
+        if pending.waiter is not None:
+            by_loop.setdefault(pending.waiter.get_loop(), []).append(pending)
+    for loop, waiting in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, waiting)
+        except RuntimeError:  # the loop has closed: nobody awaits these answers any more
+            log.warning("%d cXML setup answers had no event loop left to go to", len(waiting))
+
+
+def _settle(waiting: list[Pending]) -> None:
+    """In the event loop: each awaited future takes its request's answer (or its failure)."""
+    for pending in waiting:
+        waiter = pending.waiter
+        if waiter is None or waiter.done():  # cancelled: the client went away
+            continue
+        failure = pending.answer.exception(timeout=0)
+        if failure is not None:
+            waiter.set_exception(failure)
+        else:
+            waiter.set_result(pending.answer.result(timeout=0))
 
 
 class Refused(Exception):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import func, select
@@ -116,9 +118,13 @@ def test_what_only_looks_like_a_setup_goes_back_to_the_single_path(client: TestC
     """The event loop only glances at the bytes; the writer reads them and hands back what is not a setup."""
     batcher = SetupBatcher(services.engine, services.erp)
     mentions = bare_request("ProfileRequest").replace(b"</cXML>", b"<!-- PunchOutSetupRequest --></cXML>")
-    future = batcher.submit(mentions, base_url=BASE, max_bytes=1_000_000)
-    assert future is not None and future.result(timeout=30) is None
-    assert batcher.submit(bare_request("ProfileRequest"), base_url=BASE, max_bytes=1_000_000) is None
+
+    async def submitted(raw: bytes) -> tuple[bool, object]:
+        future = batcher.submit(raw, base_url=BASE, max_bytes=1_000_000)
+        return future is not None, (await asyncio.wait_for(future, 30) if future is not None else None)
+
+    assert asyncio.run(submitted(mentions)) == (True, None)  # batched, then handed back: not a setup
+    assert asyncio.run(submitted(bare_request("ProfileRequest"))) == (False, None)  # not even batched
 
     broken = b"<cXML><Request><PunchOutSetupRequest operation='create'>"  # cut off: not XML
     answer = client.post("/cxml", content=broken, headers={"Content-Type": "text/xml"})
@@ -150,3 +156,30 @@ def test_a_batched_setup_has_the_history_of_one_answered_alone(services: Service
         (None, "received", "http:cxml", f"received {len(raw)} bytes"),
         ("received", "translating", "http:cxml", "PunchOutSetupRequest from contoso"),
         ("translating", "accepted", "http:cxml", "200 OK")]
+
+
+def test_awaited_answers_arrive_together_and_a_fault_of_the_batch_reaches_each(services: Services,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """submit() answers in the event loop; a client gone meanwhile, or a batch that fails, leaves nobody waiting."""
+    batcher = SetupBatcher(services.engine, services.erp)
+
+    async def rush(count: int, cancel_first: bool = False) -> list[object]:
+        futures = [batcher.submit(setup_request(cookie=f"loop-{n}"), base_url=BASE, max_bytes=1_000_000)
+                   for n in range(count)]
+        assert all(f is not None for f in futures)
+        if cancel_first:
+            futures[0].cancel()  # type: ignore[union-attr]  # the client went away
+        return await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 30)  # type: ignore[arg-type]
+
+    answers = asyncio.run(rush(5, cancel_first=True))
+    assert isinstance(answers[0], asyncio.CancelledError)
+    assert [a.code for a in answers[1:]] == [200] * 4  # type: ignore[union-attr]
+    with session(services.engine) as s:  # the cancelled request was still kept and answered in the database
+        assert s.exec(select(func.count()).select_from(PunchoutSession)).one() == 5
+
+    def broken(batch: object) -> None:
+        raise RuntimeError("the writer's own fault")
+
+    monkeypatch.setattr(batcher, "answer", broken)
+    failures = asyncio.run(rush(3))
+    assert [str(f) for f in failures] == ["the writer's own fault"] * 3
