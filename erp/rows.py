@@ -21,10 +21,10 @@ every time, which cost about 50 µs a row on the client and twice the server's t
 On SQLite a table's rows go as multi-row ``INSERT`` statements through the driver
 (:func:`_insert_sqlite`), the columns' bind processing applied once per value. New ids are not
 asked of ``RETURNING``: SQLite returns a multi-row insert's rows in no promised order, so
-SQLAlchemy would insert such rows one statement at a time. They are counted back from the
-last one (the driver's ``lastrowid``) instead: the transaction holds SQLite's one write lock from the first row
-to the last, and an integer primary key takes the largest id so far plus one, so a statement's rows
-get consecutive ids in their order.
+SQLAlchemy would insert such rows one statement at a time. They are counted back from the last
+one (the driver's ``lastrowid``) instead: the transaction holds SQLite's one write lock from the
+first row to the last, and an integer primary key takes the largest id so far plus one, so the
+rows get consecutive ids in their order.
 
 Core statements are not ORM statements: they do not autoflush the session, so a caller that
 has pending objects the rows refer to flushes first; nothing of them lands in the session's
@@ -168,9 +168,9 @@ def _insert_sqlite(s: Session, plan: _Plan, columns: tuple[str, ...], rows: Sequ
                    returning_ids: bool) -> list[Any]:
     """Multi-row ``INSERT`` statements; the new ids counted back from the last one (consecutive: see the module's text).
 
-    One statement for up to :data:`SQLITE_ROWS` rows rather than an ``executemany``: the driver
-    runs an executemany row by row and lets go of the GIL at each, so under load every row
-    waited for the event loop's thread to give it back.
+    One statement for up to :data:`SQLITE_ROWS` rows rather than an ``executemany``, which the
+    driver runs row by row, letting go of the GIL at each row: under load each of those is a
+    hand-over to the event loop's thread and back.
     """
     cursor = s.connection().connection.driver_connection.cursor()  # the driver's: SQLAlchemy's context costs more
     try:
