@@ -28,7 +28,7 @@ from pydantic import ValidationError as PydanticValidationError
 from formats.codes.units import UnitMap, read_unit_table
 from formats.errors import Location, MappingError
 from formats.model import Money
-from formats.xml import line_of, local_name
+from formats.xml import line_of, local_name, text_of
 
 CXML_VERSION = "1.2.063"
 """The cXML version we write: the newest DTD in the corpus (``cxml/dtd/1.2.063``)."""
@@ -98,9 +98,9 @@ class Kids:
         named: dict[str, list[etree._Element]] = {}
         if parent is not None:
             for element in parent:
-                tag = element.tag
-                if isinstance(tag, str):
-                    named.setdefault(tag.rpartition("}")[2].lower(), []).append(element)
+                name = local_name(element)
+                if name:  # not a comment or processing instruction
+                    named.setdefault(name.lower(), []).append(element)
         self._named = named
 
     def first(self, name: str) -> etree._Element | None:
@@ -114,8 +114,7 @@ class Kids:
 
     def text(self, name: str) -> str:
         """The stripped text of the first child named ``name`` ("" when absent)."""
-        found = self.first(name)
-        return "".join(found.itertext()).strip() if found is not None else ""
+        return text_of(self.first(name))
 
 
 def need(parent: etree._Element, name: str, what: str) -> etree._Element:
@@ -129,10 +128,7 @@ def need(parent: etree._Element, name: str, what: str) -> etree._Element:
 
 def text(parent: etree._Element | None, *path: str) -> str:
     """The stripped text content down ``path`` ("" when absent)."""
-    node = child(parent, *path) if path else parent
-    if node is None:
-        return ""
-    return "".join(node.itertext()).strip()
+    return text_of(child(parent, *path) if path else parent)
 
 
 def optional_text(parent: etree._Element | None, *path: str) -> str | None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from types import MappingProxyType
+from xml.sax.saxutils import escape
 
 from lxml import etree
 from pydantic import ValidationError as PydanticValidationError
@@ -142,8 +143,8 @@ def render_setup_response(start_page: str, *, payload_id: str, timestamp: dt.dat
     if _NOT_XML.search(start_page) or _NOT_XML.search(payload_id):
         return _setup_response_tree(start_page, payload_id=payload_id, timestamp=timestamp)
     head, after_payload, after_time, tail = _setup_template()
-    return "".join((head, _attribute_text(payload_id), after_payload, timestamp_text(timestamp), after_time,
-                    _element_text(start_page), tail)).encode()
+    return "".join((head, escape(payload_id, _ATTRIBUTE_ENTITIES), after_payload, timestamp_text(timestamp),
+                    after_time, escape(start_page, _TEXT_ENTITIES), tail)).encode()
 
 
 def _setup_response_tree(start_page: str, *, payload_id: str, timestamp: dt.datetime) -> bytes:
@@ -168,15 +169,10 @@ def _setup_template() -> tuple[str, str, str, str]:
     return head, after_payload, after_time, tail
 
 
-def _attribute_text(value: str) -> str:
-    """``value`` escaped as lxml escapes an attribute value."""
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
-
-
-def _element_text(value: str) -> str:
-    """``value`` escaped as lxml escapes an element's text."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+"""What lxml escapes in an attribute value besides ``& < >`` (which ``escape`` always does)."""
+_TEXT_ENTITIES = {"\r": "&#13;"}
+"""What lxml escapes in an element's text besides ``& < >``."""
 
 
 def render_order_message(header: CartHeader, lines: tuple[OrderLine, ...] | list[OrderLine], *, payload_id: str,
