@@ -160,6 +160,10 @@ def test_four_worker_processes_on_postgresql_process_each_document_once(on_postg
     """Beyond test_worker_processes (four ``--once`` drains): long-running workers polling one queue
     while orders keep arriving, never claiming a document twice and never placing an order twice."""
     services = on_postgresql
+    # Batches of 16, not the default 64: 200 orders are only three claims of 64, which three
+    # workers can take between them before the fourth polls, and then "every worker took a
+    # share" would test the timing rather than the sharing.
+    worker_processes.env["B2BGW_BATCH_SIZE"] = "16"
     for _ in range(4):
         worker_processes.start()
     for batch in range(4):  # orders arrive while the workers run
