@@ -38,7 +38,16 @@ class Settings(BaseSettings):
     max_attempts: int = 5
     """Transient failures (ERP unavailable) are retried this many times before the dead letter."""
     retry_base_seconds: float = 2.0
+    poison_attempts: int = 3
+    """A document whose step (reading a stored file, processing) fails this many times in a row with an error
+    no outage explains (a bug, an input nobody foresaw) is set aside ``rejected`` as poison, for the operator."""
     poll_seconds: float = 0.5
+    heartbeat_seconds: float = 5.0
+    """Each worker writes its heartbeat (``gw_worker_heartbeat``) at most this often; ``/healthz`` lists them."""
+    worker_alive_seconds: float = 60.0
+    """A worker whose last heartbeat is older than this counts as gone."""
+    stall_seconds: float = 300.0
+    """``/healthz`` and ``/readyz`` answer 503 when due work has waited this long and no worker is alive."""
     batch_size: int = 64
     """Documents a worker claims at once; the purchase orders among them share their transactions.
 
