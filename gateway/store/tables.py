@@ -193,3 +193,24 @@ class ErpCursor(SQLModel, table=True):
     source: str = Field(primary_key=True, max_length=32)
     last_event_id: str | None = Field(default=None, max_length=64)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A worker's last sign of life, kept in the database so that ``/healthz`` of any process sees every worker.
+
+    Each worker upserts its own row at most every ``heartbeat_seconds`` while it loops; a worker
+    whose row stopped moving is gone (killed, hung, or its host down). ``restarts`` counts the
+    times its supervisor started it again after it died, ``last_error`` what it last met.
+    """
+
+    __tablename__ = "gw_worker_heartbeat"
+
+    worker_id: str = Field(primary_key=True, max_length=64)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: dt.datetime
+    beat_at: dt.datetime
+    restarts: int = 0
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+    stopped_at: dt.datetime | None = None
