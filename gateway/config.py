@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     Each step costs a few statements per batch whatever its size, so larger batches cost less per
     order: one worker drained 640 orders with 4.1 ms of CPU each at 16, 2.5 ms at 64."""
     max_upload_bytes: int = 50 * 1024 * 1024
+    upload_spool_bytes: int = 1024 * 1024
+    """An upload larger than this is written to a temporary file while it arrives, not held in memory."""
+    upload_spool_dir: str | None = None
+    """Folder of those temporary files; else the system's (``TMPDIR``)."""
+    upload_in_flight_bytes: int = 64 * 1024 * 1024
+    """Bytes of the uploads received and taken in at once (declared length, or as streamed); an upload that
+    would pass it waits ``overload_wait_seconds`` for room, then is answered 503 with Retry-After. One upload
+    alone is always admitted."""
+    intake_concurrency: int = 4
+    """Uploads stored and read at once (each holds a database connection); more wait, then get a 503."""
+    overload_wait_seconds: float = 5.0
+    """How long an upload waits for room (bytes in flight, an intake slot) before it is answered 503."""
+    retry_after_seconds: int = 5
+    """``Retry-After`` of a 503 answered under load (no room for an upload, the database busy)."""
     log_format: str = "json"
     """``json`` (one object per line, with document id and partner) or ``text`` for a terminal."""
     log_level: str = "INFO"
