@@ -84,7 +84,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
 @app.command()
 def worker(once: Annotated[bool, typer.Option("--once", help="drain the queue and exit")] = False) -> None:
-    """Run background processing only (scale out beside ``serve``)."""
+    """Run background processing only (scale out beside ``serve``).
+
+    The worker runs under a supervisor that restarts it if it dies; only SIGTERM or SIGINT end
+    the command (exit 0), never a document's fault.
+    """
+    from gateway.pipeline.supervisor import Supervisor
     from gateway.pipeline.worker import Worker
     from gateway.runtime import tune_garbage_collector
 
@@ -98,7 +103,7 @@ def worker(once: Annotated[bool, typer.Option("--once", help="drain the queue an
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        w.run(stop)
+        Supervisor([w], stop).run()
 
 
 @db_app.command("upgrade")
