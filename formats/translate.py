@@ -14,7 +14,7 @@ from typing import Protocol
 from formats.codes.units import UnitMap
 from formats.detect import Standard, detect
 from formats.errors import DetectionError, FormatError, Location, MappingError, Problem
-from formats.model import Canonical
+from formats.model import Canonical, Order
 from formats.x12 import asn856, catalog832, change860, inventory846, invoice810, po850, poack855
 from formats.x12.envelope import GroupEnd, InterchangeEnd, Segment, TransactionSet
 from formats.x12.reader import read_interchanges
@@ -58,6 +58,8 @@ class Translation:
     location: Location
     document: Canonical | None = None
     error: FormatError | None = None
+    warnings: tuple[Problem, ...] = ()
+    """What was translated all the same but is not right: a code outside its code list, carried as received."""
 
 
 def _set_location(ts: TransactionSet) -> Location:
@@ -118,9 +120,22 @@ def translate(raw: bytes) -> Iterator[Translation]:
             yield Translation(Standard.X12, event.code, location, error=error)
             continue
         try:
-            yield Translation(Standard.X12, event.code, location, document=codec.parse(event))
+            document = codec.parse(event)
         except FormatError as exc:
             yield Translation(Standard.X12, event.code, location, error=exc)
+            continue
+        yield Translation(Standard.X12, event.code, location, document=document,
+                          warnings=x12_warnings(document, location))
+
+
+def x12_warnings(document: Canonical, location: Location) -> tuple[Problem, ...]:
+    """What an X12 set was translated with although it is outside a code list (lenient in, named here)."""
+    if not isinstance(document, Order):
+        return ()
+    return tuple(Problem(f"PO1 line {line.line_number}: unit of measure {line.quantity.unit!r} (PO103) is not in "
+                         "the X12 355 unit table and no partner override maps it; carried as received",
+                         location, level="segment")
+                 for line in po850.unmapped_units(document))
 
 
 def check(raw: bytes) -> list[Problem]:

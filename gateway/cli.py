@@ -118,13 +118,13 @@ def db_upgrade() -> None:
 @app.command()
 def translate(file: Path, to: Annotated[str | None, typer.Option("--to", help="cxml, ubl or x12")] = None) -> None:
     """Print the canonical JSON of every document in FILE (or render them in another format)."""
-    from gateway.offline import translate_file
+    from gateway.offline import translate_report
 
-    output, errors = translate_file(file.read_bytes(), to=to)
-    sys.stdout.write(output)
-    for error in errors:
-        typer.echo(f"{file}: {error}", err=True)
-    raise typer.Exit(1 if errors else 0)
+    report = translate_report(file.read_bytes(), to=to)
+    sys.stdout.write(report.output)
+    for line in [*report.warnings, *report.errors]:  # warnings alone leave the exit status 0
+        typer.echo(f"{file}: {line}", err=True)
+    raise typer.Exit(1 if report.errors else 0)
 
 
 @app.command()

@@ -3,15 +3,28 @@
 Idempotent: seeding twice changes nothing. The ERP side (about 50 products in two warehouses,
 three customers) comes from the built-in ERP's own demo data; the gateway side is the trading
 partners of :func:`demo_partners`: one per kind (X12 004010, X12 005010, UBL).
+
+Every demo partner states its price policy (:func:`gateway.partners.price_rule`): the sample
+orders in ``fixtures/`` are priced at list or at made-up prices, not at each customer's contract
+prices, so the demo partners ``accept`` a difference and flag it in the document's history. A
+partner added without ``price_policy`` holds any difference for an operator (``price_hold``);
+set ``{"price_policy": "hold"}`` or ``"reject"`` on a demo partner to see the others.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from sqlmodel import col, select
 
 from gateway.partners import ensure_partner
 from gateway.store.db import session
 from gateway.store.tables import Partner
+
+DEMO_PRICE_SETTINGS = {"price_policy": "accept", "price_tolerance": "0"}
+"""The demo partners' price tolerance, explicit (module doc)."""
+
+BUYERS_SEEDED_ELSEWHERE = ("contoso", "srm-acme")
+"""The demo's cXML buyer (:mod:`gateway.punchout.demo`) and OCI buyer (:mod:`gateway.oci.demo`)."""
 
 
 def demo_partners() -> list[Partner]:
@@ -25,15 +38,15 @@ def demo_partners() -> list[Partner]:
         Partner(id="acme", name="Acme Retail (X12 4010)", customer_id="ACME",
                 x12_qualifier="ZZ", x12_id="ACMEBUYER", x12_application_id="ACMEBUYER",
                 our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER", our_x12_application_id="B2BGWSELLER",
-                x12_version="004010", usage="P", settings={}),
+                x12_version="004010", usage="P", settings=dict(DEMO_PRICE_SETTINGS)),
         Partner(id="globex", name="Globex Corp (X12 5010)", customer_id="GLOBEX",
                 x12_qualifier="ZZ", x12_id="GLOBEXEDI", x12_application_id="GLOBEXEDI",
                 our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER", our_x12_application_id="B2BGWSELLER",
-                x12_version="005010", usage="P", settings={}),
+                x12_version="005010", usage="P", settings=dict(DEMO_PRICE_SETTINGS)),
         Partner(id="initech", name="Initech (UBL, PEPPOL)", customer_id="INITECH",
                 x12_qualifier="ZZ", x12_id="INITECH", our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER",
                 settings={"standard": "ubl", "ubl_profile": "peppol", "endpoint_scheme": "0088",
-                          "endpoint_id": "5790000435968"}),
+                          "endpoint_id": "5790000435968", **DEMO_PRICE_SETTINGS}),
     ]
 
 
@@ -53,3 +66,17 @@ def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
     from gateway.oci.demo import seed_demo_oci_buyer
 
     seed_demo_oci_buyer(engine)  # the OCI buyer "srm-acme" (SAP SRM) of the sandbox
+    _state_price_policy(engine)
+
+
+def _state_price_policy(engine: Engine) -> None:
+    """Give every demo partner seeded elsewhere (the cXML and OCI buyers) the demo's price policy, if it has none.
+
+    A partner whose operator chose a policy keeps it: seeding stays idempotent.
+    """
+    with session(engine) as s:
+        for partner in s.exec(select(Partner).where(col(Partner.id).in_(BUYERS_SEEDED_ELSEWHERE))).all():
+            if "price_policy" not in partner.settings:
+                partner.settings = {**partner.settings, **DEMO_PRICE_SETTINGS}
+                s.add(partner)
+        s.commit()

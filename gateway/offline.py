@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -83,30 +84,54 @@ def not_carried(document: Canonical, target: str) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class Translated:
+    """What ``b2bgw translate`` prints, and what it says on stderr.
+
+    ``errors`` make the exit status 1 (a document not translated, or not written in the target);
+    ``warnings`` do not: the document was translated and printed, carrying what was outside a
+    code list as received (lenient in), and the warning names it.
+    """
+
+    output: str
+    errors: list[str]
+    warnings: list[str]
+
+
 def translate_file(raw: bytes, *, to: str | None = None) -> tuple[str, list[str]]:
-    """The printed output (canonical JSON array, or documents in ``to``) and the errors.
+    """The printed output (canonical JSON array, or documents in ``to``) and the errors (:func:`translate_report`)."""
+    report = translate_report(raw, to=to)
+    return report.output, report.errors
+
+
+def translate_report(raw: bytes, *, to: str | None = None) -> Translated:
+    """The printed output (canonical JSON array, or documents in ``to``), the errors and the warnings.
 
     Rendering in another standard reports, as an error line each, what the source carried that
     the target cannot (data kept in extensions); the documents are still printed.
     """
     errors: list[str] = []
+    warnings: list[str] = []
     found = []
     try:
         for item in translate(raw):
             if item.error is not None:
                 errors.append(f"{item.location}: {item.standard.value.upper()} {item.doc_type}: {item.error.message}")
             else:
+                warnings.extend(f"warning: {item.standard.value.upper()} {item.doc_type} {problem}"
+                                for problem in item.warnings)
                 found.append(item)
     except FormatError as exc:
-        return "", [str(exc)]
+        return Translated("", [str(exc)], [])
     if to is None:
         payload = [{"standard": i.standard.value, "document_type": i.doc_type,
                     **(i.document.model_dump(mode="json") if i.document else {})} for i in found]
-        return json.dumps(payload, indent=2) + "\n", errors
+        return Translated(json.dumps(payload, indent=2) + "\n", errors, warnings)
     target = to.lower()
     if target not in RENDERERS:
         available = ", ".join(RENDERERS)
-        return "", [*errors, f"--to {to}: rendering {to} is not available yet (available: {available})"]
+        return Translated("", [*errors, f"--to {to}: rendering {to} is not available yet (available: {available})"],
+                          warnings)
     out = []
     for number, item in enumerate(found, start=1):
         assert item.document is not None
@@ -118,7 +143,7 @@ def translate_file(raw: bytes, *, to: str | None = None) -> tuple[str, list[str]
         if item.standard.value != target:
             errors.extend(f"{item.location}: {target} cannot carry {what}" for what in not_carried(item.document,
                                                                                                     target))
-    return "".join(out), errors
+    return Translated("".join(out), errors, warnings)
 
 
 def validate_file(raw: bytes, *, en16931_rules: str | None = None) -> list[str]:

@@ -6,9 +6,14 @@ migration each; this module is the one place that reads them, with their default
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
 from sqlmodel import Session
 
 from formats.codes.units import UnitMap
+from formats.errors import MappingError
 from formats.model import ItemId, ItemIdKind, Order
 from formats.x12.envelope import Delimiters
 from gateway.store.control_numbers import ControlKind
@@ -100,6 +105,79 @@ def with_our_items(partner: Partner, order: Order) -> Order:
                 line = line.model_copy(update={"items": (*line.items, ItemId(kind=ItemIdKind.SELLER, value=ours))})
         lines.append(line)
     return order.model_copy(update={"lines": tuple(lines)})
+
+
+class PricePolicy(StrEnum):
+    """What happens to an order line priced outside the partner's tolerance of our contract price."""
+
+    ACCEPT = "accept"  # placed at the partner's price, the difference flagged on the document
+    HOLD = "hold"  # the order waits in ``price_hold`` for an operator to release or reject it
+    REJECT = "reject"  # refused: the partner's 855 / OrderResponse gives our price on each such line
+
+
+@dataclass(frozen=True)
+class PriceRule:
+    """A partner's price tolerance: how far its line price may be from ours, and what happens beyond.
+
+    ``tolerance`` is an amount in the order's currency per unit, or with ``percent`` a percentage
+    of our price; 0 (the default) lets no difference through.
+    """
+
+    policy: PricePolicy = PricePolicy.HOLD
+    tolerance: Decimal = Decimal(0)
+    percent: bool = False
+
+    def allows(self, theirs: Decimal, ours: Decimal) -> bool:
+        """Whether the partner's unit price ``theirs`` is close enough to our ``ours``."""
+        limit = abs(ours) * self.tolerance / 100 if self.percent else self.tolerance
+        return abs(theirs - ours) <= limit
+
+    def describe(self) -> str:
+        """The tolerance as the setting writes it (``0.05``, ``2%``)."""
+        return f"{self.tolerance}{'%' if self.percent else ''}"
+
+
+def price_rule(partner: Partner) -> PriceRule:
+    """The partner's ``price_policy`` and ``price_tolerance`` (README: partner settings); ValueError if invalid.
+
+    Without ``price_policy`` a partner holds any price difference for an operator: an order at
+    the wrong price is never placed silently.
+    """
+    settings = partner.settings
+    raw_policy = settings.get("price_policy", PricePolicy.HOLD.value)
+    try:
+        policy = PricePolicy(str(raw_policy).strip().lower())
+    except ValueError:
+        raise ValueError(f"partner {partner.id}: settings.price_policy {raw_policy!r} is not one of "
+                         f"{', '.join(p.value for p in PricePolicy)}") from None
+    raw = settings.get("price_tolerance", 0)
+    if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
+        raise ValueError(f"partner {partner.id}: settings.price_tolerance must be an amount (\"0.05\") or a "
+                         f"percentage (\"2%\"), not {raw!r}")
+    text = str(raw).strip()
+    percent = text.endswith("%")
+    try:
+        tolerance = Decimal(text.removesuffix("%").strip())
+    except InvalidOperation:
+        raise ValueError(f"partner {partner.id}: settings.price_tolerance {raw!r} is not an amount or a "
+                         "percentage") from None
+    if not tolerance.is_finite() or tolerance < 0:
+        raise ValueError(f"partner {partner.id}: settings.price_tolerance {raw!r} must be 0 or more")
+    return PriceRule(policy, tolerance, percent)
+
+
+def check_settings(partner: Partner) -> list[str]:
+    """What is wrong with the partner's settings that the pipeline validates (empty: nothing)."""
+    problems = []
+    try:
+        price_rule(partner)
+    except ValueError as exc:
+        problems.append(str(exc))
+    try:
+        unit_map(partner)
+    except MappingError as exc:
+        problems.append(f"partner {partner.id}: settings.unit_overrides: {exc.message}")
+    return problems
 
 
 def sends(partner: Partner, document: str) -> bool:

@@ -7,10 +7,13 @@ PO1 loop per ordered line (line number, quantity, unit 355, price, basis 639, pr
 
 Reading is lenient where partners are (codes in any case, optional segments skipped, segments
 slightly out of place, numbers like ``.8`` or ``0000000.00``) and refuses what it cannot map:
-no BEG, no PO1, a bad date, an unknown unit code (units go through the partner's
-:class:`~formats.codes.units.UnitMap`, never through blindly) raise
-:class:`~formats.errors.MappingError` at the segment and element. Whatever the model has no
-field for is kept as an extension (``x12:850/PO4`` ...), see :mod:`formats.x12.segments_common`.
+no BEG, no PO1, a bad date raise :class:`~formats.errors.MappingError` at the segment and
+element. Units go through the partner's :class:`~formats.codes.units.UnitMap`, never through
+blindly; a code the map does not know (real partners send codes outside the 355 table) does
+not stop reading: the line carries the code as received and keeps PO103 as an extension, which
+:func:`unmapped_units` finds, so that refusing it is the pipeline's decision, after the
+partner's overrides had their chance. Whatever the model has no field for is kept as an
+extension (``x12:850/PO4`` ...), see :mod:`formats.x12.segments_common`.
 
 Choices:
 
@@ -255,7 +258,7 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
     quantity = r.number(start, 2)
     if quantity is None:
         raise MappingError("PO102 (quantity ordered) is missing", r.location(start, 2))
-    unit = r.unit(start, 3, units)
+    unit, mapped = r.unit_as_received(start, 3, units)
     fields: dict[str, object] = {}
     line_currency = next((r.code(i, 2) for i in range(start, stop) if r.tag(i) == "CUR" and r.code(i, 2)), currency)
     price = r.number(start, 4)
@@ -265,7 +268,7 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
     if basis:
         fields["price_basis"] = PriceBasis(quantity=BASIS_QUANTITIES.get(basis, Decimal(1)), code=basis)
     items, used = read_item_ids(r, start, 6, 26)
-    extensions = r.leftovers(start, {1, 2, 3, 4, 5, *used})
+    extensions = r.leftovers(start, {1, 2, 4, 5, *used} | ({3} if mapped else set()))  # PO103 kept if unmapped
     descriptions: list[str] = []
     references: list[Reference] = []
     dates: list[DatedEvent] = []
@@ -344,6 +347,18 @@ def _read_summary(r: SetReader, indices: range, lines: list[OrderLine],
         else:
             extensions.append(r.kept_whole(index))
     return extensions, total
+
+
+def unmapped_units(order: Order) -> list[OrderLine]:
+    """The lines of ``order`` read from an 850 whose unit (PO103) the partner's unit map did not know.
+
+    Such a line carries the code as received in its quantity and PO103 as an extension
+    (module doc); the unit is not a UN/ECE Rec 20 code we can vouch for.
+    """
+    source = f"{SOURCE}/PO1"
+    return [line for line in order.lines
+            if any(e.source == source and e.name == "PO103" and e.value.strip().upper() == line.quantity.unit
+                   for e in line.extensions)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,4 +444,4 @@ def _line_segments(line: OrderLine, units: UnitMap, currency: str | None) -> lis
     return segments
 
 
-__all__ = ["PURPOSES", "parse", "render"]
+__all__ = ["PURPOSES", "parse", "render", "unmapped_units"]

@@ -22,7 +22,9 @@ Mapping choices:
 * the acknowledgment date is BAK09, else a ``DTM*009`` (processed), else the GS04 group date;
 * a PO1 without any ACK (allowed by the standard) takes its status from BAK02.
 
-The units go through the partner's :class:`~formats.codes.units.UnitMap` both ways.
+The units go through the partner's :class:`~formats.codes.units.UnitMap` both ways; a line
+answering a unit the partner sent outside every table (its PO103 kept as an extension) echoes
+that code (:func:`_unit_code`).
 """
 
 from __future__ import annotations
@@ -205,12 +207,14 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
     line_number = r.text(start, 1) or str(position)
     ordered_value = r.number(start, 2)
     ordered = None
+    mapped = True
     if ordered_value is not None:
-        ordered = Quantity(value=ordered_value, unit=r.unit(start, 3, units))
+        unit, mapped = r.unit_as_received(start, 3, units)  # lenient in: an unknown code kept, as in the 850
+        ordered = Quantity(value=ordered_value, unit=unit)
     price = r.number(start, 4)
     unit_price = r.money(price, currency, start, 4) if price is not None else None
     items, used = read_item_ids(r, start, 6, 26)
-    extensions = r.leftovers(start, {1, 2, 3, 4, *used})
+    extensions = r.leftovers(start, {1, 2, 4, *used} | ({3} if mapped else set()))
     acks: list[tuple[int, list[Extension]]] = []
     reasons: dict[int, list[str]] = {}
     reason_for: int | None = None
@@ -245,11 +249,13 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
             value = ordered.value
         unit_code = r.code(index, 3)
         known = ordered.unit if ordered is not None and not unit_code else None  # ACK03 absent: PO103's
-        quantity = Quantity(value=value, unit=known or units.to_canonical(unit_code, r.location(index, 3)))
+        ack_unit, ack_mapped = (known, True) if known else r.unit_as_received(index, 3, units)
+        quantity = Quantity(value=value, unit=ack_unit)
         promised = r.date(index, 5)
         ack_items, ack_used = read_item_ids(r, index, 7, 27)
         more = [Extension(source=r.source("ACK"), name="ACK01", value=code)] if code != LINE_CODES[status] else []
-        used = {1, 2, 3, 5, *ack_used} | ({4} if r.code(index, 4) == PROMISED_DATE_QUALIFIER else set())
+        used = {1, 2, 5, *ack_used} | ({4} if r.code(index, 4) == PROMISED_DATE_QUALIFIER else set())
+        used |= {3} if ack_mapped else set()
         more += r.leftovers(index, used)
         responses.append(LineResponse(
             line_number=line_number, status=status, quantity=quantity, items=tuple(ack_items or items),
@@ -311,19 +317,33 @@ def _line_segments(line_number: str, lines: list[LineResponse], units: UnitMap) 
         value=sum((line.quantity.value for line in lines), Decimal(0)), unit=first.quantity.unit)
     price: Money | None = first.unit_price
     segments: list[Segment] = [[
-        "PO1", line_number, x12_number(ordered.value), units.from_canonical(ordered.unit),
+        "PO1", line_number, x12_number(ordered.value), _unit_code(units, ordered.unit, first.extensions),
         x12_number(price.amount) if price else "", "", *item_id_elements(first.items, 10, where),
     ]]
     reasons: list[Segment] = []
     for count, line in enumerate(lines, start=1):
         code = _kept_code(line.extensions, "ACK01", LINE_STATUSES, line.status, LINE_CODES)
-        ack = ["ACK", code, x12_number(line.quantity.value), units.from_canonical(line.quantity.unit)]
+        ack = ["ACK", code, x12_number(line.quantity.value), _unit_code(units, line.quantity.unit, line.extensions)]
         if line.promised_date is not None:
             ack += [PROMISED_DATE_QUALIFIER, x12_date(line.promised_date)]
         segments.append(ack)
         if line.reason:
             reasons += [["N9", "L1", f"ACK{count}"], *_messages(line.reason)]
     return segments + reasons
+
+
+def _unit_code(units: UnitMap, unit: str, extensions: Iterable[Extension]) -> str:
+    """The partner's 355 code for ``unit``; a code it sent that no map knows (its PO103 kept) echoed as sent.
+
+    An order refused because its unit is unknown (:func:`formats.x12.po850.unmapped_units`) is
+    answered line by line in the partner's own code: that code is what the answer is about.
+    """
+    try:
+        return units.from_canonical(unit)
+    except MappingError:
+        if any(e.name in ("PO103", "ACK03") and e.value.strip().upper() == unit for e in extensions):
+            return unit
+        raise
 
 
 def _messages(text: str) -> list[Segment]:

@@ -347,6 +347,22 @@ class SetReader:
         except MappingError as exc:
             raise MappingError(exc.message, self.location(index, position), code=exc.code) from None
 
+    def unit_as_received(self, index: int, position: int, units: UnitMap) -> tuple[str, bool]:
+        """A unit element as its Rec 20 code when ``units`` maps it, else as received; and whether it mapped.
+
+        Lenient in: partners send codes outside the X12 355 table, and reading does not stop for
+        one. The caller keeps the element as an extension when it did not map, so that what the
+        partner sent stays visible and the decision to refuse it is the pipeline's business rule.
+        A code the canonical model cannot carry at all (empty, or not 1-3 letters and digits)
+        is still a MappingError at the element.
+        """
+        code = self.code(index, position)
+        if code in units:
+            return units.to_canonical(code), True
+        if not code or len(code) > 3 or not code.isascii() or not code.isalnum():
+            return self.unit(index, position, units), True  # raises, located
+        return code, False
+
     def leftovers(self, index: int, used: Iterable[int]) -> list[Extension]:
         """Extensions for the non-empty elements of a mapped segment that were not ``used``."""
         segment = self.ts.segments[index]

@@ -31,6 +31,7 @@ from gateway.auth.tokens import Principal, Role, authenticate
 from gateway.credit.actions import CreditActionError, list_holds, reject_hold, release_hold
 from gateway.delivery.attempts import attempts_of
 from gateway.delivery.edits import EditRefused, edit_and_retry, edit_of
+from gateway.pipeline.price_holds import PriceHoldError, reject_price_hold, release_price_hold
 from gateway.pipeline.replay import ReplayRefused, replay
 from gateway.store.db import session
 from gateway.store.documents import history
@@ -231,6 +232,29 @@ async def decide_hold(request: Request, services: ServicesDep, operator: Operato
     except CreditActionError as exc:
         return _back("/admin/credit-holds", f"Nothing done: {exc}")
     return _back("/admin/credit-holds", f"Order {row.po_number} of {row.customer_id}: {row.reason}.")
+
+
+# -- price holds ------------------------------------------------------------------------------
+
+
+@router.post("/documents/{document_id}/price-hold", response_model=None)
+async def decide_price_hold(request: Request, services: ServicesDep, operator: OperatorPage, document_id: int,
+                            decision: Annotated[str, Form()], note: Annotated[str, Form()] = "",
+                            csrf: Annotated[str, Form()] = "") -> Response:
+    """Release (placed at the partner's prices) or reject (the partner gets our prices) an order on price hold."""
+    page = f"/admin/documents/{document_id}"
+    if not csrf_ok(request, csrf):
+        return _back(page, "The form had expired; nothing was done. Try again.")
+    action = {"release": release_price_hold, "reject": reject_price_hold}.get(decision)
+    if action is None:
+        return _back(page, f"Unknown decision {decision!r}: release or reject.")
+    text = note.strip() or None
+    try:
+        doc = await run_in_threadpool(lambda: action(services.engine, document_id, actor=operator.name, **(
+            {"note": text} if decision == "release" else {"reason": text})))
+    except PriceHoldError as exc:
+        return _back(page, f"Nothing done: {exc}")
+    return _back(page, f"Order {doc.po_number}: {doc.state}.")
 
 
 # -- partners, KPIs, audit -------------------------------------------------------------------

@@ -9,7 +9,9 @@
 * changed by the buyer: the lines take their new quantities and the reservation moves by the
   difference in value (:func:`order_changed`);
 * cancelled, or closed with something still open (rejected or cancelled lines): the rest is
-  *released*.
+  *released*;
+* refused before it reached the ERP, or by the ERP (:func:`release_refused`): all of it is
+  released and the row is ``refused``.
 
 :func:`on_erp_event` runs inside the transaction that records the ERP event
 (:mod:`gateway.pipeline.erp_events`), so each event moves the ledger exactly once.
@@ -76,6 +78,28 @@ def release_remaining(s: Session, row: CreditOrder, *, actor: str, reason: str) 
     if remaining > ZERO:
         _move(s, row, LedgerKind.RELEASE, remaining, actor=actor, reason=reason)
     return remaining
+
+
+def release_refused(s: Session, order_key: str, *, actor: str, reason: str) -> Decimal:
+    """An order refused after its credit was decided: release what it reserved and mark it refused.
+
+    The order never reached the ERP (it refused it, or a business rule did), so nothing of it
+    will be invoiced: whatever it holds reserved stops counting in the customer's open orders at
+    once, with a release in the ledger. The row becomes ``refused``, which is decided afresh if
+    the document is replayed (:func:`gateway.credit.control.decide_all`); the amount released.
+    """
+    row = s.exec(select(CreditOrder).where(CreditOrder.order_key == order_key).with_for_update()).first()
+    if row is None or row.erp_order_id is not None:  # never decided, or placed: the ERP events move it
+        return ZERO
+    released = release_remaining(s, row, actor=actor, reason=f"refused: {reason}")
+    if row.status in (CreditStatus.RESERVED.value, CreditStatus.SETTLED.value, CreditStatus.APPROVED.value,
+                      CreditStatus.HELD.value):
+        row.status = CreditStatus.REFUSED.value
+        row.open_amount = ZERO
+        row.reason = f"refused: {reason}"
+        row.updated_at = utcnow()
+        s.add(row)
+    return released
 
 
 @dataclass(frozen=True)
@@ -222,4 +246,4 @@ def on_erp_event(s: Session, event: ErpEvent, *, actor: str) -> str:
 
 
 __all__ = ["Placed", "changed_value", "invoice_net", "on_erp_event", "order_changed", "order_placed", "orders_placed",
-           "release_remaining"]
+           "release_refused", "release_remaining"]

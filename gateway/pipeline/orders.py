@@ -15,6 +15,12 @@ up again, gives the same end state with no second ERP order and no second 855:
    (:mod:`gateway.pricing.snapshot`), record the ERP order on the link and the document, and
    mark the document processed.
 
+An order the business refuses after its positive syntax acknowledgment -- a purpose we do not
+place, a unit nobody mapped, the ERP's refusal of the customer or of the order -- is answered
+with the partner's rejecting document, its credit released and its document rejected, in one
+transaction (:mod:`gateway.pipeline.refusals`); it never reaches the worker as an error. An ERP
+that does not answer is no refusal: that order goes back to the worker to be retried.
+
 A worker claims documents in batches (:func:`gateway.pipeline.queue.claim_due`) and runs the
 orders of a batch through each step together: the keys of the whole batch in one transaction,
 the credit decisions in one (the ERP's credit position read once per customer), the ERP pushes
@@ -38,7 +44,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from erp.port import CreditPosition, ErpPort, ErpUnavailable, OrderToPush, PushAnswer, PushedOrder
+from erp.port import CreditPosition, ErpPort, ErpRejected, ErpUnavailable, OrderToPush, PushAnswer, PushedOrder
 from erp.rows import insert_rows, row, update_rows
 from formats.model import Order, OrderPurpose
 from gateway.credit.control import Appraisal, appraise
@@ -46,9 +52,12 @@ from gateway.credit.intake import AtTheGate, gate
 from gateway.credit.ledger import Placed, orders_placed
 from gateway.oci.orders import with_cart_prices
 from gateway.outbound import Emission, Outgoing, document_type, emit_all, reserve_envelopes
-from gateway.partners import with_our_items
-from gateway.pipeline.queue import hold_claims
+from gateway.partners import PricePolicy, price_rule, with_our_items
+from gateway.pipeline.price_check import price_differences, price_refusal
+from gateway.pipeline.price_check import summary as price_summary
+from gateway.pipeline.queue import hold_claim, hold_claims
 from gateway.pipeline.reading import DocumentRejected, Read, read_stored
+from gateway.pipeline.refusals import Refusal, refuse, unit_refusal
 from gateway.pipeline.states import State
 from gateway.pricing.service import PricingService, pricing_for
 from gateway.pricing.snapshot import frozen_documents, price_lines, rounding_of
@@ -56,7 +65,7 @@ from gateway.pricing.tables import PriceSnapshotRow
 from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
 from gateway.store.documents import RowMove, move, move_rows
-from gateway.store.tables import Document, OrderLink, Partner
+from gateway.store.tables import Document, DocumentEvent, OrderLink, Partner
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +102,9 @@ class _Placing:
     key: str
     appraisal: Appraisal | None = None
     pushed: PushedOrder | None = None
+    refusal: Refusal | None = None
+    price_hold: str | None = None  # why the order waits for an operator (price_check)
+    price_note: str | None = None  # a price difference let through, for the history
 
 
 Step = Callable[[Session, list[_Placing]], list[Outcome | None]]
@@ -112,10 +124,13 @@ def process_purchase_orders(engine: Engine, erp: ErpPort, doc_ids: Sequence[int]
     results: dict[int, Result] = {}
     placing = _translate(engine, doc_ids, results)
     placing = _in_one_transaction(engine, placing, results, lambda s, batch: _own_keys(s, batch, actor))
-    placing = _appraise(engine, erp, placing, results)
+    placing = _refuse_refused(engine, placing, results, actor)
+    placing = _hold_held(engine, placing, results, actor)
+    placing = _refuse_refused(engine, _appraise(engine, erp, placing, results), results, actor)
     placing = _in_one_transaction(engine, sorted(placing, key=lambda p: (p.partner.customer_id, p.doc_id)), results,
                                   lambda s, batch: _credit(s, batch, actor))
     _push(erp, placing, results)
+    _refuse_refused(engine, placing, results, actor)
     placed = sorted((p for p in placing if p.pushed is not None), key=lambda p: (p.partner.id, p.doc_id))
     _in_one_transaction(engine, placed, results, lambda s, batch: _finish(s, engine, batch, actor))
     for p in placed:
@@ -133,6 +148,7 @@ def _translate(engine: Engine, doc_ids: Sequence[int], results: dict[int, Result
             select(Document, Partner).join(Partner, col(Document.partner_id) == col(Partner.id))
             .where(col(Document.id).in_(list(doc_ids))))}
         pricing = pricing_for(engine)
+        released = _released_from_price_hold(s, list(rows))
         for doc_id in doc_ids:
             try:
                 if doc_id not in rows:
@@ -142,7 +158,11 @@ def _translate(engine: Engine, doc_ids: Sequence[int], results: dict[int, Result
                 if not isinstance(read.document, Order):
                     raise DocumentRejected(f"{doc.standard} {doc.doc_type} is not a purchase order")
                 order = _agreed_order(s, pricing, partner, read.document)
-                placing.append(_Placing(doc_id, partner, read, order, idempotency_key(partner.id, order)))
+                one = _Placing(doc_id, partner, read, order, idempotency_key(partner.id, order),
+                               refusal=_business_refusal(order))
+                if one.refusal is None:
+                    _judge_prices(one, pricing, released=doc_id in released)
+                placing.append(one)
             except Exception as exc:
                 results[doc_id] = exc
     return placing
@@ -152,14 +172,94 @@ def _agreed_order(s: Session, pricing: PricingService, partner: Partner, order: 
     """The order as the ERP is to get it: our SKUs, and the prices of the OCI cart or sales quote it names."""
     order = with_our_items(partner, order)
     order = with_cart_prices(s, partner, order)  # lines quoting an OCI cart get its SKUs and prices
-    order = with_quoted_prices(s, partner.customer_id, order, pricing.today(),  # lines quoting a sales quote
-                               lambda line: customer_price(pricing, partner.customer_id, line))
+    return with_quoted_prices(s, partner.customer_id, order, pricing.today(),  # lines quoting a sales quote
+                              lambda line: customer_price(pricing, partner.customer_id, line))
+
+
+def _business_refusal(order: Order) -> Refusal | None:
+    """The business rules an agreed order must pass before credit and the ERP: a purpose we place, units we know."""
     if order.purpose not in (OrderPurpose.ORIGINAL, OrderPurpose.CONFIRMATION, OrderPurpose.DUPLICATE):
-        raise DocumentRejected(
-            f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as a change "
-            "document (X12 860, UBL OrderChange / OrderCancellation)"
-        )
-    return order
+        return Refusal(f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as "
+                       "a change document (X12 860, UBL OrderChange / OrderCancellation)")
+    return unit_refusal(order)
+
+
+def _released_from_price_hold(s: Session, doc_ids: list[int]) -> set[int]:
+    """The documents an operator released from ``price_hold``: their prices were accepted then."""
+    if not doc_ids:
+        return set()
+    return set(s.exec(select(DocumentEvent.document_id).where(
+        col(DocumentEvent.document_id).in_(doc_ids), col(DocumentEvent.from_state) == State.PRICE_HOLD.value,
+        col(DocumentEvent.to_state) == State.QUEUED.value)))
+
+
+def _judge_prices(p: _Placing, pricing: PricingService, *, released: bool) -> None:
+    """The partner's price tolerance applied to the order (:mod:`gateway.pipeline.price_check`)."""
+    try:
+        rule = price_rule(p.partner)
+    except ValueError as exc:  # the partner's settings are wrong: the operator fixes them and replays
+        raise DocumentRejected(str(exc)) from None
+    differences = price_differences(pricing, p.partner.customer_id, p.order, rule)
+    if not differences:
+        return
+    why = price_summary(differences, rule)
+    if released:
+        p.price_note = f"placed at the partner's prices, released from price hold: {why}"
+    elif rule.policy is PricePolicy.REJECT:
+        p.refusal = price_refusal(differences, rule)
+    elif rule.policy is PricePolicy.HOLD:
+        p.price_hold = why
+    else:
+        p.price_note = f"placed at the partner's prices (price_policy accept): {why}"
+        log.warning("document %s: %s", p.doc_id, p.price_note, extra={"document_id": p.doc_id,
+                                                                       "partner": p.partner.id})
+
+
+def _hold_held(engine: Engine, batch: list[_Placing], results: dict[int, Result], actor: str) -> list[_Placing]:
+    """Put the orders priced outside their tolerance (policy ``hold``) in ``price_hold``; the others go on."""
+    held = [p for p in batch if p.price_hold is not None]
+    if held:
+        _in_one_transaction(engine, held, results, lambda s, mine: _hold(s, mine, actor))
+    return [p for p in batch if p.price_hold is None]
+
+
+def _hold(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]:
+    """Each order waits for an operator (:mod:`gateway.pipeline.price_holds`); nothing reserved, nothing answered."""
+    ended: list[Outcome | None] = []
+    for p in batch:
+        hold_claim(s, p.doc_id, actor)
+        doc = s.get(Document, p.doc_id)
+        assert doc is not None
+        doc.po_number = p.order.po_number
+        doc.canonical = p.order.model_dump(mode="json")
+        doc.error = f"price hold: {p.price_hold}"
+        doc.claimed_by = doc.claimed_at = None
+        move(s, doc, State.PRICE_HOLD, actor=actor, reason=f"price hold: {p.price_hold}")
+        log.warning("document %s: price hold (%s)", p.doc_id, p.price_hold,
+                    extra={"document_id": p.doc_id, "partner": p.partner.id})
+        ended.append(Outcome(State.PRICE_HOLD, f"price hold: {p.price_hold}"))
+    return ended
+
+
+def _refuse_refused(engine: Engine, batch: list[_Placing], results: dict[int, Result], actor: str) -> list[_Placing]:
+    """Answer the refused orders of ``batch`` (:func:`~gateway.pipeline.refusals.refuse`); the others go on."""
+    refused = [p for p in batch if p.refusal is not None]
+    if refused:
+        _in_one_transaction(engine, refused, results, lambda s, mine: _refuse(s, mine, actor))
+    return [p for p in batch if p.refusal is None]
+
+
+def _refuse(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]:
+    """Each refused order answered, its credit released, its document rejected, in the step's transaction."""
+    ended: list[Outcome | None] = []
+    for p in batch:
+        assert p.refusal is not None
+        refused = refuse(s, doc_id=p.doc_id, partner=p.partner, order=p.order, order_key=p.key, refusal=p.refusal,
+                         actor=actor, delimiters=p.read.delimiters)
+        log.warning("document %s: refused (%s)", p.doc_id, refused.reason,
+                    extra={"document_id": p.doc_id, "partner": p.partner.id})
+        ended.append(Outcome(State.REJECTED, f"refused: {refused.reason}"))
+    return ended
 
 
 def _in_one_transaction(engine: Engine, batch: list[_Placing], results: dict[int, Result], step: Step,
@@ -244,6 +344,10 @@ def _appraise(engine: Engine, erp: ErpPort, batch: list[_Placing], results: dict
         customer = p.partner.customer_id
         try:
             p.appraisal = appraise(engine, erp, customer, p.order, positions.get(customer))
+        except ErpRejected as exc:  # the ERP refuses the customer: answered like any refusal
+            p.refusal = Refusal(f"the ERP refused the order: {exc}")
+            going.append(p)
+            continue
         except Exception as exc:
             results[p.doc_id] = exc
             continue
@@ -282,7 +386,9 @@ def _push(erp: ErpPort, batch: list[_Placing], results: dict[int, Result]) -> No
     for p, answer in zip(batch, answers, strict=True):
         if isinstance(answer, PushedOrder):
             p.pushed = answer
-        else:  # sorted by the worker: a refusal is not retried, an unreachable ERP is
+        elif isinstance(answer, ErpRejected):  # the ERP's business refusal: answered, its credit released
+            p.refusal = Refusal(f"the ERP refused the order: {answer}")
+        else:  # an unreachable ERP (or a fault of ours): the worker retries it
             results[p.doc_id] = answer
 
 
@@ -306,7 +412,8 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
     """
     ids = [p.doc_id for p in batch]
     hold_claims(s, ids, actor)  # all still ours (processing), and locked until this step commits (one 855, ever)
-    answered = set(s.exec(select(Document.parent_id, Document.doc_type).where(col(Document.parent_id).in_(ids))))
+    answered = set(s.exec(select(Document.parent_id, Document.doc_type).where(  # a refusal answered no placing
+        col(Document.parent_id).in_(ids), col(Document.erp_order_id).is_not(None))))
     frozen = frozen_documents(s, ids)
     pricing = pricing_for(engine)
     outcomes: list[Outcome | None] = []
@@ -323,6 +430,8 @@ def _finish(s: Session, engine: Engine, batch: list[_Placing], actor: str) -> li
                                          order=order, erp_order_id=pushed.erp_order_id,
                                          rounding=rounding_of(p.partner.settings), fixed=quoted_prices(order))
             reason = f"ERP order {pushed.erp_order_id} ({'created' if pushed.created else 'found'})"
+            if p.price_note:
+                reason = f"{reason}; {p.price_note}"
             moves.append(RowMove(p.doc_id, State.PROCESSING, State.PROCESSED, reason, {
                 "erp_order_id": pushed.erp_order_id, "po_number": order.po_number,
                 "canonical": order.model_dump(mode="json"), "error": None, "claimed_by": None, "claimed_at": None}))

@@ -11,6 +11,7 @@ Inbound::
                                      \\-> rejected / duplicate
     queued --claim--> processing --> processed | duplicate | rejected
                                  \\-> credit_hold --operator--> queued (released) | rejected
+                                 \\-> price_hold --operator--> queued (released) | rejected
                                  \\-> retry (transient) --claim--> processing ... --> dead
     rejected | dead | processed --operator replay--> queued
 
@@ -44,6 +45,7 @@ class State(StrEnum):
     REJECTED = "rejected"  # invalid or refused; will not succeed unchanged
     DEAD = "dead"  # transient failures exhausted the attempts
     CREDIT_HOLD = "credit_hold"  # an order over the customer's credit, waiting for an operator
+    PRICE_HOLD = "price_hold"  # an order priced outside the partner's tolerance, waiting for an operator
     OUTBOX = "outbox"  # outbound, waiting to be delivered
     SENT = "sent"  # outbound, delivered
 
@@ -55,9 +57,10 @@ ALLOWED: dict[State | None, frozenset[State]] = {
     State.QUEUED: frozenset({State.PROCESSING, State.REJECTED}),
     State.PROCESSING: frozenset(
         {State.PROCESSED, State.DUPLICATE, State.REJECTED, State.RETRY, State.DEAD, State.QUEUED,
-         State.CREDIT_HOLD}
+         State.CREDIT_HOLD, State.PRICE_HOLD}
     ),
     State.CREDIT_HOLD: frozenset({State.QUEUED, State.REJECTED}),  # the operator releases or rejects it
+    State.PRICE_HOLD: frozenset({State.QUEUED, State.REJECTED}),  # the operator releases or rejects it
     State.RETRY: frozenset({State.PROCESSING, State.QUEUED}),
     State.PROCESSED: frozenset({State.QUEUED}),
     State.REJECTED: frozenset({State.QUEUED, State.RECEIVED}),

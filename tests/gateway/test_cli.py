@@ -46,6 +46,15 @@ def test_translate_reports_what_it_cannot_translate_and_prints_the_rest(runner: 
     assert "820" in result.stderr
 
 
+def test_translate_carries_a_unit_outside_the_355_table_and_names_it(runner: CliRunner) -> None:
+    """Lenient in: PO103 "KI" (a real partner's code, in no X12 355 table) does not stop translation."""
+    result = runner.invoke(app, ["translate", str(corpus_path("x12", "node-x12", "850_3.edi"))])
+    assert result.exit_code == 0, result.output
+    [order] = json.loads(result.stdout)
+    assert order["lines"][0]["quantity"] == {"value": "1", "unit": "KI"}
+    assert "'KI'" in result.stderr and "PO103" in result.stderr and "warning" in result.stderr
+
+
 def test_translate_to_x12_round_trips(runner: CliRunner, tmp_path: Path) -> None:
     first = runner.invoke(app, ["translate", str(X12 / "850-4010-basic.x12"), "--to", "x12"])
     assert first.exit_code == 0, first.output

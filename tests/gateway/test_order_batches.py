@@ -132,8 +132,9 @@ def test_an_erp_refusing_one_order_of_a_batch_leaves_the_others_placed(
     _worker(services).run_batch()
     [refused] = docs(services, id=queued["ACME-PO-2002"])
     assert refused.state == State.REJECTED.value
-    assert refused.error == "ErpRejected: customer ACME may not order item 2002"
-    assert docs(services, parent_id=refused.id, doc_type="855") == []
+    assert refused.error == "refused: the ERP refused the order: customer ACME may not order item 2002"
+    [answer] = docs(services, parent_id=refused.id, doc_type="855")  # the refusal is answered (issue 17)
+    assert answer.erp_order_id is None and b"BAK*00*RD*ACME-PO-2002" in answer.raw
     others = [docs(services, id=doc_id)[0] for po, doc_id in queued.items() if po != "ACME-PO-2002"]
     assert {doc.state for doc in others} == {State.PROCESSED.value}
     assert len(set(_erp_orders(services))) == len(PO_NUMBERS) - 1

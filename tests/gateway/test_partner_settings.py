@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from fastapi.testclient import TestClient
 
 from formats.model import ItemIdKind, LineStatus
 from formats.x12 import poack855
+from gateway.partners import PricePolicy, PriceRule, check_settings, price_rule
 from gateway.pipeline.states import State
 from gateway.services import Services
 from gateway.store.db import session
@@ -71,3 +75,23 @@ def test_test_usage_and_5010_answers(client: TestClient, services: Services) -> 
     [ack] = docs(services, doc_type="855")
     [ts] = sets_of(ack.raw)
     assert ts.interchange.usage == "T" and ts.interchange.version == "00501" and ts.group.version == "005010"
+
+
+def test_price_settings_are_read_and_validated() -> None:
+    def partner(**settings: object) -> Partner:
+        return Partner(id="p", name="P", customer_id="C", x12_qualifier="ZZ", x12_id="P", our_x12_qualifier="ZZ",
+                       our_x12_id="US", settings=settings)
+
+    assert price_rule(partner()) == PriceRule(PricePolicy.HOLD, Decimal(0), percent=False)  # new partners hold
+    assert price_rule(partner(price_policy="Accept", price_tolerance="0.05")) == PriceRule(
+        PricePolicy.ACCEPT, Decimal("0.05"))
+    rule = price_rule(partner(price_policy="reject", price_tolerance="2%"))
+    assert rule.percent and rule.allows(Decimal("1.02"), Decimal("1.00")) and not rule.allows(Decimal("1.03"),
+                                                                                               Decimal("1.00"))
+    assert price_rule(partner(price_tolerance=1)).allows(Decimal(2), Decimal(1))
+    problems = check_settings(partner(price_policy="haggle", price_tolerance="-1", unit_overrides={"KI": "kilo!"}))
+    assert [p.split(":")[1].strip().split(" ")[0] for p in problems] == ["settings.price_policy",
+                                                                          "settings.unit_overrides"]
+    for bad in ("-1", "abc", "5%%", True, 0.5):
+        with pytest.raises(ValueError, match=r"settings\.price_tolerance"):
+            price_rule(partner(price_tolerance=bad))

@@ -266,13 +266,30 @@ def test_edinet_850a_parties_terms_and_line_dates() -> None:
     assert first.notes == ("4.4OZ 100% POLYESTER QUILT", "First Quality")
 
 
-def test_850_3_unit_needs_the_partners_override() -> None:
+def test_850_3_unit_outside_the_355_table_is_carried_as_received() -> None:
+    """Lenient in: PO103 "KI" is in no X12 355 table; reading goes on and says which line has it."""
+    [order] = orders_of("node-x12/850_3.edi")
+    [line] = order.lines
+    assert line.quantity.unit == "KI" and line.unit_price is not None and line.unit_price.amount == 225
+    assert Extension(source="x12:850/PO1", name="PO103", value="KI") in line.extensions
+    assert po850.unmapped_units(order) == [line]
+
+
+def test_850_3_unit_mapped_by_the_partners_override_is_not_flagged() -> None:
+    [order] = orders_of("node-x12/850_3.edi", PARTNER_UNITS["node-x12/850_3.edi"])
+    assert order.lines[0].quantity.unit == "KT" and po850.unmapped_units(order) == []
+    assert not any(e.name == "PO103" for e in order.lines[0].extensions)
+
+
+def test_a_unit_the_model_cannot_carry_is_still_refused_where_it_is() -> None:
+    raw = corpus_path("x12", "node-x12", "850_3.edi").read_bytes().replace(b"*1*KI*", b"*1*KILO*")
+    [ts] = [ts for ts in transaction_sets(raw) if ts.code == "850"]
     with pytest.raises(MappingError) as caught:
-        orders_of("node-x12/850_3.edi")
+        po850.parse(ts)
     where = caught.value.location
     assert (where.segment_tag, where.segment_position, where.element_position) == ("PO1", 12, 3)
     assert where.transaction == "8830" and where.interchange == "010001398"
-    assert "'KI'" in caught.value.message
+    assert "'KILO'" in caught.value.message
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,7 +492,7 @@ def with_segment(name: str, old: str, new: str) -> TransactionSet:
     ("PO1*1*100000*EA*12.5*PE*VP*DEMO-1001~", "", ("PO1", 4, None), "no PO1"),
     ("**20261118~", "**20261341~", ("BEG", 2, 5), "not a date"),
     ("**20261118~", "**NOV 18~", ("BEG", 2, 5), "not a date"),
-    ("*EA*12.5*", "*XX*12.5*", ("PO1", 4, 3), "'XX'"),
+    ("*EA*12.5*", "*EACH*12.5*", ("PO1", 4, 3), "'EACH'"),  # an unknown 2-letter code is carried
     ("*100000*EA*", "*1O0000*EA*", ("PO1", 4, 2), "not a number"),
     ("*100000*EA*", "**EA*", ("PO1", 4, 2), "quantity"),
     ("BEG*00*SA*ACME-PO-4002*", "BEG*00*SA**", ("BEG", 2, 3), "purchase order number"),

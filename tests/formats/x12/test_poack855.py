@@ -253,7 +253,7 @@ def broken(old: str, new: str) -> TransactionSet:
     ("*ACME-PO-1001*20261118*", "*ACME-PO-1001*20261318*", ("BAK", 2, 4), "not a date"),
     ("BAK*00*AC*", "BAK*00*ZZ*", ("BAK", 2, 2), "'ZZ'"),
     ("ACK*IQ*", "ACK*XX*", ("ACK", 20, 1), "'XX'"),
-    ("ACK*IQ*5*EA~", "ACK*IQ*5*KI~", ("ACK", 20, 3), "'KI'"),
+    ("ACK*IQ*5*EA~", "ACK*IQ*5*KILO~", ("ACK", 20, 3), "'KILO'"),  # an unknown 2-letter code is carried
 ])
 def test_bad_855_says_what_and_where(old: str, new: str, where: tuple[str, int, int | None], words: str) -> None:
     ts = broken(old, new)
