@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from formats.errors import Location, MappingError, Problem, ValidationError
-from formats.x12.envelope import GroupEnd, GroupHeader, Segment, TransactionSet, element
+from formats.x12.envelope import GroupEnd, GroupHeader, Segment, TransactionSet, ascii_number, element
 from formats.x12.implementation_map import ImplementationMap, load_map, map_family
 from formats.x12.writer import GroupSpec, TransactionSetSpec
 
@@ -189,10 +189,10 @@ def acknowledgment_group(group: GroupHeader, *, control_number: int,
 
 def _int(segment: Segment, position: int, where: Location) -> int:
     value = element(segment, position)
-    try:
-        return int(value)
-    except ValueError:
-        raise MappingError(f"{segment[0]}{position:02d} {value!r} is not a number", where) from None
+    number = ascii_number(value)
+    if number is None:
+        raise MappingError(f"{segment[0]}{position:02d} {value[:40]!r} is not a number", where)
+    return number
 
 
 def parse_acknowledgment(ts: TransactionSet) -> FunctionalAck:
@@ -226,14 +226,14 @@ def parse_acknowledgment(ts: TransactionSet) -> FunctionalAck:
                                              transaction=element(current or [], 2) or None),
                                     element(segment, 4) or None, "segment"))
         elif tag in ("AK4", "IK4"):
-            element_position, _, component_position = element(segment, 1).partition(component)
-            try:
-                location = Location(segment_position=last_segment[0], segment_tag=last_segment[1],
-                                    element_position=int(element_position),
-                                    component_position=int(component_position) if component_position else None,
-                                    transaction=element(current or [], 2) or None)
-            except ValueError:
-                raise MappingError(f"{tag}01 {element(segment, 1)!r} is not an element position", where) from None
+            element_text, _, component_text = element(segment, 1).partition(component)
+            element_position = ascii_number(element_text)
+            component_position = ascii_number(component_text) if component_text else None
+            if element_position is None or (component_text and component_position is None):
+                raise MappingError(f"{tag}01 {element(segment, 1)[:40]!r} is not an element position", where)
+            location = Location(segment_position=last_segment[0], segment_tag=last_segment[1],
+                                element_position=element_position, component_position=component_position,
+                                transaction=element(current or [], 2) or None)
             problems.append(Problem(f"element {element(segment, 2)} error {element(segment, 3)}", location,
                                     element(segment, 3) or None, "element"))
         elif tag in ("AK5", "IK5"):

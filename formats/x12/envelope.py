@@ -18,16 +18,33 @@ message modules (``po850``, ``poack855``) and the acknowledgment writers (``ack9
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from formats.errors import Problem
 
 Segment = list[str]
 
+_ASCII_NUMBER = re.compile(r"0*([0-9]{1,18})", re.ASCII)
+
 
 def element(segment: Segment, position: int, default: str = "") -> str:
     """Element ``position`` (1-based, as X12 numbers them) of ``segment``, or ``default``."""
     return segment[position] if position < len(segment) else default
+
+
+def ascii_number(value: str) -> int | None:
+    """A count or control number written in ASCII digits (blanks and leading zeros allowed), else None.
+
+    Only ``0``-``9`` are digits in X12: ``str.isdigit()`` also accepts superscripts (which
+    ``int()`` then refuses) and ``int()`` reads other scripts' digits (``"٣"`` is 3), and refuses
+    numbers past 4,300 digits; neither is a number a partner can mean in an envelope.
+
+    >>> ascii_number(" 0001 "), ascii_number("¹"), ascii_number("٣"), ascii_number("9" * 5000)
+    (1, None, None, None)
+    """
+    found = _ASCII_NUMBER.fullmatch(value.strip())
+    return int(found.group(1)) if found else None
 
 
 @dataclass(frozen=True, slots=True)

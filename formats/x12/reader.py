@@ -70,6 +70,7 @@ from formats.x12.envelope import (
     Segment,
     TransactionSet,
     X12Event,
+    ascii_number,
     element,
 )
 
@@ -131,11 +132,6 @@ def _texts(chunks: Iterator[bytes], decoder: ChunkDecoder) -> Iterator[str]:
             yield text
     if tail := decoder.decode(b"", final=True):
         yield tail
-
-
-def _count(value: str) -> int | None:
-    value = value.strip()
-    return int(value) if value.isdigit() else None
 
 
 def read_isa(text: str, offset: int, charset: str, eof: bool) -> tuple[InterchangeHeader, int] | None:
@@ -330,7 +326,7 @@ class _Interchange:
             problems.append(Problem(f"transaction set {control} has no SE trailer", where(len(body) + 1), "2",
                                     "transaction"))
         else:
-            if _count(element(se, 1)) != len(body):
+            if ascii_number(element(se, 1)) != len(body):
                 problems.append(Problem(f"SE01 says {element(se, 1)!r} segments, the set has {len(body)}",
                                         where(len(body), 1), "4", "transaction"))
             if element(se, 2) != control:
@@ -360,7 +356,7 @@ class _Interchange:
                                     "group"))
             declared, control = None, None
         else:
-            declared, control = _count(element(ge, 1)), element(ge, 2)
+            declared, control = ascii_number(element(ge, 1)), element(ge, 2)
             if declared != self.group_sets:
                 problems.append(Problem(f"GE01 says {element(ge, 1)!r} transaction sets, the group has "
                                         f"{self.group_sets}", where(1), "5", "group"))
@@ -381,7 +377,7 @@ class _Interchange:
                                          "interchange"))
             declared, control = None, None
         else:
-            declared, control = _count(element(iea, 1)), element(iea, 2)
+            declared, control = ascii_number(element(iea, 1)), element(iea, 2)
             if declared != self.groups:
                 self.problems.append(Problem(f"IEA01 says {element(iea, 1)!r} functional groups, the interchange "
                                              f"has {self.groups}", where(1), "021", "interchange"))

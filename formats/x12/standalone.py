@@ -4,6 +4,11 @@ An inbound file may hold many interchanges, groups and sets; the gateway stores 
 own document so that it can be read, replayed or edited on its own. The set keeps the envelope
 it arrived in (the same ISA and GS fields, delimiters and charset); only the GE and IEA counts
 say 1, because the standalone interchange holds one group and one set.
+
+One exception to "the charset it arrived in": a file read without a configured charset starts as
+UTF-8 and goes on as Latin-1 from its first byte that is not UTF-8, so a set may hold characters
+of both. Such a set is stored in UTF-8, which holds them all and which the reader, sniffing
+again, reads back the same.
 """
 
 from __future__ import annotations
@@ -37,7 +42,10 @@ def standalone_interchange(ts: TransactionSet) -> bytes:
     ]
     terminator = d.segment + ("\n" if d.segment not in "\r\n" else "")
     text = terminator.join(d.element.join(segment) for segment in segments) + terminator
-    return text.encode(ts.interchange.charset)
+    try:
+        return text.encode(ts.interchange.charset)
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 def envelope_controls(raw: bytes) -> tuple[str | None, str | None, str | None]:

@@ -5,6 +5,16 @@ database, never derived from the clock) and the timestamp; this module only form
 modules (``poack855``, ``ack997``) produce the *body* of a transaction set (the segments between
 ST and SE); :func:`render_interchange` wraps bodies into ST/SE, GS/GE and ISA/IEA and counts.
 
+X12 has no escape character, and what we write is ASCII. Strict by default: a value holding one
+of the interchange's delimiters, a character outside ASCII or an ISA field wider than its column
+raises :class:`~formats.errors.MappingError`. A caller writing back what a partner sent (the
+997/999 echoes GS01, GS06, GS08, ST02 and segment tags as they arrived) passes ``notes``
+instead: what cannot be written as it is is then carried as well as it can be (:func:`carry`:
+accents and superscripts folded to ASCII, any other character and any delimiter replaced by
+``?``; an ISA field cut to its width; delimiters that are not ASCII replaced by ``* > ~ ^``),
+and each change is appended to ``notes`` as a :class:`~formats.errors.Problem` of level ``note``
+for the document's record. The output is the same valid X12 either way.
+
 >>> spec = InterchangeSpec(sender_qualifier="ZZ", sender_id="SELLER", receiver_qualifier="ZZ",
 ...     receiver_id="BUYER", control_number=7, version="00401",
 ...     timestamp=dt.datetime(2026, 11, 23, 9, 30))
@@ -18,10 +28,11 @@ ST and SE); :func:`render_interchange` wraps bodies into ST/SE, GS/GE and ISA/IE
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from formats.errors import MappingError
+from formats.errors import Location, MappingError, Problem
 from formats.x12.envelope import Delimiters, Segment
 
 ISA_FIELD_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
@@ -64,9 +75,17 @@ class TransactionSetSpec:
     implementation_reference: str | None = None  # ST03, 005010 only
 
 
-def _isa_field(value: str, width: int, name: str) -> str:
+def _note(notes: list[Problem], tag: str, position: int | None, message: str) -> None:
+    notes.append(Problem(message, Location(segment_tag=tag, element_position=position), level="note"))
+
+
+def _isa_field(value: str, width: int, name: str, notes: list[Problem] | None) -> str:
     if len(value) > width:
-        raise MappingError(f"{name} {value!r} is longer than its {width} characters")
+        if notes is None:
+            raise MappingError(f"{name} {value!r} is longer than its {width} characters")
+        _note(notes, "ISA", int(name[3:]), f"{name} {value!r} is longer than its {width} characters; "
+                                            f"written as {value[:width]!r}")
+        value = value[:width]
     return value.ljust(width)
 
 
@@ -78,26 +97,104 @@ def _check_element(value: str, delimiters: Delimiters, where: str) -> None:
         raise MappingError(f"{where}: value {value!r} contains a delimiter of this interchange")
 
 
+REPLACEMENT = "?"
+"""What stands for a character X12 cannot carry (a space where ``?`` is itself a delimiter)."""
+
+
+def carry(value: str, reserved: str) -> str:
+    """``value`` as ASCII X12 can carry it: printable ASCII without any of ``reserved``.
+
+    Letters with accents and compatibility characters (superscripts, full-width digits) are
+    folded to their ASCII form; whatever is left over is replaced by :data:`REPLACEMENT`.
+
+    >>> carry("Café ¹²", "*~")
+    'Cafe 12'
+    >>> carry("A*B٣", "*~")
+    'A?B?'
+    """
+    if value.isascii() and value.isprintable() and not any(c in value for c in reserved):
+        return value
+    stand_in = " " if REPLACEMENT in reserved else REPLACEMENT
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKD", value):
+        if unicodedata.combining(char):
+            continue  # the accent of a letter folded to its base letter
+        out.append(stand_in if not (char.isascii() and char.isprintable()) or char in reserved else char)
+    return "".join(out)
+
+
+def _writable(char: str) -> bool:
+    return char.isascii() and not char.isalnum() and char != " "
+
+
+def writable_delimiters(delimiters: Delimiters, version: str, notes: list[Problem] | None) -> Delimiters:
+    """The delimiters to write ISA12 ``version`` with: ``delimiters``, or with ``notes`` repaired.
+
+    Repaired means the usual ``* > ~ ^`` when one of them is not writable ASCII (a letter, a
+    blank, an EBCDIC line end), and a repetition separator added from 00402 on when there was
+    none; each repair is noted. Without ``notes`` they are returned as they are, and the strict
+    writer refuses what they cannot write.
+    """
+    if notes is None:
+        return delimiters
+    chars = [delimiters.element, delimiters.component, delimiters.segment]
+    if delimiters.repetition:
+        chars.append(delimiters.repetition)
+    suffix_ok = all(c in "\r\n" for c in delimiters.segment_suffix)
+    if not (all(_writable(c) for c in chars) and suffix_ok):
+        usual = Delimiters(element="*", component=">", segment="~",
+                           repetition="^" if delimiters.repetition else None,
+                           segment_suffix=delimiters.segment_suffix if suffix_ok else "\n")
+        _note(notes, "ISA", None, f"the delimiters {''.join(chars)!r} cannot be written in ASCII; "
+                                  f"written with {usual.element} {usual.component} {usual.segment}")
+        delimiters = usual
+    if version >= "00402" and not delimiters.repetition:
+        used = {delimiters.element, delimiters.component, delimiters.segment}
+        repetition = next(c for c in "^|{}!" if c not in used)
+        _note(notes, "ISA", 11, f"ISA12 {version} needs a repetition separator; written with {repetition!r}")
+        delimiters = replace(delimiters, repetition=repetition)
+    return delimiters
+
+
+def _segment_text(segment: Segment, delimiters: Delimiters, notes: list[Problem] | None) -> str:
+    values = list(segment)
+    while len(values) > 1 and values[-1] == "":
+        values.pop()
+    text = delimiters.element.join(values)
+    clean = text.count(delimiters.element) == len(values) - 1 and delimiters.segment not in text and not (
+        delimiters.repetition and delimiters.repetition in text)
+    if notes is None:
+        if not clean:  # some value holds a delimiter: which one
+            for position, value in enumerate(values):
+                _check_element(value.replace(delimiters.component, ""), delimiters, f"{values[0]}{position:02d}")
+    elif not (clean and text.isascii() and text.isprintable()):
+        reserved = delimiters.element + delimiters.segment + (delimiters.repetition or "")
+        carried = [carry(value, reserved + delimiters.component if position == 0 else reserved)
+                   for position, value in enumerate(values)]
+        for position, (value, written) in enumerate(zip(values, carried, strict=True)):
+            if value != written:
+                _note(notes, carried[0], position or None,
+                      f"{carried[0]}{position:02d} {value!r} cannot be written in this interchange (ASCII, no "
+                      f"escape for its delimiters); written as {written!r}")
+        text = delimiters.element.join(carried)
+    return text + delimiters.segment + delimiters.segment_suffix
+
+
 def render_segment(segment: Segment, delimiters: Delimiters) -> str:
     """One segment as text, trailing empty elements dropped, terminator and suffix added.
 
     Components inside an element are passed already joined by ``delimiters.component``; every
     other delimiter inside a value is refused (X12 has no escape character).
     """
-    values = list(segment)
-    while len(values) > 1 and values[-1] == "":
-        values.pop()
-    text = delimiters.element.join(values)
-    if text.count(delimiters.element) != len(values) - 1 or delimiters.segment in text or (
-            delimiters.repetition and delimiters.repetition in text):  # some value holds a delimiter: which one
-        for position, value in enumerate(values):
-            _check_element(value.replace(delimiters.component, ""), delimiters, f"{values[0]}{position:02d}")
-    return text + delimiters.segment + delimiters.segment_suffix
+    return _segment_text(segment, delimiters, None)
 
 
-def isa_segment(spec: InterchangeSpec) -> str:
-    """The fixed-width ISA segment for ``spec``, 106 characters before the suffix."""
-    d = spec.delimiters
+def isa_segment(spec: InterchangeSpec, notes: list[Problem] | None = None) -> str:
+    """The fixed-width ISA segment for ``spec``, 106 characters before the suffix.
+
+    With ``notes``, a field wider than its column is cut (and noted) instead of refused.
+    """
+    d = writable_delimiters(spec.delimiters, spec.version, notes)
     repetition_era = spec.version >= "00402"
     if repetition_era and not d.repetition:
         raise MappingError(f"ISA12 {spec.version} needs a repetition separator in ISA11")
@@ -109,40 +206,53 @@ def isa_segment(spec: InterchangeSpec) -> str:
         spec.version, f"{spec.control_number:09d}", "1" if spec.ack_requested else "0",
         spec.usage, d.component,
     ]
+    if notes is not None:
+        reserved = d.element + d.segment + d.component + (d.repetition or "")
+        values[:15] = [_carried_isa(value, reserved, index + 1, notes) for index, value in enumerate(values[:15])]
     names = [f"ISA{i:02d}" for i in range(1, 17)]
-    fields = [_isa_field(v, w, n) for v, w, n in zip(values, ISA_FIELD_WIDTHS, names, strict=True)]
+    fields = [_isa_field(v, w, n, notes) for v, w, n in zip(values, ISA_FIELD_WIDTHS, names, strict=True)]
     return "ISA" + d.element + d.element.join(fields) + d.segment + d.segment_suffix
+
+
+def _carried_isa(value: str, reserved: str, position: int, notes: list[Problem]) -> str:
+    written = carry(value, reserved)
+    if written != value:
+        _note(notes, "ISA", position, f"ISA{position:02d} {value!r} cannot be written in ASCII; written as {written!r}")
+    return written
 
 
 def render_interchange(
     spec: InterchangeSpec,
     groups: Iterable[tuple[GroupSpec, Sequence[TransactionSetSpec]]],
+    *,
+    notes: list[Problem] | None = None,
 ) -> bytes:
     """A whole interchange as bytes (ASCII): ISA, each GS with its sets, GE, IEA.
 
     SE01 counts the segments of a set including ST and SE; GE01 the sets of a group; IEA01 the
-    groups. A value that contains one of the interchange's delimiters raises
-    :class:`~formats.errors.MappingError`, since X12 cannot escape it.
+    groups. A value that contains one of the interchange's delimiters, or is not ASCII, raises
+    :class:`~formats.errors.MappingError`, since X12 cannot escape it; unless ``notes`` is
+    given, which is then told what was written in its place (see the module's docstring).
     """
-    d = spec.delimiters
-    out = [isa_segment(spec)]
+    d = writable_delimiters(spec.delimiters, spec.version, notes)
+    out = [isa_segment(replace(spec, delimiters=d), notes)]
     group_count = 0
     for group, sets in groups:
         group_count += 1
-        out.append(render_segment([
+        out.append(_segment_text([
             "GS", group.functional_id, group.application_sender, group.application_receiver,
             spec.timestamp.strftime("%Y%m%d"), spec.timestamp.strftime("%H%M"),
             str(group.control_number), "X", group.version,
-        ], d))
+        ], d, notes))
         for ts in sets:
             st = ["ST", ts.code, ts.control_number]
             if ts.implementation_reference:
                 st.append(ts.implementation_reference)
-            out.append(render_segment(st, d))
-            out.extend(render_segment(seg, d) for seg in ts.body)
-            out.append(render_segment(["SE", str(len(ts.body) + 2), ts.control_number], d))
-        out.append(render_segment(["GE", str(len(sets)), str(group.control_number)], d))
-    out.append(render_segment(["IEA", str(group_count), f"{spec.control_number:09d}"], d))
+            out.append(_segment_text(st, d, notes))
+            out.extend(_segment_text(seg, d, notes) for seg in ts.body)
+            out.append(_segment_text(["SE", str(len(ts.body) + 2), ts.control_number], d, notes))
+        out.append(_segment_text(["GE", str(len(sets)), str(group.control_number)], d, notes))
+    out.append(_segment_text(["IEA", str(group_count), f"{spec.control_number:09d}"], d, notes))
     text = "".join(out)
     try:
         return text.encode("ascii")
