@@ -20,7 +20,7 @@ from gateway.pipeline.worker import Worker
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.documents import create_document
-from gateway.store.tables import Document, utcnow
+from gateway.store.tables import Document, Partner, utcnow
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 
@@ -81,11 +81,20 @@ def stranded_file(services: Services, raw: bytes, partner_id: str = "acme") -> i
         return doc.id or 0
 
 
-def unreadable_x12() -> bytes:
-    """A real order whose IEA01 is a superscript one: ``str.isdigit`` says digit, ``int`` refuses it."""
-    raw = (FIXTURES / "x12" / "850-4010-basic.x12").read_bytes()
-    assert b"IEA*1*" in raw
-    return raw.replace(b"IEA*1*", "IEA*\u00b9*".encode())
+def unreadable_file(services: Services) -> int:
+    """A stranded order from a partner whose ``charset`` setting cannot decode it (UTF-16 set by mistake).
+
+    Reading it fails, whether the reader raises (a fault, set aside as poison) or refuses it (a
+    format error): either way it must end ``rejected`` with its error and stop nobody.
+    """
+    with session(services.engine) as s:
+        partner = s.get(Partner, "globex")
+        assert partner is not None
+        partner.settings = {**partner.settings, "charset": "utf-16"}
+        s.add(partner)
+        s.commit()
+    raw = (FIXTURES / "x12" / "850-4010-basic.x12").read_bytes().replace(b"ACMEBUYER", b"GLOBEXEDI")
+    return stranded_file(services, raw, partner_id="globex")
 
 
 def receive_orders(services: Services, count: int, prefix: str, isa13: int) -> list[int]:

@@ -25,7 +25,16 @@ from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Document, WorkerHeartbeat
 
-from .supervision import FIXTURES, fast, receive_orders, running, state_of, stranded_file, unreadable_x12, wait_for
+from .supervision import (
+    FIXTURES,
+    fast,
+    receive_orders,
+    running,
+    state_of,
+    stranded_file,
+    unreadable_file,
+    wait_for,
+)
 
 
 class WorkerKiller(BaseException):
@@ -39,7 +48,7 @@ def heartbeat(services: Services, worker_id: str) -> WorkerHeartbeat | None:
 
 def test_a_stranded_file_that_cannot_be_read_does_not_stop_the_worker(services: Services) -> None:
     fast_services = fast(services)
-    unreadable = stranded_file(fast_services, unreadable_x12())
+    unreadable = unreadable_file(fast_services)
     worker = Worker(fast_services.engine, fast_services.erp, fast_services.settings, worker_id="reader")
     with running(worker) as thread:
         [order] = receive_orders(fast_services, 1, "AFTER", isa13=810000001)
