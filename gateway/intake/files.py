@@ -4,6 +4,11 @@ The raw bytes are stored first, under the partner they came for; then the conten
 standard it is (never the file name) and the file goes to that standard's intake: X12 is split
 into its transaction sets and acknowledged, a UBL document is read and queued as it is. Anything
 else is refused with a 400 and kept.
+
+Reading never fails the upload: whatever it raises (a bug some byte sequence reaches included)
+ends the stored file ``rejected`` with the reason and answers 400/422
+(:func:`~gateway.intake.failures.reject_unexpected`). Only the database failing propagates, for a
+503: the file is then either stored whole, to be read again, or not stored at all.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from formats.detect import Standard, detect
+from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS, column_text, reject_unexpected
 from gateway.intake.result import IntakeResult
 from gateway.intake.ubl import receive_ubl
 from gateway.intake.x12 import reject_file, translate_interchange
@@ -23,7 +29,16 @@ from gateway.store.tables import Document, Partner
 
 
 def read_received(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
-    """Send a stored, not yet read file to the intake of its standard."""
+    """Send a stored, not yet read file to the intake of its standard; a failure rejects it (see module doc)."""
+    try:
+        return _read_by_standard(engine, doc_id, actor=actor)
+    except TRANSIENT_DATABASE_ERRORS:
+        raise
+    except Exception as exc:  # anything reading this file raised is this file's outcome, never a 500
+        return reject_unexpected(engine, doc_id, exc, actor=actor, what=f"reading document {doc_id}")
+
+
+def _read_by_standard(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
     with session(engine) as s:
         doc = s.get(Document, doc_id)
         prefix = doc.raw[:4096] if doc is not None else b""
@@ -44,7 +59,7 @@ def receive_file(engine: Engine, *, partner_id: str, raw: bytes, filename: str |
     with session(engine) as s:
         known = s.get(Partner, partner_id) is not None
         doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.RECEIVED,
-                              actor=actor, reason=f"received {len(raw)} bytes", filename=filename,
+                              actor=actor, reason=f"received {len(raw)} bytes", filename=column_text(filename),
                               partner_id=partner_id if known else None)
         if not known:
             doc.error = f"unknown partner {partner_id!r}"

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from formats.errors import FormatError
 from formats.xml import local_name, parse_xml
+from gateway.intake.failures import column_record, column_text
 from gateway.intake.result import IntakeResult
 from gateway.intake.x12 import claim_for_translation
 from gateway.partners import partner_standard, sends
@@ -25,7 +26,7 @@ INBOUND_DOCUMENTS = frozenset({"Order", "OrderChange", "OrderCancellation"})
 
 
 def _po_number(document: object) -> str | None:
-    return getattr(document, "po_number", None)
+    return column_text(getattr(document, "po_number", None), 64)
 
 
 def receive_ubl(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
@@ -51,9 +52,9 @@ def receive_ubl(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
         status = 202
         try:
             root_name = local_name(parse_xml(doc.raw, what="UBL document"))
-            doc.doc_type = root_name
+            doc.doc_type = column_text(root_name, 32) or "interchange"
             if root_name not in INBOUND_DOCUMENTS:
-                raise FormatError(f"a UBL {root_name} is not accepted from partners "
+                raise FormatError(f"a UBL {root_name[:64]} is not accepted from partners "
                                   f"(we accept {', '.join(sorted(INBOUND_DOCUMENTS))})")
             if partner_standard(partner) != "ubl" and not sends(partner, root_name):
                 raise FormatError(f"partner {partner.id} is not set up to send UBL {root_name}")
@@ -61,8 +62,8 @@ def receive_ubl(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
             doc.po_number = _po_number(document)
             doc.canonical = document.model_dump(mode="json")
         except FormatError as exc:
-            error = str(exc)
-            problems = [problem_record(p) for p in exc.problems]
+            error = column_text(str(exc))
+            problems = [column_record(problem_record(p)) for p in exc.problems]
             status = 400 if doc.doc_type == "interchange" else 422
         doc.claimed_by = doc.claimed_at = None
         if error is None:

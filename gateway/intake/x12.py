@@ -33,6 +33,7 @@ from formats.x12.reader import read_interchanges
 from formats.x12.standalone import envelope_controls, standalone_interchange
 from formats.x12.validator import validate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
+from gateway.intake.failures import column_record, column_text
 from gateway.intake.result import IntakeResult
 from gateway.partners import matches_sender, outbound_delimiters, sender_key, sends
 from gateway.pipeline.states import State
@@ -49,6 +50,12 @@ INBOUND_SETS = frozenset({"850", "860"})
 ACKNOWLEDGMENT_SETS = frozenset({"997", "999"})
 """The partner's acknowledgments of what we sent: queued too, to be matched to our documents."""
 
+USAGES = frozenset({"P", "T", "I"})
+"""ISA15 values; an acknowledgment answers another one as production (P)."""
+
+CONTROL_WIDTH = 9
+"""ISA13 and GS06 are at most nine digits, ST02 at most nine characters: what the document table holds."""
+
 
 @dataclass
 class _GroupResults:
@@ -61,7 +68,7 @@ def _po_number(ts: TransactionSet) -> str | None:
     """BEG03 of an 850, for finding the document before it is translated."""
     for segment in ts.segments[1:4]:
         if segment[0] == "BEG" and len(segment) > 3:
-            return segment[3] or None
+            return column_text(segment[3], 64) or None
     return None
 
 
@@ -81,15 +88,17 @@ def _lean(ts: TransactionSet, problems: Sequence[Problem]) -> TransactionSet:
 def reject_file(engine: Engine, doc_id: int, error: str, problems: Sequence[Problem], status: int,
                 actor: str) -> IntakeResult:
     """Mark a stored file rejected with ``error`` (and its problems); the answer carries ``status``."""
+    error = column_text(error) or ""
+    records = [column_record(problem_record(p)) for p in problems]
     with session(engine) as s:
         doc = s.get(Document, doc_id)
         assert doc is not None
         doc.error = error
-        doc.problems = [problem_record(p) for p in problems]
+        doc.problems = records
+        doc.claimed_by = doc.claimed_at = None
         move(s, doc, State.REJECTED, actor=actor, reason=error)
         s.commit()
-    return IntakeResult(document_id=doc_id, state=State.REJECTED, http_status=status, error=error,
-                        problems=[problem_record(p) for p in problems])
+    return IntakeResult(document_id=doc_id, state=State.REJECTED, http_status=status, error=error, problems=records)
 
 
 def claim_for_translation(engine: Engine, doc_id: int, actor: str) -> Document | None:
@@ -105,15 +114,24 @@ def claim_for_translation(engine: Engine, doc_id: int, actor: str) -> Document |
 
 
 def _ack_interchange(partner: Partner, header: InterchangeHeader,
-                     groups: list[tuple[GroupSpec, list[TransactionSetSpec]]], s: Session, now: dt.datetime) -> bytes:
+                     groups: list[tuple[GroupSpec, list[TransactionSetSpec]]], s: Session,
+                     now: dt.datetime) -> tuple[bytes, list[Problem]]:
+    """The interchange of the acknowledgments, and the notes of what it could not echo as received.
+
+    The 997/999 copies GS01, GS06, GS08, ST02 and segment tags from the partner's file; those
+    that cannot be written (not ASCII, holding a delimiter) are written as near as ASCII allows
+    and noted, never a reason not to acknowledge.
+    """
     spec = InterchangeSpec(
         sender_qualifier=partner.our_x12_qualifier, sender_id=partner.our_x12_id,
         receiver_qualifier=header.sender_qualifier, receiver_id=header.sender_id,
         control_number=allocate(s, partner.id, ControlKind.INTERCHANGE), timestamp=now,
-        version=header.version if header.version in ("00401", "00501") else "00401", usage=header.usage or "P",
+        version=header.version if header.version in ("00401", "00501") else "00401",
+        usage=header.usage if header.usage in USAGES else "P",
         delimiters=outbound_delimiters(partner, header.delimiters),
     )
-    return render_interchange(spec, groups)
+    notes: list[Problem] = []
+    return render_interchange(spec, groups, notes=notes), notes
 
 
 def translate_interchange(engine: Engine, doc_id: int, *, actor: str = "intake") -> IntakeResult:
@@ -139,6 +157,10 @@ def translate_interchange(engine: Engine, doc_id: int, *, actor: str = "intake")
 
     interchanges = [e.interchange for e in events if isinstance(e, InterchangeEnd)]
     for h in interchanges:
+        if len(h.control_number) > CONTROL_WIDTH:
+            error = (f"ISA13: interchange control number {h.control_number[:40]!r} is longer than its "
+                     f"{CONTROL_WIDTH} digits (is the ISA's width wrong?)")
+            return reject_file(engine, doc_id, error, (), 400, actor)
         if not matches_sender(partner, h.sender_qualifier, h.sender_id):
             error = (f"ISA06: interchange {h.control_number} comes from sender "
                      f"{sender_key(h.sender_qualifier, h.sender_id)}, which is not partner {partner.id} "
@@ -171,7 +193,7 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
         seen: dict[str, bool] = {}  # the interchange being read: accepted before?
         groups: _GroupResults = _GroupResults()
         ack_groups: list[tuple[GroupSpec, list[TransactionSetSpec]]] = []
-        acks: list[tuple[str, bytes]] = []
+        acks: list[tuple[str, bytes, list[Problem]]] = []
         envelope_problems: list[Problem] = []
         sets: list[dict[str, Any]] = []
         reasons: list[str | None] = []
@@ -189,24 +211,27 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                 if seen[header.control_number]:
                     continue
                 problems = [*event.problems, *validate(event)] if event.code in INBOUND_SETS else list(event.problems)
-                if event.group.functional_id != "FA" and event.code not in INBOUND_SETS:
+                if event.code not in INBOUND_SETS and (
+                        event.group.functional_id != "FA" or event.code not in ACKNOWLEDGMENT_SETS):
                     problems.append(Problem(f"transaction set {event.code} is not accepted from partners",
                                             code="1", level="transaction"))
                 elif not sends(partner, event.code):
                     problems.append(Problem(f"transaction set {event.code} is not one partner {partner.id} "
                                             "is set up to send (settings.sends)", code="1", level="transaction"))
                 sets.append(document_values(
-                    raw=standalone_interchange(event), direction="in", doc_type=event.code,
+                    raw=standalone_interchange(event), direction="in", doc_type=column_text(event.code, 32),
                     state=State.REJECTED if problems else (
                         State.QUEUED if event.code in INBOUND_SETS | ACKNOWLEDGMENT_SETS else State.PROCESSED),
                     standard="x12", partner_id=partner.id, parent_id=doc_id,
                     sender=sender_key(header.sender_qualifier, header.sender_id),
-                    interchange_control=header.control_number, group_control=event.group.control_number,
-                    set_control=event.control_number, po_number=_po_number(event) if event.code == "850" else None,
-                    problems=[problem_record(p) for p in problems],
-                    error=str(problems[0]) if problems else None,
+                    interchange_control=header.control_number,
+                    group_control=column_text(event.group.control_number, CONTROL_WIDTH),
+                    set_control=column_text(event.control_number, CONTROL_WIDTH),
+                    po_number=_po_number(event) if event.code == "850" else None,
+                    problems=[column_record(problem_record(p)) for p in problems],
+                    error=column_text(str(problems[0])) if problems else None,
                 ))
-                reasons.append("; ".join(str(p) for p in problems[:3]) or "queued for processing")
+                reasons.append(column_text("; ".join(str(p) for p in problems[:3])) or "queued for processing")
                 if event.group.functional_id != "FA":
                     groups.results.append((_lean(event, problems), problems))
             elif isinstance(event, GroupEnd):
@@ -234,22 +259,26 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                                                             event.interchange.sender_id), document_id=doc_id))
                 if ack_groups:
                     code = ack_groups[0][1][0].code
-                    acks.append((code, _ack_interchange(partner, event.interchange, ack_groups, s, now)))
+                    acks.append((code, *_ack_interchange(partner, event.interchange, ack_groups, s, now)))
                     ack_groups = []
 
         # the sets as rows, a statement for all (a file of a hundred orders is a hundred sets)
         result.documents = insert_documents(s, sets, reasons, actor=actor)
-        for code, raw in acks:
+        for code, raw, notes in acks:
             isa13, gs06, st02 = envelope_controls(raw)
             ack_doc = create_document(
                 s, raw=raw, direction="out", doc_type=code,
                 state=State.OUTBOX, actor=actor, reason="functional acknowledgment", standard="x12",
                 partner_id=partner.id, parent_id=doc_id,
                 interchange_control=isa13, group_control=gs06, set_control=st02,
+                problems=[column_record(problem_record(n)) for n in notes],
             )
+            if notes:
+                log.info("document %s: acknowledgment %s written with %d value(s) changed: %s", doc_id, ack_doc.id,
+                         len(notes), notes[0], extra={"document_id": doc_id})
             result.acknowledgments.append(ack_doc.id or 0)
-        result.acknowledgment = b"".join(raw for _, raw in acks) or None
-        doc.problems = [problem_record(p) for p in envelope_problems]
+        result.acknowledgment = b"".join(raw for _, raw, _ in acks) or None
+        doc.problems = [column_record(problem_record(p)) for p in envelope_problems]
         doc.claimed_by = doc.claimed_at = None
 
         if duplicates and not result.documents:
@@ -262,7 +291,7 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
         queued = [d for d, values in zip(result.documents, sets, strict=True) if values["state"] == State.QUEUED.value]
         if not result.documents:
             result.error = "the file holds no transaction set"
-        elif not queued and any(values["doc_type"] in INBOUND_SETS for values in sets):
+        elif not queued and all(values["state"] == State.REJECTED.value for values in sets):
             result.error = "every transaction set was rejected; see the acknowledgment"
         result.http_status = 202 if queued or (result.documents and not result.error) else 422
         move(s, doc, State.ACCEPTED, actor=actor,

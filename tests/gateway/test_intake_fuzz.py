@@ -1,0 +1,154 @@
+"""No byte sequence makes the intake answer 5xx or leave a file half-read (issue 17, items 1 and 2).
+
+First the faults found by hand and by the fuzz run, each as a test of its own through HTTP and
+a real database; then the fuzz run itself: ten thousand inputs mutated from the corpus (X12,
+UBL, cXML) through ``POST /edi/{partner}`` and ``POST /cxml`` and the worker, after which every
+input is stored, none is left ``received``/``translating``/``processing``, and a sound order
+sent after the storm is still processed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+
+from formats.x12.ack997 import parse_acknowledgment
+from gateway.intake import x12 as x12_intake
+from gateway.intake.files import receive_file
+from gateway.pipeline.states import State
+from gateway.services import Services
+from gateway.store.db import session
+from gateway.store.documents import children
+from gateway.store.tables import Document
+
+from .flow import FIXTURES, X12, docs, drain, post, sets_of
+
+UNFINISHED = {State.RECEIVED.value, State.TRANSLATING.value, State.PROCESSING.value}
+"""States no upload may be left in once its answer is out and the worker has drained."""
+
+
+def _upload_and_children(services: Services, doc_id: int) -> list[Document]:
+    with session(services.engine) as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None
+        return [doc, *children(s, doc_id)]
+
+
+# -- item 1: non-ASCII bytes in envelope and count fields ----------------------------------------
+
+ENVELOPE_FAULTS = [
+    # (what, fixture, the text replaced, by what)
+    ("IEA01 superscript one", "850-4010-basic.x12", "IEA*1*", "IEA*\u00b9*"),
+    ("GE01 superscript one", "850-4010-basic.x12", "GE*1*", "GE*\u00b9*"),
+    ("SE01 superscript two", "850-4010-basic.x12", "SE*27*", "SE*\u00b27*"),
+    ("GE01 of 5,000 digits", "850-4010-basic.x12", "GE*1*", "GE*" + "9" * 5000 + "*"),
+    ("GS01 not ASCII", "850-4010-basic.x12", "GS*PO*", "GS*P\u00d6*"),
+    ("GS06 Arabic-Indic digit", "850-4010-basic.x12", "*1001*X*", "*10\u06631*X*"),
+    ("GS08 not ASCII (999)", "850-5010-basic.x12", "*X*005010~", "*X*00501\u0660~"),
+    ("ST02 superscript", "850-4010-basic.x12", "ST*850*0001~", "ST*850*000\u00b9~"),
+    ("segment id not ASCII", "850-4010-basic.x12", "CUR*BY*USD~", "C\u00dcR*BY*USD~"),
+    ("GS08 holding the repetition separator", "850-5010-basic.x12", "*X*005010~", "*X*005010^X~"),
+]
+
+
+@pytest.mark.parametrize(("what", "fixture", "old", "new"), ENVELOPE_FAULTS, ids=[f[0] for f in ENVELOPE_FAULTS])
+def test_an_envelope_fault_is_answered_and_acknowledged(client: TestClient, services: Services, what: str,
+                                                        fixture: str, old: str, new: str) -> None:
+    text = (X12 / fixture).read_text()
+    assert old in text
+    answer = post(client, "", raw=text.replace(old, new, 1).encode("utf-8"))
+    assert answer.status_code < 500, answer.text
+    body = answer.json()
+    stored = _upload_and_children(services, body["document_id"])
+    assert not {d.state for d in stored} & UNFINISHED, [(d.id, d.state, d.error) for d in stored]
+    assert body["acknowledgment"] is not None and body["acknowledgment"].isascii()
+    [ack] = sets_of(body["acknowledgment"].encode())
+    assert parse_acknowledgment(ack).sets, what
+    [ack_doc] = [d for d in stored if d.doc_type in ("997", "999")]
+    if what.startswith(("GS01", "GS06", "GS08", "ST02", "segment id")):
+        notes = [p for p in ack_doc.problems if p["level"] == "note"]
+        assert notes and "cannot be written" in notes[0]["message"], ack_doc.problems
+    drain(services)
+    assert not {d.state for d in docs(services)} & UNFINISHED
+
+
+def test_an_interchange_control_number_wider_than_nine_is_refused_and_kept(client: TestClient,
+                                                                           services: Services) -> None:
+    raw = (X12 / "850-4010-basic.x12").read_text().replace("*000001001*", "*0000010010001*", 1)
+    raw = raw.replace("IEA*1*000001001", "IEA*1*0000010010001")
+    answer = post(client, "", raw=raw.encode())
+    assert answer.status_code == 400, answer.text
+    [doc] = docs(services, id=answer.json()["document_id"])
+    assert doc.state == State.REJECTED.value and "ISA13" in (doc.error or "")
+
+
+def test_a_nul_in_a_purchase_order_number_is_stored(client: TestClient, services: Services) -> None:
+    """PostgreSQL refuses NUL in text: the document keeps the number with the NUL written as \\0."""
+    raw = (X12 / "850-4010-basic.x12").read_bytes().replace(b"ACME-PO-1001", b"ACME-PO\x00-1001", 1)
+    answer = post(client, "", raw=raw)
+    assert answer.status_code < 500, answer.text
+    [po] = docs(services, doc_type="850")
+    assert po.po_number == "ACME-PO\\0-1001"
+
+
+def test_a_non_acknowledgment_set_in_an_fa_group_is_refused_not_crashed(client: TestClient,
+                                                                       services: Services) -> None:
+    """A functional group FA holding something else than a 997/999 (the fuzz found an 'ST*9s7')."""
+    raw = (X12 / "850-4010-basic.x12").read_text().replace("GS*PO*", "GS*FA*", 1).replace("ST*850*", "ST*9X7*")
+    answer = post(client, "", raw=raw.encode())
+    assert answer.status_code == 422, answer.text
+    [one] = docs(services, doc_type="9X7")
+    assert one.state == State.REJECTED.value and "not accepted" in (one.error or "")
+
+
+# -- item 2: whatever reading raises, the file ends rejected with the reason ---------------------
+
+def test_an_unforeseen_failure_while_reading_rejects_the_file_with_its_reason(
+        client: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug some byte sequence reaches")
+
+    monkeypatch.setattr(x12_intake, "validate", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = post(client, "850-4010-basic.x12")
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert "RuntimeError: a bug some byte sequence reaches" in body["error"]
+    assert "gateway/intake/x12.py" in body["error"]  # where it was raised
+    [doc] = docs(services, id=body["document_id"])
+    assert doc.state == State.REJECTED.value and doc.error == body["error"]
+    assert doc.raw == (X12 / "850-4010-basic.x12").read_bytes()
+    assert any(getattr(r, "document_id", None) == doc.id and r.exc_info for r in caplog.records)
+
+
+def test_an_unforeseen_failure_reading_ubl_rejects_the_file(client: TestClient, services: Services,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import formats.ubl
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("cbc:ID")
+
+    monkeypatch.setattr(formats.ubl, "parse", broken)
+    answer = client.post("/edi/initech", content=(FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes())
+    assert answer.status_code == 422, answer.text
+    [doc] = docs(services, id=answer.json()["document_id"])
+    assert doc.state == State.REJECTED.value and "KeyError" in (doc.error or "")
+
+
+def test_a_database_failure_while_reading_is_not_taken_for_bad_input(services: Services,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """'database is locked' says nothing about the file: it propagates, and the file stays stored to be read again."""
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("UPDATE gw_document", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(x12_intake, "validate", locked)
+    raw = (X12 / "850-4010-basic.x12").read_bytes()
+    with pytest.raises(OperationalError):
+        receive_file(services.engine, partner_id="acme", raw=raw)
+    [doc] = docs(services)
+    assert doc.raw == raw and doc.state in (State.RECEIVED.value, State.TRANSLATING.value)
+    assert doc.error is None
