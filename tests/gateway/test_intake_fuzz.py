@@ -10,21 +10,27 @@ sent after the storm is still processed.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
 
 from formats.x12.ack997 import parse_acknowledgment
 from gateway.intake import x12 as x12_intake
 from gateway.intake.files import receive_file
 from gateway.pipeline.states import State
+from gateway.punchout.buyers import add_buyer
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.documents import children
 from gateway.store.tables import Document
+from tests.conftest import corpus_files, corpus_path
 
 from .flow import FIXTURES, X12, docs, drain, post, sets_of
+from .intake_mutations import Mutated, Seed, mutate
+from .punchout.conftest import CORPUS_BUYERS
 
 UNFINISHED = {State.RECEIVED.value, State.TRANSLATING.value, State.PROCESSING.value}
 """States no upload may be left in once its answer is out and the worker has drained."""
@@ -104,6 +110,47 @@ def test_a_non_acknowledgment_set_in_an_fa_group_is_refused_not_crashed(client: 
     assert one.state == State.REJECTED.value and "not accepted" in (one.error or "")
 
 
+# -- the crashers the fuzz run found --------------------------------------------------------------
+
+CRASHERS = FIXTURES / "crashers"
+CRASHER_FILES = [
+    ("x12-isa15-wider-than-its-column.x12", "acme"),
+    ("x12-set-outgrew-the-sniffed-charset.x12", "globex"),
+    ("x12-fa-group-holding-another-set.x12", "globex"),
+    ("cxml-status-code-superscript.xml", None),
+]
+REGENERATED_CRASHERS = [
+    # (seed, index, what mutate() makes of it): from the GPL-2.0 bots samples, so made anew, not kept
+    (17, 34, "x12 850-ebcdic.x12 duplicate_element"),  # EBCDIC NEL terminator echoed into the 997
+    (17, 463, "x12 810-004030VICS-01.x12 delimiter_as_data"),  # GS08 holding the repetition separator
+    (17, 505, "x12 850-004010-02.x12 swap_delimiters"),  # a delimiter inside a tag echoed in AK301
+    (17, 1021, "x12 997-004010VICS-01.x12 huge_count"),  # a count of 5,000 digits: int() refuses it
+    (17, 1180, "x12 850-004010.16.x12 insert_nuls+swap_delimiters+huge_count"),  # AK101 holding a delimiter
+]
+
+
+def _assert_answered_and_finished(client: TestClient, services: Services, raw: bytes, partner: str | None) -> None:
+    status, doc_id, text = send(client, Mutated(0, "cxml" if partner is None else "x12", "", (), raw, partner))
+    assert status < 500, text
+    assert doc_id is not None
+    drain(services)
+    left = [(d.id, d.state) for d in docs(services) if d.state in UNFINISHED]
+    assert left == []
+
+
+@pytest.mark.parametrize(("name", "partner"), CRASHER_FILES, ids=[c[0] for c in CRASHER_FILES])
+def test_a_kept_crasher_is_answered(client: TestClient, services: Services, name: str, partner: str | None) -> None:
+    _assert_answered_and_finished(client, services, (CRASHERS / name).read_bytes(), partner)
+
+
+@pytest.mark.parametrize(("seed", "index", "made"), REGENERATED_CRASHERS, ids=[c[2] for c in REGENERATED_CRASHERS])
+def test_a_regenerated_crasher_is_answered(client: TestClient, services: Services, seed: int, index: int,
+                                          made: str) -> None:
+    mutated = mutate(corpus_seeds(), KINDS, seed, index)
+    assert mutated.describe() == f"#{index} {made}", "the mutator or the corpus changed: find the crasher anew"
+    _assert_answered_and_finished(client, services, mutated.raw, mutated.partner)
+
+
 # -- item 2: whatever reading raises, the file ends rejected with the reason ---------------------
 
 def test_an_unforeseen_failure_while_reading_rejects_the_file_with_its_reason(
@@ -152,3 +199,92 @@ def test_a_database_failure_while_reading_is_not_taken_for_bad_input(services: S
     [doc] = docs(services)
     assert doc.raw == raw and doc.state in (State.RECEIVED.value, State.TRANSLATING.value)
     assert doc.error is None
+
+
+# -- the fuzz run ---------------------------------------------------------------------------------
+
+SEED = 20261207
+"""Fixed: the same ten thousand inputs on every run; a failure names its index, :func:`mutate` remakes it."""
+
+INPUTS = 10_000
+DRAIN_EVERY = 500  # the worker takes up what the last 500 uploads queued, as a running gateway would
+KINDS = ["x12"] * 6 + ["ubl"] * 2 + ["cxml"] * 2
+"""Six in ten inputs are X12 (the envelope reader, the validator and the 997/999 writer are where the
+faults were), two UBL and two cXML (whose reading is the XML parser's and E's cXML intake's)."""
+
+
+def corpus_seeds() -> dict[str, list[Seed]]:
+    """The corpus files the inputs are mutated from: every X12 file, every UBL and cXML sample."""
+    x12 = [p for p in corpus_files("x12") if p.suffix.lower() in (".x12", ".edi", ".txt")]
+    ubl = [p for p in corpus_files("ubl/samples") if p.suffix.lower() == ".xml"]
+    cxml = corpus_files("cxml/samples", "*.xml")
+    if not (x12 and ubl and cxml):
+        corpus_path("x12", "bots")  # skips here, fails in CI
+    return {kind: [Seed(kind, p.name, p.read_bytes()) for p in paths]
+            for kind, paths in (("x12", x12), ("ubl", ubl), ("cxml", cxml))}
+
+
+def send(client: TestClient, mutated: Mutated) -> tuple[int, int | None, str]:
+    """Post one input where its kind goes: the status, the stored document's id, the answer's start."""
+    if mutated.partner is None:
+        answer = client.post("/cxml", content=mutated.raw, headers={"Content-Type": "text/xml"})
+        found = answer.headers.get("x-document-id")
+        return answer.status_code, int(found) if found else None, answer.text[:200]
+    answer = client.post(f"/edi/{mutated.partner}", content=mutated.raw)
+    body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
+    return answer.status_code, body.get("document_id"), answer.text[:200]
+
+
+def fresh_order(number: int) -> bytes:
+    """The project's sound 850, with an interchange control number and a PO number nobody sent before."""
+    raw = (X12 / "850-4010-basic.x12").read_text()
+    return raw.replace("000001001", f"{number:09d}").replace("ACME-PO-1001", f"ACME-PO-FUZZ-{number}").encode()
+
+
+def test_ten_thousand_mutated_files_never_answer_5xx_nor_stop_the_worker(client: TestClient,
+                                                                         services: Services) -> None:
+    seeds = corpus_seeds()
+    with session(services.engine) as s:
+        for partner_id, from_domain, from_identity, to_domain, to_identity, secret, sender in CORPUS_BUYERS:
+            add_buyer(s, partner_id=partner_id, name=partner_id, customer_id="GLOBEX", from_domain=from_domain,
+                      from_identity=from_identity, to_domain=to_domain, to_identity=to_identity,
+                      shared_secret=secret, sender_identity=sender)
+        s.commit()
+    failures: list[str] = []
+    stored: dict[int, str] = {}
+    statuses: Counter[tuple[str, int]] = Counter()
+    for index in range(INPUTS):
+        mutated = mutate(seeds, KINDS, SEED, index)
+        try:
+            status, doc_id, text = send(client, mutated)
+        except Exception as exc:  # raised through the app: a client would have seen a 500
+            failures.append(f"{mutated.describe()}: {type(exc).__name__}: {exc}"[:300])
+            continue
+        statuses[mutated.kind, status] += 1
+        if status >= 500:
+            failures.append(f"{mutated.describe()}: {status} {text}")
+        if doc_id is None:
+            failures.append(f"{mutated.describe()}: answered {status} without a stored document")
+        else:
+            stored[doc_id] = mutated.describe()
+        if (index + 1) % DRAIN_EVERY == 0:
+            try:
+                drain(services)
+            except Exception as exc:
+                failures.append(f"worker drain after #{index}: {type(exc).__name__}: {exc}"[:300])
+    assert failures == [], f"{len(failures)} failure(s):\n" + "\n".join(failures[:40])
+
+    drain(services)
+    assert len(stored) == INPUTS, "two inputs answered with the same document id"
+    with session(services.engine) as s:
+        found = set(s.exec(select(Document.id).where(col(Document.id).in_(list(stored)))).all())
+        unfinished = s.exec(select(Document.id, Document.state).where(col(Document.state).in_(UNFINISHED))).all()
+    assert found == set(stored), "answered document ids that are not stored"
+    assert unfinished == [], [(i, state, stored.get(i or 0)) for i, state in unfinished[:20]]
+    logging.getLogger(__name__).info("fuzz answers: %s", sorted(statuses.items()))
+
+    answer = post(client, "", raw=fresh_order(INPUTS + 1))
+    assert answer.status_code == 202, answer.text
+    assert drain(services) >= 1
+    [order] = docs(services, po_number=f"ACME-PO-FUZZ-{INPUTS + 1}")
+    assert order.state == State.PROCESSED.value, (order.state, order.error)
