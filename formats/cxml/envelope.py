@@ -176,7 +176,7 @@ def parse(raw: bytes | etree._Element) -> Envelope:
     status = None
     if status_node is not None:
         code = attribute(status_node, "code") or ""
-        if not code.isdigit():
+        if not (code.isascii() and code.isdigit() and len(code) <= 9):  # isdigit() alone takes superscripts
             raise MappingError(f"Status code {code!r} is not a number", where(status_node, "code"))
         status = Status(int(code), attribute(status_node, "text") or "", text(status_node))
     sender = header.first("Sender")
