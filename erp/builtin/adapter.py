@@ -12,9 +12,6 @@ It behaves like a small real ERP so that the gateway's flows (and its tests) mee
   stock on hand less reserved, over every warehouse, is reserved for the accepted quantity
   (warehouses in name order, stock rows locked ``FOR UPDATE``), and what stock cannot cover
   is backordered - a line split in two responses with the same line number;
-* unit prices are kept to :data:`PRICE_DIGITS` decimal places, as a real ERP keeps them (Tryton's
-  ``price_digits`` are 4 by default): an order with a line priced finer is refused as a whole
-  (ErpRejected naming the line), rather than rounded into a price the buyer did not send;
 * header status: accepted when every line is accepted in full, rejected-with-detail when every
   line is rejected, accepted-with-changes otherwise;
 * a buyer's change replaces the order's lines until anything of it ships: the old reservations
@@ -141,21 +138,6 @@ def _order_by_key(session: Session, idempotency_key: str) -> ErpOrderRow | None:
     return session.exec(select(ErpOrderRow).where(ErpOrderRow.idempotency_key == idempotency_key)).first()
 
 
-PRICE_DIGITS = 4
-"""Decimal places of a unit price the built-in ERP takes (module doc)."""
-
-
-def price_too_fine(order: Order) -> str | None:
-    """Why ``order`` is refused for a unit price with more than :data:`PRICE_DIGITS` decimals; None if none is."""
-    for line in order.lines:
-        price = line.unit_price
-        exponent = price.amount.normalize().as_tuple().exponent if price is not None else 0
-        if price is not None and isinstance(exponent, int) and -exponent > PRICE_DIGITS:
-            return (f"order {order.po_number}: line {line.line_number} is priced {price.amount} {price.currency}, "
-                    f"finer than the {PRICE_DIGITS} decimal places the ERP keeps for a unit price")
-    return None
-
-
 class BuiltinErp:
     """The reference ERP on the gateway's database; ``clock`` gives "now" (tests fix it)."""
 
@@ -218,8 +200,6 @@ class BuiltinErp:
                     answers[index] = ErpRejected(f"unknown customer {one.customer_id!r}")
                 elif not one.order.lines:
                     answers[index] = ErpRejected(f"order {one.order.po_number} has no lines")
-                elif (too_fine := price_too_fine(one.order)) is not None:
-                    answers[index] = ErpRejected(too_fine)
                 else:
                     first_of_key[one.idempotency_key] = index
             placing = list(first_of_key.values())

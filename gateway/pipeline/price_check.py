@@ -15,12 +15,14 @@ alone (the quote is the agreement). A difference beyond the partner's tolerance
   PO104 on each such line (the other lines ``IR``), a UBL OrderResponse the same line by line, a
   cXML buyer a ``reject`` naming our prices (:mod:`gateway.pipeline.refusals`).
 
-Lines without a price (the ERP prices them) or without a contract price are not compared.
+Lines without a price (the ERP prices them) or without a contract price are not compared; a price
+written with fewer decimals than ours is compared with ours rounded to them (:func:`as_written`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from formats.model import Money, Order
 from gateway.partners import PriceRule
@@ -56,9 +58,22 @@ def price_differences(pricing: PricingService, customer_id: str, order: Order,
         if ours is None or ours.currency != price.currency:
             continue
         per_unit = Money(amount=price.amount / (line.price_basis.quantity or 1), currency=price.currency)
-        if not rule.allows(per_unit.amount, ours.amount):
+        if not rule.allows(per_unit.amount, as_written(ours.amount, per_unit.amount)):
             found.append(PriceDifference(line.line_number, per_unit, ours))
     return found
+
+
+def as_written(ours: Decimal, theirs: Decimal) -> Decimal:
+    """Our price rounded (half up) to the decimals the partner wrote, when it wrote fewer than ours have.
+
+    A contract price derived from a list (1.29 less 10%, less 3%: 1.12617) reaches a buyer as
+    1.13, through our own cart or catalogue; that is the same price, not a difference. A partner
+    writing more decimals than ours (1.0501 against 1.05) is compared as written.
+    """
+    theirs_places, our_places = -int(theirs.as_tuple().exponent), -int(ours.as_tuple().exponent)
+    if 0 <= theirs_places < our_places:
+        return ours.quantize(Decimal(1).scaleb(-theirs_places), rounding=ROUND_HALF_UP)
+    return ours
 
 
 def summary(differences: list[PriceDifference], rule: PriceRule) -> str:

@@ -8,7 +8,7 @@ and shows its answer in ``/admin``, and nothing stays reserved against the custo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -42,26 +42,27 @@ from .credit.helpers import credit_orders, ledger
 from .flow import FIXTURES, X12, docs, drain, post, sets_of
 
 
-class CreditCheckingErp:
-    """The built-in ERP with its own credit check switched on for ``customers``: it refuses their orders.
+class RefusingErp:
+    """The built-in ERP with a rule of a real ERP switched on: ``refuses`` names why it refuses an order, or None.
 
-    What a real ERP answers when its credit module stops a sale (Tryton's ``sale_credit_limit``
-    raises a user error, which the Tryton adapter turns into ErpRejected); ``unavailable`` makes
-    it unreachable instead.
+    What Tryton answers when its credit module stops a sale (``sale_credit_limit``) or a unit
+    price has more decimals than its ``price_digits`` (4): a user error, which the Tryton adapter
+    turns into ErpRejected. ``unavailable`` makes it unreachable instead.
     """
 
-    def __init__(self, erp: ErpPort, customers: set[str], *, unavailable: bool = False) -> None:
+    def __init__(self, erp: ErpPort, refuses: Callable[[OrderToPush], str | None], *,
+                 unavailable: bool = False) -> None:
         self.erp = erp
-        self.customers = customers
+        self.refuses = refuses
         self.unavailable = unavailable
 
     def push_orders(self, orders: Sequence[OrderToPush]) -> list[PushAnswer]:
         if self.unavailable:
             raise ErpUnavailable("the ERP did not answer within 30 s")
-        ours = [o for o in orders if o.customer_id not in self.customers]
+        why = [self.refuses(o) for o in orders]
+        ours = [o for o, no in zip(orders, why, strict=True) if no is None]
         placed = iter(self.erp.push_orders(ours) if ours else [])
-        return [ErpRejected(f"credit limit of party {o.customer_id} would be exceeded by sale {o.order.po_number}")
-                if o.customer_id in self.customers else next(placed) for o in orders]
+        return [ErpRejected(no) if no is not None else next(placed) for no in why]
 
     def push_order(self, order: Any, *, customer_id: str, idempotency_key: str) -> Any:
         answer = self.push_orders([OrderToPush(order=order, customer_id=customer_id,
@@ -72,6 +73,26 @@ class CreditCheckingErp:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.erp, name)
+
+
+def credit_check(*customers: str) -> Callable[[OrderToPush], str | None]:
+    """The ERP's own credit check, stopping every sale of ``customers``."""
+    return lambda o: (f"credit limit of party {o.customer_id} would be exceeded by sale {o.order.po_number}"
+                      if o.customer_id in customers else None)
+
+
+def price_digits(o: OrderToPush) -> str | None:
+    """The ERP's price precision: 4 decimal places for a unit price (Tryton's default ``price_digits``)."""
+    for line in o.order.lines:
+        if line.unit_price is not None and -int(line.unit_price.amount.normalize().as_tuple().exponent) > 4:
+            return (f"the unit price {line.unit_price.amount} of line {line.line_number} has more than 4 digits "
+                    "after the decimal point")
+    return None
+
+
+def place(services: Services, rule: Callable[[OrderToPush], str | None] = price_digits) -> int:
+    """Run a worker against the ERP with ``rule`` on."""
+    return run_worker(services, RefusingErp(services.erp, rule))
 
 
 def run_worker(services: Services, erp: object) -> int:
@@ -156,13 +177,13 @@ def finer_priced_850() -> bytes:
 def test_a_price_finer_than_the_erp_takes_is_refused_and_its_credit_released(client: TestClient,
                                                                              services: Services) -> None:
     assert post(client, "", raw=finer_priced_850()).status_code == 202
-    drain(services)
+    place(services)
     [order] = docs(services, doc_type="850")
     assert order.state == State.REJECTED.value and "12.123456" in (order.error or "")
     response, raw_855 = x12_refusal(services, order)
     assert b"BAK*00*RD*ACME-PO-1001" in raw_855
     assert [line.status for line in response.lines] == [LineStatus.REJECTED] * 3
-    assert "finer than the 4 decimal places" in response.notes[0]
+    assert "more than 4 digits" in response.notes[0]
     [row] = credit_orders(services, "ACME")
     assert (row.status, row.open_amount) == (CreditStatus.REFUSED.value, 0)
     kinds = [kind for kind, _, _ in ledger(services, "ACME")]
@@ -172,7 +193,7 @@ def test_a_price_finer_than_the_erp_takes_is_refused_and_its_credit_released(cli
 
 def test_the_erps_own_credit_check_refusing_is_answered_and_released(client: TestClient, services: Services) -> None:
     assert post(client, "850-4010-basic.x12").status_code == 202
-    run_worker(services, CreditCheckingErp(services.erp, {"ACME"}))
+    run_worker(services, RefusingErp(services.erp, credit_check("ACME")))
     [order] = docs(services, doc_type="850")
     assert order.state == State.REJECTED.value and "credit limit of party ACME" in (order.error or "")
     response, raw_855 = x12_refusal(services, order)
@@ -185,7 +206,7 @@ def test_the_erps_own_credit_check_refusing_is_answered_and_released(client: Tes
 
 def test_an_erp_that_does_not_answer_is_retried_not_refused(client: TestClient, services: Services) -> None:
     post(client, "850-4010-basic.x12")
-    run_worker(services, CreditCheckingErp(services.erp, set(), unavailable=True))
+    run_worker(services, RefusingErp(services.erp, price_digits, unavailable=True))
     [order] = docs(services, doc_type="850")
     assert order.state == State.RETRY.value
     assert docs(services, doc_type="855") == []
@@ -195,7 +216,7 @@ def test_a_partner_that_expects_no_855_still_has_its_order_rejected_and_credit_r
         client: TestClient, services: Services) -> None:
     configure(services, "acme", expects=["856", "810"])
     post(client, "", raw=finer_priced_850())
-    drain(services)
+    place(services)
     [order] = docs(services, doc_type="850")
     assert order.state == State.REJECTED.value and docs(services, doc_type="855") == []
     nothing_reserved(services, "ACME")
@@ -204,7 +225,7 @@ def test_a_partner_that_expects_no_855_still_has_its_order_rejected_and_credit_r
 def test_a_replayed_refusal_placed_later_gets_its_acceptance(client: TestClient, services: Services) -> None:
     """A refusal is not an acknowledgment of a placed order: once the ERP takes it, the 855 accepting it follows."""
     post(client, "850-4010-basic.x12")
-    run_worker(services, CreditCheckingErp(services.erp, {"ACME"}))
+    run_worker(services, RefusingErp(services.erp, credit_check("ACME")))
     [order] = docs(services, doc_type="850")
     replay = client.post(f"/api/documents/{order.id}/replay", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
     assert replay.status_code in (200, 202), replay.text
@@ -218,14 +239,14 @@ def test_a_replayed_refusal_placed_later_gets_its_acceptance(client: TestClient,
 
 def test_the_refusal_shows_in_admin(client: TestClient, services: Services) -> None:
     post(client, "", raw=finer_priced_850())
-    drain(services)
+    place(services)
     [order] = docs(services, doc_type="850")
     signed_in = client.post("/admin/login", data={"token": OPERATOR_TOKEN, "next": "/admin/documents"},
                             follow_redirects=False)
     assert signed_in.status_code == 303
     page = client.get(f"/admin/documents/{order.id}").text
     answer = answer_of(services, order)
-    assert "rejected" in page and "finer than the 4 decimal places" in page
+    assert "rejected" in page and "more than 4 digits" in page
     assert f'href="/admin/documents/{answer.id}"' in page
 
 
@@ -233,7 +254,7 @@ def test_a_ubl_order_the_erp_refuses_gets_a_rejecting_order_response(client: Tes
                                                                      xsd_validate: Any) -> None:
     raw = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes()
     assert client.post("/edi/initech", content=raw).status_code == 202
-    run_worker(services, CreditCheckingErp(services.erp, {"INITECH"}))
+    run_worker(services, RefusingErp(services.erp, credit_check("INITECH")))
     [order] = docs(services, doc_type="Order")
     assert order.state == State.REJECTED.value and "credit limit of party INITECH" in (order.error or "")
     answer = answer_of(services, order)
@@ -260,7 +281,7 @@ def test_a_cxml_order_the_erp_refuses_gets_a_reject_confirmation(client: TestCli
     cxml_dtd: DtdValidator = request.getfixturevalue("dtd_validate")
     answer = client.post("/cxml", content=cxml_order("PO-ERP-NO-1", [("DEMO-1001", "10", "1.05")]))
     assert answer.status_code == 200
-    run_worker(services, CreditCheckingErp(services.erp, {"ACME"}))
+    run_worker(services, RefusingErp(services.erp, credit_check("ACME")))
     [placed] = docs(services, doc_type="OrderRequest")
     assert placed.state == State.REJECTED.value and "credit limit" in (placed.error or "")
     [sent] = buyer.of_type("ConfirmationRequest")
@@ -278,7 +299,7 @@ def test_credit_reserved_for_other_orders_is_untouched(client: TestClient, servi
     drain(services)
     second = finer_priced_850().replace(b"ACME-PO-1001", b"ACME-PO-1002").replace(b"000001001", b"000001002")
     post(client, "", raw=second)
-    drain(services)
+    place(services)
     placed, refused = credit_orders(services, "ACME")
     assert placed.status == CreditStatus.RESERVED.value and placed.open_amount > Decimal(0)
     assert (refused.status, refused.open_amount) == (CreditStatus.REFUSED.value, 0)

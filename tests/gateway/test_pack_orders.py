@@ -73,7 +73,8 @@ def test_a_real_850_ordering_cases_by_upc_reaches_the_erp_in_cases(client: TestC
         s.add(Partner(id="bots-oats", name="bots sample buyer", customer_id="ACME", x12_qualifier="01",
                       x12_id="012345678", x12_application_id="TEST", our_x12_qualifier="01",
                       our_x12_id="012341234", our_x12_application_id="1234", x12_version="004010", usage="P",
-                      settings={"item_map": {"004184080648": "DEMO-1001"}}))
+                      settings={"item_map": {"004184080648": "DEMO-1001"},  # 21.10 a case against ACME's 11.40:
+                                "price_policy": "accept"}))  # placed and flagged (a partner without it holds)
         s.commit()
     sync_from_erp(services.engine, services.erp)
     answer = post(client, "", partner="bots-oats", raw=raw)

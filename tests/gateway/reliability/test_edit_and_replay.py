@@ -60,7 +60,9 @@ def test_an_edited_order_is_placed_once_and_the_original_is_kept(client: TestCli
     assert (copy.id, copy.parent_id, copy.state, copy.raw) == (edited_id, original_id, State.PROCESSED.value,
                                                                corrected)
     assert erp_orders(services) == 1
-    assert len(docs(services, doc_type="855")) == 1
+    refusal, acceptance = docs(services, doc_type="855")  # the original refused in an 855 of its own (issue 17)
+    assert (refusal.parent_id, refusal.erp_order_id) == (original_id, None) and b"BAK*00*RD*" in refusal.raw
+    assert (acceptance.parent_id, acceptance.erp_order_id) == (edited_id, copy.erp_order_id)
     with session(services.engine) as s:
         edit = s.exec(select(DocumentEdit)).one()
         assert (edit.actor, edit.reason, edit.original_sha256) == ("operator", "buyer confirmed: new order",
@@ -76,7 +78,7 @@ def test_an_edited_order_is_placed_once_and_the_original_is_kept(client: TestCli
     assert client.post(f"/api/documents/{edited_id}/replay", headers=AUTH).status_code == 200
     drain(services)
     assert erp_orders(services) == 1
-    assert len(docs(services, doc_type="855")) == 1
+    assert len(docs(services, doc_type="855")) == 2  # still the refusal and the one acceptance
 
 
 def test_an_edit_that_does_not_translate_is_refused_with_its_location(client: TestClient,
