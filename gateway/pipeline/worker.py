@@ -6,9 +6,9 @@ at once; the purchase orders among them share their transactions
 (:func:`~gateway.pipeline.orders.process_purchase_orders`), the rest are processed one by one, and
 each document's outcome is recorded on its own. Failures are sorted into two kinds:
 
-* transient (:class:`~erp.port.ErpUnavailable`, a lost database connection, an unexpected
-  error): the document goes to ``retry`` with exponential backoff and jitter, and after the
-  partner's ``max_attempts`` (else ``B2BGW_MAX_ATTEMPTS``) to ``dead``;
+* transient (:class:`~erp.port.ErpUnavailable`, a lost database connection, a pool timeout, an
+  unexpected error): the document goes to ``retry`` with exponential backoff and jitter, and
+  after the partner's ``max_attempts`` (else ``B2BGW_MAX_ATTEMPTS``) to ``dead``;
 * permanent (a document that cannot be translated, an ERP business refusal): ``rejected`` at once,
   with the error stored for the operator, who can fix and replay it.
 
