@@ -55,7 +55,8 @@ from gateway.outbound import Emission, Outgoing, document_type, emit_all, reserv
 from gateway.partners import PricePolicy, price_rule, with_our_items
 from gateway.pipeline.price_check import price_differences, price_refusal
 from gateway.pipeline.price_check import summary as price_summary
-from gateway.pipeline.queue import hold_claim, hold_claims
+from gateway.pipeline.price_holds import hold_for_prices, released_from_price_hold
+from gateway.pipeline.queue import hold_claims
 from gateway.pipeline.reading import DocumentRejected, Read, read_stored
 from gateway.pipeline.refusals import Refusal, refuse, unit_refusal
 from gateway.pipeline.states import State
@@ -65,7 +66,7 @@ from gateway.pricing.tables import PriceSnapshotRow
 from gateway.quotes.carts import customer_price, quoted_prices, with_quoted_prices
 from gateway.store.db import session
 from gateway.store.documents import RowMove, move, move_rows
-from gateway.store.tables import Document, DocumentEvent, OrderLink, Partner
+from gateway.store.tables import Document, OrderLink, Partner
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def _translate(engine: Engine, doc_ids: Sequence[int], results: dict[int, Result
             select(Document, Partner).join(Partner, col(Document.partner_id) == col(Partner.id))
             .where(col(Document.id).in_(list(doc_ids))))}
         pricing = pricing_for(engine)
-        released = _released_from_price_hold(s, list(rows))
+        released = released_from_price_hold(s, list(rows))
         for doc_id in doc_ids:
             try:
                 if doc_id not in rows:
@@ -182,15 +183,6 @@ def _business_refusal(order: Order) -> Refusal | None:
         return Refusal(f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as "
                        "a change document (X12 860, UBL OrderChange / OrderCancellation)")
     return unit_refusal(order)
-
-
-def _released_from_price_hold(s: Session, doc_ids: list[int]) -> set[int]:
-    """The documents an operator released from ``price_hold``: their prices were accepted then."""
-    if not doc_ids:
-        return set()
-    return set(s.exec(select(DocumentEvent.document_id).where(
-        col(DocumentEvent.document_id).in_(doc_ids), col(DocumentEvent.from_state) == State.PRICE_HOLD.value,
-        col(DocumentEvent.to_state) == State.QUEUED.value)))
 
 
 def _judge_prices(p: _Placing, pricing: PricingService, *, released: bool) -> None:
@@ -227,14 +219,8 @@ def _hold(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]
     """Each order waits for an operator (:mod:`gateway.pipeline.price_holds`); nothing reserved, nothing answered."""
     ended: list[Outcome | None] = []
     for p in batch:
-        hold_claim(s, p.doc_id, actor)
-        doc = s.get(Document, p.doc_id)
-        assert doc is not None
-        doc.po_number = p.order.po_number
-        doc.canonical = p.order.model_dump(mode="json")
-        doc.error = f"price hold: {p.price_hold}"
-        doc.claimed_by = doc.claimed_at = None
-        move(s, doc, State.PRICE_HOLD, actor=actor, reason=f"price hold: {p.price_hold}")
+        assert p.price_hold is not None
+        hold_for_prices(s, p.doc_id, p.order, p.price_hold, actor=actor)
         log.warning("document %s: price hold (%s)", p.doc_id, p.price_hold,
                     extra={"document_id": p.doc_id, "partner": p.partner.id})
         ended.append(Outcome(State.PRICE_HOLD, f"price hold: {p.price_hold}"))

@@ -13,19 +13,41 @@ one transaction with its audit entry:
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from formats.model import Order
 from gateway.auth.audit import audit
 from gateway.credit.answers import answer_refusal
 from gateway.partners import price_rule
 from gateway.pipeline.price_check import price_differences, price_refusal
+from gateway.pipeline.queue import hold_claim
 from gateway.pipeline.refusals import Refusal
 from gateway.pipeline.states import State
 from gateway.pricing.service import pricing_for
 from gateway.store.db import session
 from gateway.store.documents import move
-from gateway.store.tables import Document, Partner
+from gateway.store.tables import Document, DocumentEvent, Partner
+
+
+def hold_for_prices(s: Session, doc_id: int, order: Order, why: str, *, actor: str) -> None:
+    """Put the worker's document in ``price_hold`` for ``why`` (the caller's transaction); nothing reserved or sent."""
+    hold_claim(s, doc_id, actor)
+    doc = s.get(Document, doc_id)
+    assert doc is not None  # held just now
+    doc.po_number = order.po_number
+    doc.canonical = order.model_dump(mode="json")
+    doc.error = f"price hold: {why}"
+    doc.claimed_by = doc.claimed_at = None
+    move(s, doc, State.PRICE_HOLD, actor=actor, reason=f"price hold: {why}")
+
+
+def released_from_price_hold(s: Session, doc_ids: list[int]) -> set[int]:
+    """The documents an operator released from ``price_hold``: their prices were accepted then (one query)."""
+    if not doc_ids:
+        return set()
+    return set(s.exec(select(DocumentEvent.document_id).where(
+        col(DocumentEvent.document_id).in_(doc_ids), col(DocumentEvent.from_state) == State.PRICE_HOLD.value,
+        col(DocumentEvent.to_state) == State.QUEUED.value)))
 
 
 class PriceHoldError(Exception):
@@ -83,4 +105,4 @@ def reject_price_hold(engine: Engine, document_id: int, *, actor: str, reason: s
         return doc
 
 
-__all__ = ["PriceHoldError", "reject_price_hold", "release_price_hold"]
+__all__ = ["PriceHoldError", "hold_for_prices", "reject_price_hold", "release_price_hold", "released_from_price_hold"]
