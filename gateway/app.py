@@ -11,6 +11,7 @@ from gateway.admin import routes as admin_routes
 from gateway.api import credit, cxml, delivery, documents, edi, erp_actions, health, prices, punchout, quotes, sandbox
 from gateway.api import oci as oci_routes
 from gateway.api.errors import install_error_handlers
+from gateway.api.limits import UploadGate, UploadLimits
 from gateway.observability.metrics import register_queue_collector
 from gateway.pipeline.worker import start_in_threads
 from gateway.services import Services
@@ -32,6 +33,7 @@ def create_app(services: Services, *, workers: int = 0) -> FastAPI:
     register_queue_collector(services.engine)
     app = FastAPI(title="b2b-gateway", summary="B2B punchout and EDI gateway", lifespan=lifespan)
     app.state.services = services
+    app.state.upload_gate = UploadGate(UploadLimits.from_settings(services.settings))
     install_error_handlers(app)
     app.include_router(edi.router)
     app.include_router(documents.router)

@@ -5,7 +5,9 @@ and, for X12, the 997/999 computed on the spot (also kept in the outbox). Status
 202 accepted for processing; 200 a resend of an interchange already received (its original
 acknowledgment is repeated); 400 not readable as X12; 403 the interchange's sender or receiver
 is not this partner's; 404 unknown partner; 413 too large; 422 every transaction set rejected.
-Every one of these leaves a stored document with its error.
+Every one of these leaves a stored document with its error. 503 with ``Retry-After``: no room
+for the file now (see :mod:`gateway.api.limits`); nothing of it is stored, and the partner sends
+it again.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from gateway.api.bodies import read_limited
+from gateway.api.bodies import new_spool, read_back, spool_limited
 from gateway.api.deps import ServicesDep
+from gateway.api.limits import UploadGateDep, upload_ticket
 from gateway.intake.files import receive_file, refuse_file
+from gateway.intake.result import IntakeResult
 
 router = APIRouter(tags=["edi"])
 
@@ -35,26 +39,48 @@ class UploadAnswer(BaseModel):
     duplicate_of: int | None
 
 
-@router.post("/edi/{partner_id}", response_model=UploadAnswer, status_code=202)
-async def upload(partner_id: str, request: Request, services: ServicesDep) -> JSONResponse:
-    """Store, read, acknowledge and queue an X12 file from ``partner_id``."""
-    limit = services.settings.max_upload_bytes
-    body = b""
+@router.post("/edi/{partner_id}", response_model=UploadAnswer, status_code=202,
+             responses={503: {"description": "no room now (uploads in flight, intakes, the database busy): "
+                                             "nothing was stored; send it again after Retry-After seconds"}})
+async def upload(partner_id: str, request: Request, services: ServicesDep, gate: UploadGateDep) -> JSONResponse:
+    """Store, read, acknowledge and queue an X12 file from ``partner_id``.
+
+    The body is admitted before it is read (its declared length counted in the bytes in flight,
+    :mod:`gateway.api.limits`), spooled to disk past ``B2BGW_UPLOAD_SPOOL_BYTES`` while it
+    arrives, and taken in under one of the intake slots. No room for either: 503 with
+    ``Retry-After``, and nothing of the file is stored.
+    """
+    settings = services.settings
+    limit = settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
-    too_large = declared.isdigit() and int(declared) > limit  # refused before reading a byte
-    if not too_large:
-        body, too_large = await read_limited(request, limit)
     filename = request.headers.get("x-filename")
     actor = f"http:{partner_id}"
-    if too_large:
-        size = f"{int(declared):,} bytes" if declared.isdigit() else f"more than {limit:,} bytes"
-        result = await run_in_threadpool(refuse_file, services.engine, partner_id=partner_id, raw=body,
-                                         error=f"the file is {size}, more than the {limit:,} allowed "
-                                               f"(B2BGW_MAX_UPLOAD_BYTES); the first {len(body):,} bytes are kept",
-                                         status=413, actor=actor)
-    else:
-        result = await run_in_threadpool(receive_file, services.engine, partner_id=partner_id, raw=body,
-                                         filename=filename, actor=actor)
+    if declared.isdigit() and int(declared) > limit:  # refused before reading a byte
+        error = (f"the file is {int(declared):,} bytes, more than the {limit:,} allowed (B2BGW_MAX_UPLOAD_BYTES); "
+                 "the first 0 bytes are kept")
+        async with gate.intake():
+            result = await run_in_threadpool(refuse_file, services.engine, partner_id=partner_id, raw=b"",
+                                             error=error, status=413, actor=actor)
+        return _answer(result)
+    async with upload_ticket(gate) as ticket:
+        if declared.isdigit():
+            await ticket.hold(int(declared))  # no room: 503 before a byte of the body is read
+        with new_spool(settings.upload_spool_bytes, settings.upload_spool_dir) as spool:
+            size, too_large = await spool_limited(request, limit, spool, None if declared.isdigit() else ticket)
+            body = read_back(spool, size)
+        async with gate.intake():
+            if too_large:
+                error = (f"the file is more than {limit:,} bytes, more than the {limit:,} allowed "
+                         f"(B2BGW_MAX_UPLOAD_BYTES); the first {size:,} bytes are kept")
+                result = await run_in_threadpool(refuse_file, services.engine, partner_id=partner_id, raw=body,
+                                                 error=error, status=413, actor=actor)
+            else:
+                result = await run_in_threadpool(receive_file, services.engine, partner_id=partner_id, raw=body,
+                                                 filename=filename, actor=actor)
+    return _answer(result)
+
+
+def _answer(result: IntakeResult) -> JSONResponse:
     answer = UploadAnswer(
         document_id=result.document_id, state=result.state.value, documents=result.documents,
         acknowledgment_documents=result.acknowledgments,

@@ -24,6 +24,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
@@ -38,10 +39,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": -1}
+"""A SQLite file's connections are never rationed: five kept, as many more as threads ask for.
+
+A connection to a file costs a file handle and a few pragmas, and the threads that can ask are
+bounded anyway (the server's thread pool, the workers). A bounded pool could deadlock with the
+file's one write lock: under a burst of uploads every pooled connection was held by a request
+waiting for the lock, while the worker holding the lock waited for a connection of its own; all
+of them gave up after 30 s with a 500 ("QueuePool limit ... reached", "database is locked").
+Uploads are rationed before they reach the database instead (:mod:`gateway.api.limits`).
+"""
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings this gateway relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        pool: dict[str, Any] = {} if make_url(url).database in (None, "", ":memory:") else SQLITE_POOL
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=10)
