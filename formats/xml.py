@@ -9,7 +9,22 @@ so every XML document the gateway reads goes through :func:`parse_xml`:
 * a DOCTYPE with an internal subset that declares entities is refused outright: it is how
   billion-laughs and external-entity attacks arrive, and no legitimate cXML or UBL needs one;
 * documents larger than ``max_bytes`` are refused before parsing, and lxml's own limits on
-  tree depth and text size stay on (``huge_tree=False``).
+  tree depth and text size stay on (``huge_tree=False``);
+* an element with more than ``max_attributes`` attributes (:data:`MAX_ATTRIBUTES`) is refused,
+  naming the element, its line and path, and the count. libxml2 offers no such limit, so it
+  is checked once the tree is built: building it is linear (libxml2 >= 2.12 checks duplicate
+  attributes through a hash table; lxml >= 5 bundles it), and bounded by ``max_bytes``. The
+  check costs nothing for ordinary documents: an element cannot have more attributes than the
+  document has ``=`` signs, which ``bytes.count`` counts in C, and only a document with more
+  than ``max_attributes`` of them is searched, by one XPath evaluated in C.
+
+Reading stays linear in the input, whatever it holds: lxml's ``items()`` and ``values()``
+look every value up again by name (quadratic in an element's attributes: an element with
+60,000 attributes took 13-17 s of CPU), so :func:`attribute_items` reads them in one pass, and
+readers look children up through a map built once per element, never by walking all the
+children again for every name they ask (``formats.cxml.common.Kids``, ``formats.ubl.common.Reader``).
+Numbers are read by :func:`decimal_value`: ASCII digits only (``Decimal('١٢')`` is 12 to
+Python, and ``str.isdigit()`` says yes to ``'²'``), and of a size a business document has.
 
 Errors are :class:`~formats.errors.XmlSyntaxError` with the line where the parser stopped.
 """
@@ -17,10 +32,15 @@ Errors are :class:`~formats.errors.XmlSyntaxError` with the line where the parse
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
 from formats.errors import Location, XmlSyntaxError
+
+MAX_ATTRIBUTES = 256
+"""The most attributes one element may carry: no cXML or UBL element has more than a dozen, and
+the cap keeps any per-element cost of a library (lxml's ``items()`` is quadratic) small."""
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Largest XML document read by default (20 MiB); callers with bigger legitimate files pass more."""
@@ -35,7 +55,8 @@ def _parser() -> etree.XMLParser:
                            huge_tree=False, remove_blank_text=False, remove_comments=False)
 
 
-def parse_xml(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "XML document") -> etree._Element:
+def parse_xml(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_attributes: int = MAX_ATTRIBUTES,
+              what: str = "XML document") -> etree._Element:
     """The root element of ``raw``; :class:`XmlSyntaxError` for anything unsafe or not well-formed."""
     if len(raw) > max_bytes:
         raise XmlSyntaxError(f"{what} is {len(raw):,} bytes, more than the {max_bytes:,} allowed")
@@ -59,7 +80,19 @@ def parse_xml(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "XM
         # Declared after 64 KiB of comments the quick check above does not see it; lxml has not
         # expanded anything (resolve_entities=False), and the rule is the same: refused.
         raise XmlSyntaxError(f"{what} declares entities in its DOCTYPE, which is refused (XXE / entity expansion)")
+    if raw.count(b"=") > max_attributes:  # else no element can have more: each attribute has its "="
+        _check_attribute_counts(root, max_attributes, what)
     return root
+
+
+def _check_attribute_counts(root: etree._Element, max_attributes: int, what: str) -> None:
+    """:class:`XmlSyntaxError` at the first element with more than ``max_attributes`` attributes."""
+    crowded = root.xpath("(descendant-or-self::*[count(@*) > $most])[1]", most=max_attributes)
+    if isinstance(crowded, list) and crowded and isinstance(crowded[0], etree._Element):
+        element = crowded[0]
+        count = len(element.attrib)
+        raise XmlSyntaxError(f"{what}: <{local_name(element)}> has {count:,} attributes, more than the "
+                             f"{max_attributes:,} allowed", line_of(element))
 
 
 def local_name(element: etree._Element) -> str:
@@ -70,6 +103,75 @@ def local_name(element: etree._Element) -> str:
     """
     tag = element.tag
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+_FEW_ATTRIBUTES = 16
+"""Up to this many attributes lxml's own ``items()`` is the quickest; beyond, it grows quadratically."""
+
+
+def attribute_items(element: etree._Element) -> list[tuple[str, str]]:
+    """Every ``(name, value)`` of ``element`` (names as lxml gives them, ``{ns}local``), in one pass.
+
+    lxml's ``items()`` fetches each value by searching the attribute list again by name, which
+    is quadratic in the number of attributes; an XPath ``@*`` returns each value with its name
+    in one walk of the list, at a fixed cost of some microseconds that only pays off past a few.
+    """
+    if len(element.attrib) <= _FEW_ATTRIBUTES:
+        return element.items()
+    found = element.xpath("@*")
+    return [(value.attrname, str(value)) for value in found if isinstance(value, etree._ElementUnicodeResult)] \
+        if isinstance(found, list) else []
+
+
+def attribute_named(element: etree._Element, name: str) -> str | None:
+    """The raw value of the attribute called ``name`` in any case and namespace; None when absent.
+
+    The exact spelling is looked up first (in C). Otherwise the names are compared once each,
+    without fetching any value (iterating the names is linear, unlike ``items()``), and the one that
+    matches is fetched: a lookup costs one pass over the names, whatever the element carries.
+    """
+    exact = element.get(name)
+    if exact is not None:
+        return exact
+    wanted = name.lower()
+    for key in element.attrib:
+        if isinstance(key, str) and key.rpartition("}")[2].lower() == wanted:
+            return element.get(key)
+    return None
+
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?", re.ASCII)
+MAX_DIGITS = 32
+"""The longest number read, in characters: more than any amount or quantity of a business document."""
+MAX_INTEGER_DIGITS = 15
+"""Digits before the decimal point (below 10**15): what every ERP and every currency's amounts fit."""
+MAX_DECIMALS = 12
+"""Significant digits after the decimal point (trailing zeros aside)."""
+
+
+def decimal_value(value: str, *, exponent: bool = False) -> Decimal | None:
+    """``value`` as a Decimal when it is a plain ASCII decimal number of a sensible size, else None.
+
+    Blanks around it are ignored; ``exponent`` also takes ``1.5E3`` (cXML buyers send it). Refused:
+    digits other than ASCII 0-9 (Python's ``Decimal`` reads ``'١٢'`` as 12), NaN and infinities,
+    numbers of more than :data:`MAX_INTEGER_DIGITS` digits before the point or more than
+    :data:`MAX_DECIMALS` after it (arithmetic on them would fail later, far from the input).
+    """
+    cleaned = value.strip()
+    if len(cleaned) > MAX_DIGITS or not _DECIMAL.fullmatch(cleaned):
+        return None
+    if not exponent and ("e" in cleaned or "E" in cleaned):
+        return None
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern above already refuses these
+        return None
+    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
+        return None
+    exponent_ = number.normalize().as_tuple().exponent
+    if isinstance(exponent_, int) and exponent_ < -MAX_DECIMALS:
+        return None
+    return number
 
 
 def text_of(element: etree._Element | None) -> str:
@@ -85,4 +187,5 @@ def line_of(element: etree._Element) -> Location:
     return Location(line=element.sourceline, path=tree.getpath(element))
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "line_of", "local_name", "parse_xml", "text_of"]
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_ATTRIBUTES", "attribute_items", "attribute_named", "decimal_value", "line_of",
+           "local_name", "parse_xml", "text_of"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -28,7 +28,7 @@ from pydantic import ValidationError as PydanticValidationError
 from formats.codes.units import UnitMap, read_unit_table
 from formats.errors import Location, MappingError
 from formats.model import Money
-from formats.xml import line_of, local_name, text_of
+from formats.xml import MAX_DECIMALS, MAX_INTEGER_DIGITS, attribute_named, decimal_value, line_of, local_name, text_of
 
 CXML_VERSION = "1.2.063"
 """The cXML version we write: the newest DTD in the corpus (``cxml/dtd/1.2.063``)."""
@@ -41,7 +41,7 @@ DTD_URL = "http://xml.cxml.org/schemas/cXML/{version}/{name}"
 
 DEFAULT_LANG = "en-US"
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_WHOLE = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 # --------------------------------------------------------------------------------------------
 # Reading
@@ -137,15 +137,13 @@ def optional_text(parent: etree._Element | None, *path: str) -> str | None:
 
 
 def attribute(element: etree._Element, name: str) -> str | None:
-    """An attribute's stripped value whatever its case, None when absent or blank."""
-    exact = element.get(name)
-    if exact is not None:
-        return exact.strip() or None
-    wanted = name.lower()
-    for key, value in element.attrib.items():
-        if isinstance(key, str) and key.rpartition("}")[2].lower() == wanted and isinstance(value, str):
-            return value.strip() or None
-    return None
+    """An attribute's stripped value whatever its case, None when absent or blank.
+
+    One pass over the element's attribute names at most (:func:`formats.xml.attribute_named`),
+    never a value fetched per attribute: lxml's ``items()`` is quadratic in their number.
+    """
+    value = attribute_named(element, name)
+    return None if value is None else value.strip() or None
 
 
 def required_attribute(element: etree._Element, name: str, what: str) -> str:
@@ -156,38 +154,60 @@ def required_attribute(element: etree._Element, name: str, what: str) -> str:
     return value
 
 
-def number(value: str, location: Location, what: str) -> Decimal:
-    """A decimal from cXML text (``1505.0``, `` 2 ``, ``.5``); :class:`MappingError` otherwise."""
+At = Location | etree._Element
+"""Where a value was read: a Location, or the element (its path is then worked out only for an error).
+
+``where()`` asks lxml for the element's path, which counts its same-named siblings: done for
+every line of a document it is quadratic in the lines, so the readers pass the element and
+the path is found only when there is an error to report."""
+
+
+def locate(at: At, attribute_name: str | None = None) -> Location:
+    """The Location of ``at`` (and ``@attribute_name``)."""
+    return where(at, attribute_name) if isinstance(at, etree._Element) else at
+
+
+def number(value: str, at: At, what: str, attribute_name: str | None = None) -> Decimal:
+    """A decimal from cXML text (``1505.0``, `` 2 ``, ``.5``, ``1.5E3``); :class:`MappingError` otherwise.
+
+    Only ASCII digits, and a size an amount or quantity can have (:func:`formats.xml.decimal_value`).
+    """
+    number_ = decimal_value(value, exponent=True)
+    if number_ is None:
+        raise MappingError(f"{what} {value!r} is not a number (ASCII digits, at most {MAX_INTEGER_DIGITS} before "
+                           f"the decimal point and {MAX_DECIMALS} after)", locate(at, attribute_name))
+    return number_
+
+
+def whole_number(value: str) -> int | None:
+    """An ASCII whole number (``30``, `` 7 ``) of at most 9 digits, None otherwise (``'²'``, ``'1e3'``, ``'-1'``)."""
     cleaned = value.strip()
-    if not _NUMBER.match(cleaned):
-        raise MappingError(f"{what} {value!r} is not a number", location)
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern above already refuses these
-        raise MappingError(f"{what} {value!r} is not a number", location) from exc
+    return int(cleaned) if _WHOLE.fullmatch(cleaned) else None
 
 
 def number_attribute(element: etree._Element, name: str, what: str) -> Decimal | None:
     """A numeric attribute, None when absent."""
     value = attribute(element, name)
-    return None if value is None else number(value, where(element, name), what)
+    return None if value is None else number(value, element, what, name)
 
 
-def parse_datetime(value: str, location: Location, what: str) -> dt.datetime | dt.date:
+def parse_datetime(value: str, at: At, what: str, attribute_name: str | None = None) -> dt.datetime | dt.date:
     """A cXML date: ISO 8601 with time and zone, or a bare date; :class:`MappingError` otherwise."""
     cleaned = value.strip()
     try:
+        if not cleaned.isascii():
+            raise ValueError("not ASCII")
         if len(cleaned) == 10:
             return dt.date.fromisoformat(cleaned)
         return dt.datetime.fromisoformat(cleaned.replace(" ", "T", 1) if "T" not in cleaned else cleaned)
     except ValueError as exc:
-        raise MappingError(f"{what} {value!r} is not an ISO 8601 date", location) from exc
+        raise MappingError(f"{what} {value!r} is not an ISO 8601 date", locate(at, attribute_name)) from exc
 
 
 def date_attribute(element: etree._Element, name: str, what: str) -> dt.datetime | dt.date | None:
     """A date attribute as a datetime (or date when the document gave no time), None when absent."""
     value = attribute(element, name)
-    return None if value is None else parse_datetime(value, where(element, name), what)
+    return None if value is None else parse_datetime(value, element, what, name)
 
 
 def date_part(value: dt.datetime | dt.date | None) -> dt.date | None:
@@ -210,7 +230,7 @@ def money(element: etree._Element, what: str) -> Money:
     """The ``Money`` child of ``element`` (or ``element`` itself if it is a Money)."""
     node = element if local_name(element).lower() == "money" else need(element, "Money", what)
     currency = required_attribute(node, "currency", f"{what} Money")
-    amount = number(text(node), where(node), f"{what} amount")
+    amount = number(text(node), node, f"{what} amount")
     try:
         return Money(amount=amount, currency=currency)
     except PydanticValidationError as exc:
@@ -274,6 +294,14 @@ def units_or_default(units: UnitMap | None) -> UnitMap:
     if not _DEFAULT_UNITS:
         _DEFAULT_UNITS.append(default_units())
     return _DEFAULT_UNITS[0]
+
+
+def unit_of(units: UnitMap, node: etree._Element, code: str | None = None) -> str:
+    """The Rec 20 code of the UnitOfMeasure ``node`` (or of ``code`` read there); MappingError at ``node``."""
+    try:
+        return units.to_canonical(text(node) if code is None else code)
+    except MappingError as exc:  # located only now: where() costs a walk of the node's siblings
+        raise MappingError(exc.message, where(node)) from exc
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,6 +384,7 @@ __all__ = [
     "DEFAULT_LANG",
     "DTD_URL",
     "INVOICE_VERSION",
+    "At",
     "Kids",
     "attribute",
     "child",
@@ -363,6 +392,7 @@ __all__ = [
     "date_attribute",
     "datetime_text",
     "default_units",
+    "locate",
     "money",
     "money_element",
     "need",
@@ -370,5 +400,7 @@ __all__ = [
     "serialize",
     "sub",
     "text",
+    "unit_of",
     "where",
+    "whole_number",
 ]

@@ -39,8 +39,10 @@ from formats.cxml.common import (
     serialize,
     sub,
     text,
+    unit_of,
     units_or_default,
     where,
+    whole_number,
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_comments
@@ -90,7 +92,7 @@ def render(document: OrderResponse, *, order_payload_id: str, payload_id: str, t
         groups.setdefault(line.line_number, []).append(line)
     for line_number, parts in groups.items():
         where_ = Location(path=f"line {line_number}")
-        if not line_number.isdigit():
+        if whole_number(line_number) is None:
             raise MappingError(f"cXML lineNumber must be a number, not {line_number!r}", where_)
         ordered = next((p.ordered_quantity for p in parts if p.ordered_quantity is not None), None)
         total = ordered.value if ordered else sum((p.quantity.value for p in parts), start=parts[0].quantity.value * 0)
@@ -135,9 +137,9 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Order
     try:
         for item in children(document, "ConfirmationItem"):
             line_number = required_attribute(item, "lineNumber", "ConfirmationItem")
-            ordered_unit = unit_map.to_canonical(text(item, "UnitOfMeasure"), where(item))
+            ordered_unit = unit_of(unit_map, item, text(item, "UnitOfMeasure"))
             ordered = Quantity(value=number(required_attribute(item, "quantity", "ConfirmationItem"),
-                                            where(item, "quantity"), "ConfirmationItem quantity"), unit=ordered_unit)
+                                            item, "ConfirmationItem quantity", "quantity"), unit=ordered_unit)
             for status in children(item, "ConfirmationStatus"):
                 price_node = child(status, "UnitPrice")
                 promised = date_part(date_attribute(status, "deliveryDate", "deliveryDate"))
@@ -147,9 +149,8 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Order
                     status=_line_status(required_attribute(status, "type", "ConfirmationStatus"),
                                         price_node is not None, promised is not None, where(status, "type")),
                     quantity=Quantity(value=number(required_attribute(status, "quantity", "ConfirmationStatus"),
-                                                   where(status, "quantity"), "ConfirmationStatus quantity"),
-                                      unit=unit_map.to_canonical(text(status, "UnitOfMeasure") or ordered_unit,
-                                                                 where(status))),
+                                                   status, "ConfirmationStatus quantity", "quantity"),
+                                      unit=unit_of(unit_map, status, text(status, "UnitOfMeasure") or ordered_unit)),
                     unit_price=money(price_node, "UnitPrice") if price_node is not None else None,
                     ordered_quantity=ordered, promised_date=promised, reason="\n".join(notes) or None))
         statuses = {line.status for line in lines}

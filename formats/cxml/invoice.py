@@ -48,8 +48,10 @@ from formats.cxml.common import (
     serialize,
     sub,
     text,
+    unit_of,
     units_or_default,
     where,
+    whole_number,
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_item_ids, set_content
@@ -136,7 +138,7 @@ def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing
         if line.unit_price.currency != currency:
             raise MappingError(f"priced in {line.unit_price.currency}, invoiced in {currency}", where_)
         for number_ in (line.line_number, line.order_line_number or line.line_number):
-            if not number_.isdigit():
+            if whole_number(number_) is None:
                 raise MappingError(f"cXML line numbers must be numbers, not {number_!r}", where_)
         basis = line.price_basis.quantity or Decimal(1)
         subtotal = Money(amount=line.quantity.value * line.unit_price.amount / basis, currency=currency).rounded()
@@ -200,7 +202,7 @@ def _read_tax(element: etree._Element, what: str) -> Tax:
     rate = attribute(detail, "percentageRate") if detail is not None else None
     return Tax(amount=_positive(money(element, what)), description=optional_text(element, "Description"),
                category=attribute(detail, "category") if detail is not None else None,
-               percent=number(rate, where(detail, "percentageRate"), "percentageRate")  # type: ignore[arg-type]
+               percent=number(rate, detail, "percentageRate", "percentageRate")  # type: ignore[arg-type]
                if rate else None)
 
 
@@ -248,10 +250,11 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Invoi
             _read_tax(tax, "summary Tax"),)
         term = child(header, "PaymentTerm")
         days = attribute(term, "payInNumberOfDays") if term is not None else None
+        net_days = whole_number(days) if days else None
         return Invoice(
             invoice_number=invoice_number, invoice_date=invoice_date, is_credit_note=purpose == "creditmemo",
             po_number=po_number, currency=currency, lines=tuple(lines), allowances=tuple(allowances), taxes=taxes,
-            terms=PaymentTerms(net_days=int(days)) if days and days.isdigit() else None,
+            terms=PaymentTerms(net_days=net_days) if net_days is not None else None,
             notes=(text(header, "Comments"),) if text(header, "Comments") else (), references=tuple(references))
     except PydanticValidationError as exc:
         raise MappingError(f"not a valid invoice: {exc.errors()[0]['msg']}", where(document)) from exc
@@ -267,8 +270,8 @@ def _read_line(item: etree._Element, units: UnitMap) -> InvoiceLine:
         items=read_item_ids(child(reference, "ItemID")),
         description=optional_text(reference, "Description"),
         quantity=Quantity(value=abs(number(required_attribute(item, "quantity", "InvoiceDetailItem"),
-                                           where(item, "quantity"), "InvoiceDetailItem quantity")),
-                          unit=units.to_canonical(text(unit_node), where(unit_node))),
+                                           item, "InvoiceDetailItem quantity", "quantity")),
+                          unit=unit_of(units, unit_node)),
         unit_price=money(need(item, "UnitPrice", "InvoiceDetailItem"), "UnitPrice"),
         taxes=(_read_tax(tax, "line Tax"),) if tax is not None and text(tax, "Money") else (),
     )

@@ -23,6 +23,7 @@ from lxml import etree
 
 from formats.codes.units import UnitMap
 from formats.cxml.common import (
+    Kids,
     attribute,
     child,
     children,
@@ -42,7 +43,9 @@ from formats.cxml.common import (
     sub,
     text,
     time_part,
+    unit_of,
     where,
+    whole_number,
 )
 from formats.cxml.parties import address_element, read_address
 from formats.errors import FormatError, Location, MappingError
@@ -149,51 +152,53 @@ def read_line(element: etree._Element, position: int, units: UnitMap, what: str)
     quantity_text = attribute(element, "quantity")
     if quantity_text is None:
         raise MappingError(f"{what} has no quantity", where(element, "quantity"))
-    quantity = number(quantity_text, where(element, "quantity"), f"{what} quantity")
+    quantity = number(quantity_text, element, f"{what} quantity", "quantity")
     if quantity < 0:
         raise MappingError(f"{what} quantity {quantity_text!r} is negative", where(element, "quantity"))
     line_number = attribute(element, "lineNumber") or str(position)
     extensions: list[Extension] = []
-    items = list(read_item_ids(child(element, "ItemID")))
-    detail = child(element, "ItemDetail")
+    parts = Kids(element)  # one pass over the line's children, then lookups by name
+    items = list(read_item_ids(parts.first("ItemID")))
+    detail = parts.first("ItemDetail")
     unit = "EA"
     unit_price: Money | None = None
     price_basis = PriceBasis()
     classification: str | None = None
     description_text: str | None = None
     if detail is not None:
-        price_node = child(detail, "UnitPrice")
+        details = Kids(detail)
+        price_node = details.first("UnitPrice")
         unit_price = money(price_node, f"{what} UnitPrice") if price_node is not None else None
-        description_text, description_extensions = _description(child(detail, "Description"))
+        description_text, description_extensions = _description(details.first("Description"))
         extensions.extend(description_extensions)
-        unit_node = child(detail, "UnitOfMeasure")
+        unit_node = details.first("UnitOfMeasure")
         if unit_node is not None:
-            unit = units.to_canonical(text(unit_node), where(unit_node))
-        basis = child(detail, "PriceBasisQuantity")
+            unit = unit_of(units, unit_node)
+        basis = details.first("PriceBasisQuantity")
         if basis is not None:
             basis_unit = child(basis, "UnitOfMeasure")
             price_basis = PriceBasis(
                 quantity=number_attribute(basis, "quantity", "PriceBasisQuantity quantity") or Decimal(1),
-                unit=units.to_canonical(text(basis_unit), where(basis_unit)) if basis_unit is not None else None)
+                unit=unit_of(units, basis_unit) if basis_unit is not None else None)
             factor = attribute(basis, "conversionFactor")
             if factor:
                 extensions.append(Extension(source=DETAIL, name="conversionFactor", value=factor))
             if text(basis, "Description"):
                 extensions.append(Extension(source=DETAIL, name="PriceBasisQuantity/Description",
                                             value=text(basis, "Description")))
-        for node in children(detail, "Classification"):
+        for node in details.all("Classification"):
             domain = attribute(node, "domain") or ""
             if domain.upper() == "UNSPSC" and classification is None:
                 classification = text(node) or None
             elif text(node):
                 extensions.append(Extension(source=DETAIL, name=f"Classification:{domain}", value=text(node)))
-        manufacturer_part = optional_text(detail, "ManufacturerPartID")
+        manufacturer_part = details.text("ManufacturerPartID")
         if manufacturer_part:
             items.append(ItemId(kind=ItemIdKind.MANUFACTURER, value=manufacturer_part))
-        extensions.extend(Extension(source=DETAIL, name=name, value=text(detail, name))
-                          for name in _DETAIL_TEXTS if text(detail, name))
+        extensions.extend(Extension(source=DETAIL, name=name, value=details.text(name))
+                          for name in _DETAIL_TEXTS if details.text(name))
         extensions.extend(Extension(source=EXTRINSIC, name=attribute(e, "name") or "", value=extrinsic_value(e))
-                          for e in children(detail, "Extrinsic"))
+                          for e in details.all("Extrinsic"))
         handled = {n.lower() for n in (*ITEM_DETAIL_ORDER[:2], *ITEM_DETAIL_ORDER[4:11], "Extrinsic")}
         extensions.extend(Extension(source=RAW.format("ItemDetail"), name=local_name(c), value=raw_xml(c))
                           for c in detail if isinstance(c.tag, str) and local_name(c).lower() not in handled)
@@ -204,16 +209,16 @@ def read_line(element: etree._Element, position: int, units: UnitMap, what: str)
         day = date_part(value)
         if day is not None:
             dates.append(DatedEvent(kind=kind, date=day, time=time_part(value), qualifier=attr))
-    ship_to_node = child(element, "ShipTo")
+    ship_to_node = parts.first("ShipTo")
     ship_to = read_address(ship_to_node, PartyRole.SHIP_TO, f"{what} ShipTo") if ship_to_node is not None else None
-    shipping = child(element, "Shipping")
-    tax = child(element, "Tax")
-    notes, attachments = read_comments(children(element, "Comments"))
+    shipping = parts.first("Shipping")
+    tax = parts.first("Tax")
+    notes, attachments = read_comments(parts.all("Comments"))
     extensions.extend(attachments)
     known = {"itemid", "itemdetail", "shipto", "shipping", "tax", "comments"}
     if local_name(element) == "ItemIn":
         extensions.extend(Extension(source=EXTRINSIC, name=attribute(e, "name") or "", value=extrinsic_value(e))
-                          for e in children(element, "Extrinsic"))
+                          for e in parts.all("Extrinsic"))
         known.add("extrinsic")
     extensions.extend(Extension(source=RAW.format(local_name(element)), name=local_name(c), value=raw_xml(c))
                       for c in element if isinstance(c.tag, str) and local_name(c).lower() not in known)
@@ -287,7 +292,7 @@ def item_element(parent: etree._Element, line: OrderLine, units: UnitMap, tag: s
     if line.unit_price is None:
         raise MappingError(f"{where_}: cXML needs a UnitPrice")
     element = sub(parent, tag, quantity=decimal_text(line.quantity.value),
-                  lineNumber=line.line_number if line.line_number.isdigit() else None)
+                  lineNumber=line.line_number if whole_number(line.line_number) is not None else None)
     if tag == "ItemOut":
         for event in line.dates:
             if event.kind in (DateKind.REQUESTED_DELIVERY, DateKind.REQUESTED_SHIP):

@@ -35,9 +35,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from formats.codes.units import UnitMap
 from formats.cxml.common import (
+    Kids,
     attribute,
     child,
-    children,
     date_attribute,
     date_part,
     datetime_text,
@@ -50,6 +50,7 @@ from formats.cxml.common import (
     time_part,
     units_or_default,
     where,
+    whole_number,
 )
 from formats.cxml.envelope import Credential, Routing, cxml_root, document_of, request_document
 from formats.cxml.items import (
@@ -87,7 +88,7 @@ from formats.model import (
     PaymentTerms,
     Reference,
 )
-from formats.xml import local_name
+from formats.xml import attribute_items, local_name
 
 TYPES: dict[str, OrderPurpose] = {"new": OrderPurpose.ORIGINAL, "update": OrderPurpose.CHANGE,
                                   "delete": OrderPurpose.CANCEL}
@@ -137,33 +138,35 @@ def _parse(root: etree._Element, document: etree._Element, units: UnitMap) -> Or
     if requested is not None:
         dates.append(DatedEvent(kind=DateKind.REQUESTED_DELIVERY, date=date_part(requested),  # type: ignore[arg-type]
                                 time=time_part(requested), qualifier="requestedDeliveryDate"))
-    total_node = child(header, "Total")
+    heads = Kids(header)  # one pass over the header's children, then lookups by name
+    total_node = heads.first("Total")
     total = money(total_node, "Total") if total_node is not None else None
-    items = children(document, "ItemOut")
+    items = Kids(document).all("ItemOut")
     if not items:
         raise MappingError("an OrderRequest needs at least one ItemOut", where(document))
     lines = tuple(read_line(item, number, units, f"ItemOut {number}") for number, item in enumerate(items, start=1))
     currency = total.currency if total else next((ln.unit_price.currency for ln in lines if ln.unit_price), None)
-    header_contacts = tuple(read_contact(c) for c in children(header, "Contact"))
+    header_contacts = tuple(read_contact(c) for c in heads.all("Contact"))
     sender = child(root, "Header")
     buyer_ids = read_credentials(child(sender, "From"))
     seller_ids = read_credentials(child(sender, "To"))
-    ship_to, bill_to = child(header, "ShipTo"), child(header, "BillTo")
-    notes, attachments = read_comments(children(header, "Comments"))
+    ship_to, bill_to = heads.first("ShipTo"), heads.first("BillTo")
+    notes, attachments = read_comments(heads.all("Comments"))
     extensions = [*attachments]
     extensions.extend(Extension(source=EXTRINSIC, name=attribute(e, "name") or "", value=extrinsic_value(e))
-                      for e in children(header, "Extrinsic"))
-    extensions.extend(Extension(source=ATTRIBUTE_SOURCE, name=etree.QName(k).localname, value=v)
-                      for k, v in header.attrib.items() if etree.QName(k).localname.lower() not in _READ_ATTRIBUTES)
+                      for e in heads.all("Extrinsic"))
+    extensions.extend(Extension(source=ATTRIBUTE_SOURCE, name=k.rpartition("}")[2], value=v)
+                      for k, v in attribute_items(header) if k.rpartition("}")[2].lower() not in _READ_ATTRIBUTES)
     extensions.extend(Extension(source=RAW.format("OrderRequestHeader"), name=local_name(c),
                                 value=etree.tostring(c, encoding="unicode", with_tail=False))
                       for c in header if isinstance(c.tag, str) and local_name(c).lower() not in _READ_ELEMENTS)
-    term = child(header, "PaymentTerm")
+    term = heads.first("PaymentTerm")
     days = attribute(term, "payInNumberOfDays") if term is not None else None
-    if days is not None and not days.isdigit():
+    net_days = whole_number(days) if days is not None else None
+    if days is not None and net_days is None:
         raise MappingError(f"payInNumberOfDays {days!r} is not a number of days", where(term, "payInNumberOfDays"))  # type: ignore[arg-type]
-    reference = child(header, "DocumentReference")
-    shipping, tax = child(header, "Shipping"), child(header, "Tax")
+    reference = heads.first("DocumentReference")
+    shipping, tax = heads.first("Shipping"), heads.first("Tax")
     return Order(
         po_number=po_number, revision=attribute(header, "orderVersion"), purpose=TYPES[kind],
         order_type=attribute(header, "orderType"), order_date=date_part(ordered), dates=tuple(dates),
@@ -173,7 +176,7 @@ def _parse(root: etree._Element, document: etree._Element, units: UnitMap) -> Or
         seller=Party(role=PartyRole.SELLER, ids=seller_ids) if seller_ids else None,
         ship_to=read_address(ship_to, PartyRole.SHIP_TO, "ShipTo") if ship_to is not None else None,
         bill_to=read_address(bill_to, PartyRole.BILL_TO, "BillTo") if bill_to is not None else None,
-        terms=PaymentTerms(net_days=int(days)) if days is not None else None,
+        terms=PaymentTerms(net_days=net_days) if net_days is not None else None,
         notes=notes,
         references=(Reference(qualifier=DOCUMENT_REFERENCE, value=attribute(reference, "payloadID") or ""),)
         if reference is not None else (),

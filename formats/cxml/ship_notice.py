@@ -35,8 +35,10 @@ from formats.cxml.common import (
     serialize,
     sub,
     text,
+    unit_of,
     units_or_default,
     where,
+    whole_number,
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_item_ids, set_content
@@ -76,7 +78,7 @@ def render(notice: ShipNotice, *, order_payload_id: str, payload_id: str, timest
     sub(sub(portion, "OrderReference", orderID=notice.po_number), "DocumentReference", payloadID=order_payload_id)
     for shipped in [*_shipped(notice.packages), *notice.items]:
         where_ = Location(path=f"line {shipped.line_number}")
-        if not shipped.line_number.isdigit():
+        if whole_number(shipped.line_number) is None:
             raise MappingError(f"cXML lineNumber must be a number, not {shipped.line_number!r}", where_)
         item = sub(portion, "ShipNoticeItem", quantity=decimal_text(shipped.quantity.value),
                    lineNumber=shipped.line_number)
@@ -118,8 +120,8 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> ShipN
                     line_number=required_attribute(node, "lineNumber", "ShipNoticeItem"),
                     items=read_item_ids(child(node, "ItemID")),
                     quantity=Quantity(value=number(required_attribute(node, "quantity", "ShipNoticeItem"),
-                                                   where(node, "quantity"), "ShipNoticeItem quantity"),
-                                      unit=unit_map.to_canonical(text(unit_node), where(unit_node))
+                                                   node, "ShipNoticeItem quantity", "quantity"),
+                                      unit=unit_of(unit_map, unit_node)
                                       if unit_node is not None else "EA")))
         return ShipNotice(shipment_id=shipment_id, po_number=attribute(reference, "orderID") or "",
                           ship_date=shipped, delivery_date=date_part(date_attribute(header, "deliveryDate",

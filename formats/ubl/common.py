@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypeVar
 
 from lxml import etree
@@ -29,7 +30,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from formats.errors import Location, MappingError
 from formats.model import ISO_4217_CODES, Extension, Money, Quantity
-from formats.xml import line_of, local_name, parse_xml
+from formats.xml import MAX_DECIMALS, MAX_INTEGER_DIGITS, decimal_value, line_of, local_name, parse_xml
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -81,6 +82,11 @@ class Reader:
 
     One reader per document; :meth:`leftovers` then lists the leaves nobody read. lxml keeps
     one proxy per node while it is referenced, so holding the read elements in a set is sound.
+
+    An element's children are sorted by local name once, the first time it is asked for one,
+    and every later question is a dictionary lookup: a parser asks the root for some forty
+    names, and walking all of its children for each (an Order may have thousands of lines)
+    made reading grow with lines times names.
     """
 
     def __init__(self, root: etree._Element, document_type: str) -> None:
@@ -88,6 +94,7 @@ class Reader:
         self.document_type = document_type
         self.source = f"ubl:{document_type}"
         self._read: set[etree._Element] = {root}
+        self._named: dict[etree._Element, dict[str, list[etree._Element]]] = {}
 
     # -- finding -------------------------------------------------------------------------
 
@@ -95,9 +102,14 @@ class Reader:
         """Child elements of ``parent`` with local name ``name`` (any namespace), marked read."""
         if parent is None:
             return []
-        found = [c for c in parent if isinstance(c.tag, str) and local_name(c) == name]
+        named = self._named.get(parent)
+        if named is None:
+            named = self._named[parent] = _children_by_name(parent)
+        found = named.get(name)
+        if not found:
+            return []
         self._read.update(found)
-        return found
+        return list(found)
 
     def child(self, parent: etree._Element | None, *path: str) -> etree._Element | None:
         """The first element along ``path`` below ``parent`` (each step the first match)."""
@@ -175,14 +187,15 @@ class Reader:
         return self.number_of(node) if node is not None and self.text(node) else None
 
     def number_of(self, node: etree._Element) -> Decimal:
-        """The decimal text of ``node``; :class:`MappingError` naming it when not a number."""
-        value = self.text(node).replace(" ", "").lstrip("+")
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            number = Decimal("NaN")
-        if not number.is_finite():
-            raise MappingError(f"{local_name(node)} {self.text(node)!r} is not a number", self.where(node))
+        """The decimal text of ``node`` (blanks inside tolerated); :class:`MappingError` naming it otherwise.
+
+        ASCII digits only, of a size an amount or quantity can have (:func:`formats.xml.decimal_value`).
+        """
+        number = decimal_value(self.text(node).replace(" ", ""), exponent=True)
+        if number is None:
+            raise MappingError(f"{local_name(node)} {self.text(node)!r} is not a number (ASCII digits, at most "
+                               f"{MAX_INTEGER_DIGITS} before the decimal point and {MAX_DECIMALS} after)",
+                               self.where(node))
         return number
 
     def money(self, parent: etree._Element | None, *path: str, currency: str | None = None) -> Money | None:
@@ -234,29 +247,47 @@ class Reader:
     # -- what was not read ---------------------------------------------------------------
 
     def leftovers(self) -> tuple[Extension, ...]:
-        """Every text leaf not read, as an extension named by its path below the root."""
+        """Every text leaf not read, as an extension named by its path below the root, in document order.
+
+        The paths are built on the way down, each element's children numbered in one pass
+        (``Note[2]`` when a name repeats), not by counting every leaf's siblings again.
+        """
         kept: list[Extension] = []
-        for node in self.root.iter():
-            if not isinstance(node.tag, str) or node in self._read or len(node):
-                continue
-            value = _BLANKS.sub(" ", node.text or "").strip()
-            if value:
-                kept.append(Extension(source=self.source, name=self._path(node), value=value))
+        pending: list[tuple[etree._Element, str]] = [(self.root, "")]
+        while pending:
+            node, path = pending.pop()
+            if len(node):  # comments count, as a leaf holding one is not a plain text leaf
+                pending.extend(reversed(_named_paths(node, path)))
+            elif node not in self._read:
+                value = _BLANKS.sub(" ", node.text or "").strip()
+                if value:
+                    kept.append(Extension(source=self.source, name=path, value=value))
         return tuple(kept)
 
-    def _path(self, node: etree._Element) -> str:
-        steps: list[str] = []
-        current: etree._Element | None = node
-        while current is not None and current is not self.root:
-            parent = current.getparent()
-            name = local_name(current)
-            if parent is not None:
-                same = [c for c in parent if isinstance(c.tag, str) and local_name(c) == name]
-                if len(same) > 1:
-                    name += f"[{same.index(current) + 1}]"
-            steps.append(name)
-            current = parent
-        return "/".join(reversed(steps))
+
+def _children_by_name(parent: etree._Element) -> dict[str, list[etree._Element]]:
+    """The element children of ``parent`` by local name, in document order."""
+    named: dict[str, list[etree._Element]] = {}
+    for element in parent:
+        if isinstance(element.tag, str):
+            named.setdefault(local_name(element), []).append(element)
+    return named
+
+
+def _named_paths(parent: etree._Element, path: str) -> list[tuple[etree._Element, str]]:
+    """Each element child of ``parent`` with its path: ``path/Name``, or ``path/Name[n]`` when the name repeats."""
+    elements = [element for element in parent if isinstance(element.tag, str)]
+    names = [local_name(element) for element in elements]
+    repeated = {name for name, count in Counter(names).items() if count > 1}
+    numbers: Counter[str] = Counter()
+    prefix = f"{path}/" if path else ""
+    steps: list[tuple[etree._Element, str]] = []
+    for element, name in zip(elements, names, strict=True):
+        if name in repeated:
+            numbers[name] += 1
+            name = f"{name}[{numbers[name]}]"
+        steps.append((element, prefix + name))
+    return steps
 
 
 # --------------------------------------------------------------------------------------------
