@@ -13,63 +13,85 @@ ends the stored file ``rejected`` with the reason and answers 400/422
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Engine
 
 from formats.detect import Standard, detect
 from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS, column_text, reject_unexpected
 from gateway.intake.result import IntakeResult
-from gateway.intake.ubl import receive_ubl
-from gateway.intake.x12 import reject_file, translate_interchange
+from gateway.intake.ubl import receive_claimed_ubl
+from gateway.intake.x12 import claim_for_translation, not_waiting, reject_file, translate_claimed
 from gateway.observability.logs import document_context
 from gateway.observability.metrics import DOCUMENTS_RECEIVED
 from gateway.pipeline.states import State
 from gateway.store.db import session
-from gateway.store.documents import create_document
-from gateway.store.tables import Document, Partner
+from gateway.store.documents import create_document, move
+from gateway.store.tables import Document, Partner, utcnow
 
 
 def read_received(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
     """Send a stored, not yet read file to the intake of its standard; a failure rejects it (see module doc)."""
+    return _guarded(engine, doc_id, lambda: _claim_and_read(engine, doc_id, actor=actor), actor=actor)
+
+
+def _guarded(engine: Engine, doc_id: int, read: Callable[[], IntakeResult], *, actor: str) -> IntakeResult:
+    """``read()``, or whatever it raised as the file's rejection; the database failing propagates."""
     try:
-        return _read_by_standard(engine, doc_id, actor=actor)
+        return read()
     except TRANSIENT_DATABASE_ERRORS:
         raise
     except Exception as exc:  # anything reading this file raised is this file's outcome, never a 500
         return reject_unexpected(engine, doc_id, exc, actor=actor, what=f"reading document {doc_id}")
 
 
-def _read_by_standard(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
+def _claim_and_read(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
     with session(engine) as s:
-        doc = s.get(Document, doc_id)
-        prefix = doc.raw[:4096] if doc is not None else b""
-        standard = doc.standard if doc is not None else None
+        stored = s.get(Document, doc_id)
+        standard = stored.standard if stored is not None else None
     if standard == "cxml":  # a /cxml request whose answer never went out: nobody is waiting for it
         from gateway.punchout.requests import reject_unanswered
 
         reject_unanswered(engine, doc_id, actor=actor)
         return IntakeResult(document_id=doc_id, state=State.REJECTED, http_status=500)
-    if detect(prefix) is Standard.UBL:
-        return receive_ubl(engine, doc_id, actor=actor)
-    return translate_interchange(engine, doc_id, actor=actor)
+    doc = claim_for_translation(engine, doc_id, actor)
+    if doc is None:
+        return not_waiting(engine, doc_id)
+    return _read_claimed(engine, doc, None, actor=actor)
+
+
+def _read_claimed(engine: Engine, doc: Document, partner: Partner | None, *, actor: str) -> IntakeResult:
+    """Read a file this actor holds ``translating`` by its standard (told by content, never by name)."""
+    if detect(doc.raw[:4096]) is Standard.UBL:
+        return receive_claimed_ubl(engine, doc.id or 0, actor=actor, partner=partner)
+    return translate_claimed(engine, doc, actor=actor, partner=partner)
 
 
 def receive_file(engine: Engine, *, partner_id: str, raw: bytes, filename: str | None = None,
                  actor: str = "http") -> IntakeResult:
-    """Store ``raw`` first, then read it by its standard."""
+    """Store ``raw`` first, then read it by its standard.
+
+    The file is stored and taken for reading in one transaction (``received``, then
+    ``translating`` held by ``actor``): a process that stops while reading it leaves it to the
+    lease recovery, which hands it back as ``received``.
+    """
     with session(engine) as s:
-        known = s.get(Partner, partner_id) is not None
+        partner = s.get(Partner, partner_id)
         doc = create_document(s, raw=raw, direction="in", doc_type="interchange", state=State.RECEIVED,
                               actor=actor, reason=f"received {len(raw)} bytes", filename=column_text(filename),
-                              partner_id=partner_id if known else None)
-        if not known:
+                              partner_id=partner_id if partner is not None else None)
+        if partner is None:
             doc.error = f"unknown partner {partner_id!r}"
+        else:
+            doc.claimed_by, doc.claimed_at = actor, utcnow()
+            move(s, doc, State.TRANSLATING, actor=actor, reason="reading the file")
         s.commit()
         doc_id = doc.id or 0
-    DOCUMENTS_RECEIVED.labels(partner_id if known else "(unknown)", detect(raw[:4096]).value).inc()
-    if not known:
+    DOCUMENTS_RECEIVED.labels(partner_id if partner is not None else "(unknown)", detect(raw[:4096]).value).inc()
+    if partner is None:
         return reject_file(engine, doc_id, f"unknown partner {partner_id!r}", (), 404, actor)
     with document_context(doc_id, partner_id):
-        return read_received(engine, doc_id, actor=actor)
+        return _guarded(engine, doc_id, lambda: _read_claimed(engine, doc, partner, actor=actor), actor=actor)
 
 
 def refuse_file(engine: Engine, *, partner_id: str, raw: bytes, error: str, status: int,

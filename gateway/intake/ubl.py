@@ -14,7 +14,7 @@ from formats.errors import FormatError
 from formats.xml import local_name, parse_xml
 from gateway.intake.failures import column_record, column_text
 from gateway.intake.result import IntakeResult
-from gateway.intake.x12 import claim_for_translation
+from gateway.intake.x12 import claim_for_translation, not_waiting
 from gateway.partners import partner_standard, sends
 from gateway.pipeline.states import State
 from gateway.store.db import session
@@ -31,15 +31,20 @@ def _po_number(document: object) -> str | None:
 
 def receive_ubl(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
     """Read the stored UBL document ``doc_id`` and queue it, or reject it saying why."""
+    if claim_for_translation(engine, doc_id, actor) is None:
+        return not_waiting(engine, doc_id)
+    return receive_claimed_ubl(engine, doc_id, actor=actor)
+
+
+def receive_claimed_ubl(engine: Engine, doc_id: int, *, actor: str, partner: Partner | None = None) -> IntakeResult:
+    """:func:`receive_ubl` of a document this actor holds ``translating`` (``partner``: its partner, if read)."""
     from formats.ubl import parse as parse_ubl
 
-    if claim_for_translation(engine, doc_id, actor) is None:
-        return IntakeResult(document_id=doc_id, state=State.REJECTED, http_status=409,
-                            error=f"document {doc_id} is not waiting to be read")
     with session(engine) as s:
         doc = s.get(Document, doc_id)
         assert doc is not None
-        partner = s.get(Partner, doc.partner_id) if doc.partner_id else None
+        if partner is None and doc.partner_id:
+            partner = s.get(Partner, doc.partner_id)
         if partner is None:
             error = f"unknown partner {doc.partner_id!r}"
             doc.error = error
@@ -77,4 +82,4 @@ def receive_ubl(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
                         error=error, problems=problems)
 
 
-__all__ = ["INBOUND_DOCUMENTS", "receive_ubl"]
+__all__ = ["INBOUND_DOCUMENTS", "receive_claimed_ubl", "receive_ubl"]

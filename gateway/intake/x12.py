@@ -134,17 +134,29 @@ def _ack_interchange(partner: Partner, header: InterchangeHeader,
     return render_interchange(spec, groups, notes=notes), notes
 
 
+def not_waiting(engine: Engine, doc_id: int) -> IntakeResult:
+    """The answer for a file someone else is reading, or has read: 409 with its state."""
+    with session(engine) as s:
+        current = s.get(Document, doc_id)
+        state = State(current.state) if current else State.REJECTED
+    return IntakeResult(document_id=doc_id, state=state, http_status=409,
+                        error=f"document {doc_id} is {state.value}, not waiting for translation")
+
+
 def translate_interchange(engine: Engine, doc_id: int, *, actor: str = "intake") -> IntakeResult:
     """Read a stored inbound X12 file into set documents and acknowledgments (see module doc)."""
     doc = claim_for_translation(engine, doc_id, actor)
     if doc is None:
+        return not_waiting(engine, doc_id)
+    return translate_claimed(engine, doc, actor=actor)
+
+
+def translate_claimed(engine: Engine, doc: Document, *, actor: str, partner: Partner | None = None) -> IntakeResult:
+    """:func:`translate_interchange` of a file this actor holds ``translating`` (``partner``: its partner, if read)."""
+    doc_id = doc.id or 0
+    if partner is None and doc.partner_id:
         with session(engine) as s:
-            current = s.get(Document, doc_id)
-            state = State(current.state) if current else State.REJECTED
-        return IntakeResult(document_id=doc_id, state=state, http_status=409,
-                            error=f"document {doc_id} is {state.value}, not waiting for translation")
-    with session(engine) as s:
-        partner = s.get(Partner, doc.partner_id) if doc.partner_id else None
+            partner = s.get(Partner, doc.partner_id)
     if partner is None:
         return reject_file(engine, doc_id, f"unknown partner {doc.partner_id!r}", (), 404, actor)
 
