@@ -37,6 +37,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from lxml import etree
 from sqlalchemy import Engine
@@ -45,10 +46,11 @@ from sqlmodel import Session, col, select
 from erp.port import ErpError, ErpOrderState, ErpPort, ErpUnavailable
 from formats.cxml import CXML_DOCUMENTS, envelope, profile, punchout
 from formats.cxml.envelope import Envelope
-from formats.errors import FormatError
+from formats.errors import FormatError, MappingError
 from formats.model import ItemIdKind, Order, OrderPurpose
 from formats.xml import parse_xml
 from gateway.config import Settings
+from gateway.intake.failures import column_text
 from gateway.observability.metrics import DOCUMENTS_RECEIVED
 from gateway.pipeline.states import State
 from gateway.punchout.buyers import Buyer, authenticate
@@ -65,6 +67,11 @@ SUPPORTED = ("ProfileRequest", "PunchOutSetupRequest", "OrderRequest")
 """The requests ``/cxml`` takes (what the ProfileResponse lists)."""
 
 SHIPPED = frozenset({ErpOrderState.PARTIALLY_SHIPPED, ErpOrderState.SHIPPED, ErpOrderState.INVOICED})
+
+DOC_TYPE_LENGTH = 32
+"""What ``gw_document.doc_type`` holds: a longer request element name is kept cut (it is refused 406 anyway)."""
+PO_NUMBER_LENGTH = 64
+"""What ``gw_document.po_number`` holds: a longer orderID is refused rather than cut (it names the order)."""
 
 PROFILE_EFFECTIVE = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 """The ProfileResponse's effectiveDate: since when this endpoint takes the requests it lists."""
@@ -157,6 +164,9 @@ def _check(ctx: Context, order: Order) -> None:
 def _order(ctx: Context, document: object) -> Handled:
     assert isinstance(document, Order)
     order = document
+    if len(order.po_number) > PO_NUMBER_LENGTH:
+        raise CxmlRefusal(400, f"orderID is {len(order.po_number)} characters long, more than the "
+                               f"{PO_NUMBER_LENGTH} an order number may have here")
     ctx.doc.po_number = order.po_number
     ctx.doc.canonical = order.model_dump(mode="json")
     earlier = _earlier_order(ctx.s, ctx.buyer.id, order.po_number, ctx.doc.id)
@@ -207,10 +217,10 @@ def _refuse(engine: Engine, raw: bytes, code: int, text: str, problems: list[dic
             partner_id: str | None = None, doc_type: str | None = None, actor: str = "cxml") -> Answer:
     """Keep a refused request (raw bytes, the reason, its problems) and answer the refusal."""
     with writing(engine), session(engine) as s:
-        doc = create_document(s, raw=raw, direction="in", doc_type=doc_type or "cXML", state=State.RECEIVED,
-                              actor=actor, reason=f"received {len(raw)} bytes", standard="cxml",
-                              partner_id=partner_id)
-        doc.error = f"{code}: {text}"
+        doc = create_document(s, raw=raw, direction="in", doc_type=column_text(doc_type, DOC_TYPE_LENGTH) or "cXML",
+                              state=State.RECEIVED, actor=actor, reason=f"received {len(raw)} bytes",
+                              standard="cxml", partner_id=partner_id)
+        doc.error = column_text(f"{code}: {text}")
         doc.problems = problems or []
         move(s, doc, State.TRANSLATING, actor=actor, reason="read")
         move(s, doc, State.REJECTED, actor=actor, reason=doc.error)
@@ -296,10 +306,31 @@ class Seen:
 
 def read_request(raw: bytes, max_bytes: int, seen: Seen) -> tuple[etree._Element, Envelope]:
     """The request's root element and Header (FormatError when it is not readable cXML)."""
-    root = envelope.cxml_root(parse_xml(raw, max_bytes=max_bytes, what="cXML request"))
-    head = envelope.parse(root)
-    seen.doc_type = head.document_type
+    root = reading("cXML request", lambda: envelope.cxml_root(parse_xml(raw, max_bytes=max_bytes,
+                                                                         what="cXML request")))
+    head = reading("cXML envelope", lambda: envelope.parse(root))
+    seen.doc_type = column_text(head.document_type, DOC_TYPE_LENGTH)
     return root, head
+
+
+_T = TypeVar("_T")
+
+
+def reading(what: str, read: Callable[[], _T]) -> _T:
+    """``read()``, a reader's own failure on odd input turned into the refusal it should have raised.
+
+    The readers raise :class:`~formats.errors.FormatError` for what they cannot understand; any
+    other exception is a reader's bug that this input found. The buyer still gets its answer,
+    400 (whatever it sent, ``/cxml`` answers below 500), and the operator the traceback in the log.
+    """
+    try:
+        return read()
+    except FormatError:
+        raise
+    except Exception as exc:
+        log.error("cXML: reading the %s failed on this input (a reader's bug; the request is refused 400)", what,
+                  exc_info=exc)
+        raise MappingError(f"the {what} could not be read ({type(exc).__name__}: {exc})"[:500]) from exc
 
 
 def answer_in(s: Session, erp: ErpPort, raw: bytes, root: etree._Element, head: Envelope, seen: Seen, *,
@@ -309,7 +340,7 @@ def answer_in(s: Session, erp: ErpPort, raw: bytes, root: etree._Element, head: 
     Raises what the request is refused for (:func:`refuse` turns it into the answer); the caller
     commits, alone (:func:`handle`) or with other requests (:mod:`gateway.punchout.batching`).
     """
-    doc = create_document(s, raw=raw, direction="in", doc_type=head.document_type, state=State.RECEIVED,
+    doc = create_document(s, raw=raw, direction="in", doc_type=seen.doc_type or "cXML", state=State.RECEIVED,
                           actor=actor, reason=f"received {len(raw)} bytes", standard="cxml")
     buyer = authenticate(s, head)
     seen.partner_id = doc.partner_id = buyer.id
@@ -318,7 +349,7 @@ def answer_in(s: Session, erp: ErpPort, raw: bytes, root: etree._Element, head: 
         raise CxmlRefusal(406, f"{head.kind} {head.document_type} is not taken here; "
                                f"this endpoint takes {', '.join(SUPPORTED)}")
     reader = CXML_DOCUMENTS.get(head.document_type)
-    document = reader(root) if reader is not None else None
+    document = reading(head.document_type, lambda: reader(root)) if reader is not None else None
     move(s, doc, State.TRANSLATING, actor=actor, reason=f"{head.document_type} from {buyer.id}")
     handled = handler(Context(s, doc, buyer, head, erp, base_url, max_bytes), document)
     code, text, _, final = handled

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, func, select
 
-from formats.cxml import envelope
+from formats.cxml import CXML_DOCUMENTS, envelope
 from formats.xml import MAX_ATTRIBUTES
 from gateway.pipeline.states import State
 from gateway.punchout.buyers import add_buyer
@@ -26,6 +26,7 @@ from gateway.store.db import session
 from gateway.store.tables import Document
 from tests.conftest import corpus_files, corpus_path
 from tests.gateway.punchout.cxml_mutations import MUTATIONS, mutate
+from tests.gateway.punchout.cxml_requests import order, setup_request
 
 SETUP = ("cxml", "samples", "officeluv", "punch_out_setup_request_doc.xml")
 
@@ -140,3 +141,33 @@ def test_mutated_corpus_requests_are_always_answered_below_500_and_stored(client
         stuck = s.exec(select(func.count()).select_from(Document).where(
             col(Document.state).in_([State.RECEIVED.value, State.TRANSLATING.value]))).one()
     assert stored == INPUTS and stuck == 0
+
+
+def test_an_order_id_longer_than_the_column_is_refused_not_cut(client: TestClient) -> None:
+    raw = order("P" * 100, [("WID-100", "1", "10.00")])
+    status, head, doc = post(client, raw)
+    assert status == 400 and head.status is not None
+    assert "orderID is 100 characters long, more than the 64" in head.status.text
+    assert doc is not None and doc.state == State.REJECTED.value and doc.partner_id == "contoso"
+
+
+def test_a_request_element_longer_than_the_column_is_answered_406_and_kept(client: TestClient) -> None:
+    name = "PunchOutSetupRequest" * 10
+    raw = setup_request().replace(b"PunchOutSetupRequest", name.encode())
+    status, head, doc = post(client, raw)
+    assert status == 406 and head.status is not None and name in head.status.text
+    assert doc is not None and doc.state == State.REJECTED.value and doc.doc_type == name[:32]
+
+
+def test_a_reader_failing_on_odd_input_answers_400_and_logs_it(client: TestClient, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A reader's own bug on some input is still the buyer's answer, 400, with the traceback in the log."""
+    def broken(root: object) -> object:
+        raise ZeroDivisionError("a reader's bug")
+
+    monkeypatch.setitem(CXML_DOCUMENTS, "OrderRequest", broken)
+    status, head, doc = post(client, order("PO-BUG-1", [("WID-100", "1", "10.00")]))
+    assert status == 400 and head.status is not None
+    assert "the OrderRequest could not be read (ZeroDivisionError: a reader's bug)" in head.status.text
+    assert doc is not None and doc.state == State.REJECTED.value
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
