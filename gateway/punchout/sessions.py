@@ -54,6 +54,12 @@ def open_session(s: Session, buyer: Buyer, setup: PunchOutSetupRequest, *, docum
     return row, token
 
 
+FORM_POST_LENGTH = 1000
+"""The longest BrowserFormPost URL a session keeps (its column); a longer one is refused 400."""
+SKU_LENGTH = 64
+"""The longest SupplierPartID of a SelectedItem a session keeps (its column, and our item numbers')."""
+
+
 def session_values(buyer: Buyer, setup: PunchOutSetupRequest, *, document_id: int | None,
                    now: dt.datetime | None = None,
                    token_seconds: int = TOKEN_SECONDS) -> tuple[dict[str, Any], str]:
@@ -67,6 +73,9 @@ def session_values(buyer: Buyer, setup: PunchOutSetupRequest, *, document_id: in
                                "(create, edit, inspect)")
     if not setup.browser_form_post:
         raise CxmlRefusal(400, "the PunchOutSetupRequest has no BrowserFormPost URL to return the cart to")
+    if len(setup.browser_form_post) > FORM_POST_LENGTH:
+        raise CxmlRefusal(400, f"the BrowserFormPost URL is {len(setup.browser_form_post):,} characters long, "
+                               f"more than the {FORM_POST_LENGTH:,} a session keeps")
     moment = now or utcnow()
     cart: list[dict[str, Any]] = []
     if setup.operation in ("edit", "inspect"):
@@ -78,6 +87,9 @@ def session_values(buyer: Buyer, setup: PunchOutSetupRequest, *, document_id: in
             cart.append({"sku": sku, "quantity": str(line.quantity.value),
                          "aux": line.item_id(ItemIdKind.SELLER_AUX)})
     selected = next((i.value for i in setup.selected_item if i.kind == ItemIdKind.SELLER), None)
+    if selected is not None and len(selected) > SKU_LENGTH:
+        raise CxmlRefusal(400, f"the SelectedItem's SupplierPartID is {len(selected):,} characters long, more than "
+                               f"the {SKU_LENGTH} of any item we sell")
     token = new_token()
     values: dict[str, Any] = {
         "partner_id": buyer.id, "document_id": document_id, "operation": setup.operation,

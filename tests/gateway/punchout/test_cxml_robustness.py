@@ -171,3 +171,14 @@ def test_a_reader_failing_on_odd_input_answers_400_and_logs_it(client: TestClien
     assert "the OrderRequest could not be read (ZeroDivisionError: a reader's bug)" in head.status.text
     assert doc is not None and doc.state == State.REJECTED.value
     assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
+
+
+@pytest.mark.parametrize(("request_", "phrase"), [
+    (setup_request(form_post="https://buyer.test/" + "r" * 2000), "BrowserFormPost URL is 2,019 characters long"),
+    (setup_request(selected="S" * 65), "SupplierPartID is 65 characters long"),
+], ids=["form post URL", "selected item"])
+def test_setup_values_longer_than_their_columns_are_refused(request_: bytes, phrase: str, client: TestClient) -> None:
+    """Kept as they are or refused, never cut: on PostgreSQL they were a 500 (a value too long for its column)."""
+    status, head, doc = post(client, request_)
+    assert status == 400 and head.status is not None and phrase in head.status.text
+    assert doc is not None and doc.state == State.REJECTED.value
