@@ -23,8 +23,7 @@ look every value up again by name (quadratic in an element's attributes: an elem
 60,000 attributes took 13-17 s of CPU), so :func:`attribute_items` reads them in one pass, and
 readers look children up through a map built once per element, never by walking all the
 children again for every name they ask (``formats.cxml.common.Kids``, ``formats.ubl.common.Reader``).
-Numbers are read by :func:`decimal_value`: ASCII digits only (``Decimal('١٢')`` is 12 to
-Python, and ``str.isdigit()`` says yes to ``'²'``), and of a size a business document has.
+Numbers in the documents are read by :func:`formats.numbers.decimal_value` (ASCII digits only).
 
 Errors are :class:`~formats.errors.XmlSyntaxError` with the line where the parser stopped.
 """
@@ -32,7 +31,6 @@ Errors are :class:`~formats.errors.XmlSyntaxError` with the line where the parse
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -140,40 +138,6 @@ def attribute_named(element: etree._Element, name: str) -> str | None:
     return None
 
 
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?", re.ASCII)
-MAX_DIGITS = 32
-"""The longest number read, in characters: more than any amount or quantity of a business document."""
-MAX_INTEGER_DIGITS = 15
-"""Digits before the decimal point (below 10**15): what every ERP and every currency's amounts fit."""
-MAX_DECIMALS = 12
-"""Significant digits after the decimal point (trailing zeros aside)."""
-
-
-def decimal_value(value: str, *, exponent: bool = False) -> Decimal | None:
-    """``value`` as a Decimal when it is a plain ASCII decimal number of a sensible size, else None.
-
-    Blanks around it are ignored; ``exponent`` also takes ``1.5E3`` (cXML buyers send it). Refused:
-    digits other than ASCII 0-9 (Python's ``Decimal`` reads ``'١٢'`` as 12), NaN and infinities,
-    numbers of more than :data:`MAX_INTEGER_DIGITS` digits before the point or more than
-    :data:`MAX_DECIMALS` after it (arithmetic on them would fail later, far from the input).
-    """
-    cleaned = value.strip()
-    if len(cleaned) > MAX_DIGITS or not _DECIMAL.fullmatch(cleaned):
-        return None
-    if not exponent and ("e" in cleaned or "E" in cleaned):
-        return None
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:  # pragma: no cover - the pattern above already refuses these
-        return None
-    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
-        return None
-    exponent_ = number.normalize().as_tuple().exponent
-    if isinstance(exponent_, int) and exponent_ < -MAX_DECIMALS:
-        return None
-    return number
-
-
 def text_of(element: etree._Element | None) -> str:
     """The element's whole text content with surrounding blanks removed ("" when absent)."""
     if element is None:
@@ -187,5 +151,5 @@ def line_of(element: etree._Element) -> Location:
     return Location(line=element.sourceline, path=tree.getpath(element))
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "MAX_ATTRIBUTES", "attribute_items", "attribute_named", "decimal_value", "line_of",
-           "local_name", "parse_xml", "text_of"]
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_ATTRIBUTES", "attribute_items", "attribute_named", "line_of", "local_name",
+           "parse_xml", "text_of"]

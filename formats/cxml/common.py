@@ -28,7 +28,8 @@ from pydantic import ValidationError as PydanticValidationError
 from formats.codes.units import UnitMap, read_unit_table
 from formats.errors import Location, MappingError
 from formats.model import Money
-from formats.xml import MAX_DECIMALS, MAX_INTEGER_DIGITS, attribute_named, decimal_value, line_of, local_name, text_of
+from formats.numbers import LIMITS, decimal_value
+from formats.xml import attribute_named, line_of, local_name, text_of
 
 CXML_VERSION = "1.2.063"
 """The cXML version we write: the newest DTD in the corpus (``cxml/dtd/1.2.063``)."""
@@ -170,12 +171,11 @@ def locate(at: At, attribute_name: str | None = None) -> Location:
 def number(value: str, at: At, what: str, attribute_name: str | None = None) -> Decimal:
     """A decimal from cXML text (``1505.0``, `` 2 ``, ``.5``, ``1.5E3``); :class:`MappingError` otherwise.
 
-    Only ASCII digits, and a size an amount or quantity can have (:func:`formats.xml.decimal_value`).
+    Only ASCII digits, and a size an amount or quantity can have (:func:`formats.numbers.decimal_value`).
     """
     number_ = decimal_value(value, exponent=True)
     if number_ is None:
-        raise MappingError(f"{what} {value!r} is not a number (ASCII digits, at most {MAX_INTEGER_DIGITS} before "
-                           f"the decimal point and {MAX_DECIMALS} after)", locate(at, attribute_name))
+        raise MappingError(f"{what} {value!r} is not a number ({LIMITS})", locate(at, attribute_name))
     return number_
 
 

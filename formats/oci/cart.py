@@ -109,8 +109,10 @@ class OciCart:
     other: tuple[tuple[str, str], ...] = ()
 
 
-_ITEM_FIELD = re.compile(r"^NEW_ITEM-([A-Z0-9_]+?)\s*(?:\[\s*(\d*)\s*\])?$", re.IGNORECASE)
-_LONGTEXT = re.compile(r"^NEW_ITEM-LONG_?TEXT(?:_(\d+))?(?::\d+)?\s*(?:\[\s*(\d*)\s*\])?$", re.IGNORECASE)
+# ASCII: ``\d`` would take a superscript, which int() refuses, or Arabic-Indic digits, which it reads
+_ITEM_FIELD = re.compile(r"^NEW_ITEM-([A-Z0-9_]+?)\s*(?:\[\s*(\d{0,9})\s*\])?$", re.IGNORECASE | re.ASCII)
+_LONGTEXT = re.compile(r"^NEW_ITEM-LONG_?TEXT(?:_(\d{1,9}))?(?::\d+)?\s*(?:\[\s*(\d{0,9})\s*\])?$",
+                       re.IGNORECASE | re.ASCII)
 _LINE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
 _ATTRIBUTES = {f.name for f in fields(OciItem)}
 

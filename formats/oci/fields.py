@@ -22,13 +22,14 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Literal
 
 from formats.errors import Location, MappingError
+from formats.numbers import LIMITS, decimal_value
 
 OciVersion = Literal["4.0", "5.0"]
 VERSIONS: tuple[OciVersion, ...] = ("4.0", "5.0")
@@ -104,12 +105,9 @@ def read_number(text: str, where: Location | None = None) -> Decimal | None:
         thousands = "," if raw.rfind(".") > raw.rfind(",") else "."
         raw = raw.replace(thousands, "")
     raw = raw.replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise MappingError(f"{text.strip()!r} is not a number", where) from None
-    if not value.is_finite() or raw.count(".") > 1:
-        raise MappingError(f"{text.strip()!r} is not a number", where)
+    value = decimal_value(raw, exponent=True)  # ASCII digits only, of a size an amount or quantity has
+    if value is None:
+        raise MappingError(f"{text.strip()!r} is not a number ({LIMITS})", where)
     return -value if negative else value
 
 

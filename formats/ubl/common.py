@@ -30,7 +30,8 @@ from pydantic import ValidationError as PydanticValidationError
 
 from formats.errors import Location, MappingError
 from formats.model import ISO_4217_CODES, Extension, Money, Quantity
-from formats.xml import MAX_DECIMALS, MAX_INTEGER_DIGITS, decimal_value, line_of, local_name, parse_xml
+from formats.numbers import LIMITS, decimal_value
+from formats.xml import line_of, local_name, parse_xml
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -189,13 +190,11 @@ class Reader:
     def number_of(self, node: etree._Element) -> Decimal:
         """The decimal text of ``node`` (blanks inside tolerated); :class:`MappingError` naming it otherwise.
 
-        ASCII digits only, of a size an amount or quantity can have (:func:`formats.xml.decimal_value`).
+        ASCII digits only, of a size an amount or quantity can have (:func:`formats.numbers.decimal_value`).
         """
         number = decimal_value(self.text(node).replace(" ", ""), exponent=True)
         if number is None:
-            raise MappingError(f"{local_name(node)} {self.text(node)!r} is not a number (ASCII digits, at most "
-                               f"{MAX_INTEGER_DIGITS} before the decimal point and {MAX_DECIMALS} after)",
-                               self.where(node))
+            raise MappingError(f"{local_name(node)} {self.text(node)!r} is not a number ({LIMITS})", self.where(node))
         return number
 
     def money(self, parent: etree._Element | None, *path: str, currency: str | None = None) -> Money | None:
