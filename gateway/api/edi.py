@@ -6,8 +6,8 @@ and, for X12, the 997/999 computed on the spot (also kept in the outbox). Status
 acknowledgment is repeated); 400 not readable as X12; 403 the interchange's sender or receiver
 is not this partner's; 404 unknown partner; 413 too large; 422 every transaction set rejected.
 Every one of these leaves a stored document with its error. 503 with ``Retry-After``: no room
-for the file now (see :mod:`gateway.api.limits`); nothing of it is stored, and the partner sends
-it again.
+for the file now (see :mod:`gateway.api.limits`: nothing of it is stored) or the database busy
+for a moment (see :mod:`gateway.api.errors`); the partner sends it again.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ class UploadAnswer(BaseModel):
 
 
 @router.post("/edi/{partner_id}", response_model=UploadAnswer, status_code=202,
-             responses={503: {"description": "no room now (uploads in flight, intakes, the database busy): "
-                                             "nothing was stored; send it again after Retry-After seconds"}})
+             responses={503: {"description": "no room now (uploads in flight, intakes, the database busy); send "
+                                             "the file again after Retry-After seconds: a resend never makes a "
+                                             "second order"}})
 async def upload(partner_id: str, request: Request, services: ServicesDep, gate: UploadGateDep) -> JSONResponse:
     """Store, read, acknowledge and queue an X12 file from ``partner_id``.
 
