@@ -90,8 +90,9 @@ class UploadGate:
         """Intakes running now."""
         return self._intakes
 
-    def _fits(self, size: int) -> bool:
-        return self._bytes == 0 or self._bytes + size <= self.limits.in_flight_bytes
+    def _fits(self, size: int, own: int) -> bool:
+        """Whether ``size`` more bytes fit; an upload holding all that is held (``own``) always goes on."""
+        return self._bytes == own or self._bytes + size <= self.limits.in_flight_bytes
 
     async def _wait_until(self, take: Callable[[], bool], deadline: float, queue: list[_Waiter]) -> bool:
         """Call ``take()`` (under the lock) until it returns True or ``deadline`` passes, waiting in ``queue``.
@@ -113,16 +114,25 @@ class UploadGate:
                 await asyncio.wait_for(waiter[1], remaining)
             except TimeoutError:
                 pass
+            except asyncio.CancelledError:  # the client went away while waiting
+                with self._lock:
+                    if waiter not in queue:  # it had been woken: the room goes to the next one
+                        _wake(queue, every=False)
+                raise
             finally:
                 with self._lock:
                     if waiter in queue:
                         queue.remove(waiter)
 
-    async def reserve(self, size: int, *, deadline: float) -> None:
-        """Count ``size`` more bytes in flight, waiting until ``deadline`` for room; else :class:`Overloaded`."""
+    async def reserve(self, size: int, *, deadline: float, own: int = 0) -> None:
+        """Count ``size`` more bytes in flight, waiting until ``deadline`` for room; else :class:`Overloaded`.
+
+        ``own`` is what the same upload already holds (a body streamed without a length): alone,
+        it is admitted whatever its size, up to the upload limit.
+        """
 
         def take() -> bool:
-            if self._fits(size):
+            if self._fits(size, own):
                 self._bytes += size
                 return True
             return False
@@ -182,7 +192,7 @@ class UploadTicket:
 
     async def hold(self, size: int) -> None:
         """Hold ``size`` more bytes (a declared length up front, or a streamed chunk), waiting briefly for room."""
-        await self.gate.reserve(size, deadline=time.monotonic() + self.gate.limits.wait_seconds)
+        await self.gate.reserve(size, deadline=time.monotonic() + self.gate.limits.wait_seconds, own=self.held)
         self.held += size
 
     def release(self) -> None:

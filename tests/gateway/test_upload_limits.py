@@ -161,6 +161,19 @@ def test_a_body_without_a_length_is_counted_as_it_streams(server: Server) -> Non
     chunked.close()
 
 
+def test_an_upload_alone_is_taken_whatever_the_cap(server: Server) -> None:
+    chunked = server.open(declared=None)  # 2 MiB without a length, past the 1 MiB cap, nothing else in flight
+    chunk = b"z" * (64 * KIB)
+    for _ in range(32):
+        chunked.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+    chunked.sendall(b"0\r\n\r\n")
+    assert answer_of(chunked)[0] == 400  # read whole and kept, refused only as not X12
+    with session(server.services.engine) as s:
+        [doc] = s.exec(select(Document)).all()
+    assert len(doc.raw) == 2 * CAP
+    chunked.close()
+
+
 def _spool_files(folder: Path) -> list[str]:
     """Files of this process open in ``folder`` (a spool's file is unlinked at once, so not listed there)."""
     found = []
