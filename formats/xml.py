@@ -16,7 +16,8 @@ so every XML document the gateway reads goes through :func:`parse_xml`:
   attributes through a hash table; lxml >= 5 bundles it), and bounded by ``max_bytes``. The
   check costs nothing for ordinary documents: an element cannot have more attributes than the
   document has ``=`` signs, which ``bytes.count`` counts in C, and only a document with more
-  than ``max_attributes`` of them is searched, by one XPath evaluated in C.
+  than ``max_attributes`` of them (or in UTF-7, which can hide them) is searched, by one XPath
+  evaluated in C.
 
 Reading stays linear in the input, whatever it holds: lxml's ``items()`` and ``values()``
 look every value up again by name (quadratic in an element's attributes: an element with
@@ -78,14 +79,24 @@ def parse_xml(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_attributes:
         # Declared after 64 KiB of comments the quick check above does not see it; lxml has not
         # expanded anything (resolve_entities=False), and the rule is the same: refused.
         raise XmlSyntaxError(f"{what} declares entities in its DOCTYPE, which is refused (XXE / entity expansion)")
-    if raw.count(b"=") > max_attributes:  # else no element can have more: each attribute has its "="
+    if raw.count(b"=") > max_attributes or _hides_equals(root):  # else no element can have more: each has its "="
         _check_attribute_counts(root, max_attributes, what)
     return root
 
 
+def _hides_equals(root: etree._Element) -> bool:
+    """Whether the document's encoding may write ``=`` otherwise than as the byte ``0x3D``.
+
+    In the encodings libxml2 reads, ``=`` is that byte (UTF-16 and UTF-32 put zeros beside it)
+    but in UTF-7, which may write it in base64 (``+AD0-``); EBCDIC is not read at all.
+    """
+    encoding = (root.getroottree().docinfo.encoding or "").upper().replace("-", "").replace("_", "")
+    return "UTF7" in encoding
+
+
 def _check_attribute_counts(root: etree._Element, max_attributes: int, what: str) -> None:
     """:class:`XmlSyntaxError` at the first element with more than ``max_attributes`` attributes."""
-    crowded = root.xpath("(descendant-or-self::*[count(@*) > $most])[1]", most=max_attributes)
+    crowded = root.xpath("(descendant-or-self::*[@*[$beyond]])[1]", beyond=max_attributes + 1)
     if isinstance(crowded, list) and crowded and isinstance(crowded[0], etree._Element):
         element = crowded[0]
         count = len(element.attrib)
