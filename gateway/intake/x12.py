@@ -261,11 +261,14 @@ def _store_translation(engine: Engine, doc_id: int, partner: Partner, events: li
                 ack_groups.append((group_spec, [ack]))
                 groups = _GroupResults()
             elif isinstance(event, InterchangeEnd):
-                seen.pop(event.interchange.control_number, None)  # the same number later in the file: asked anew
+                # the same number later in the file: asked anew; an interchange with sets was asked already
+                known = seen.pop(event.interchange.control_number, None)
                 envelope_problems.extend(event.problems)
                 if event.interchange.control_number in duplicates:
                     continue
-                if not _seen(s, partner, event.interchange, doc_id, duplicates):
+                if known is None:
+                    known = _seen(s, partner, event.interchange, doc_id, duplicates)
+                if not known:
                     s.add(InterchangeSeen(partner_id=partner.id, control_number=event.interchange.control_number,
                                           sender=sender_key(event.interchange.sender_qualifier,
                                                             event.interchange.sender_id), document_id=doc_id))
