@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from formats.codes.units import UnitMap
-from formats.errors import MappingError
+from formats.errors import MappingError, Problem
 from formats.model import Canonical, Invoice
 from formats.x12.envelope import Delimiters, Segment
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
@@ -26,7 +26,7 @@ from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate, reserve
-from gateway.store.documents import document_values, insert_documents
+from gateway.store.documents import document_values, insert_documents, problem_record
 from gateway.store.tables import Document, Partner, utcnow
 
 
@@ -93,8 +93,15 @@ def document_type(partner: Partner, kind: Outgoing, document: Canonical) -> str:
 
 
 def _render_x12(s: Session, partner: Partner, set_code: str, document: Canonical, now: dt.datetime,
-                inbound: Delimiters | None) -> tuple[bytes, dict[str, str]]:
-    """The interchange of one set, and its control numbers as the document table keeps them."""
+                inbound: Delimiters | None) -> tuple[bytes, dict[str, Any]]:
+    """The interchange of one set, and its control numbers as the document table keeps them.
+
+    Values echoed from the partner's own documents (its PO number, names, item ids) may hold a
+    character X12 cannot carry in this interchange: a delimiter of ours that was none of the
+    partner's, or a letter outside ASCII. The writer puts a carriable value in their place
+    rather than leave an order placed in the ERP without its answer; each replacement is kept
+    as a ``note`` problem of the outbound document, for the operator.
+    """
     renderers = _x12_renderers()
     if set_code not in renderers:
         raise MappingError(f"X12 {set_code} cannot be written yet")
@@ -114,9 +121,10 @@ def _render_x12(s: Session, partner: Partner, set_code: str, document: Canonical
         version=isa_version(version), usage=partner.usage,
         delimiters=outbound_delimiters(partner, inbound),
     )
-    raw = render_interchange(spec, [(group, [TransactionSetSpec(set_code, st_control, body)])])
+    notes: list[Problem] = []
+    raw = render_interchange(spec, [(group, [TransactionSetSpec(set_code, st_control, body)])], notes=notes)
     return raw, {"interchange_control": f"{spec.control_number:09d}", "group_control": str(group.control_number),
-                 "set_control": st_control}
+                 "set_control": st_control, "problems": [problem_record(p) for p in notes]}
 
 
 def ubl_profile(partner: Partner, doc_type: str) -> Any:

@@ -58,7 +58,7 @@ from gateway.pipeline.price_check import summary as price_summary
 from gateway.pipeline.price_holds import hold_for_prices, released_from_price_hold
 from gateway.pipeline.queue import hold_claims
 from gateway.pipeline.reading import DocumentRejected, Read, read_stored
-from gateway.pipeline.refusals import Refusal, refuse, unit_refusal
+from gateway.pipeline.refusals import Refusal, amount_refusal, refuse, unit_refusal
 from gateway.pipeline.states import State
 from gateway.pricing.service import PricingService, pricing_for
 from gateway.pricing.snapshot import frozen_documents, price_lines, rounding_of
@@ -178,11 +178,11 @@ def _agreed_order(s: Session, pricing: PricingService, partner: Partner, order: 
 
 
 def _business_refusal(order: Order) -> Refusal | None:
-    """The business rules an agreed order must pass before credit and the ERP: a purpose we place, units we know."""
+    """The rules an agreed order must pass before credit and the ERP: our purpose, known units, bounded amounts."""
     if order.purpose not in (OrderPurpose.ORIGINAL, OrderPurpose.CONFIRMATION, OrderPurpose.DUPLICATE):
         return Refusal(f"an order with purpose {order.purpose.value} is not placed as a new order; send changes as "
                        "a change document (X12 860, UBL OrderChange / OrderCancellation)")
-    return unit_refusal(order)
+    return unit_refusal(order) or amount_refusal(order)
 
 
 def _judge_prices(p: _Placing, pricing: PricingService, *, released: bool) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation, localcontext
 
 from sqlmodel import Session
 
@@ -67,6 +68,33 @@ def unit_refusal(order: Order) -> Refusal | None:
         return None
     reasons = {line.line_number: f"unit of measure {line.quantity.unit!r} is not in the X12 355 unit table and "
                                  "no partner unit override maps it" for line in lines}
+    return Refusal("; ".join(f"line {number}: {why}" for number, why in reasons.items()), reasons)
+
+
+MAX_LINE_AMOUNT = Decimal(10) ** 15
+"""The largest line amount we value (quantity times unit price): fifteen integer digits.
+
+X12 lets PO102 and PO104 have 15 and 17 digits, so an order valid by syntax may be worth more
+than money arithmetic (28 significant digits, cents kept) or any ERP carries; such an order is
+a partner's mistake to answer, not an error to retry.
+"""
+
+
+def amount_refusal(order: Order) -> Refusal | None:
+    """The refusal of an order with a priced line worth more than :data:`MAX_LINE_AMOUNT`; None if none."""
+    reasons = {}
+    for line in order.lines:
+        if line.unit_price is None:
+            continue
+        basis = line.price_basis.quantity or Decimal(1)
+        with localcontext() as exact:  # the product of two valid values: never an error of its own
+            exact.prec, exact.traps[InvalidOperation] = 80, False
+            amount = abs(line.quantity.value * line.unit_price.amount / basis)
+        if not amount.is_finite() or amount >= MAX_LINE_AMOUNT:
+            reasons[line.line_number] = (f"quantity {line.quantity.value} at {line.unit_price.amount} is worth "
+                                         f"more than the {MAX_LINE_AMOUNT:,} a line may be")
+    if not reasons:
+        return None
     return Refusal("; ".join(f"line {number}: {why}" for number, why in reasons.items()), reasons)
 
 
