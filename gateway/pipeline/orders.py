@@ -207,12 +207,18 @@ def _judge_prices(p: _Placing, pricing: PricingService, *, released: bool) -> No
                                                                        "partner": p.partner.id})
 
 
+def _set_aside(engine: Engine, batch: list[_Placing], results: dict[int, Result], aside: Callable[[_Placing], bool],
+               end: Step) -> list[_Placing]:
+    """End the orders of ``batch`` that ``aside`` picks with ``end``, in one transaction; the others go on."""
+    picked = [p for p in batch if aside(p)]
+    if picked:
+        _in_one_transaction(engine, picked, results, end)
+    return [p for p in batch if not aside(p)]
+
+
 def _hold_held(engine: Engine, batch: list[_Placing], results: dict[int, Result], actor: str) -> list[_Placing]:
     """Put the orders priced outside their tolerance (policy ``hold``) in ``price_hold``; the others go on."""
-    held = [p for p in batch if p.price_hold is not None]
-    if held:
-        _in_one_transaction(engine, held, results, lambda s, mine: _hold(s, mine, actor))
-    return [p for p in batch if p.price_hold is None]
+    return _set_aside(engine, batch, results, lambda p: p.price_hold is not None, lambda s, mine: _hold(s, mine, actor))
 
 
 def _hold(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]:
@@ -229,10 +235,7 @@ def _hold(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]
 
 def _refuse_refused(engine: Engine, batch: list[_Placing], results: dict[int, Result], actor: str) -> list[_Placing]:
     """Answer the refused orders of ``batch`` (:func:`~gateway.pipeline.refusals.refuse`); the others go on."""
-    refused = [p for p in batch if p.refusal is not None]
-    if refused:
-        _in_one_transaction(engine, refused, results, lambda s, mine: _refuse(s, mine, actor))
-    return [p for p in batch if p.refusal is None]
+    return _set_aside(engine, batch, results, lambda p: p.refusal is not None, lambda s, mine: _refuse(s, mine, actor))
 
 
 def _refuse(s: Session, batch: list[_Placing], actor: str) -> list[Outcome | None]:
