@@ -20,17 +20,26 @@ document describes ``/cxml`` and an application built from the routers alone sti
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from formats.cxml import envelope
 from gateway.api.bodies import read_limited
+from gateway.api.errors import is_transient, retry_after
 from gateway.punchout.batching import SetupBatcher
 from gateway.punchout.requests import handle
+from gateway.punchout.sessions import new_payload_id
 from gateway.services import Services
+from gateway.store.tables import utcnow
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["cxml"])
 
@@ -56,8 +65,32 @@ def setup_batcher(app: FastAPI, services: Services) -> SetupBatcher:
     return batcher
 
 
+TEMPORARY_ERROR = 560
+"""cXML's Temporary Server Error: the buyer's system sends the request again later."""
+
+
 async def answer(request: Request) -> Response:
-    """The cXML Response to a request to ``/cxml`` (ProfileRequest, PunchOutSetupRequest, OrderRequest)."""
+    """The cXML Response to a request to ``/cxml``; a busy database answers 503 with cXML Status 560.
+
+    Procurement systems read the cXML Status of whatever comes back, so a gateway too busy to
+    store a request (no database connection free in time, SQLite's write lock not had, a
+    PostgreSQL server restarting) answers in cXML too, with ``Retry-After``; the transaction cut
+    short stored nothing, and a resend's payloadID is recognised. Other database errors are not
+    load and go on to the application's 500.
+    """
+    try:
+        return await _answer(request)
+    except (PoolTimeout, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and not is_transient(exc):
+            raise
+        seconds = retry_after(request)
+        log.warning("cXML request answered 560 (database busy): %s", str(exc).splitlines()[0])
+        text = f"the gateway is busy for a moment and stored nothing; send the request again after {seconds} s"
+        body = envelope.response(TEMPORARY_ERROR, payload_id=new_payload_id(), timestamp=utcnow(), detail=text)
+        return Response(body, status_code=503, media_type=CXML_MEDIA_TYPE, headers={"Retry-After": str(seconds)})
+
+
+async def _answer(request: Request) -> Response:
     services: Services = request.app.state.services
     limit = services.settings.cxml_max_bytes
     body, _ = await read_limited(request, limit)  # handle() refuses what is over the limit, and keeps it

@@ -66,7 +66,8 @@ def is_transient(exc: OperationalError) -> bool:
     return "locked" in message or "busy" in message  # SQLite: the write lock not had within the busy timeout
 
 
-def _retry_after(request: Request) -> int:
+def retry_after(request: Request) -> int:
+    """The ``Retry-After`` seconds of a 503 under load (``B2BGW_RETRY_AFTER_SECONDS``)."""
     services = getattr(request.app.state, "services", None)
     return int(getattr(getattr(services, "settings", None), "retry_after_seconds", DEFAULT_RETRY_AFTER))
 
@@ -91,7 +92,7 @@ async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
 async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     log.warning("no database connection free for %s %s: %s; answered 503", request.method, request.url.path,
                 str(exc).splitlines()[0])
-    seconds = _retry_after(request)
+    seconds = retry_after(request)
     resend = RESEND.format(seconds=seconds)
     return unavailable(f"the gateway is busy: no database connection was free in time; {resend}", seconds)
 
@@ -102,7 +103,7 @@ async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
         return _internal_error(request, exc)
     log.warning("database busy or unavailable on %s %s: %s; answered 503", request.method, request.url.path,
                 str(exc.orig).splitlines()[0] if exc.orig is not None else exc)
-    seconds = _retry_after(request)
+    seconds = retry_after(request)
     return unavailable(f"the database is busy or unavailable for a moment; {RESEND.format(seconds=seconds)}", seconds)
 
 
