@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from formats.detect import Standard, detect
 from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS, column_text, reject_unexpected
@@ -46,9 +47,8 @@ def _guarded(engine: Engine, doc_id: int, read: Callable[[], IntakeResult], *, a
 
 
 def _claim_and_read(engine: Engine, doc_id: int, *, actor: str) -> IntakeResult:
-    with session(engine) as s:
-        stored = s.get(Document, doc_id)
-        standard = stored.standard if stored is not None else None
+    with session(engine) as s:  # the standard alone: the claim below loads the file, raw bytes and all, once
+        standard = s.exec(select(Document.standard).where(Document.id == doc_id)).first()
     if standard == "cxml":  # a /cxml request whose answer never went out: nobody is waiting for it
         from gateway.punchout.requests import reject_unanswered
 
