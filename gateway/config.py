@@ -104,6 +104,24 @@ class Settings(BaseSettings):
     alert_window_minutes: float = 15.0
     alert_min_documents: int = 5
     """Fewer finished documents than this in the window never make an error-rate alert."""
+    client_cert_header: str | None = None
+    """Header in which a TLS terminator in front passes the client certificate it verified (URL-encoded PEM,
+    as nginx ``$ssl_client_escaped_cert``); unset: client certificates are not a partner credential."""
+    trusted_proxies: str = "127.0.0.1,::1"
+    """Comma-separated addresses (or CIDR networks) whose ``client_cert_header`` is believed; from anyone
+    else the header is ignored."""
+    as2_id: str = "B2BGW"
+    """Our AS2 name (AS2-To of what partners send us, AS2-From of what we send), unless a partner says otherwise."""
+    key_passphrase: str | None = None
+    """Encrypts our AS2 private keys where they are stored (PKCS#8); unset: stored unencrypted in the database."""
+    as2_timeout_seconds: float = 60.0
+    """How long we wait for a partner's AS2 server (the message and a synchronous MDN)."""
+    as2_mdn_wait_hours: float = 24.0
+    """An asynchronous MDN not received within this time counts as missing: the message is sent again."""
+    certificate_warning_days: int = 30
+    """A certificate (ours or a partner's) expiring within this many days is shown and raises an alert."""
+    demo_keys_dir: str = "b2bgw-demo-as2"
+    """Where ``serve --demo`` writes the published demo AS2 keys and certificates (never for production)."""
     in_stock_lead_days: int = 2
     """Lead time quoted when the available stock covers the quantity."""
     backorder_lead_days: int = 21

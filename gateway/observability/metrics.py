@@ -34,6 +34,10 @@ PROCESSING_SECONDS = Histogram("b2bgw_processing_seconds", "Time a worker spent 
 ERP_CALL_SECONDS = Histogram("b2bgw_erp_call_seconds", "ERP port calls, by operation and outcome",
                              ["operation", "outcome"], registry=REGISTRY,
                              buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+AUTH_FAILURES = Counter("b2bgw_auth_failures", "Refused credentials on a partner channel, by channel and reason",
+                        ["channel", "reason"], registry=REGISTRY)
+AS2_MESSAGES = Counter("b2bgw_as2_messages", "AS2 messages, by direction and outcome (the MDN disposition)",
+                       ["direction", "outcome"], registry=REGISTRY)
 
 WAITING_STATES = ("received", "queued", "retry", "processing", "translating")
 

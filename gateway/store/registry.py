@@ -13,6 +13,7 @@ TABLE_MODULES = (
     "erp.builtin.tables",  # the built-in ERP's products, stock, customers, orders ...: erp_*
     "erp.builtin.tax_tables",  # its company profile and VAT master data: erp_company, erp_tax_*
     "gateway.alerts.tables",  # alert incidents: gw_alert_incident
+    "gateway.as2.tables",  # AS2 key pairs, partner certificates, messages and MDNs: gw_as2_*
     "gateway.auth.tables",  # API tokens and the audit log
     "gateway.closing.tables",  # order progress per line: gw_order_track, gw_order_line_track
     "gateway.credit.tables",  # credit accounts, orders and ledger: gw_credit_*

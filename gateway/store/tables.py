@@ -34,6 +34,7 @@ class Partner(SQLModel, table=True):
     """
 
     __tablename__ = "gw_partner"
+    __table_args__ = (UniqueConstraint("as2_id", name="uq_gw_partner_as2_id"),)
 
     id: str = Field(primary_key=True, max_length=64)
     name: str
@@ -48,6 +49,10 @@ class Partner(SQLModel, table=True):
     usage: str = Field(default="P", max_length=1, description="ISA15: P production, T test")
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow)
+    as2_id: str | None = Field(default=None, max_length=128,
+                               description="the partner's AS2 name (its AS2-From), when it sends over AS2")
+    disabled_at: dt.datetime | None = Field(default=None, description="set: every channel refuses the partner")
+    disabled_reason: str | None = Field(default=None, max_length=500)
 
 
 DUE_WORK = "state IN ('queued', 'retry')"
