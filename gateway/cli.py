@@ -19,6 +19,7 @@ from formats.errors import FormatError
 from gateway.auth.cli import tokens_app
 from gateway.config import get_settings
 from gateway.delivery.cli import edit_command, outbox_app
+from gateway.onboarding.cli import partners_app
 from gateway.pricing.cli import prices_app, stock_app
 from gateway.services import Services, build_services
 
@@ -34,6 +35,7 @@ app.add_typer(outbox_app, name="outbox")
 app.command("edit")(edit_command)
 app.add_typer(prices_app, name="prices")
 app.add_typer(stock_app, name="stock")
+app.add_typer(partners_app, name="partners")
 
 
 def _services(upgrade_first: bool = True) -> Services:
