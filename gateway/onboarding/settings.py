@@ -19,9 +19,10 @@ e.g. ``settings.price_tolerance: 'abc' is not an amount or a percentage``.
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -394,6 +395,37 @@ def identity_of(partner: Partner) -> dict[str, Any]:
     return {name: getattr(partner, name) for name in IDENTITY_FIELDS}
 
 
+
+
+def _takes_text(name: str) -> bool:
+    """Whether the setting ``name`` is written as text (so ``0.05`` or ``5790000435968`` stay as typed)."""
+    field = PartnerSettings.model_fields.get(name)
+    if field is None:
+        return False
+    annotation = field.annotation
+    return annotation is str or str in get_args(annotation) or get_origin(annotation) is Literal or any(
+        get_origin(arg) is Literal for arg in get_args(annotation))
+
+
+def parse_setting(assignment: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from the command line: the value is JSON when it reads as JSON, else the text itself.
+
+    Settings written as text keep a number as typed (``price_tolerance=0.05`` is the text "0.05",
+    not a float), so money never passes through binary floating point.
+    """
+    key, sep, text = assignment.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise SettingsError([("settings", f"{assignment!r} is not KEY=VALUE")])
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return key, text
+    if _takes_text(key) and not isinstance(value, str | None):
+        return key, text.strip()
+    return key, value
+
+
 __all__ = [
     "CHANGEABLE_FIELDS",
     "CHANNELS",
@@ -406,6 +438,7 @@ __all__ = [
     "PartnerSettings",
     "SettingsError",
     "identity_of",
+    "parse_setting",
     "redacted",
     "settings_problems",
     "validate_identity",

@@ -1,0 +1,293 @@
+"""Adding, reading and changing trading partners: the one place the CLI, the API and /admin call.
+
+Every change checks the identities and settings (:mod:`gateway.onboarding.settings`), refuses a
+second partner with the same id, X12 identity or AS2 name, and writes an audit entry with what
+changed, before and after, in the caller's session: the caller commits the change and its
+record together. Secrets never reach the audit log (:func:`~gateway.onboarding.settings.redacted`).
+
+Functions take a :class:`~sqlmodel.Session` and do not commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from gateway.as2.tables import PartnerCertificate
+from gateway.auth.audit import audit
+from gateway.auth.tables import PartnerCredential
+from gateway.onboarding.settings import (
+    CHANGEABLE_FIELDS,
+    PartnerIdentity,
+    SettingsError,
+    identity_of,
+    redacted,
+    settings_problems,
+    validate_identity,
+    validate_settings,
+)
+from gateway.onboarding.views import (
+    CertificateView,
+    CredentialView,
+    PartnerDetail,
+    PartnerSummary,
+    aware,
+    status_of,
+)
+from gateway.partners import ensure_partner
+from gateway.store.tables import Partner, utcnow
+
+
+class PartnerError(Exception):
+    """Something about partners that cannot be done (the subclasses say what, for 404 and 409)."""
+
+
+class PartnerNotFound(PartnerError, LookupError):
+    """No partner has this id."""
+
+
+class PartnerConflict(PartnerError):
+    """The change would make a second partner with the same id, X12 identity or AS2 name, or repeat a state."""
+
+
+def get_partner(s: Session, partner_id: str) -> Partner:
+    """The partner ``partner_id``; PartnerNotFound otherwise."""
+    partner = s.get(Partner, partner_id)
+    if partner is None:
+        raise PartnerNotFound(f"no partner {partner_id!r}")
+    return partner
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().upper() == (b or "").strip().upper()
+
+
+def _conflicts(s: Session, identity: PartnerIdentity) -> None:
+    """PartnerConflict if another partner already has this X12 identity or AS2 name."""
+    others = s.exec(select(Partner).where(Partner.id != identity.id)).all()
+    for other in others:
+        if _same(other.x12_qualifier, identity.x12_qualifier) and _same(other.x12_id, identity.x12_id):
+            raise PartnerConflict(f"x12_id: partner {other.id!r} already has the X12 identity "
+                                  f"{identity.x12_qualifier}:{identity.x12_id}; interchanges from it could not "
+                                  "be told apart")
+        if identity.as2_id and other.as2_id and other.as2_id.strip() == identity.as2_id.strip():
+            raise PartnerConflict(f"as2_id: partner {other.id!r} already has the AS2 name {identity.as2_id!r}")
+
+
+def default_our_x12_id(s: Session) -> tuple[str, str] | None:
+    """Our X12 qualifier and id as most partners know us, for a new partner that does not say; None if none."""
+    counts = Counter((p.our_x12_qualifier, p.our_x12_id) for p in s.exec(select(Partner)).all())
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def add_partner(s: Session, fields: Mapping[str, Any], settings: Mapping[str, Any] | None = None, *,
+                actor: str) -> Partner:
+    """Create a partner (with its control-number counters) from ``fields`` (the columns) and ``settings``.
+
+    Left out: ``x12_id`` is the id in capitals (for UBL and cXML partners, whose X12 identity is
+    never read), ``our_x12_*`` what most partners know us as. SettingsError names a bad field;
+    PartnerConflict a duplicate id, X12 identity or AS2 name.
+    """
+    values = {k: v for k, v in fields.items() if v is not None}
+    partner_id = str(values.get("id", ""))
+    values.setdefault("x12_id", partner_id.upper()[:15])
+    if "our_x12_id" not in values:
+        ours = default_our_x12_id(s)
+        if ours is not None:
+            values.setdefault("our_x12_qualifier", ours[0])
+            values["our_x12_id"] = ours[1]
+    problems: list[tuple[str, str]] = []
+    identity: PartnerIdentity | None = None
+    stored: dict[str, Any] = {}
+    try:
+        identity = validate_identity(values)
+    except SettingsError as exc:
+        problems += exc.problems
+    try:
+        stored = validate_settings(dict(settings or {}))
+    except SettingsError as exc:
+        problems += exc.problems
+    if problems or identity is None:
+        raise SettingsError(problems)
+    if s.get(Partner, identity.id) is not None:
+        raise PartnerConflict(f"id: partner {identity.id!r} exists already (change it with set)")
+    _conflicts(s, identity)
+    partner = ensure_partner(s, Partner(**identity.model_dump(), settings=stored))
+    audit(s, actor=actor, action="partner.add", target=f"partner:{partner.id}",
+          fields=identity.model_dump(exclude={"id"}), settings=redacted(stored))
+    return partner
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {key: {"before": before.get(key), "after": after.get(key)}
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
+
+
+def update_partner(s: Session, partner_id: str, *, fields: Mapping[str, Any] | None = None,
+                   set_settings: Mapping[str, Any] | None = None, unset_settings: Iterable[str] = (),
+                   actor: str) -> Partner:
+    """Change some columns and settings of a partner; what is not named stays as it is.
+
+    ``set_settings`` replaces whole top-level settings (``delivery`` is given whole);
+    ``unset_settings`` removes keys (back to their default). The result is checked as a whole:
+    SettingsError names every bad field (a stored setting that was already invalid too, so it
+    can be fixed or unset in the same change). Audited with the before and after of each change.
+    """
+    partner = get_partner(s, partner_id)
+    wanted = {k: v for k, v in (fields or {}).items() if v is not None}
+    if "id" in wanted and wanted["id"] != partner_id:
+        raise SettingsError([("id", "a partner's id cannot change (it is in its documents and URLs); add a new "
+                                    "partner instead")])
+    unknown = [k for k in wanted if k not in CHANGEABLE_FIELDS and k != "id"]
+    if unknown:
+        raise SettingsError([(k, "unknown field") for k in unknown])
+    before_identity = identity_of(partner)
+    before_settings = dict(partner.settings or {})
+    candidate = {**before_settings, **dict(set_settings or {})}
+    problems: list[tuple[str, str]] = []
+    for key in unset_settings:
+        if key not in candidate:
+            problems.append((f"settings.{key}", "is not set"))
+        candidate.pop(key, None)
+    identity: PartnerIdentity | None = None
+    stored: dict[str, Any] = {}
+    try:
+        identity = validate_identity({**before_identity, **wanted})
+    except SettingsError as exc:
+        problems += exc.problems
+    try:
+        stored = validate_settings(candidate)
+    except SettingsError as exc:
+        problems += exc.problems
+    if problems or identity is None:
+        raise SettingsError(problems)
+    _conflicts(s, identity)
+    after_identity = identity.model_dump()
+    field_changes = _changes(before_identity, after_identity)
+    setting_changes = _changes(redacted(before_settings), redacted(stored))
+    secret_changed = [k for k in set(before_settings) | set(stored)
+                      if before_settings.get(k) != stored.get(k) and k not in setting_changes]
+    for key in secret_changed:  # only a hidden value changed: say so, without the value
+        setting_changes[key] = {"before": "(hidden)", "after": "(hidden, changed)"}
+    if not field_changes and not setting_changes:
+        return partner
+    for name, value in after_identity.items():
+        setattr(partner, name, value)
+    partner.settings = stored
+    s.add(partner)
+    audit(s, actor=actor, action="partner.update", target=f"partner:{partner_id}",
+          fields=field_changes, settings=setting_changes)
+    return partner
+
+
+def disable_partner(s: Session, partner_id: str, *, reason: str, actor: str) -> Partner:
+    """Stop the partner: every channel refuses it from now on (its documents stay). PartnerConflict if it is."""
+    partner = get_partner(s, partner_id)
+    text = reason.strip()
+    if not text:
+        raise SettingsError([("reason", "say why the partner is disabled (it is shown with every refusal)")])
+    if partner.disabled_at is not None:
+        raise PartnerConflict(f"partner {partner_id!r} is already disabled since "
+                              f"{aware(partner.disabled_at):%Y-%m-%d %H:%M} UTC: {partner.disabled_reason}")
+    partner.disabled_at = utcnow()
+    partner.disabled_reason = text[:500]
+    s.add(partner)
+    audit(s, actor=actor, action="partner.disable", target=f"partner:{partner_id}", reason=text[:500])
+    return partner
+
+
+def enable_partner(s: Session, partner_id: str, *, actor: str) -> Partner:
+    """Let a disabled partner in again. PartnerConflict if it is not disabled."""
+    partner = get_partner(s, partner_id)
+    if partner.disabled_at is None:
+        raise PartnerConflict(f"partner {partner_id!r} is not disabled")
+    audit(s, actor=actor, action="partner.enable", target=f"partner:{partner_id}",
+          was_disabled_since=f"{aware(partner.disabled_at):%Y-%m-%dT%H:%M:%SZ}",
+          reason_was=partner.disabled_reason)
+    partner.disabled_at = None
+    partner.disabled_reason = None
+    s.add(partner)
+    return partner
+
+
+# -- reading ---------------------------------------------------------------------------------------------------
+
+
+def problems_of(partner: Partner) -> list[str]:
+    """What is invalid in a stored partner's identities and settings, each naming its field (empty: nothing)."""
+    problems = settings_problems(dict(partner.settings or {}))
+    try:
+        validate_identity(identity_of(partner))
+    except SettingsError as exc:
+        problems = [f"{path}: {why}" for path, why in exc.problems] + problems
+    return problems
+
+
+def certificates_of(s: Session, partner_id: str, *, warning_days: int,
+                    now: dt.datetime | None = None) -> list[CertificateView]:
+    """The partner's AS2 certificates that are not revoked, soonest expiry first."""
+    rows = s.exec(select(PartnerCertificate).where(PartnerCertificate.partner_id == partner_id,
+                                                   col(PartnerCertificate.revoked_at).is_(None))
+                  .order_by(col(PartnerCertificate.not_after))).all()
+    moment = now or utcnow()
+    return [CertificateView.of(row, now=moment, warning_days=warning_days) for row in rows]
+
+
+def show_partner(s: Session, partner_id: str, *, warning_days: int = 30,
+                 include_revoked: bool = False) -> PartnerDetail:
+    """The partner whole (no secret): identities, settings, what is invalid, credentials, certificates."""
+    partner = get_partner(s, partner_id)
+    query = select(PartnerCredential).where(PartnerCredential.partner_id == partner_id)
+    if not include_revoked:
+        query = query.where(col(PartnerCredential.revoked_at).is_(None))
+    credentials = [CredentialView.of(row) for row in s.exec(query.order_by(col(PartnerCredential.id))).all()]
+    return PartnerDetail(
+        **identity_of(partner), status=status_of(partner), disabled_at=aware(partner.disabled_at),
+        disabled_reason=partner.disabled_reason, created_at=aware(partner.created_at) or partner.created_at,
+        settings=redacted(dict(partner.settings or {})), problems=problems_of(partner), credentials=credentials,
+        certificates=certificates_of(s, partner_id, warning_days=warning_days))
+
+
+def list_partners(s: Session) -> list[PartnerSummary]:
+    """Every partner, by id, with its status, credential count, AS2 name and earliest certificate expiry."""
+    partners = s.exec(select(Partner).order_by(col(Partner.id))).all()
+    credentials = dict(s.exec(select(PartnerCredential.partner_id, func.count())  # type: ignore[call-overload]
+                              .where(col(PartnerCredential.revoked_at).is_(None))
+                              .group_by(col(PartnerCredential.partner_id))).all())
+    expiry = dict(s.exec(select(PartnerCertificate.partner_id,  # type: ignore[call-overload]
+                                func.min(PartnerCertificate.not_after))
+                         .where(col(PartnerCertificate.revoked_at).is_(None))
+                         .group_by(col(PartnerCertificate.partner_id))).all())
+    summaries = []
+    for p in partners:
+        route = (p.settings or {}).get("delivery")
+        summaries.append(PartnerSummary(
+            id=p.id, name=p.name, customer_id=p.customer_id, standard=str((p.settings or {}).get("standard") or "x12"),
+            x12=f"{p.x12_qualifier}:{p.x12_id}", as2_id=p.as2_id, status=status_of(p),
+            disabled_reason=p.disabled_reason, credentials=int(credentials.get(p.id, 0)),
+            certificate_expiry=aware(expiry.get(p.id)),
+            delivery=str(route.get("channel")) if isinstance(route, dict) and route.get("channel") else None,
+            problems=len(problems_of(p))))
+    return summaries
+
+
+__all__ = [
+    "PartnerConflict",
+    "PartnerError",
+    "PartnerNotFound",
+    "add_partner",
+    "certificates_of",
+    "default_our_x12_id",
+    "disable_partner",
+    "enable_partner",
+    "get_partner",
+    "list_partners",
+    "problems_of",
+    "show_partner",
+    "update_partner",
+]
