@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from formats.errors import FormatError
+from gateway.as2.cli import as2_app
 from gateway.auth.cli import tokens_app
 from gateway.config import get_settings
 from gateway.delivery.cli import edit_command, outbox_app
@@ -35,6 +36,7 @@ app.add_typer(outbox_app, name="outbox")
 app.command("edit")(edit_command)
 app.add_typer(prices_app, name="prices")
 app.add_typer(stock_app, name="stock")
+app.add_typer(as2_app, name="as2")
 app.add_typer(partners_app, name="partners")
 
 
@@ -72,6 +74,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             from gateway.demo import seed_demo
 
             seed_demo(services.engine)
+            from gateway.as2.demo import seed_demo_as2, send_command
+
+            keys = seed_demo_as2(services.engine, services.settings)
+            typer.echo(f"AS2: acme is ACME, we are B2BGW; PUBLISHED demo keys in {keys}/ (never for production); "
+                       f"send a signed, encrypted 850:\n  {send_command(keys, f'http://{host}:{port}')}")
             typer.echo("demo data ready: partners 'acme' (X12 4010, ZZ:ACMEBUYER), 'globex' (X12 5010, "
                        "ZZ:GLOBEXEDI), 'initech' (UBL); our id ZZ:B2BGWSELLER; SKUs DEMO-1001..DEMO-1050")
             typer.echo("cXML buyer 'contoso' (NetworkID AN01000000042, SharedSecret sandbox-secret): POST /cxml, "

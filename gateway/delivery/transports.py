@@ -35,11 +35,16 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from erp.port import ErpPort
 from formats.model import Order
 from gateway.delivery.failures import FailureKind, PermanentFailure, TransientFailure, http_status_kind
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from gateway.config import Settings
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,12 @@ class Transport(Protocol):
 
 @dataclass(frozen=True)
 class TransportContext:
-    """What a transport may need to be built: the ERP port and the timeouts."""
+    """What a transport may need to be built: the ERP port, the timeouts; the database and settings (AS2)."""
 
     erp: ErpPort
     timeout_seconds: float = 30.0
+    engine: Engine | None = None
+    settings: Settings | None = None
 
 
 class HttpTransport:
@@ -165,10 +172,25 @@ class ErpTransport:
 
 TransportFactory = Callable[[TransportContext], Transport]
 
+
+def _as2(context: TransportContext) -> Transport:
+    from gateway.as2.sending import as2_transport  # imported when built: AS2 pulls in the cryptography stack
+
+    return as2_transport(context)
+
+
+def _as2_mdn(context: TransportContext) -> Transport:
+    from gateway.as2.sending import mdn_transport
+
+    return mdn_transport(context)
+
+
 TRANSPORT_FACTORIES: dict[str, TransportFactory] = {
     "http": lambda context: HttpTransport(context.timeout_seconds),
     "file": lambda _context: FileTransport(),
     "erp": lambda context: ErpTransport(context.erp),
+    "as2": _as2,
+    "as2-mdn": _as2_mdn,
 }
 """Channel -> how to build its transport. One entry per way out."""
 

@@ -116,7 +116,8 @@ class Worker:
         self.erp = erp
         self.settings = settings
         self.worker_id = worker_id or new_worker_id()
-        self.deliverer = Deliverer(engine, build_transports(TransportContext(erp)), settings, self.worker_id)
+        transports = build_transports(TransportContext(erp, engine=engine, settings=settings))
+        self.deliverer = Deliverer(engine, transports, settings, self.worker_id)
         self.started_at = utcnow()
         self.restarts = 0
         self.last_error: str | None = None
@@ -140,6 +141,7 @@ class Worker:
             *([("syncing prices", self.sync_prices)] if prices else []),
             ("expiring quotes", self.expire_quotes),
             ("raising alerts", self.raise_alerts),
+            ("resending AS2 messages whose MDN did not come", self.resend_as2),
         ]
         if self._running:
             tasks.append(("forgetting old heartbeats", lambda: forget_heartbeats(self.engine)))
@@ -176,6 +178,12 @@ class Worker:
             raise_alerts(self.engine, AlertRules.from_settings(self.settings))
         except Exception:  # alerting must never stop the worker's real work
             log.exception("worker %s: alerts not raised", self.worker_id)
+
+    def resend_as2(self) -> None:
+        """AS2 messages whose asynchronous MDN is overdue are sent again (:mod:`gateway.as2.sending`)."""
+        from gateway.as2.sending import resend_overdue
+
+        resend_overdue(self.engine, self.settings)
 
     def expire_quotes(self) -> None:
         """Quotes past their validity (the seller's date) expire; accepted, declined, ordered ones never."""

@@ -1,0 +1,421 @@
+"""Receiving at ``POST /as2``: a partner's AS2 message into the intake, answered with its MDN.
+
+Every request ends in a stored :class:`~gateway.as2.tables.As2Message` and an answer that says
+what happened, never a 500 for what the partner sent:
+
+1. the envelope (AS2-From, AS2-To, Message-ID) is read; a missing header is a 400 naming it;
+2. AS2-From must name a partner (``gw_partner.as2_id``) that is not disabled, and AS2-To must be
+   our name toward it; else an MDN ``authentication-failed`` (a 403 when no synchronous MDN was
+   asked for: we never post a receipt to a URL given by a stranger);
+3. the row is inserted before anything is read: the unique ``(direction, as2_from, message_id)``
+   makes a resend (or two copies racing) find the first, whose MDN is repeated, with no second
+   document;
+4. the message is decrypted with our key pairs, its signature verified with the partner's
+   certificates, decompressed, as the partner's AS2 options require
+   (:mod:`gateway.as2.message`); a failure is an MDN with its RFC 4130 disposition;
+5. the payload enters the same intake as every other channel
+   (:func:`gateway.intake.files.receive_file`, actor ``as2:<partner>``), and the MDN says
+   ``processed`` with the MIC of what we received.
+
+Why an EDI file the intake rejects is still ``processed``: RFC 4130 section 7.4 makes the MDN a
+receipt of the *transport* (the message arrived intact, from whom it claims, and was handed to
+the application). Its error modifiers are about decryption, signature, integrity and the
+message's security, not the content: an X12 syntax error is answered by the 997/999 the intake
+makes, a business refusal by an 855. A partner system that reads ``processed/error`` resends the
+same bytes, which would be refused the same way. So a file stored and rejected by the intake
+gets ``processed`` with the intake's outcome in the MDN's human-readable text; only a failure
+to store it at all (the database down) is a 503, after which the partner resends.
+
+An MDN posted to ``/as2`` is the asynchronous receipt of one of *our* messages
+(:func:`receive_mdn`): matched by Original-Message-ID, verified, its MIC compared, recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from gateway.as2.certificates import expired_certificates, partner_certificates
+from gateway.as2.errors import As2Error, AuthenticationFailed, UnexpectedProcessingError
+from gateway.as2.keys import KeyProblem, our_as2_ids, our_key_pair, our_key_pairs
+from gateway.as2.mdn import PackedMdn, build_mdn, is_mdn, read_mdn
+from gateway.as2.message import MdnRequest, Signer, read_envelope, unpack
+from gateway.as2.options import As2Options, as2_options
+from gateway.as2.sending import record_mdn
+from gateway.as2.tables import As2Message
+from gateway.config import Settings
+from gateway.delivery.outbox import enqueue
+from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS
+from gateway.intake.files import receive_file
+from gateway.observability.metrics import AS2_MESSAGES
+from gateway.store.db import session
+from gateway.store.tables import Partner, utcnow
+
+log = logging.getLogger(__name__)
+
+PRIVATE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+"""Request headers never stored with the message."""
+
+SIGNING_DIGESTS = {"sha256": "sha256", "sha-256": "sha256", "sha384": "sha384", "sha-384": "sha384",
+                   "sha512": "sha512", "sha-512": "sha512", "sha1": "sha1", "sha-1": "sha1"}
+"""Digests a partner may ask its signed MDN to use (Disposition-Notification-Options), by their names."""
+
+MDN_CHANNEL = "as2-mdn"
+"""The outbox channel carrying asynchronous MDNs (an HTTP POST to the Receipt-Delivery-Option URL)."""
+
+
+@dataclass(frozen=True)
+class As2Answer:
+    """The HTTP answer to one POST /as2, and what it was about (for tests and logs)."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    row_id: int | None = None
+    document_id: int | None = None
+    outcome: str = ""
+
+
+def stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The request's headers as kept on the message row (credentials left out)."""
+    return {name: value for name, value in headers.items() if name.lower() not in PRIVATE_HEADERS}
+
+
+def _text_answer(status: int, text: str, row_id: int | None, outcome: str, **headers: str) -> As2Answer:
+    return As2Answer(status, {"Content-Type": "text/plain; charset=utf-8", **headers}, text.encode() + b"\n",
+                     row_id, None, outcome)
+
+
+def _store_failed(engine: Engine, headers: Mapping[str, str], body: bytes, error: As2Error | str, *,
+                  partner_id: str | None = None, message_id: str | None = None, as2_from: str | None = None,
+                  as2_to: str | None = None) -> int:
+    """A request refused before its message could be claimed: kept, with its error, under a unique name.
+
+    The placeholder Message-ID (``<unread:...>``) keeps two refused requests that share a
+    missing or bogus Message-ID from colliding on the unique key.
+    """
+    text = error.message if isinstance(error, As2Error) else error
+    disposition = f"processed/error: {error.disposition}" if isinstance(error, As2Error) else None
+    with session(engine) as s:
+        row = As2Message(direction="in", message_id=f"<unread:{uuid.uuid4().hex}> {message_id or ''}".strip()[:998],
+                         as2_from=(as2_from or "")[:128], as2_to=(as2_to or "")[:128], partner_id=partner_id,
+                         state="failed", headers=stored_headers(headers), raw=body, error=text,
+                         disposition=disposition)
+        s.add(row)
+        s.commit()
+        return row.id or 0
+
+
+def refuse_too_large(engine: Engine, headers: Mapping[str, str], body: bytes, limit: int) -> As2Answer:
+    """A message past ``B2BGW_MAX_UPLOAD_BYTES``: 413, kept with what arrived of it."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    error = (f"the message is more than {limit:,} bytes, more than the {limit:,} allowed (B2BGW_MAX_UPLOAD_BYTES); "
+             f"the first {len(body):,} bytes are kept")
+    row_id = _store_failed(engine, headers, body, error, message_id=lower.get("message-id"),
+                           as2_from=lower.get("as2-from"), as2_to=lower.get("as2-to"))
+    AS2_MESSAGES.labels("in", "refused").inc()
+    return _text_answer(413, error, row_id, "refused")
+
+
+def receive(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes) -> As2Answer:
+    """Take one POST /as2 (a message, or an asynchronous MDN for one of ours) and answer it."""
+    try:
+        if is_mdn(headers, body):
+            return receive_mdn(engine, settings, headers, body)
+    except As2Error:
+        pass  # not readable as an MDN: read as a message below, which says what is wrong
+    try:
+        message_id, as2_from, as2_to, mdn = read_envelope(headers)
+    except As2Error as exc:
+        row_id = _store_failed(engine, headers, body, exc, message_id=exc.message_id, as2_from=exc.as2_from,
+                               as2_to=exc.as2_to)
+        AS2_MESSAGES.labels("in", "refused").inc()
+        return _text_answer(400, f"not an AS2 message: {exc.message}", row_id, "refused")
+    return _Receipt(engine, settings, headers, body, message_id, as2_from, as2_to, mdn).run()
+
+
+class _Receipt:
+    """One message being received (the steps of the module docstring)."""
+
+    def __init__(self, engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes,
+                 message_id: str, as2_from: str, as2_to: str, mdn: MdnRequest) -> None:
+        self.engine, self.settings, self.headers, self.body = engine, settings, headers, body
+        self.message_id, self.as2_from, self.as2_to, self.mdn = message_id, as2_from, as2_to, mdn
+        self.partner: Partner | None = None
+        self.options = As2Options()
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def run(self) -> As2Answer:
+        refusal = self._identify()
+        if refusal is not None:
+            return self._refuse(refusal)
+        claimed = self._claim()
+        if isinstance(claimed, As2Answer):
+            return claimed
+        try:
+            return self._read(claimed)
+        except TRANSIENT_DATABASE_ERRORS:
+            self._release(claimed)  # the partner's resend must be read again, not found as a duplicate
+            raise
+
+    def _identify(self) -> As2Error | None:
+        """The partner named by AS2-From, and whether it may send to the AS2-To it names."""
+        with session(self.engine) as s:
+            self.partner = s.exec(select(Partner).where(Partner.as2_id == self.as2_from)).first()
+            ours = our_as2_ids(s) | {self.settings.as2_id}
+            if self.partner is not None:
+                s.expunge(self.partner)
+        if self.partner is None:
+            return AuthenticationFailed(f"unknown AS2-From {self.as2_from!r}: no partner has this AS2 name")
+        try:
+            self.options = as2_options(self.partner.settings)
+        except ValueError as exc:
+            return UnexpectedProcessingError(f"partner {self.partner.id}'s AS2 settings are not valid: {exc}")
+        if self.partner.disabled_at is not None:
+            return AuthenticationFailed(f"partner {self.partner.id} ({self.as2_from}) is disabled"
+                                        + (f": {self.partner.disabled_reason}" if self.partner.disabled_reason else ""))
+        expected = self.options.our_id or self.settings.as2_id
+        if self.as2_to != expected:
+            known = " (one of our names, but not the one agreed with this partner)" if self.as2_to in ours else ""
+            return AuthenticationFailed(f"AS2-To {self.as2_to!r} is not our AS2 name toward {self.as2_from!r}, "
+                                        f"{expected!r}{known}")
+        return None
+
+    def _refuse(self, error: As2Error) -> As2Answer:
+        """A sender we do not accept: a synchronous MDN when one was asked for, else 403; stored either way."""
+        partner_id = self.partner.id if self.partner is not None else None
+        row_id = _store_failed(self.engine, self.headers, self.body, error, partner_id=partner_id,
+                               message_id=self.message_id, as2_from=self.as2_from, as2_to=self.as2_to)
+        AS2_MESSAGES.labels("in", error.disposition).inc()
+        log.warning("AS2 message %s from %r refused: %s", self.message_id, self.as2_from, error)
+        if self.mdn.mode != "sync":
+            return _text_answer(403, f"refused: {error}", row_id, error.disposition)
+        packed = self._mdn(error.disposition, None, f"The message {self.message_id} was refused: {error.message}")
+        with session(self.engine) as s:
+            row = s.get(As2Message, row_id)
+            assert row is not None
+            self._keep_mdn(row, packed, f"processed/error: {error.disposition}")
+            s.add(row)
+            s.commit()
+        return As2Answer(200, dict(packed.headers), packed.body, row_id, None, error.disposition)
+
+    def _claim(self) -> As2Message | As2Answer:
+        """Insert the message row; a resend finds the first one and gets its MDN again."""
+        assert self.partner is not None
+        row = As2Message(direction="in", message_id=self.message_id[:998], as2_from=self.as2_from[:128],
+                         as2_to=self.as2_to[:128], partner_id=self.partner.id, state="received",
+                         headers=stored_headers(self.headers), raw=self.body, mdn_mode=self.mdn.mode,
+                         mdn_url=(self.mdn.url or None) and (self.mdn.url or "")[:1000])
+        with session(self.engine) as s:
+            s.add(row)
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+            else:
+                s.refresh(row)
+                s.expunge(row)
+                return row
+            first = s.exec(select(As2Message).where(As2Message.direction == "in",
+                                                    As2Message.as2_from == self.as2_from[:128],
+                                                    As2Message.message_id == self.message_id[:998])).one()
+            return self._repeat(s, first)
+
+    def _repeat(self, s: Session, first: As2Message) -> As2Message | As2Answer:
+        """The original's MDN again (RFC 4130 section 7.4.1: duplicates get the same answer, no second document)."""
+        if first.state == "received":
+            if first.created_at > utcnow() - dt.timedelta(seconds=self.settings.lease_seconds):
+                return _text_answer(503, f"message {self.message_id} is being received right now; send it again "
+                                    "later", first.id, "busy", **{"Retry-After": "10"})
+            taken = s.execute(update(As2Message).where(col(As2Message.id) == first.id,
+                                                       col(As2Message.created_at) == first.created_at)
+                              .values(created_at=utcnow()))
+            s.commit()
+            if taken.rowcount == 1:  # type: ignore[attr-defined]  # its receiver died: this one takes it over
+                s.refresh(first)
+                s.expunge(first)
+                return first
+        AS2_MESSAGES.labels("in", "duplicate").inc()
+        log.info("AS2 message %s from %s received again: its MDN repeated", self.message_id, self.as2_from)
+        note = f"a resend of message {first.id} ({first.state})"
+        if first.mdn_raw is None or self.mdn.mode == "none":
+            return _text_answer(200, f"{note}; no MDN", first.id, "duplicate")
+        if self.mdn.mode == "async" and self.mdn.url:
+            self._queue_mdn(s, first, PackedMdn(message_id="", headers=dict(first.mdn_headers), body=first.mdn_raw),
+                            url=self.mdn.url, key=f"as2-mdn:{first.id}:repeat:{uuid.uuid4().hex[:12]}")
+            s.commit()
+            return _text_answer(200, f"{note}; its MDN is sent again to {self.mdn.url}", first.id, "duplicate")
+        return As2Answer(200, {str(k): str(v) for k, v in first.mdn_headers.items()}, first.mdn_raw, first.id,
+                         first.document_id, "duplicate")
+
+    def _release(self, row: As2Message) -> None:
+        try:
+            with session(self.engine) as s:
+                s.execute(As2Message.__table__.delete().where(As2Message.__table__.c.id == row.id))  # type: ignore[attr-defined]
+                s.commit()
+        except Exception:  # the database is failing already; the lease takes it over later
+            log.warning("AS2 message %s: claim not released", row.message_id)
+
+    def _read(self, row: As2Message) -> As2Answer:
+        """Decrypt, verify, decompress; hand the payload to the intake; answer the MDN."""
+        assert self.partner is not None
+        partner = self.partner
+        with session(self.engine) as s:
+            try:
+                decrypt_with = our_key_pairs(s, self.as2_to, self.settings.key_passphrase)
+            except KeyProblem as exc:
+                decrypt_with = []
+                log.error("AS2: our key pairs for %s cannot be loaded: %s", self.as2_to, exc)
+            verify_with = partner_certificates(s, partner.id, "signing")
+            expired = expired_certificates(s, partner.id, "signing")
+        try:
+            unpacked = unpack(self.headers, self.body, decrypt_with=decrypt_with, verify_with=verify_with,
+                              require_signature=self.options.require_signature,
+                              require_encryption=self.options.require_encryption)
+        except As2Error as exc:
+            if exc.disposition == "authentication-failed" and expired:
+                exc.message += (f" (the certificate of {partner.id} we hold expired on "
+                                f"{expired[0].not_after:%Y-%m-%d}: import its new one with "
+                                f"`b2bgw as2 import-cert {partner.id} FILE`)")
+            return self._failed(row, exc)
+        except Exception as exc:  # a bug some bytes reach is this message's outcome, never a 500
+            log.exception("AS2 message %s: unpacking failed unexpectedly", self.message_id)
+            return self._failed(row, UnexpectedProcessingError(f"the message could not be read ({type(exc).__name__})"))
+        result = receive_file(self.engine, partner_id=partner.id, raw=unpacked.payload, filename=unpacked.filename,
+                              actor=f"as2:{partner.id}")
+        security = ", ".join(word for word, on in (("signed", unpacked.signed), ("encrypted", unpacked.encrypted),
+                                                   ("compressed", unpacked.compressed)) if on) or "in clear"
+        outcome = f"stored as document {result.document_id}, {result.state.value}"
+        if result.error:
+            outcome += f": {result.error}"
+        text = (f"The AS2 message {self.message_id} from {self.as2_from} ({security}, {len(unpacked.payload)} bytes) "
+                f"was received and handed to the EDI intake: {outcome}.")
+        with session(self.engine) as s:
+            stored = s.get(As2Message, row.id)
+            assert stored is not None
+            stored.document_id = result.document_id
+            stored.signed, stored.encrypted = unpacked.signed, unpacked.encrypted
+            stored.compressed = unpacked.compressed
+            stored.mic = unpacked.mic
+            stored.state = "processed"
+            stored.error = result.error
+            answer = self._answer(s, stored, None, text)
+            s.commit()
+        AS2_MESSAGES.labels("in", "processed").inc()
+        log.info("AS2 message %s from %s: %s", self.message_id, self.as2_from, outcome,
+                 extra={"document_id": result.document_id, "partner": partner.id})
+        return As2Answer(answer.status, answer.headers, answer.body, row.id, result.document_id, "processed")
+
+    def _failed(self, row: As2Message, error: As2Error) -> As2Answer:
+        """The message could not be read: kept ``failed``, answered with the MDN of its disposition."""
+        with session(self.engine) as s:
+            stored = s.get(As2Message, row.id)
+            assert stored is not None
+            stored.state, stored.error = "failed", error.message
+            answer = self._answer(s, stored, error.disposition,
+                                  f"The AS2 message {self.message_id} from {self.as2_from} could not be processed: "
+                                  f"{error.message}")
+            s.commit()
+        AS2_MESSAGES.labels("in", error.disposition).inc()
+        log.warning("AS2 message %s from %s failed: %s", self.message_id, self.as2_from, error,
+                    extra={"partner": row.partner_id})
+        return As2Answer(answer.status, answer.headers, answer.body, row.id, None, error.disposition)
+
+    # -- MDNs --------------------------------------------------------------------------------
+
+    def _signer(self) -> Signer | None:
+        """Our signer when the partner asked for a signed MDN in a digest we know (else the MDN goes unsigned)."""
+        digests = [SIGNING_DIGESTS[d.lower()] for d in self.mdn.signed_digests if d.lower() in SIGNING_DIGESTS]
+        if not self.mdn.signed_digests:
+            return None
+        with session(self.engine) as s:
+            try:
+                key, certificate = our_key_pair(s, self.as2_to if self.as2_to in our_as2_ids(s) else
+                                                self.settings.as2_id, self.settings.key_passphrase)
+            except KeyProblem as exc:
+                log.error("AS2: the MDN for %s goes unsigned: %s", self.message_id, exc)
+                return None
+        return Signer(key, certificate, digest=(digests or ["sha256"])[0])
+
+    def _mdn(self, error: str | None, mic: str | None, text: str) -> PackedMdn:
+        return build_mdn(original_message_id=self.message_id, as2_from=self.as2_to, as2_to=self.as2_from,
+                         error=error, mic=mic, text=text, signer=self._signer())
+
+    @staticmethod
+    def _keep_mdn(row: As2Message, packed: PackedMdn, disposition: str) -> None:
+        row.mdn_headers, row.mdn_raw = dict(packed.headers), packed.body
+        row.disposition, row.mdn_at = disposition[:500], utcnow()
+
+    def _answer(self, s: Session, row: As2Message, error: str | None, text: str) -> As2Answer:
+        """Build, keep and deliver the MDN the partner asked for (in the answer, or queued to its URL)."""
+        if self.mdn.mode == "none":
+            row.disposition = "processed" if error is None else f"processed/error: {error}"
+            s.add(row)
+            return _text_answer(200 if error is None else 400, text, row.id, error or "processed")
+        packed = self._mdn(error, row.mic if error is None else None, text)
+        self._keep_mdn(row, packed, "processed" if error is None else f"processed/error: {error}")
+        s.add(row)
+        if self.mdn.mode == "async":
+            url = self.mdn.url or ""
+            if url.startswith(("http://", "https://")):
+                self._queue_mdn(s, row, packed, url=url, key=f"as2-mdn:{row.id}")
+                return _text_answer(200, f"received; the MDN goes to {url}", row.id, error or "processed")
+            log.warning("AS2 message %s: Receipt-Delivery-Option %r is not an HTTP URL; MDN answered at once",
+                        self.message_id, url)
+        return As2Answer(200, dict(packed.headers), packed.body, row.id, row.document_id, error or "processed")
+
+    def _queue_mdn(self, s: Session, row: As2Message, packed: PackedMdn, *, url: str, key: str) -> None:
+        """The asynchronous MDN into the outbox: delivered and retried like any other message."""
+        headers = {str(k): str(v) for k, v in packed.headers.items()}
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "multipart/report")
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        enqueue(s, channel=MDN_CHANNEL, destination=url[:500], kind="as2.mdn", idempotency_key=key[:200],
+                payload=packed.body, content_type=content_type[:100], headers=headers, partner_id=row.partner_id)
+
+
+def receive_mdn(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes) -> As2Answer:
+    """An asynchronous MDN for one of our messages: verified, its MIC compared, recorded on that message."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    as2_from = (lower.get("as2-from") or "").strip().strip('"')
+    with session(engine) as s:
+        partner = s.exec(select(Partner).where(Partner.as2_id == as2_from)).first() if as2_from else None
+        if partner is None:
+            row_id = _store_failed(engine, headers, body, f"an MDN from unknown AS2-From {as2_from!r}",
+                                   as2_from=as2_from, as2_to=lower.get("as2-to"))
+            return _text_answer(403, f"unknown AS2-From {as2_from!r}", row_id, "refused")
+        try:
+            options = as2_options(partner.settings)
+        except ValueError:
+            options = As2Options()
+        certificates = partner_certificates(s, partner.id, "signing")
+    try:
+        read = read_mdn(headers, body, verify_with=certificates, require_signature=options.mdn_signed)
+    except As2Error as exc:
+        row_id = _store_failed(engine, headers, body, exc, partner_id=partner.id, as2_from=as2_from,
+                               as2_to=lower.get("as2-to"))
+        AS2_MESSAGES.labels("in", "mdn-refused").inc()
+        return _text_answer(400, f"MDN not accepted: {exc.message}", row_id, "mdn-refused")
+    with session(engine) as s:
+        ours = s.exec(select(As2Message).where(As2Message.direction == "out",
+                                               As2Message.message_id == read.original_message_id)).first()
+        if ours is None or ours.partner_id != partner.id:
+            row_id = _store_failed(engine, headers, body, f"an MDN for {read.original_message_id}, which we did not "
+                                   f"send to {partner.id}", partner_id=partner.id, as2_from=as2_from)
+            return _text_answer(404, f"no message {read.original_message_id} of ours to {as2_from}", row_id,
+                                "mdn-unknown")
+        state = record_mdn(s, ours, read, dict(stored_headers(headers)), body, late=True)
+        s.commit()
+        row_id = ours.id
+    AS2_MESSAGES.labels("out", state).inc()
+    return _text_answer(200, f"MDN for {read.original_message_id} recorded: {state}", row_id, state)
+
+
+__all__ = ["MDN_CHANNEL", "As2Answer", "receive", "receive_mdn", "refuse_too_large", "stored_headers"]
