@@ -37,6 +37,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -173,8 +174,13 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(derived, expected)
 
 
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
-"""Verified against when there is no password to verify, so that "no such partner" costs what "wrong password" does."""
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when there is no password to verify, so "no such partner" costs what "wrong password" does.
+
+    Made on first use, not at import: every process that imports this module (the CLI) would pay for it.
+    """
+    return hash_password(secrets.token_urlsafe(16))
 
 
 class VerificationCache:
@@ -414,7 +420,7 @@ def _check_password(s: Session, partner: Partner | None, partner_id: str, user: 
             VERIFIED.remember(partner_id, row, password)
             return PartnerAuthentication(ok=True, method=Kind.PASSWORD.value, credential_id=row.id, reason="")
     if not rows:
-        verify_password(password, _DUMMY_HASH)  # the same time as a wrong password
+        verify_password(password, _dummy_hash())  # the same time as a wrong password
     reason = (Refusal.UNKNOWN_PARTNER if partner is None else Refusal.WRONG_USER if not right_user
               else Refusal.NO_PASSWORD if not rows else Refusal.WRONG_PASSWORD)
     return _refused(reason, Kind.PASSWORD.value)
@@ -438,9 +444,10 @@ def _check_token(s: Session, partner: Partner | None, partner_id: str, token: st
 
 def _check_certificate(s: Session, partner: Partner | None, partner_id: str,
                        certificate: str) -> PartnerAuthentication:
-    try:
-        fingerprint = certificate_fingerprint(unquote(certificate))
-    except CredentialError:
+    text = unquote(certificate).strip()
+    try:  # URL-encoded PEM (nginx), or bare base64 DER as some terminators pass it
+        fingerprint = certificate_fingerprint(text if "-----BEGIN" in text else base64.b64decode(text, validate=True))
+    except (CredentialError, binascii.Error):
         return _refused(Refusal.UNREADABLE_CERTIFICATE, Kind.CERTIFICATE.value)
     row = s.exec(select(PartnerCredential).where(PartnerCredential.public_id == fingerprint,
                                                  PartnerCredential.kind == Kind.CERTIFICATE.value)).first()

@@ -4,6 +4,9 @@ A UBL file holds one document, so unlike X12 there is nothing to split: the rece
 is read, given its document type (the root element: ``Order``, ``OrderChange`` ...) and queued for
 the workers, or rejected with the problems found. UBL has no functional acknowledgment; the
 partner gets the HTTP answer now and the OrderResponse once the ERP has decided.
+
+The document's BuyerCustomerParty must be the partner who uploaded it when the partner has an endpoint set
+(:func:`gateway.intake.senders.ubl_sender_refusal`), else it is rejected with a 403 and the reason.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from formats.errors import FormatError
 from formats.xml import local_name, parse_xml
 from gateway.intake.failures import column_record, column_text
 from gateway.intake.result import IntakeResult
+from gateway.intake.senders import ubl_sender_refusal, unchecked_note
 from gateway.intake.x12 import claim_for_translation, not_waiting
 from gateway.partners import partner_standard, sends
 from gateway.pipeline.states import State
@@ -65,14 +69,19 @@ def receive_claimed_ubl(engine: Engine, doc_id: int, *, actor: str, partner: Par
                 raise FormatError(f"partner {partner.id} is not set up to send UBL {root_name}")
             document = parse_ubl(doc.raw)
             doc.po_number = _po_number(document)
-            doc.canonical = document.model_dump(mode="json")
+            refusal = ubl_sender_refusal(partner, document)
+            if refusal is None:
+                doc.canonical = document.model_dump(mode="json")
+            else:  # another buyer's name on the partner's upload: refused, kept with the reason
+                error, status = column_text(refusal), 403
         except FormatError as exc:
             error = column_text(str(exc))
             problems = [column_record(problem_record(p)) for p in exc.problems]
             status = 400 if doc.doc_type == "interchange" else 422
         doc.claimed_by = doc.claimed_at = None
         if error is None:
-            move(s, doc, State.QUEUED, actor=actor, reason=f"UBL {doc.doc_type} queued for processing")
+            move(s, doc, State.QUEUED, actor=actor,
+                 reason=f"UBL {doc.doc_type} queued for processing{unchecked_note(partner)}")
         else:
             doc.error, doc.problems = error, problems
             move(s, doc, State.REJECTED, actor=actor, reason=error)

@@ -28,14 +28,15 @@ from sqlmodel import Session, select
 
 from formats.errors import FormatError, Problem
 from formats.x12.ack997 import acknowledgment_group, build_acknowledgment
-from formats.x12.envelope import GroupEnd, InterchangeEnd, InterchangeHeader, TransactionSet
+from formats.x12.envelope import GroupEnd, GroupHeader, InterchangeEnd, InterchangeHeader, TransactionSet
 from formats.x12.reader import read_interchanges
 from formats.x12.standalone import envelope_controls, standalone_interchange
 from formats.x12.validator import validate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from gateway.intake.failures import column_record, column_text
 from gateway.intake.result import IntakeResult
-from gateway.partners import matches_sender, outbound_delimiters, sender_key, sends
+from gateway.intake.senders import x12_sender_refusal
+from gateway.partners import outbound_delimiters, sender_key, sends
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate
 from gateway.store.db import session
@@ -168,21 +169,18 @@ def translate_claimed(engine: Engine, doc: Document, *, actor: str, partner: Par
         return reject_file(engine, doc_id, f"not a readable X12 interchange: {exc}", exc.problems, 400, actor)
 
     interchanges = [e.interchange for e in events if isinstance(e, InterchangeEnd)]
+    groups: dict[int, dict[str, GroupHeader]] = {}  # by ISA offset: each group's GS, once
+    for event in events:
+        if isinstance(event, TransactionSet | GroupEnd):
+            groups.setdefault(event.interchange.offset, {})[event.group.control_number] = event.group
     for h in interchanges:
         if len(h.control_number) > CONTROL_WIDTH:
             error = (f"ISA13: interchange control number {h.control_number[:40]!r} is longer than its "
                      f"{CONTROL_WIDTH} digits (is the ISA's width wrong?)")
             return reject_file(engine, doc_id, error, (), 400, actor)
-        if not matches_sender(partner, h.sender_qualifier, h.sender_id):
-            error = (f"ISA06: interchange {h.control_number} comes from sender "
-                     f"{sender_key(h.sender_qualifier, h.sender_id)}, which is not partner {partner.id} "
-                     f"({sender_key(partner.x12_qualifier, partner.x12_id)})")
-            return reject_file(engine, doc_id, error, (), 403, actor)
-        if not matches_sender(partner, h.receiver_qualifier, h.receiver_id, ours=True):
-            error = (f"ISA08: interchange {h.control_number} is addressed to "
-                     f"{sender_key(h.receiver_qualifier, h.receiver_id)}, not to us "
-                     f"({sender_key(partner.our_x12_qualifier, partner.our_x12_id)})")
-            return reject_file(engine, doc_id, error, (), 403, actor)
+        refusal = x12_sender_refusal(partner, h, groups.get(h.offset, {}).values())
+        if refusal is not None:  # the sender is not the partner who uploaded: ISA06/08, ISA02/04, GS02
+            return reject_file(engine, doc_id, refusal, (), 403, actor)
 
     for attempt in range(3):
         try:

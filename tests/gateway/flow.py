@@ -16,6 +16,7 @@ from gateway.store.db import session
 from gateway.store.tables import Document
 
 from .conftest import OPERATOR_TOKEN
+from .partner_auth import client_edi_headers
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 X12 = FIXTURES / "x12"
@@ -42,5 +43,6 @@ def docs(services: Services, **where: object) -> list[Document]:
 
 
 def post(client: TestClient, name: str, partner: str = "acme", raw: bytes | None = None) -> Response:
-    """Upload a fixture (or ``raw``) to ``/edi/{partner}``."""
-    return client.post(f"/edi/{partner}", content=raw if raw is not None else (X12 / name).read_bytes())
+    """Upload a fixture (or ``raw``) to ``/edi/{partner}`` with the partner's own credential."""
+    return client.post(f"/edi/{partner}", content=raw if raw is not None else (X12 / name).read_bytes(),
+                       headers=client_edi_headers(client, partner))

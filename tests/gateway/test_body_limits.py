@@ -22,6 +22,7 @@ from gateway.store.tables import Document
 from tests.browser import served
 
 from .conftest import empty_database, make_settings
+from .partner_auth import edi_headers
 
 GIB = 1 << 30
 LIMIT = 1 << 20  # 1 MiB uploads for these tests
@@ -41,12 +42,15 @@ def base_url(database_url: str) -> Iterator[tuple[str, Services]]:
         services.close()
 
 
-def push(base: str, path: str, *, declared: int | None) -> tuple[int, int, bytes]:
+def push(base: str, path: str, *, declared: int | None,
+         headers: dict[str, str] | None = None) -> tuple[int, int, bytes]:
     """POST up to 1 GiB to ``path`` until the server answers: (bytes sent, status, response head)."""
     host, port = base.removeprefix("http://").split(":")
     sock = socket.create_connection((host, int(port)), timeout=30)
     length = f"Content-Length: {declared}\r\n" if declared is not None else "Transfer-Encoding: chunked\r\n"
-    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/edi-x12\r\n{length}\r\n".encode())
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/edi-x12\r\n{extra}{length}\r\n"
+                 .encode())
     sent = 0
     frame = CHUNK if declared is not None else f"{len(CHUNK):x}\r\n".encode() + CHUNK + b"\r\n"
     try:
@@ -70,7 +74,7 @@ def push(base: str, path: str, *, declared: int | None) -> tuple[int, int, bytes
 
 def test_a_declared_gigabyte_is_refused_before_a_byte_is_read(base_url: tuple[str, Services]) -> None:
     base, services = base_url
-    sent, status, answer = push(base, "/edi/acme", declared=GIB)
+    sent, status, answer = push(base, "/edi/acme", declared=GIB, headers=edi_headers(services.engine, "acme"))
     assert status == 413, answer
     assert sent < BUFFERED  # the answer came while the client had sent a few MiB at most
     with session(services.engine) as s:
@@ -81,7 +85,7 @@ def test_a_declared_gigabyte_is_refused_before_a_byte_is_read(base_url: tuple[st
 
 def test_a_streamed_gigabyte_is_cut_off_at_the_limit(base_url: tuple[str, Services]) -> None:
     base, services = base_url
-    sent, status, answer = push(base, "/edi/acme", declared=None)
+    sent, status, answer = push(base, "/edi/acme", declared=None, headers=edi_headers(services.engine, "acme"))
     assert status == 413, answer
     assert sent < BUFFERED
     with session(services.engine) as s:

@@ -40,6 +40,7 @@ from tests.gateway.punchout.cxml_requests import order as cxml_order
 from .conftest import OPERATOR_TOKEN
 from .credit.helpers import credit_orders, ledger
 from .flow import FIXTURES, X12, docs, drain, post, sets_of
+from .partner_auth import client_edi_headers
 
 
 class RefusingErp:
@@ -253,7 +254,7 @@ def test_the_refusal_shows_in_admin(client: TestClient, services: Services) -> N
 def test_a_ubl_order_the_erp_refuses_gets_a_rejecting_order_response(client: TestClient, services: Services,
                                                                      xsd_validate: Any) -> None:
     raw = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes()
-    assert client.post("/edi/initech", content=raw).status_code == 202
+    assert client.post("/edi/initech", content=raw, headers=client_edi_headers(client, "initech")).status_code == 202
     run_worker(services, RefusingErp(services.erp, credit_check("INITECH")))
     [order] = docs(services, doc_type="Order")
     assert order.state == State.REJECTED.value and "credit limit of party INITECH" in (order.error or "")

@@ -32,6 +32,7 @@ from tests.conftest import corpus_files, corpus_path
 
 from .flow import FIXTURES, X12, docs, drain, post, sets_of
 from .intake_mutations import Mutated, Seed, mutate
+from .partner_auth import client_edi_headers
 from .punchout.conftest import CORPUS_BUYERS
 
 UNFINISHED = {State.RECEIVED.value, State.TRANSLATING.value, State.PROCESSING.value}
@@ -182,7 +183,8 @@ def test_an_unforeseen_failure_reading_ubl_rejects_the_file(client: TestClient, 
         raise KeyError("cbc:ID")
 
     monkeypatch.setattr(formats.ubl, "parse", broken)
-    answer = client.post("/edi/initech", content=(FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes())
+    answer = client.post("/edi/initech", content=(FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes(),
+                         headers=client_edi_headers(client, "initech"))
     assert answer.status_code == 422, answer.text
     [doc] = docs(services, id=answer.json()["document_id"])
     assert doc.state == State.REJECTED.value and "KeyError" in (doc.error or "")
@@ -232,7 +234,8 @@ def send(client: TestClient, mutated: Mutated) -> tuple[int, int | None, str]:
         answer = client.post("/cxml", content=mutated.raw, headers={"Content-Type": "text/xml"})
         found = answer.headers.get("x-document-id")
         return answer.status_code, int(found) if found else None, answer.text[:200]
-    answer = client.post(f"/edi/{mutated.partner}", content=mutated.raw)
+    answer = client.post(f"/edi/{mutated.partner}", content=mutated.raw,
+                         headers=client_edi_headers(client, mutated.partner))
     body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
     return answer.status_code, body.get("document_id"), answer.text[:200]
 

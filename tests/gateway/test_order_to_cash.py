@@ -17,12 +17,13 @@ from gateway.services import Services
 from tests.conftest import Validator
 
 from .flow import AUTH, FIXTURES, X12, docs, drain, sets_of
+from .partner_auth import client_edi_headers
 
 
 def test_ubl_partner_from_order_to_invoice(client: TestClient, services: Services, xsd_validate: Validator,
                                            en16931_rules: rules.CompiledRules) -> None:
     raw = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes()
-    answer = client.post("/edi/initech", content=raw)
+    answer = client.post("/edi/initech", content=raw, headers=client_edi_headers(client, "initech"))
     assert answer.status_code == 202, answer.text
     assert drain(services) == 1
     [order_doc] = docs(services, doc_type="Order")
@@ -66,7 +67,7 @@ def test_ubl_partner_from_order_to_invoice(client: TestClient, services: Service
 
 def test_a_ubl_document_that_is_ours_to_send_is_refused(client: TestClient, services: Services) -> None:
     raw = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes().replace(b"<Order ", b"<Catalogue ", 1)
-    answer = client.post("/edi/initech", content=raw)
+    answer = client.post("/edi/initech", content=raw, headers=client_edi_headers(client, "initech"))
     assert answer.status_code in (400, 422)
     [doc] = docs(services, direction="in")
     assert doc.state == State.REJECTED.value and doc.error
@@ -74,11 +75,11 @@ def test_a_ubl_document_that_is_ours_to_send_is_refused(client: TestClient, serv
 
 def test_a_ubl_cancellation_cancels_the_erp_order(client: TestClient, services: Services) -> None:
     order = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes()
-    assert client.post("/edi/initech", content=order).status_code == 202
+    assert client.post("/edi/initech", content=order, headers=client_edi_headers(client, "initech")).status_code == 202
     drain(services)
     [order_doc] = docs(services, doc_type="Order")
     cancel = (FIXTURES / "ubl" / "order-cancellation-acme-demo.xml").read_bytes()
-    answer = client.post("/edi/initech", content=cancel)
+    answer = client.post("/edi/initech", content=cancel, headers=client_edi_headers(client, "initech"))
     assert answer.status_code == 202, answer.text
     drain(services)
     [cancel_doc] = docs(services, doc_type="OrderCancellation")
@@ -98,7 +99,7 @@ def test_x12_partner_from_order_to_invoice(client: TestClient, services: Service
     from tests.formats.x12.pyx12_harness import pyx12_problems
 
     raw = (X12 / fixture).read_bytes().replace(b"ACMEBUYER", sender)  # same length: ISA stays fixed-width
-    answer = client.post(f"/edi/{partner}", content=raw)
+    answer = client.post(f"/edi/{partner}", content=raw, headers=client_edi_headers(client, partner))
     assert answer.status_code == 202, answer.text
     drain(services)
     [order_doc] = docs(services, doc_type="850")
@@ -143,7 +144,7 @@ def test_a_ubl_partner_can_ask_for_the_simple_order_response(client: TestClient,
         s.add(partner)
         s.commit()
     order = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes()
-    assert client.post("/edi/initech", content=order).status_code == 202
+    assert client.post("/edi/initech", content=order, headers=client_edi_headers(client, "initech")).status_code == 202
     drain(services)
     [simple] = docs(services, doc_type="OrderResponseSimple")
     xsd_validate(simple.raw)

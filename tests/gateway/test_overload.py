@@ -33,6 +33,7 @@ from tests.browser import served
 
 from .conftest import empty_database, make_settings
 from .flow import drain
+from .partner_auth import edi_headers
 
 UPLOADS = 250
 NOTHING_STORED = "nothing of this request was stored"
@@ -58,27 +59,27 @@ class Partner:
     answers: list[tuple[int, str | None, str]] = field(default_factory=list)
 
 
-async def send_until_taken(client: httpx2.AsyncClient, partner: Partner) -> None:
+async def send_until_taken(client: httpx2.AsyncClient, partner: Partner, headers: dict[str, str]) -> None:
     """POST the file; on 503 wait Retry-After and POST it again (at most 60 times)."""
     for _ in range(60):
-        response = await client.post("/edi/acme", content=partner.raw)
+        response = await client.post("/edi/acme", content=partner.raw, headers=headers)
         partner.answers.append((response.status_code, response.headers.get("retry-after"), response.text))
         if response.status_code != 503:
             return
         await asyncio.sleep(float(response.headers.get("retry-after") or 1))
 
 
-async def storm(base: str, partners: list[Partner]) -> None:
+async def storm(base: str, partners: list[Partner], headers: dict[str, str]) -> None:
     limits = httpx2.Limits(max_connections=len(partners), max_keepalive_connections=len(partners))
     async with httpx2.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
-        await asyncio.gather(*(send_until_taken(client, p) for p in partners))
+        await asyncio.gather(*(send_until_taken(client, p, headers) for p in partners))
 
 
 def test_a_burst_of_uploads_is_answered_503_with_retry_after_and_every_order_is_taken_once(loaded: Services) -> None:
     files = order_interchanges(UPLOADS, per_file=1, prefix="STORM", first_isa13=600000000)
     partners = [Partner(raw) for raw in files]
     with served(create_app(loaded, workers=2)) as base:
-        asyncio.run(storm(base, partners))
+        asyncio.run(storm(base, partners, edi_headers(loaded.engine, "acme")))
 
     answers = [a for p in partners for a in p.answers]
     statuses = Counter(status for status, _, _ in answers)

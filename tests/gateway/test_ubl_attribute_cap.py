@@ -13,6 +13,7 @@ from formats.xml import MAX_ATTRIBUTES
 from gateway.pipeline.states import State
 from gateway.services import Services
 from tests.gateway.flow import FIXTURES, docs
+from tests.gateway.partner_auth import client_edi_headers
 
 ORDER = FIXTURES / "ubl" / "order-acme-demo.xml"
 
@@ -24,7 +25,7 @@ def attributes(count: int) -> bytes:
 def test_an_element_with_60000_attributes_is_refused_and_the_upload_kept(client: TestClient,
                                                                           services: Services) -> None:
     raw = ORDER.read_bytes().replace(b"<cbc:ID>", b"<cbc:ID " + attributes(60_000) + b">", 1)
-    answer = client.post("/edi/initech", content=raw)
+    answer = client.post("/edi/initech", content=raw, headers=client_edi_headers(client, "initech"))
     assert answer.status_code == 400, answer.text
     assert answer.json()["state"] == State.REJECTED.value
     [doc] = docs(services, id=answer.json()["document_id"])
@@ -36,7 +37,7 @@ def test_an_element_with_60000_attributes_is_refused_and_the_upload_kept(client:
 
 def test_an_order_at_the_cap_is_read(client: TestClient, services: Services) -> None:
     raw = ORDER.read_bytes().replace(b"<cbc:ID>", b"<cbc:ID " + attributes(MAX_ATTRIBUTES) + b">", 1)
-    answer = client.post("/edi/initech", content=raw)
+    answer = client.post("/edi/initech", content=raw, headers=client_edi_headers(client, "initech"))
     assert answer.status_code < 300, answer.text
     [doc] = docs(services, id=answer.json()["document_id"])
     assert doc.state != State.REJECTED.value and doc.po_number

@@ -31,6 +31,7 @@ from gateway.store.tables import Document
 from tests.browser import served
 
 from .conftest import empty_database, make_settings
+from .partner_auth import edi_headers
 
 KIB = 1024
 CAP = 1024 * KIB
@@ -51,8 +52,9 @@ class Server:
         """A connection that has sent the head of a POST to /edi/acme (with or without a length)."""
         sock = socket.create_connection((self.host, self.port), timeout=10)
         length = f"Content-Length: {declared}" if declared is not None else "Transfer-Encoding: chunked"
+        auth = edi_headers(self.services.engine, "acme")["Authorization"]
         sock.sendall(f"POST /edi/acme HTTP/1.1\r\nHost: test\r\nContent-Type: application/edi-x12\r\n"
-                     f"{length}\r\n\r\n".encode())
+                     f"Authorization: {auth}\r\n{length}\r\n\r\n".encode())
         return sock
 
     def documents(self) -> int:

@@ -120,10 +120,19 @@ def test_not_x12_is_refused_and_stored(client: TestClient, services: Services) -
     assert "X12" in (doc.error or "")
 
 
-def test_unknown_partner_is_refused_and_stored(client: TestClient, services: Services) -> None:
+def test_unknown_partner_is_refused_over_http_before_anything_is_stored(client: TestClient,
+                                                                       services: Services) -> None:
+    """No credential can be an unknown partner's: 401, like a wrong password, and nothing kept."""
     answer = post(client, "850-4010-basic.x12", partner="nobody")
-    assert answer.status_code == 404
-    [doc] = docs(services, id=answer.json()["document_id"])
+    assert answer.status_code == 401
+    assert docs(services) == []
+
+
+def test_unknown_partner_of_an_ingested_file_is_refused_and_stored(services: Services) -> None:
+    """``b2bgw ingest --partner nobody`` (no credential involved): the file is kept with a 404."""
+    result = receive_file(services.engine, partner_id="nobody", raw=(X12 / "850-4010-basic.x12").read_bytes())
+    assert result.http_status == 404
+    [doc] = docs(services, id=result.document_id)
     assert doc.state == State.REJECTED.value and doc.partner_id is None and "nobody" in (doc.error or "")
 
 

@@ -20,6 +20,7 @@ from gateway.store.db import session
 from gateway.store.documents import history
 from tests.conftest import Validator
 from tests.gateway.flow import AUTH, FIXTURES, docs, drain, post, sets_of
+from tests.gateway.partner_auth import client_edi_headers
 
 from .helpers import audit_actions, credit_orders, ledger, set_limit
 
@@ -182,7 +183,7 @@ def test_a_ubl_partner_refused_on_credit_gets_a_valid_rejecting_order_response(c
     set_limit(services, "INITECH", "1")
     set_policy(services.engine, "INITECH", Policy.BLOCK, actor="test")
     raw = (FIXTURES / "ubl" / "order-acme-demo.xml").read_bytes()
-    assert client.post("/edi/initech", content=raw).status_code == 202
+    assert client.post("/edi/initech", content=raw, headers=client_edi_headers(client, "initech")).status_code == 202
     drain(services)
     [order] = docs(services, doc_type="Order")
     assert order.state == State.REJECTED.value and "exceeds the available credit 1" in (order.error or "")

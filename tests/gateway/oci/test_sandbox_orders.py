@@ -23,6 +23,7 @@ from gateway.store.db import session
 from gateway.store.tables import Partner
 from tests.gateway.conftest import make_settings
 from tests.gateway.flow import docs, drain
+from tests.gateway.partner_auth import client_edi_headers
 
 pytestmark = pytest.mark.usefixtures("price_lists")  # the carts show ACME's contract prices
 
@@ -156,7 +157,8 @@ def test_an_x12_850_quoting_the_cart_gets_its_prices(client: TestClient, service
                 "GS*PO*SRM-X12*B2BGWSELLER*20261120*0930*42*X*004010", "ST*850*0001", "BEG*00*SA*SRM-850-1**20261120",
                 f"REF*PR*{quote}", "PO1*1*12*EA***VP*DEMO-1001", "PO1*2*2*EA***VP*DEMO-1024", "CTT*2", "SE*7*0001",
                 "GE*1*42", "IEA*1*000000042"]
-    answer = client.post("/edi/srm-x12", content="~\n".join(segments) + "~\n")
+    answer = client.post("/edi/srm-x12", content="~\n".join(segments) + "~\n",
+                         headers=client_edi_headers(client, "srm-x12"))
     assert answer.status_code < 300, answer.text
     drain(services)
     (doc,) = [d for d in docs(services, po_number="SRM-850-1") if d.doc_type == "850"]

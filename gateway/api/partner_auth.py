@@ -1,0 +1,122 @@
+"""The dependency that admits a trading partner's upload: its own credential, checked before the body is read.
+
+A route that takes files from partners declares ``caller: PartnerCallerDep``; FastAPI runs the
+check before the route's body reading starts, so an anonymous or wrong request is answered
+before a byte of what it sends is read or stored:
+
+* 401 with ``WWW-Authenticate: Basic realm="b2b-gateway", Bearer`` - no credential, or one that
+  is not this partner's. The answer never says which (unknown partner, wrong password, revoked
+  token all read the same), so it cannot be used to learn partner ids;
+* 403 ``partner disabled`` - the partner's own valid credential, but an operator disabled it.
+
+Each refusal is counted in ``b2bgw_auth_failures{channel, reason}`` and written to the audit log
+(actor: the remote address; target: ``partner:ID``; details: the method tried and the reason,
+never the secret).
+
+A client certificate is a credential only when TLS ends in front of the gateway: the terminator
+verifies the certificate and passes it on in ``B2BGW_CLIENT_CERT_HEADER`` (URL-encoded PEM, as
+nginx's ``$ssl_client_escaped_cert``). Anyone can send that header, so it is believed only from
+an address in ``B2BGW_TRUSTED_PROXIES`` (addresses or CIDR networks); from any other address it
+is ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy import Engine
+
+from gateway.api.deps import ServicesDep
+from gateway.auth.audit import audit
+from gateway.auth.partner_credentials import PartnerAuthentication, authenticate_partner
+from gateway.intake.failures import column_text
+from gateway.observability.metrics import AUTH_FAILURES
+from gateway.store.db import session
+
+log = logging.getLogger(__name__)
+
+CHALLENGE = 'Basic realm="b2b-gateway", Bearer'
+"""What a 401 asks for: HTTP Basic (partner id and password) or a partner bearer token."""
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(setting: str) -> tuple[Network, ...]:
+    """The networks of ``B2BGW_TRUSTED_PROXIES`` (an address is a network of one); a bad entry is logged and skipped."""
+    networks: list[Network] = []
+    for item in (part.strip() for part in setting.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            log.error("B2BGW_TRUSTED_PROXIES: %r is not an address or a network; ignored", item)
+    return tuple(networks)
+
+
+def is_trusted_proxy(host: str | None, setting: str) -> bool:
+    """Whether a request from ``host`` may pass on a client certificate (see module docstring)."""
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return any(address in network for network in trusted_networks(setting))
+
+
+@dataclass(frozen=True)
+class PartnerCaller:
+    """An authenticated partner upload: whose, with which credential, and how the history names it."""
+
+    partner_id: str
+    authentication: PartnerAuthentication
+
+    @property
+    def actor(self) -> str:
+        """``http:acme:token#3``: the partner and the credential, for the document's history."""
+        return self.authentication.actor(self.partner_id)
+
+
+def refuse(engine: Engine, *, channel: str, partner_id: str, remote: str,
+           result: PartnerAuthentication) -> HTTPException:
+    """Count and audit a refused credential; the HTTP error to raise (401, or 403 for a disabled partner)."""
+    AUTH_FAILURES.labels(channel, result.reason).inc()
+    target = column_text(f"partner:{partner_id}", 120) or "partner:"
+    with session(engine) as s:
+        audit(s, actor=column_text(remote, 120) or "unknown", action="partner.auth_failed", target=target,
+              channel=channel, method=result.method, reason=result.reason, credential=result.credential_id)
+        s.commit()
+    log.info("%s upload for partner %r from %s refused: %s", channel, partner_id[:64], remote, result.reason)
+    if result.status_code == status.HTTP_403_FORBIDDEN:
+        return HTTPException(status.HTTP_403_FORBIDDEN, "partner disabled")
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, "the partner's own credential is required: HTTP Basic "
+                         "(partner id and password), a partner bearer token, or a client certificate",
+                         headers={"WWW-Authenticate": CHALLENGE})
+
+
+def require_partner(partner_id: str, request: Request, services: ServicesDep) -> PartnerCaller:
+    """Admit ``partner_id``'s own credential or raise 401/403 (module docstring); runs in the thread pool."""
+    settings = services.settings
+    remote = request.client.host if request.client else "unknown"
+    certificate = None
+    if settings.client_cert_header and is_trusted_proxy(remote, settings.trusted_proxies):
+        certificate = request.headers.get(settings.client_cert_header) or None
+    result = authenticate_partner(services.engine, partner_id, authorization=request.headers.get("authorization"),
+                                  client_certificate=certificate)
+    if not result.ok:
+        raise refuse(services.engine, channel="edi", partner_id=partner_id, remote=remote, result=result)
+    return PartnerCaller(partner_id=partner_id, authentication=result)
+
+
+PartnerCallerDep = Annotated[PartnerCaller, Depends(require_partner)]
+
+
+__all__ = ["CHALLENGE", "PartnerCaller", "PartnerCallerDep", "is_trusted_proxy", "refuse", "require_partner",
+           "trusted_networks"]
