@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway.admin import as2 as admin_as2
+from gateway.admin import partners as admin_partners
 from gateway.admin import routes as admin_routes
 from gateway.api import as2 as as2_routes
 from gateway.api import credit, cxml, delivery, documents, edi, erp_actions, health, prices, punchout, quotes, sandbox
 from gateway.api import oci as oci_routes
+from gateway.api import partners as partner_routes
 from gateway.api.errors import install_error_handlers
 from gateway.api.limits import UploadGate, UploadLimits
 from gateway.observability.metrics import register_queue_collector
@@ -50,6 +52,8 @@ def create_app(services: Services, *, workers: int = 0) -> FastAPI:
     app.include_router(oci_routes.router)
     app.include_router(sandbox.router)
     app.include_router(admin_routes.router)
+    app.include_router(admin_partners.router)
+    app.include_router(partner_routes.router)
     app.include_router(as2_routes.router)
     app.include_router(admin_as2.router)
     app.router.routes.insert(0, cxml.route)  # ahead of the routers: see gateway.api.cxml

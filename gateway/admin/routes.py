@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlmodel import col, select
 
 from gateway.admin.auth import COOKIE, MAX_AGE_SECONDS, csrf_ok, csrf_token, signed_in
 from gateway.admin.queries import choices, kpis, linked, states_overview
@@ -36,7 +35,7 @@ from gateway.pipeline.replay import ReplayRefused, replay
 from gateway.store.db import session
 from gateway.store.documents import history
 from gateway.store.search import DocumentFilter, find_documents
-from gateway.store.tables import Document, Partner
+from gateway.store.tables import Document
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -257,16 +256,7 @@ async def decide_price_hold(request: Request, services: ServicesDep, operator: O
     return _back(page, f"Order {doc.po_number}: {doc.state}.")
 
 
-# -- partners, KPIs, audit -------------------------------------------------------------------
-
-
-@router.get("/partners", response_model=None)
-def partners(request: Request, services: ServicesDep, operator: OperatorPage) -> Response:
-    """Every partner with its identifiers and settings."""
-    with session(services.engine) as s:
-        rows = s.exec(select(Partner).order_by(col(Partner.id))).all()
-        settings = {row.id: json.dumps(row.settings, indent=2, sort_keys=True) for row in rows}
-    return _page(request, "partners.html", operator, partners=rows, settings=settings)
+# -- KPIs, audit (the partner pages: gateway.admin.partners) -----------------------------------
 
 
 @router.get("/kpis", response_model=None)
