@@ -38,8 +38,8 @@ URL_CHANNELS = frozenset({"http", "cxml", "as2"})
 
 ROUNDING_NAMES = tuple(mode.name.lower().replace("_", "-") for mode in RoundingMode)
 
-SECRET_KEYS = re.compile(r"password|secret|token|authorization|api[-_]?key|credential", re.I)
-"""Names of settings (and delivery headers) whose values are never shown nor audited."""
+SECRET_KEYS = re.compile(r"password|secret|token|authorization|security|api[-_]?key|credential", re.I)
+"""Names of settings (and delivery headers) whose values are never shown nor audited (ISA02/ISA04 are passwords)."""
 HIDDEN = "(hidden)"
 
 PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
