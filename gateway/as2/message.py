@@ -6,7 +6,8 @@ Receiving (:func:`read_envelope`, then :func:`unpack`) peels layers in whatever 
 combination the partner used, verifies the signature against the partner's certificates only, and
 computes the received-content MIC of RFC 4130 section 7.3.1:
 
-- signed: over the signed MIME entity (its headers and content), in canonical CRLF form;
+- signed: over the signed MIME entity (its headers and content), exactly the bytes the signature
+  covers (the canonical form a sender signs; binary content is not converted);
 - encrypted, unsigned: over the decrypted MIME entity (headers and content);
 - neither: over the payload alone, without MIME headers.
 
@@ -277,7 +278,7 @@ def pack(
     if compress:
         entity = pkcs7_entity(cms.compress(entity), "compressed-data", "smime.p7z", base64_body=signer is not None)
     if signer is not None:
-        mic = mic_value(canonicalize(entity), mic_digest)
+        mic = mic_value(entity, mic_digest)
         entity = signed_entity(entity, signer)
     elif encrypt_to is not None:
         mic = mic_value(entity, mic_digest)
@@ -398,7 +399,7 @@ def _unpack(
             if verified is not None:
                 raise UnexpectedProcessingError("the message is signed twice")
             content, verified = open_signed(entity, verify_with)
-            mic_source = canonicalize(content)
+            mic_source = content
             entity = parse_entity(content)
         else:
             break
