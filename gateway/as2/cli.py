@@ -94,7 +94,7 @@ def import_key(keyfile: Path, certfile: Path,
         certificate = read_certificate(certfile.read_bytes())
     except (OSError, KeyProblem) as exc:
         raise _fail(f"not imported: {exc}") from None
-    if certificate.not_valid_after_utc.replace(tzinfo=None) < utcnow():
+    if certificate.not_valid_after_utc < utcnow():
         raise _fail(f"not imported: the certificate expired on {certificate.not_valid_after_utc:%Y-%m-%d}")
     with _services() as services:
         name = as2_id or services.settings.as2_id

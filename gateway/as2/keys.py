@@ -50,13 +50,13 @@ def fingerprint(certificate: x509.Certificate) -> str:
 
 
 def not_after(certificate: x509.Certificate) -> dt.datetime:
-    """The end of validity, naive UTC like every timestamp in the database."""
-    return certificate.not_valid_after_utc.replace(tzinfo=None)
+    """The end of validity (UTC, aware like every timestamp in the database)."""
+    return certificate.not_valid_after_utc
 
 
 def not_before(certificate: x509.Certificate) -> dt.datetime:
-    """The start of validity, naive UTC."""
-    return certificate.not_valid_before_utc.replace(tzinfo=None)
+    """The start of validity (UTC)."""
+    return certificate.not_valid_before_utc
 
 
 def generate_key_pair(as2_id: str, *, days: int = 730, key_type: KeyType = "rsa2048",

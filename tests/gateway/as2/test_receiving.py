@@ -1,0 +1,94 @@
+"""POST /as2 end to end, OpenSSL playing the partner: every combination of signed, encrypted, compressed.
+
+Each message goes into the same intake as an upload (a stored interchange and its 850), and the
+MDN we answer is verified by ``openssl cms -verify`` with the MIC OpenSSL computed compared.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from gateway.services import Services
+from gateway.store.db import session
+from gateway.store.tables import Document
+from tests.gateway.as2.conftest import As2Keys
+from tests.gateway.as2.gateway_setup import ORDER, messages, set_up_as2, verify_mdn
+from tests.gateway.as2.openssl_partner import partner_message
+from tests.gateway.flow import drain
+
+COMBINATIONS = list(itertools.product((False, True), repeat=3))
+
+
+@pytest.mark.parametrize(("signed", "encrypted", "compressed"), COMBINATIONS,
+                         ids=[f"{'signed' if a else 'unsigned'}-{'encrypted' if b else 'clear'}-"
+                              f"{'compressed' if c else 'plain'}" for a, b, c in COMBINATIONS])
+def test_partner_message_becomes_a_document_and_a_signed_mdn(client: TestClient, services: Services, as2_keys: As2Keys,
+                                                            tmp_path: Path, signed: bool, encrypted: bool,
+                                                            compressed: bool) -> None:
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner,
+               options={"require_signature": signed, "require_encryption": encrypted})
+    message = partner_message(ORDER, sender=as2_keys.partner if signed else None,
+                              recipient=as2_keys.ours if encrypted else None, compress=compressed)
+    answer = client.post("/as2", headers=message.headers, content=message.body)
+    assert answer.status_code == 200, answer.text
+    fields = verify_mdn(dict(answer.headers), answer.content, signer=as2_keys.ours, work=tmp_path)
+    assert fields["Disposition"].endswith("processed"), fields
+    assert fields["Received-Content-MIC"].replace(" ", "") == message.mic.replace(" ", "")
+    assert message.message_id in fields["Original-Message-ID"]
+    [row] = messages(services.engine)
+    assert (row.state, row.signed, row.encrypted, row.compressed) == ("processed", signed, encrypted, compressed)
+    assert row.partner_id == "acme" and row.disposition == "processed" and row.mdn_raw == answer.content
+    with session(services.engine) as s:
+        interchange = s.get(Document, row.document_id)
+        assert interchange is not None and interchange.raw == ORDER and interchange.partner_id == "acme"
+        orders = s.exec(select(Document).where(Document.parent_id == interchange.id,
+                                               Document.doc_type == "850")).all()
+        assert len(orders) == 1
+    if signed and encrypted and not compressed:  # the order itself, once: the worker places it
+        drain(services)
+        with session(services.engine) as s:
+            order = s.get(Document, orders[0].id)
+            assert order is not None and order.state == "processed", (order.state, order.error)
+
+
+def test_unsigned_mdn_when_none_is_asked_signed(client: TestClient, services: Services, as2_keys: As2Keys,
+                                               tmp_path: Path) -> None:
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    message = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.ours, micalgs=())
+    answer = client.post("/as2", headers=message.headers, content=message.body)
+    assert answer.status_code == 200
+    assert "multipart/report" in answer.headers["content-type"]
+    fields = verify_mdn(dict(answer.headers), answer.content, signer=None, work=tmp_path)
+    assert fields["Disposition"].endswith("processed")
+
+
+def test_no_mdn_asked_answers_200_and_stores(client: TestClient, services: Services, as2_keys: As2Keys) -> None:
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    message = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.ours, mdn="none")
+    answer = client.post("/as2", headers=message.headers, content=message.body)
+    assert answer.status_code == 200
+    [row] = messages(services.engine)
+    assert row.state == "processed" and row.document_id is not None and row.mdn_raw is None
+
+
+def test_a_file_the_intake_rejects_is_still_processed_in_the_mdn(client: TestClient, services: Services,
+                                                                 as2_keys: As2Keys, tmp_path: Path) -> None:
+    """The MDN is the transport's receipt: a file that is not EDI is answered by the intake, not by the MDN."""
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    message = partner_message(b"this is not an EDI file\r\n", sender=as2_keys.partner, recipient=as2_keys.ours,
+                              content_type="text/plain")
+    answer = client.post("/as2", headers=message.headers, content=message.body)
+    assert answer.status_code == 200
+    fields = verify_mdn(dict(answer.headers), answer.content, signer=as2_keys.ours, work=tmp_path)
+    assert fields["Disposition"].endswith("processed")
+    [row] = messages(services.engine)
+    with session(services.engine) as s:
+        doc = s.get(Document, row.document_id)
+        assert doc is not None and doc.state == "rejected"
+    assert row.error == doc.error
+    assert "rejected" in answer.content.decode("latin-1")
