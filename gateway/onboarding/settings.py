@@ -328,10 +328,10 @@ class PartnerIdentity(_Strict):
     customer_id: str = Field(min_length=1, max_length=64, description="the ERP customer this partner buys as")
     x12_qualifier: X12Qualifier = "ZZ"
     x12_id: X12Id = Field(description="the partner's ISA06 (and GS02 unless x12_application_id)")
-    x12_application_id: str | None = Field(None, max_length=15, description="the partner's GS02, when not its ISA06")
+    x12_application_id: str | None = Field(None, description="the partner's GS02, when not its ISA06")
     our_x12_qualifier: X12Qualifier = "ZZ"
     our_x12_id: X12Id = Field(description="our ISA08 toward this partner (ISA06 when we send)")
-    our_x12_application_id: str | None = Field(None, max_length=15, description="our GS03, when not our ISA id")
+    our_x12_application_id: str | None = Field(None, description="our GS03, when not our ISA id")
     x12_version: Literal["004010", "005010"] = Field("004010", description="the X12 version we answer in (GS08)")
     usage: Literal["P", "T"] = Field("P", description="ISA15: P production, T test")
     as2_id: str | None = Field(None, description="the partner's AS2 name (its AS2-From): 1 to 128 printable ASCII "
