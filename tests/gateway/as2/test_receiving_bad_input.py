@@ -208,7 +208,7 @@ def test_expired_certificate_import_is_refused(services: Services, as2_keys: As2
     with session(services.engine) as s:
         with pytest.raises(CertificateRefused, match="expired on"):
             import_partner_certificate(s, "acme", as2_keys.expired.certificate_pem)
-        with pytest.raises(CertificateRefused, match="not an X.509 certificate"):
+        with pytest.raises(CertificateRefused, match=r"not an X\.509 certificate"):
             import_partner_certificate(s, "acme", b"not a certificate")
         with pytest.raises(CertificateRefused, match="private key, not a certificate"):
             import_partner_certificate(s, "acme", as2_keys.partner.key_path.read_bytes())
