@@ -203,7 +203,7 @@ def _read_mdn(
         error=error,
         mic=fields.get("received-content-mic"),
         signed=signed,
-        text="\n".join(text.strip() for text in text_parts),
+        text="\n".join(text.replace("\r\n", "\n").strip() for text in text_parts),
     )
 
 
