@@ -115,7 +115,7 @@ class CheckOut(BaseModel):
 
 def _unprocessable(exc: SettingsError) -> HTTPException:
     detail = [{"loc": ["body", *path.split(".")], "msg": why, "type": "value_error"} for path, why in exc.problems]
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail)
+    return HTTPException(422, detail)
 
 
 def _answer(exc: Exception) -> HTTPException:
@@ -126,7 +126,7 @@ def _answer(exc: Exception) -> HTTPException:
     if isinstance(exc, PartnerConflict):
         return HTTPException(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, CredentialError):
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+        return HTTPException(422, str(exc))
     raise exc
 
 
