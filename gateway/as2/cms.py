@@ -303,8 +303,8 @@ def _check_validity(certificate: x509.Certificate, when: dt.datetime, label: str
 def encrypt(content: bytes, recipient: x509.Certificate, *, cipher: str = "aes256-cbc", oaep: bool = False) -> bytes:
     """``content`` encrypted to ``recipient``'s RSA key: DER EnvelopedData, or AuthEnvelopedData for GCM.
 
-    The content key travels with RSA PKCS#1 v1.5 (what AS2 partners expect) or OAEP (SHA-1, the
-    RFC 3560 default parameters) when ``oaep``.
+    The content key travels with RSA PKCS#1 v1.5 (what AS2 partners expect) or, when ``oaep``,
+    RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 4055 parameters).
     """
     if cipher not in CIPHERS:
         raise UnexpectedProcessingError(f"unsupported cipher {cipher!r}; supported: {', '.join(CIPHERS)}")
@@ -314,8 +314,11 @@ def encrypt(content: bytes, recipient: x509.Certificate, *, cipher: str = "aes25
         raise UnexpectedProcessingError("encryption needs the recipient's RSA certificate")
     content_key = os.urandom(key_size)
     if oaep:
-        encrypted_key = public_key.encrypt(content_key, _oaep(hashes.SHA1(), hashes.SHA1()))
-        key_algorithm = {"algorithm": "rsaes_oaep", "parameters": algos.RSAESOAEPParams({})}
+        encrypted_key = public_key.encrypt(content_key, _oaep(hashes.SHA256(), hashes.SHA256()))
+        key_algorithm = {"algorithm": "rsaes_oaep", "parameters": algos.RSAESOAEPParams({
+            "hash_algorithm": {"algorithm": "sha256"},
+            "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
+        })}
     else:
         encrypted_key = public_key.encrypt(content_key, rsa_padding.PKCS1v15())
         key_algorithm = {"algorithm": "rsaes_pkcs1v15"}
