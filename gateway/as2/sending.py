@@ -21,9 +21,9 @@ worker calls it outside any transaction and sorts what it raises. Per attempt:
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import logging
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -186,23 +186,33 @@ class As2Transport:
         return row
 
     def _post(self, url: str, prepared: _Prepared) -> tuple[int, dict[str, str], bytes]:
-        headers = {"User-Agent": "b2b-gateway AS2", **prepared.headers}
-        request = urllib.request.Request(url, data=prepared.body, headers=headers, method="POST")
+        """One POST with the AS2 headers as written (http.client: urllib would recase them to ``As2-from``)."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self._note(prepared, "failed", f"{url!r} is not an HTTP URL")
+            raise PermanentFailure(f"the AS2 destination {url!r} is not an HTTP URL")
+        connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = connection_type(parts.hostname, parts.port, timeout=self.settings.as2_timeout_seconds)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.as2_timeout_seconds) as answer:
-                return answer.status, dict(answer.headers.items()), answer.read()
-        except urllib.error.HTTPError as exc:
-            body = exc.read(2048).decode("utf-8", "replace")
-            error = f"HTTP {exc.code} from {url}: {body[:300]}"
-            if http_status_kind(exc.code) is FailureKind.TRANSIENT:
-                self._note(prepared, "sent", error)
-                raise TransientFailure(error) from exc
-            self._note(prepared, "failed", error)
-            raise PermanentFailure(error) from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-            error = f"{url} not reachable: {getattr(exc, 'reason', exc)}"
+            connection.request("POST", path, body=prepared.body,
+                               headers={"User-Agent": "b2b-gateway AS2", **prepared.headers})
+            answer = connection.getresponse()
+            status, headers, body = answer.status, dict(answer.getheaders()), answer.read()
+        except (OSError, http.client.HTTPException) as exc:
+            error = f"{url} not reachable: {exc}"
             self._note(prepared, "sent", error)
             raise TransientFailure(error) from exc
+        finally:
+            connection.close()
+        if status >= 300:
+            error = f"HTTP {status} from {url}: {body[:300].decode('utf-8', 'replace')}"
+            if http_status_kind(status) is FailureKind.TRANSIENT or status < 400:
+                self._note(prepared, "sent", error)
+                raise TransientFailure(error)
+            self._note(prepared, "failed", error)
+            raise PermanentFailure(error)
+        return status, headers, body
 
     def _note(self, prepared: _Prepared, state: str, error: str) -> None:
         assert self.engine is not None
