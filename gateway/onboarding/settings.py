@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from formats.errors import MappingError
+from formats.oci import OciVersion
 from gateway.as2.options import As2Options
 from gateway.partners import price_rule, unit_map
 from gateway.rules.rounding import RoundingMode
@@ -103,7 +104,7 @@ class DeliveryRoute(_Strict):
 class OciSettings(_Strict):
     """``oci``: an SAP system calling up our catalog (see :mod:`gateway.oci.buyers`)."""
 
-    version: Literal["4.0", "5.0"] = Field("4.0", description="OCI_VERSION we write when the call-up does not say")
+    version: OciVersion = Field("4.0", description="OCI_VERSION we write when the call-up does not say")
     username_field: str = Field("USERNAME", description="the login form's user field")
     password_field: str = Field("PASSWORD", description="the login form's password field")
     username: str = Field(min_length=1, description="the user the buyer's SAP logs in as")
