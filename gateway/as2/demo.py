@@ -33,7 +33,7 @@ PARTNER_FILES = ("acme.key.pem", "acme.cert.pem", "b2bgw.cert.pem")
 """What playing the partner takes: acme's key pair (to sign) and our certificate (to encrypt to)."""
 
 SEND_COMMAND = (
-    "openssl cms -sign -binary -md sha256 -signer {keys}/acme.cert.pem -inkey {keys}/acme.key.pem "
+    "openssl cms -sign -text -md sha256 -signer {keys}/acme.cert.pem -inkey {keys}/acme.key.pem "
     "-in fixtures/x12/850-4010-basic.x12 "
     "| openssl cms -encrypt -binary -aes256 -outform DER {keys}/b2bgw.cert.pem "
     "| curl -sS --data-binary @- -H 'AS2-Version: 1.2' -H 'AS2-From: ACME' -H 'AS2-To: B2BGW' "
