@@ -82,8 +82,25 @@ def rebase_x12(raw: bytes, control: int) -> tuple[bytes, str]:
     fields[13] = f"{control:09d}"
     fields[16] = re.sub(re.escape("IEA" + sep) + r"(\d+)" + re.escape(sep + old_control),
                         lambda m: f"IEA{sep}{m.group(1)}{sep}{control:09d}", fields[16])
+    fields[16] = _rebase_gs02(fields[16], sep, sender)
     out = text[:start] + sep.join(fields)
     return out.encode("cp037" if ebcdic else "latin-1"), partner
+
+
+def _rebase_gs02(rest: str, sep: str, sender: str) -> str:
+    """``rest`` (ISA16 onwards) with GS02 of the first interchange's groups set to ``sender``.
+
+    The gateway refuses a group whose application sender is not the partner's (403), so without
+    this every corpus file would stop at that check and the fuzz would never reach the validator
+    and the 997/999 writer behind it. Later interchanges of a mailbag keep theirs.
+    """
+    if len(rest) < 2:
+        return rest
+    end = rest.find("IEA" + sep)
+    head, tail = (rest, "") if end < 0 else (rest[:end], rest[end:])
+    element = "[^" + re.escape(sep) + "]*"
+    pattern = "(" + re.escape(rest[1]) + r"\s*)GS" + re.escape(sep) + f"({element})" + re.escape(sep) + element
+    return re.sub(pattern, lambda m: f"{m.group(1)}GS{sep}{m.group(2)}{sep}{sender}", head) + tail
 
 
 _PAYLOAD_ID = re.compile(rb'payloadID="[^"]*"')
