@@ -112,9 +112,10 @@ class _Prepared:
 class As2Transport:
     """Posts outbox messages to partners over AS2 (the module docstring)."""
 
-    def __init__(self, engine: Engine | None, settings: Settings | None) -> None:
+    def __init__(self, engine: Engine | None, settings: Settings | None, *, mdn: str | None = None) -> None:
         self.engine = engine
         self.settings = settings or Settings()
+        self.mdn = mdn  # the partner check asks a synchronous MDN whatever the partner's setting
 
     def deliver(self, message: Message) -> Receipt:
         """Pack (or take the stored message of a resend), post, read the MDN."""
@@ -137,6 +138,8 @@ class As2Transport:
                 options = as2_options(partner.settings)
             except ValidationError as exc:
                 raise PermanentFailure(f"partner {partner.id}'s AS2 settings are not valid: {exc}") from None
+            if self.mdn is not None:
+                options = options.model_copy(update={"mdn": self.mdn, "mdn_signed": True})
             verify_with = partner_certificates(s, partner.id, "signing")
             again = s.exec(select(As2Message).where(As2Message.direction == "out", As2Message.outbox_id == message.id,
                                                     As2Message.state == "sent")
@@ -177,7 +180,8 @@ class As2Transport:
                       compress=options.compress, mdn=request, filename=message.headers.get("filename"))
         extra = {k: v for k, v in message.headers.items() if k.lower() != "filename"}
         row = As2Message(direction="out", message_id=packed.message_id, as2_from=our_id, as2_to=partner.as2_id or "",
-                         partner_id=partner.id, document_id=message.document_id, outbox_id=message.id, state="sent",
+                         partner_id=partner.id, document_id=message.document_id,
+                         outbox_id=message.id if message.id > 0 else None, state="sent",
                          headers={**extra, **packed.headers}, raw=packed.body, signed=signer is not None,
                          encrypted=encrypt_to is not None, compressed=options.compress, mic=packed.mic,
                          mdn_mode=options.mdn, mdn_url=url)
