@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from gateway.admin.auth import csrf_token
 from gateway.admin.routes import OperatorPage, templates
@@ -30,12 +30,6 @@ def _page(request: Request, name: str, operator: Principal, status_code: int = 2
     return templates.TemplateResponse(request, name, {"operator": operator.name, "csrf": csrf_token(request),
                                                       "notice": request.query_params.get("notice"), **context},
                                       status_code=status_code)
-
-
-def as2_messages_of(s: Session, document_id: int) -> list[As2Message]:
-    """The AS2 messages that carried a document (the document page lists them)."""
-    return list(s.exec(select(As2Message).where(As2Message.document_id == document_id)
-                       .order_by(col(As2Message.id))).all())
 
 
 @router.get("/as2", response_model=None)
@@ -73,4 +67,4 @@ def as2_message_page(request: Request, services: ServicesDep, operator: Operator
     return _page(request, "as2_message.html", operator, m=row, raw_text=readable, mdn_text=mdn)
 
 
-__all__ = ["as2_messages_of", "router"]
+__all__ = ["router"]

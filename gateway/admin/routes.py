@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from gateway.admin.auth import COOKIE, MAX_AGE_SECONDS, csrf_ok, csrf_token, signed_in
 from gateway.admin.queries import choices, kpis, linked, states_overview
 from gateway.api.deps import ServicesDep
+from gateway.as2.queries import as2_messages_of
 from gateway.auth.audit import audit, audit_trail
 from gateway.auth.tokens import Principal, Role, authenticate
 from gateway.credit.actions import CreditActionError, list_holds, reject_hold, release_hold
@@ -149,6 +150,7 @@ def document(request: Request, services: ServicesDep, operator: OperatorPage, do
             "linked": linked(s, doc), "acknowledgment": s.get(Document, doc.acknowledged_by)
             if doc.acknowledged_by else None, "edit": edit_of(services.engine, document_id),
             "audit": audit_trail(s, target=f"document:{document_id}", limit=50),
+            "as2_messages": as2_messages_of(s, document_id),
         }
     return _page(request, "document.html", operator, **context)
 

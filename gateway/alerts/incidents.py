@@ -48,6 +48,7 @@ class AlertKind(StrEnum):
     DEAD_LETTER = "dead_letter"
     MISSING_ACK = "missing_ack"
     ERROR_RATE = "error_rate"
+    CERTIFICATE_EXPIRY = "certificate_expiry"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class AlertRules:
     window: dt.timedelta = dt.timedelta(minutes=15)
     min_documents: int = 5
     public_url: str | None = None
+    certificate_warning_days: int = 30
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertRules:
@@ -82,7 +84,8 @@ class AlertRules:
         return cls(webhooks=split(settings.alert_webhooks), emails=split(settings.alert_emails), smtp_server=server,
                    mail_from=settings.alert_mail_from, error_rate=settings.alert_error_rate,
                    window=dt.timedelta(minutes=settings.alert_window_minutes),
-                   min_documents=settings.alert_min_documents, public_url=settings.public_url)
+                   min_documents=settings.alert_min_documents, public_url=settings.public_url,
+                   certificate_warning_days=settings.certificate_warning_days)
 
 
 # -- detectors -------------------------------------------------------------------------------
@@ -140,6 +143,22 @@ def error_rates(s: Session, rules: AlertRules, now: dt.datetime) -> list[Problem
             if finished[name] >= rules.min_documents and failed[name] / finished[name] >= rules.error_rate]
 
 
+def expiring_certificates(s: Session, warning_days: int, now: dt.datetime) -> list[Problem]:
+    """AS2 certificates (ours and partners') expired or expiring within ``warning_days``: one incident each."""
+    from gateway.as2.certificates import expiring_certificates as expiring
+
+    problems = []
+    for c in expiring(s, warning_days=warning_days, now=now):
+        whose = "our" if c.owner == "ours" else f"{c.owner}'s"
+        when = (f"expired on {c.not_after:%Y-%m-%d}" if c.days_left < 0
+                else f"expires on {c.not_after:%Y-%m-%d} (in {c.days_left} days)")
+        problems.append(Problem(AlertKind.CERTIFICATE_EXPIRY, c.subject_key,
+                                f"{whose} AS2 certificate {c.subject} {when}",
+                                {"owner": c.owner, "as2_id": c.as2_id, "fingerprint": c.fingerprint,
+                                 "not_after": c.not_after.isoformat(), "days_left": c.days_left}))
+    return problems
+
+
 # -- incidents -------------------------------------------------------------------------------
 
 
@@ -179,7 +198,8 @@ def raise_alerts(engine: Engine, rules: AlertRules, *, now: dt.datetime | None =
     moment = now or utcnow()
     result = AlertPass()
     with session(engine) as s:
-        problems = dead_letters(s) + missing_acks(s) + error_rates(s, rules, moment)
+        problems = dead_letters(s) + missing_acks(s) + error_rates(s, rules, moment) + expiring_certificates(
+            s, rules.certificate_warning_days, moment)
         open_rows: Sequence[AlertIncident] = s.exec(select(AlertIncident).where(
             col(AlertIncident.open_subject).is_not(None))).all()
         open_now = {(row.kind, row.subject): row for row in open_rows}
@@ -209,5 +229,5 @@ def raise_alerts(engine: Engine, rules: AlertRules, *, now: dt.datetime | None =
     return result
 
 
-__all__ = ["AlertKind", "AlertPass", "AlertRules", "Problem", "dead_letters", "error_rates", "missing_acks",
-           "raise_alerts"]
+__all__ = ["AlertKind", "AlertPass", "AlertRules", "Problem", "dead_letters", "error_rates", "expiring_certificates",
+           "missing_acks", "raise_alerts"]

@@ -176,13 +176,13 @@ def load_identity(row: As2Identity, passphrase: str | None) -> KeyPair:
 
 
 def identities(s: Session, as2_id: str | None = None, *, include_retired: bool = False) -> list[As2Identity]:
-    """Our key pairs (of one AS2 name), newest first."""
+    """Our key pairs (of one AS2 name), the last stored first: the newest one valid signs."""
     query = select(As2Identity)
     if as2_id is not None:
         query = query.where(As2Identity.as2_id == as2_id)
     if not include_retired:
         query = query.where(col(As2Identity.retired_at).is_(None))
-    return list(s.exec(query.order_by(col(As2Identity.not_before).desc(), col(As2Identity.id).desc())).all())
+    return list(s.exec(query.order_by(col(As2Identity.id).desc())).all())
 
 
 def our_key_pairs(s: Session, as2_id: str, passphrase: str | None = None) -> list[KeyPair]:
