@@ -413,18 +413,22 @@ def _decrypt(data: bytes, key_pairs: Sequence[tuple[PrivateKey, x509.Certificate
         raise DecryptionFailed(f"the content key has {len(content_key)} bytes, {algorithm} needs "
                                f"{CIPHERS[_CIPHER_NAMES[algorithm]][1]}: encrypted for another key?")
     if algorithm.endswith("_gcm"):
-        if kind != "authenticated_enveloped_data":
-            raise DecryptionFailed(f"{algorithm} outside auth-enveloped-data")
-        parameters = GcmParameters.load(content_info["content_encryption_algorithm"]["parameters"].dump())
-        tag = envelope["mac"].native
-        auth_attrs = envelope["auth_attrs"]
-        aad = b"\x31" + auth_attrs.dump()[1:] if auth_attrs.native is not None else None
-        if len(tag) != parameters["aes_icvlen"].native:
-            raise DecryptionFailed(
-                f"the GCM tag has {len(tag)} bytes, the parameters say {parameters['aes_icvlen'].native}"
-            )
+        nonce, tag_length = _gcm_parameters(content_info["content_encryption_algorithm"]["parameters"].dump())
+        if kind == "authenticated_enveloped_data":
+            tag = envelope["mac"].native
+            auth_attrs = envelope["auth_attrs"]
+            aad = b"\x31" + auth_attrs.dump()[1:] if auth_attrs.native is not None else b""
+        else:
+            # Not RFC 5084 (which puts AES-GCM in AuthEnvelopedData), but what libas2 and other WebCrypto
+            # based senders write: EnvelopedData whose encrypted content ends with the tag.
+            ciphertext, tag, aad = ciphertext[:-tag_length], ciphertext[-tag_length:], b""
+        if not 12 <= len(tag) == tag_length <= 16:
+            raise DecryptionFailed(f"the GCM tag has {len(tag)} bytes, the parameters say {tag_length}")
+        decryptor = Cipher(algorithms.AES(content_key),
+                           modes.GCM(nonce, tag, min_tag_length=len(tag))).decryptor()
+        decryptor.authenticate_additional_data(aad)
         try:
-            return AESGCM(content_key).decrypt(parameters["aes_nonce"].native, ciphertext + tag, aad)
+            return decryptor.update(ciphertext) + decryptor.finalize()
         except InvalidTag:
             raise DecryptionFailed("the AES-GCM tag does not verify: the content was altered or the key is wrong") \
                 from None
@@ -441,6 +445,14 @@ def _decrypt(data: bytes, key_pairs: Sequence[tuple[PrivateKey, x509.Certificate
         return unpadder.update(padded) + unpadder.finalize()
     except ValueError:
         raise DecryptionFailed(f"the {algorithm} padding is wrong: the key is wrong or the content altered") from None
+
+
+def _gcm_parameters(der: bytes) -> tuple[bytes, int]:
+    """Nonce and tag length of AES-GCM: RFC 5084 GCMParameters, or a bare OCTET STRING nonce (libas2), tag 16."""
+    if der[:1] == b"\x04":
+        return core.OctetString.load(der).native, _GCM_TAG_LENGTH
+    parameters = GcmParameters.load(der)
+    return parameters["aes_nonce"].native, parameters["aes_icvlen"].native
 
 
 def _content_key(recipient_infos: Any, key_pairs: Sequence[tuple[PrivateKey, x509.Certificate]]) -> bytes:

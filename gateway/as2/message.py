@@ -258,11 +258,14 @@ def pack(
     filename: str | None = None,
     subject: str = "EDI document",
     message_id: str | None = None,
+    transfer_encoding: Literal["binary", "base64"] = "binary",
 ) -> PackedMessage:
     """``payload`` as an AS2 message: compressed, signed, encrypted as asked, with its HTTP headers.
 
     The payload part is sent binary, or base64 when signed and its line ends are not CRLF, so any
     verifier (including those that canonicalise before checking) sees the bytes we signed.
+    ``transfer_encoding="base64"`` sends an encrypted or compressed HTTP body in base64 with
+    ``Content-Transfer-Encoding: base64``, for partners that cannot read a binary body (libas2).
     """
     _check_as2_name(as2_from, "AS2-From")
     _check_as2_name(as2_to, "AS2-To")
@@ -298,8 +301,12 @@ def pack(
     }
     # HTTP is 8-bit clean: the outer entity's body goes as is, so no Content-Transfer-Encoding.
     headers.update((name, value) for name, value in outer.headers if name.lower() != "content-transfer-encoding")
+    body = outer.body
+    if transfer_encoding == "base64" and outer.content_type in _PKCS7_MIME:
+        headers["Content-Transfer-Encoding"] = "base64"
+        body = encode_base64(body)
     headers.update(mdn.to_headers(notify_to=as2_from))
-    return PackedMessage(message_id=message_id, headers=headers, body=outer.body, mic=mic)
+    return PackedMessage(message_id=message_id, headers=headers, body=body, mic=mic)
 
 
 # --- receiving ----------------------------------------------------------------------------------
