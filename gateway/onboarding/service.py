@@ -42,6 +42,9 @@ from gateway.onboarding.views import (
 from gateway.partners import ensure_partner
 from gateway.store.tables import Partner, utcnow
 
+NULLABLE_FIELDS = frozenset({"x12_application_id", "our_x12_application_id", "as2_id"})
+"""Columns a change may clear (None or ""); for the others None means "leave as it is"."""
+
 
 class PartnerError(Exception):
     """Something about partners that cannot be done (the subclasses say what, for 404 and 409)."""
@@ -133,13 +136,14 @@ def update_partner(s: Session, partner_id: str, *, fields: Mapping[str, Any] | N
                    actor: str) -> Partner:
     """Change some columns and settings of a partner; what is not named stays as it is.
 
-    ``set_settings`` replaces whole top-level settings (``delivery`` is given whole);
+    A field given as None is left as it is, except the optional ones (:data:`NULLABLE_FIELDS`),
+    which it clears. ``set_settings`` replaces whole top-level settings (``delivery`` is given whole);
     ``unset_settings`` removes keys (back to their default). The result is checked as a whole:
     SettingsError names every bad field (a stored setting that was already invalid too, so it
     can be fixed or unset in the same change). Audited with the before and after of each change.
     """
     partner = get_partner(s, partner_id)
-    wanted = {k: v for k, v in (fields or {}).items() if v is not None}
+    wanted = {k: v for k, v in (fields or {}).items() if v is not None or k in NULLABLE_FIELDS}
     if "id" in wanted and wanted["id"] != partner_id:
         raise SettingsError([("id", "a partner's id cannot change (it is in its documents and URLs); add a new "
                                     "partner instead")])

@@ -146,3 +146,10 @@ def test_the_openapi_document_describes_the_partner_api(client: TestClient) -> N
             "/api/partners/{partner_id}/disable", "/api/partners/{partner_id}/enable"} <= set(spec["paths"])
     create = spec["components"]["schemas"]["PartnerCreate"]["properties"]
     assert create["x12_id"]["description"] and create["settings"]["description"]
+
+
+def test_patch_null_clears_an_optional_identity_but_not_a_required_one(client: TestClient) -> None:
+    assert client.patch("/api/partners/acme", headers=AUTH, json={"as2_id": "ACME-AS2"}).json()["as2_id"] == "ACME-AS2"
+    cleared = client.patch("/api/partners/acme", headers=AUTH, json={"as2_id": None, "name": None})
+    assert cleared.status_code == 200 and cleared.json()["as2_id"] is None
+    assert cleared.json()["name"] == "Acme Retail (X12 4010)"  # null on a required field leaves it as it is
