@@ -39,6 +39,7 @@ from gateway.as2 import cms
 from gateway.as2.cms import PrivateKey
 from gateway.as2.errors import (
     As2Error,
+    DecryptionFailed,
     InsufficientMessageSecurity,
     IntegrityCheckFailed,
     UnexpectedProcessingError,
@@ -395,6 +396,12 @@ def _unpack(
                 encrypted = True
                 if verified is None:
                     mic_source = inner
+                try:
+                    entity = parse_entity(inner)
+                except UnexpectedProcessingError as exc:  # CBC without integrity: a wrong key decrypts to noise
+                    raise DecryptionFailed(f"the decrypted content is not a MIME entity ({exc.message}): "
+                                           "the key is wrong or the content was altered") from None
+                continue
             elif content_kind == "compressed_data":
                 inner = cms.decompress(data)
                 compressed = True

@@ -165,3 +165,23 @@ def test_a_self_made_certificate_without_extensions_still_matches() -> None:
                    .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
     assert cms.decrypt(cms.encrypt(ORDER, certificate), [(key, certificate)]) == ORDER
     assert cms.verify_detached(ORDER, cms.sign_detached(ORDER, key, certificate), [certificate]).digest == "sha256"
+
+
+@pytest.mark.parametrize("cipher", ["aes256-cbc", "aes128-gcm"])
+def test_a_key_that_does_not_unwrap_answers_like_altered_content(as2_keys: As2Keys, cipher: str) -> None:
+    """No padding oracle (RFC 3218 2.3.2): a bad wrapped key and altered content get the same kind of answer."""
+    envelope = asn1_cms.ContentInfo.load(cms.encrypt(ORDER, as2_keys.ours.certificate, cipher=cipher))
+    envelope["content"]["recipient_infos"][0].chosen["encrypted_key"] = bytes(256)
+    try:  # a random key gives valid CBC padding once in 256: garbage then, which the MIME layer refuses
+        garbage = cms.decrypt(envelope.dump(force=True), [as2_keys.ours.pair])  # type: ignore[list-item]
+    except As2Error as bad_key:
+        assert bad_key.disposition == "decryption-failed"
+        assert ("GCM tag" if cipher.endswith("gcm") else "padding") in bad_key.message
+        assert "our key" not in bad_key.message
+    else:
+        assert cipher.endswith("cbc") and garbage != ORDER
+    altered = bytearray(cms.encrypt(ORDER, as2_keys.ours.certificate, cipher=cipher))
+    altered[-1] ^= 1
+    with pytest.raises(As2Error) as bad_content:
+        cms.decrypt(bytes(altered), [as2_keys.ours.pair])  # type: ignore[list-item]
+    assert bad_content.value.disposition == "decryption-failed"
