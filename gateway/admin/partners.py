@@ -32,6 +32,7 @@ from gateway.onboarding.service import (
     PartnerConflict,
     PartnerNotFound,
     add_partner,
+    commit,
     default_our_x12_id,
     disable_partner,
     enable_partner,
@@ -134,7 +135,7 @@ async def create(request: Request, services: ServicesDep, operator: OperatorPage
     def add() -> str:
         with session(services.engine) as s:
             partner = add_partner(s, fields, _parse_settings(text), actor=operator.name)
-            s.commit()
+            commit(s)
             return partner.id
 
     try:
@@ -186,7 +187,7 @@ async def edit(request: Request, services: ServicesDep, operator: OperatorPage, 
             wanted = restore_hidden(_parse_settings(text), stored)
             update_partner(s, partner_id, fields=fields, set_settings=wanted,
                            unset_settings=[k for k in stored if k not in wanted], actor=operator.name)
-            s.commit()
+            commit(s)
 
     try:
         await run_in_threadpool(change)
@@ -292,7 +293,8 @@ async def check(request: Request, services: ServicesDep, operator: OperatorPage,
     if not csrf_ok(request, csrf):
         return _back(page, EXPIRED)
     try:
-        steps = await run_in_threadpool(check_partner, services.engine, services.settings, partner_id)
+        steps = await run_in_threadpool(
+            lambda: check_partner(services.engine, services.settings, partner_id, erp=services.erp))
     except PartnerNotFound:
         return _missing(request, operator, partner_id)
     return await run_in_threadpool(_partner_page, request, services, operator, partner_id, steps=steps)

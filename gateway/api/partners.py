@@ -32,6 +32,7 @@ from gateway.onboarding.service import (
     PartnerConflict,
     PartnerNotFound,
     add_partner,
+    commit,
     disable_partner,
     enable_partner,
     get_partner,
@@ -148,9 +149,9 @@ def create(body: PartnerCreate, services: ServicesDep, operator: OperatorDep) ->
     with session(services.engine) as s:
         try:
             add_partner(s, fields, body.settings, actor=operator.name)
+            commit(s)
         except (SettingsError, PartnerConflict) as exc:
             raise _answer(exc) from exc
-        s.commit()
         return _detail(s, services, body.id)
 
 
@@ -174,9 +175,9 @@ def change(partner_id: str, body: PartnerPatch, services: ServicesDep, operator:
         try:
             update_partner(s, partner_id, fields=fields, set_settings=to_set, unset_settings=to_unset,
                            actor=operator.name)
+            commit(s)
         except (SettingsError, PartnerNotFound, PartnerConflict) as exc:
             raise _answer(exc) from exc
-        s.commit()
         return _detail(s, services, partner_id)
 
 
@@ -259,8 +260,8 @@ def revoke(partner_id: str, credential_id: int, services: ServicesDep, operator:
 async def check(partner_id: str, services: ServicesDep, _operator: OperatorDep) -> CheckOut:
     """Test the partner's set-up and outbound channel step by step (connect, TLS, HTTP; folder; AS2)."""
     try:
-        steps: list[CheckStep] = await run_in_threadpool(check_partner, services.engine, services.settings,
-                                                         partner_id)
+        steps: list[CheckStep] = await run_in_threadpool(
+            lambda: check_partner(services.engine, services.settings, partner_id, erp=services.erp))
     except PartnerNotFound as exc:
         raise _answer(exc) from exc
     return CheckOut(ok=all(step.ok for step in steps),

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from erp.port import ErpPort
 from gateway.auth.tables import PartnerCredential
 from gateway.config import Settings
 from gateway.onboarding.service import certificates_of, get_partner, problems_of
@@ -44,15 +45,33 @@ class CheckStep:
 CHECK_TIMEOUT_SECONDS = 10.0
 
 
-def check_partner(engine: Engine, settings: Settings, partner_id: str) -> list[CheckStep]:
-    """Every step of the partner's check, in order (PartnerNotFound for an unknown partner)."""
+def check_partner(engine: Engine, settings: Settings, partner_id: str, *,
+                  erp: ErpPort | None = None) -> list[CheckStep]:
+    """Every step of the partner's check, in order (PartnerNotFound for an unknown partner).
+
+    With ``erp``, the partner's ERP customer is looked up too (orders for a customer the ERP
+    does not know are refused).
+    """
     with session(engine) as s:
         partner = get_partner(s, partner_id)
         steps = [_settings_step(partner), _status_step(partner), _inbound_step(s, partner)]
         if _speaks_as2(partner):
             steps += _certificate_steps(s, partner, settings)
         s.expunge(partner)
+    if erp is not None:
+        steps.append(_customer_step(erp, partner))
     return steps + outbound_steps(engine, settings, partner)
+
+
+def _customer_step(erp: ErpPort, partner: Partner) -> CheckStep:
+    try:
+        customer = erp.get_customer(partner.customer_id)
+    except Exception as exc:  # any adapter failure (unreachable, refused login) is what the step reports
+        return CheckStep("ERP customer", False, f"{partner.customer_id}: the ERP did not answer ({exc})")
+    if customer is None:
+        return CheckStep("ERP customer", False, f"the ERP has no customer {partner.customer_id!r}: the partner's "
+                                                "orders would be refused")
+    return CheckStep("ERP customer", True, f"{customer.customer_id}: {customer.name} ({customer.currency})")
 
 
 def _settings_step(partner: Partner) -> CheckStep:

@@ -28,6 +28,7 @@ from gateway.config import get_settings
 from gateway.onboarding.service import (
     PartnerError,
     add_partner,
+    commit,
     disable_partner,
     enable_partner,
     get_partner,
@@ -109,7 +110,7 @@ def partners_add(partner_id: Annotated[str, typer.Argument(metavar="ID")],
                          our_x12_qualifier=our_x12_qualifier, our_x12_application_id=our_x12_application_id,
                          x12_version=x12_version, usage=usage, as2_id=as2_id)
         partner = add_partner(s, fields, settings, actor=ACTOR)
-        s.commit()
+        commit(s)
         typer.echo(f"partner {partner.id} added ({partner.name}, ERP customer {partner.customer_id}, X12 "
                    f"{partner.x12_qualifier}:{partner.x12_id}); give it a credential: "
                    f"b2bgw partners token {partner.id}")
@@ -139,7 +140,7 @@ def partners_set(partner_id: Annotated[str, typer.Argument(metavar="ID")],
             raise typer.Exit(2)
         update_partner(s, partner_id, fields=fields, set_settings=settings, unset_settings=unset_setting or [],
                        actor=ACTOR)
-        s.commit()
+        commit(s)
         typer.echo(f"partner {partner_id} updated")
 
 
@@ -239,7 +240,7 @@ def partners_check(partner_id: Annotated[str, typer.Argument(metavar="ID")]) -> 
     from gateway.onboarding.check import check_partner
 
     with _session() as (services, _s):
-        steps = check_partner(services.engine, services.settings, partner_id)
+        steps = check_partner(services.engine, services.settings, partner_id, erp=services.erp)
     for step in steps:
         typer.echo(f"{'ok' if step.ok else 'FAILED':6}  {step.name}: {step.detail}")
     if not all(step.ok for step in steps):

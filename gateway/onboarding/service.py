@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from gateway.as2.tables import PartnerCertificate
@@ -124,6 +125,20 @@ def add_partner(s: Session, fields: Mapping[str, Any], settings: Mapping[str, An
     audit(s, actor=actor, action="partner.add", target=f"partner:{partner.id}",
           fields=identity.model_dump(exclude={"id"}), settings=redacted(stored))
     return partner
+
+
+def commit(s: Session) -> None:
+    """Commit an add or change; PartnerConflict when another one, made at the same moment, took the id or AS2 name.
+
+    The checks before the write see what is committed; two operators adding the same id at once
+    both pass them, and the database's unique keys decide. The loser is told, not answered 500.
+    """
+    try:
+        s.commit()
+    except IntegrityError as exc:
+        s.rollback()
+        raise PartnerConflict(f"another change took the same partner id, X12 counter or AS2 name at the same moment; "
+                              f"nothing was stored ({type(exc.orig).__name__})") from None
 
 
 def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -286,6 +301,7 @@ __all__ = [
     "PartnerNotFound",
     "add_partner",
     "certificates_of",
+    "commit",
     "default_our_x12_id",
     "disable_partner",
     "enable_partner",

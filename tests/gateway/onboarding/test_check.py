@@ -221,3 +221,11 @@ def test_cli_prints_each_step_and_exits_1_on_a_failure(services: Services, monke
     assert "ok      settings: identities and settings valid" in failed.output
     assert passed.exit_code == 0, passed.output
     assert "ok      HTTP: HEAD http://127.0.0.1:" in passed.output
+
+
+def test_the_erp_customer_is_looked_up(services: Services) -> None:
+    steps = {s.name: s for s in check_partner(services.engine, services.settings, "acme", erp=services.erp)}
+    assert steps["ERP customer"].ok and steps["ERP customer"].detail.startswith("ACME: ")
+    route(services, "acme", None, customer_id="NOBODY")
+    steps = {s.name: s for s in check_partner(services.engine, services.settings, "acme", erp=services.erp)}
+    assert not steps["ERP customer"].ok and "no customer 'NOBODY'" in steps["ERP customer"].detail

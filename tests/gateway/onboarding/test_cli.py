@@ -153,3 +153,15 @@ def test_disable_and_enable(b2bgw: CliRunner, services: Services) -> None:
         assert globex is not None and globex.disabled_at is None and globex.disabled_reason is None
         actions = [e.action for e in audit_trail(s, target="partner:globex")]
     assert actions[:2] == ["partner.enable", "partner.disable"]
+
+
+def test_a_race_lost_on_the_unique_keys_is_a_conflict_not_a_crash(services: Services) -> None:
+    from gateway.onboarding.service import PartnerConflict, commit
+
+    with session(services.engine) as s:
+        s.add(Partner(id="acme", name="twin", customer_id="ACME", x12_id="TWIN", our_x12_id="US"))
+        with pytest.raises(PartnerConflict, match="at the same moment; nothing was stored"):
+            commit(s)
+    with session(services.engine) as s:
+        acme = s.get(Partner, "acme")
+        assert acme is not None and acme.name != "twin"
