@@ -547,6 +547,7 @@ def decompress(data: bytes, *, max_size: int = MAX_DECOMPRESSED) -> bytes:
 
 # --- shared -------------------------------------------------------------------------------------
 
+_WHITESPACE = b" \t\r\n\v\f"
 _PEM = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----(.*?)-----END [A-Z0-9 ]+-----", re.S)
 
 
@@ -557,12 +558,12 @@ def _content_info(data: bytes, what: str, error: type[As2Error]) -> cms.ContentI
         match = _PEM.search(data)
         text = match.group(1) if match else data
         try:
-            der = base64.b64decode(re.sub(rb"\s+", b"", text), validate=True)
+            der = base64.b64decode(text.translate(None, _WHITESPACE), validate=True)
         except (binascii.Error, ValueError):
             raise error(f"the {what} is neither DER nor base64 ({len(data)} bytes starting {data[:16]!r})") from None
     try:
         info = cms.ContentInfo.load(der, strict=True)
-        info.native  # noqa: B018 - asn1crypto parses lazily; parse everything now to fail in one place
+        info["content"]  # parses the outer structure; inner fields fail in the callers' wrappers
     except Exception as exc:
         raise error(f"the {what} is not a valid CMS structure ({len(der)} bytes): {type(exc).__name__}: {exc}") \
             from exc
@@ -577,8 +578,9 @@ def _matches(identifier: Any, certificate: asn1_x509.Certificate) -> bool:
     """Whether a SignerIdentifier / RecipientIdentifier names ``certificate``."""
     if identifier.name == "issuer_and_serial_number":
         chosen = identifier.chosen
-        return bool(chosen["serial_number"].native == certificate.serial_number
-                    and chosen["issuer"] == certificate.issuer)
+        if chosen["serial_number"].native != certificate.serial_number:
+            return False
+        return chosen["issuer"].dump() == certificate.issuer.dump() or chosen["issuer"] == certificate.issuer
     if identifier.name == "subject_key_identifier":
         return bool(certificate.key_identifier is not None and identifier.chosen.native == certificate.key_identifier)
     return False

@@ -447,7 +447,7 @@ def _cms_kind(data: bytes, smime_type: str | None) -> str:
     from asn1crypto import cms as asn1_cms  # local: only the outer OID is read here
 
     try:
-        der = data if data.startswith(b"\x30") else base64.b64decode(re.sub(rb"\s+", b"", data), validate=True)
+        der = data if data.startswith(b"\x30") else base64.b64decode(data.translate(None, b" \t\r\n"), validate=True)
         return str(asn1_cms.ContentInfo.load(der)["content_type"].native)
     except Exception:
         hint = (smime_type or "").lower()

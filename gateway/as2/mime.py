@@ -139,18 +139,29 @@ def split_multipart(body: bytes, boundary: str) -> list[bytes]:
     The line end before a delimiter belongs to the delimiter (RFC 2046), so it is not part of the
     part: what was signed is what is returned.
     """
-    delimiter = re.compile(rb"(?:\A|\r\n|\n)--" + re.escape(boundary.encode("latin-1")) + rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
-    matches = list(delimiter.finditer(body))
-    if not matches:
+    # The pattern starts with the literal boundary so the search is fast; the line end before it is
+    # checked by hand (a boundary not at the start of a line is content).
+    delimiter = re.compile(b"--" + re.escape(boundary.encode("latin-1")) + rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
+    lines: list[tuple[int, int, bool]] = []  # (start including the line end before, end, is the close)
+    for found in delimiter.finditer(body):
+        start = found.start()
+        if start >= 2 and body[start - 2:start] == CRLF:
+            start -= 2
+        elif start >= 1 and body[start - 1:start] == b"\n":
+            start -= 1
+        elif start != 0:
+            continue
+        lines.append((start, found.end(), bool(found.group(1))))
+    if not lines:
         raise UnexpectedProcessingError(f"the multipart body has no delimiter line for boundary {boundary!r}")
     parts: list[bytes] = []
     closed = False
-    for index, current in enumerate(matches):
-        if current.group(1):  # close delimiter: the rest is the epilogue
+    for index, (_start, end, is_close) in enumerate(lines):
+        if is_close:  # close delimiter: the rest is the epilogue
             closed = True
             break
-        if index + 1 < len(matches):
-            parts.append(body[current.end():matches[index + 1].start()])
+        if index + 1 < len(lines):
+            parts.append(body[end:lines[index + 1][0]])
     if not closed:
         raise UnexpectedProcessingError(
             f"the multipart body (boundary {boundary!r}) has no close delimiter: truncated?"
@@ -169,7 +180,7 @@ def decode_body(entity: Entity) -> bytes:
     encoding = (entity.header("Content-Transfer-Encoding") or "binary").strip().lower()
     if encoding == "base64":
         try:
-            return base64.b64decode(re.sub(rb"\s+", b"", entity.body), validate=True)
+            return base64.b64decode(entity.body.translate(None, b" \t\r\n\v\f"), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise UnexpectedProcessingError(f"the base64 body of a {entity.content_type} part is invalid: {exc}") \
                 from None
