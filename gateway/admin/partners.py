@@ -89,7 +89,7 @@ def _partner_page(request: Request, services: ServicesDep, operator: Principal, 
     with session(services.engine) as s:
         try:
             detail = show_partner(s, partner_id, warning_days=services.settings.certificate_warning_days,
-                                  include_revoked=True)
+                                  include_revoked=True, our_as2_id=services.settings.as2_id)
         except PartnerNotFound:
             return _missing(request, operator, partner_id)
         audit = audit_trail(s, target=f"partner:{partner_id}", limit=30)

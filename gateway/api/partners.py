@@ -132,7 +132,8 @@ def _answer(exc: Exception) -> HTTPException:
 
 
 def _detail(s: Session, services: Services, partner_id: str) -> PartnerDetail:
-    return show_partner(s, partner_id, warning_days=services.settings.certificate_warning_days)
+    return show_partner(s, partner_id, warning_days=services.settings.certificate_warning_days,
+                        our_as2_id=services.settings.as2_id)
 
 
 @router.get("", response_model=list[PartnerSummary])

@@ -27,7 +27,7 @@ from sqlmodel import col, select
 from erp.port import ErpPort
 from gateway.auth.tables import PartnerCredential
 from gateway.config import Settings
-from gateway.onboarding.service import certificates_of, get_partner, problems_of
+from gateway.onboarding.service import certificates_of, get_partner, problems_of, speaks_as2
 from gateway.onboarding.views import aware
 from gateway.store.db import session
 from gateway.store.tables import Partner
@@ -55,7 +55,7 @@ def check_partner(engine: Engine, settings: Settings, partner_id: str, *,
     with session(engine) as s:
         partner = get_partner(s, partner_id)
         steps = [_settings_step(partner), _status_step(partner), _inbound_step(s, partner)]
-        if _speaks_as2(partner):
+        if speaks_as2(partner):
             steps += _certificate_steps(s, partner, settings)
         s.expunge(partner)
     if erp is not None:
@@ -87,11 +87,6 @@ def _status_step(partner: Partner) -> CheckStep:
                                            f"{partner.disabled_reason}; every channel refuses it "
                                            f"(b2bgw partners enable {partner.id})")
     return CheckStep("enabled", True, "active")
-
-
-def _speaks_as2(partner: Partner) -> bool:
-    route = (partner.settings or {}).get("delivery")
-    return bool(partner.as2_id) or (isinstance(route, dict) and route.get("channel") == "as2")
 
 
 def _inbound_step(s: Any, partner: Partner) -> CheckStep:

@@ -174,6 +174,11 @@ def _detail_lines(d: PartnerDetail) -> Iterator[str]:
         yield from _credential_lines(d.credentials)
     else:
         yield "credentials: none (uploads to /edi are refused; issue one: b2bgw partners token " + d.id + ")"
+    if d.our_as2 is not None:
+        ours = d.our_as2
+        yield (f"our AS2        {ours.as2_id}: certificate {ours.fingerprint}, valid until {_when(ours.not_after)} UTC "
+               f"({ours.days_left} days)" if ours.fingerprint else
+               f"our AS2        {ours.as2_id}: no key pair yet (b2bgw as2 keygen --as2-id {ours.as2_id})")
     if d.certificates:
         yield f"AS2 certificates ({len(d.certificates)}):"
         for c in d.certificates:
@@ -189,7 +194,7 @@ def partners_show(partner_id: Annotated[str, typer.Argument(metavar="ID")],
     """A partner whole: identities, settings (secrets hidden), what is invalid, credentials, certificates."""
     with _session() as (services, s):
         detail = show_partner(s, partner_id, warning_days=services.settings.certificate_warning_days,
-                              include_revoked=all_)
+                              our_as2_id=services.settings.as2_id, include_revoked=all_)
     if as_json:
         typer.echo(detail.model_dump_json(indent=2))
         return
@@ -310,7 +315,7 @@ def partners_credentials(partner_id: Annotated[str, typer.Argument(metavar="ID")
     """The partner's credentials: kind, id, label, created, last used, revoked; never a secret."""
     with _session() as (services, s):
         detail = show_partner(s, partner_id, warning_days=services.settings.certificate_warning_days,
-                              include_revoked=all_)
+                              our_as2_id=services.settings.as2_id, include_revoked=all_)
     for line in _credential_lines(detail.credentials):
         typer.echo(line)
 

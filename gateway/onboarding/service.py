@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from gateway.as2.tables import PartnerCertificate
+from gateway.as2.tables import As2Identity, PartnerCertificate
 from gateway.auth.audit import audit
 from gateway.auth.tables import PartnerCredential
 from gateway.onboarding.settings import (
@@ -35,6 +35,7 @@ from gateway.onboarding.settings import (
 from gateway.onboarding.views import (
     CertificateView,
     CredentialView,
+    OurAs2View,
     PartnerDetail,
     PartnerSummary,
     aware,
@@ -257,9 +258,34 @@ def certificates_of(s: Session, partner_id: str, *, warning_days: int,
     return [CertificateView.of(row, now=moment, warning_days=warning_days) for row in rows]
 
 
-def show_partner(s: Session, partner_id: str, *, warning_days: int = 30,
-                 include_revoked: bool = False) -> PartnerDetail:
-    """The partner whole (no secret): identities, settings, what is invalid, credentials, certificates."""
+def speaks_as2(partner: Partner) -> bool:
+    """Whether the partner exchanges over AS2: an AS2 name, an ``as2`` route or AS2 options."""
+    settings = partner.settings or {}
+    route = settings.get("delivery")
+    return bool(partner.as2_id or settings.get("as2")) or (isinstance(route, dict) and route.get("channel") == "as2")
+
+
+def our_as2(s: Session, partner: Partner, default_as2_id: str) -> OurAs2View:
+    """Our AS2 name toward ``partner`` and the certificate of our newest key pair for it (never the key)."""
+    options = (partner.settings or {}).get("as2")
+    as2_id = str(options.get("our_id") or default_as2_id) if isinstance(options, dict) else default_as2_id
+    row = s.exec(select(As2Identity.fingerprint, As2Identity.not_after)  # type: ignore[call-overload]
+                 .where(As2Identity.as2_id == as2_id, col(As2Identity.retired_at).is_(None))
+                 .order_by(col(As2Identity.not_after).desc())).first()
+    if row is None:
+        return OurAs2View(as2_id=as2_id, fingerprint=None)
+    not_after = aware(row[1])
+    return OurAs2View(as2_id=as2_id, fingerprint=row[0], not_after=not_after,
+                      days_left=(not_after - utcnow()).days if not_after else None)
+
+
+def show_partner(s: Session, partner_id: str, *, warning_days: int = 30, include_revoked: bool = False,
+                 our_as2_id: str = "B2BGW") -> PartnerDetail:
+    """The partner whole (no secret): identities, settings, what is invalid, credentials, certificates.
+
+    ``our_as2_id`` is the installation's AS2 name (``B2BGW_AS2_ID``), shown for AS2 partners
+    that do not name another in ``settings.as2.our_id``.
+    """
     partner = get_partner(s, partner_id)
     query = select(PartnerCredential).where(PartnerCredential.partner_id == partner_id)
     if not include_revoked:
@@ -269,7 +295,8 @@ def show_partner(s: Session, partner_id: str, *, warning_days: int = 30,
         **identity_of(partner), status=status_of(partner), disabled_at=aware(partner.disabled_at),
         disabled_reason=partner.disabled_reason, created_at=aware(partner.created_at) or partner.created_at,
         settings=redacted(dict(partner.settings or {})), problems=problems_of(partner), credentials=credentials,
-        certificates=certificates_of(s, partner_id, warning_days=warning_days))
+        certificates=certificates_of(s, partner_id, warning_days=warning_days),
+        our_as2=our_as2(s, partner, our_as2_id) if speaks_as2(partner) else None)
 
 
 def list_partners(s: Session) -> list[PartnerSummary]:
@@ -307,7 +334,9 @@ __all__ = [
     "enable_partner",
     "get_partner",
     "list_partners",
+    "our_as2",
     "problems_of",
     "show_partner",
+    "speaks_as2",
     "update_partner",
 ]

@@ -69,6 +69,16 @@ class CertificateView(BaseModel):
                    revoked_at=aware(row.revoked_at))
 
 
+class OurAs2View(BaseModel):
+    """Our AS2 side toward an AS2 partner: the name we use and the certificate it verifies us with."""
+
+    as2_id: str = Field(description="our AS2 name toward the partner (settings.as2.our_id, else B2BGW_AS2_ID)")
+    fingerprint: str | None = Field(description="SHA-256 of our current certificate; None: no key pair yet "
+                                                "(b2bgw as2 keygen)")
+    not_after: dt.datetime | None = None
+    days_left: int | None = None
+
+
 class PartnerSummary(BaseModel):
     """A partner in a list: who, whether active, how it authenticates and what expires."""
 
@@ -111,6 +121,7 @@ class PartnerDetail(BaseModel):
     problems: list[str] = Field(description="what is invalid in the stored settings and identities, by field")
     credentials: list[CredentialView]
     certificates: list[CertificateView]
+    our_as2: OurAs2View | None = Field(None, description="for an AS2 partner: our AS2 name and certificate")
 
 
 def status_of(partner: Partner) -> str:
@@ -118,4 +129,5 @@ def status_of(partner: Partner) -> str:
     return "disabled" if partner.disabled_at is not None else "active"
 
 
-__all__ = ["CertificateView", "CredentialView", "PartnerDetail", "PartnerSummary", "aware", "status_of"]
+__all__ = ["CertificateView", "CredentialView", "OurAs2View", "PartnerDetail", "PartnerSummary", "aware",
+           "status_of"]

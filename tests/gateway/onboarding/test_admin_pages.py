@@ -64,6 +64,8 @@ def test_list_shows_status_credentials_as2_and_certificate_expiry(operator: Test
     detail = operator.get("/admin/partners/globex").text
     assert "CN=globex" in detail and "expires in 11 days" in detail  # within B2BGW_CERTIFICATE_WARNING_DAYS
     assert "Enable</button>" in detail
+    assert re.search(r'id="our-as2">Our AS2 name toward globex: <code>B2BGW</code>,\s*<strong[^>]*>no key pair yet',
+                     detail)
 
 
 def test_add_a_partner_through_the_form(operator: TestClient, services: Services) -> None:

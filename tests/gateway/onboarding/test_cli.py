@@ -165,3 +165,19 @@ def test_a_race_lost_on_the_unique_keys_is_a_conflict_not_a_crash(services: Serv
     with session(services.engine) as s:
         acme = s.get(Partner, "acme")
         assert acme is not None and acme.name != "twin"
+
+
+def test_show_gives_our_as2_name_and_certificate_for_an_as2_partner(b2bgw: CliRunner, services: Services) -> None:
+    assert run(b2bgw, "set", "globex", "--as2-id", "GLOBEX-AS2", "--setting", 'as2={"our_id": "SELLER-AS2"}',
+               ).exit_code == 0
+    before = run(b2bgw, "show", "globex")
+    assert "our AS2        SELLER-AS2: no key pair yet (b2bgw as2 keygen --as2-id SELLER-AS2)" in before.output
+    assert b2bgw.invoke(app, ["as2", "keygen", "--as2-id", "SELLER-AS2", "--key-type", "ec", "--days", "90"]
+                        ).exit_code == 0
+    after = run(b2bgw, "show", "globex", "--json")
+    assert after.exit_code == 0 and "PRIVATE KEY" not in after.output
+    import json
+
+    ours = json.loads(after.output)["our_as2"]
+    assert ours["as2_id"] == "SELLER-AS2" and len(ours["fingerprint"]) == 64 and ours["days_left"] in (89, 90)
+    assert json.loads(run(b2bgw, "show", "acme", "--json").output)["our_as2"] is None  # not an AS2 partner
