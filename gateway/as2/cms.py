@@ -201,6 +201,27 @@ def verify_detached(
         raise AuthenticationFailed(f"the signature could not be read: {type(exc).__name__}: {exc}") from exc
 
 
+def verify_attached(
+    signed: bytes, certificates: Sequence[x509.Certificate], *, now: dt.datetime | None = None
+) -> tuple[bytes, VerifiedSignature]:
+    """The content of an opaque CMS SignedData (``smime-type=signed-data``) and its verified signature.
+
+    RFC 4130 asks for multipart/signed, but RFC 5751 allows the opaque form and some partners send it;
+    the checks are those of :func:`verify_detached`.
+    """
+    try:
+        info = _content_info(signed, "signed data", AuthenticationFailed)
+        content = info["content"]["encap_content_info"]["content"].native if \
+            info["content_type"].native == "signed_data" else None
+        if not isinstance(content, bytes):
+            raise AuthenticationFailed("the signed data carries no content (detached signatures are multipart/signed)")
+        return content, _verify_detached(content, signed, certificates, now or dt.datetime.now(dt.UTC))
+    except As2Error:
+        raise
+    except Exception as exc:
+        raise AuthenticationFailed(f"the signed data could not be read: {type(exc).__name__}: {exc}") from exc
+
+
 def _verify_detached(
     content: bytes, signature: bytes, certificates: Sequence[x509.Certificate], now: dt.datetime
 ) -> VerifiedSignature:
@@ -622,5 +643,6 @@ __all__ = [
     "encrypt",
     "encryption_cipher",
     "sign_detached",
+    "verify_attached",
     "verify_detached",
 ]

@@ -405,6 +405,11 @@ def _unpack(
             elif content_kind == "compressed_data":
                 inner = cms.decompress(data)
                 compressed = True
+            elif content_kind == "signed_data":  # opaque signing (RFC 5751 3.5.2), not AS2's usual multipart
+                if verified is not None:
+                    raise UnexpectedProcessingError("the message is signed twice")
+                inner, verified = cms.verify_attached(data, verify_with)
+                mic_source = inner
             else:
                 raise UnexpectedProcessingError(f"unsupported S/MIME content {content_kind} "
                                                 f"(smime-type={entity.param('smime-type')})")

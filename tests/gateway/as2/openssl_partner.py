@@ -187,12 +187,15 @@ def partner_message(
     base64_body: bool = False,
     crlf: bool = True,
     message_id: str | None = None,
+    opaque_signature: bool = False,
 ) -> PartnerMessage:
     """An AS2 message as a partner would send it, signed by ``sender`` and encrypted to ``recipient`` by openssl.
 
     Layers: compress (inside the signature unless ``compress_outside_signature``) -> sign -> encrypt.
     ``base64_body``: the outer S/MIME body as openssl's base64 with ``Content-Transfer-Encoding:
     base64`` (some partners do) instead of binary DER. ``crlf``: openssl writes CRLF (``-crlfeol``).
+    ``opaque_signature``: signed-data with the content inside (``-nodetach``, application/pkcs7-mime)
+    instead of multipart/signed.
     """
     message_id = message_id or f"{secrets.token_hex(12)}@partner.example"
     headers_of_payload = [f"Content-Type: {content_type}", "Content-Transfer-Encoding: binary"]
@@ -213,6 +216,8 @@ def partner_message(
     if sender is not None:
         options = ["-keyopt", "rsa_padding_mode:pss"] if rsa_pss else []
         mic_content = entity  # RFC 4130 7.3.1: a signed message's MIC covers the signed entity
+        if opaque_signature:
+            options.append("-nodetach")
         entity = run_openssl("cms", "-sign", "-binary", *eol, "-md", OPENSSL_DIGESTS[digest],
                              "-signer", str(sender.certificate_path), "-inkey", str(sender.key_path), *options,
                              "-outform", "SMIME", data=entity)

@@ -96,7 +96,8 @@ def test_every_x12_fixture_round_trips_from_openssl(as2_keys: As2Keys, payload_p
 
 @pytest.mark.parametrize(
     "variant",
-    ["rsa-pss", "ecdsa", "oaep", "base64-body", "lf-line-ends", "async-mdn", "no-mdn", "unsupported-micalg-first"],
+    ["rsa-pss", "ecdsa", "oaep", "base64-body", "lf-line-ends", "async-mdn", "no-mdn", "unsupported-micalg-first",
+     "opaque-signature"],
 )
 def test_openssl_variants(as2_keys: As2Keys, variant: str) -> None:
     sender, verify_with = as2_keys.partner, [as2_keys.partner.certificate]
@@ -117,6 +118,8 @@ def test_openssl_variants(as2_keys: As2Keys, variant: str) -> None:
         options.update(mdn="none", micalgs=())
     elif variant == "unsupported-micalg-first":
         options["micalgs"] = ("md5", "sha384")
+    elif variant == "opaque-signature":
+        options["opaque_signature"] = True
     sent = partner_message(ORDER, sender=sender, recipient=as2_keys.ours, **options)  # type: ignore[arg-type]
     received = unpack(sent.headers, sent.body, decrypt_with=[as2_keys.ours.pair], verify_with=verify_with)
     assert received.payload == ORDER
