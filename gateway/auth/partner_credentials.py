@@ -478,11 +478,9 @@ def authenticate_partner(engine: Engine, partner_id: str, *, authorization: str 
     with session(engine) as s:
         partner = s.get(Partner, partner_id)
         if authorization:
-            token = bearer(authorization)
-            basic = None if token else _basic(authorization)
-            if len(authorization) > MAX_CREDENTIAL_LENGTH:
-                result = _refused(Refusal.MALFORMED)
-            elif token is not None:
+            token = bearer(authorization) if len(authorization) <= MAX_CREDENTIAL_LENGTH else None
+            basic = _basic(authorization) if token is None and len(authorization) <= MAX_CREDENTIAL_LENGTH else None
+            if token is not None:
                 result = _check_token(s, partner, partner_id, token)
             elif basic is not None:
                 result = _check_password(s, partner, partner_id, *basic)
