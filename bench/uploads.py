@@ -106,6 +106,7 @@ async def _post(port: int, body: bytes) -> tuple[int, int]:
     """
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"POST /edi/acme HTTP/1.1\r\nHost: bench\r\nContent-Type: application/edi-x12\r\n"
+                 b"Authorization: Basic YWNtZTphY21lLWRlbW8tcGFzc3dvcmQ=\r\n"  # acme:acme-demo-password (demo)
                  b"Connection: close\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
     status, retry_after = _head(await reader.readuntil(b"\r\n\r\n"))
     if status == 100:
