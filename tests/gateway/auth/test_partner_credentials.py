@@ -240,3 +240,21 @@ def test_every_issue_and_revoke_is_audited_without_the_secret(services: Services
     with session(services.engine) as s:
         dump = repr(s.execute(text("SELECT actor, action, target, details FROM gw_audit_log")).all())
     assert token.secret not in dump and "globex-new-password" not in dump
+
+
+def test_demo_seeding_gives_published_passwords_once_and_keeps_an_operators_change(services: Services) -> None:
+    from gateway.demo import DEMO_PASSWORDS, seed_demo
+
+    def works(partner: str, password: str) -> bool:
+        return authenticate_partner(services.engine, partner, authorization=basic(partner, password),
+                                    client_certificate=None).ok
+
+    assert all(works(partner, password) for partner, password in DEMO_PASSWORDS.items())
+    with session(services.engine) as s:
+        set_password(s, "acme", actor="operator", password="the operator's own choice")
+        s.commit()
+    seed_demo(services.engine, with_erp=False)  # seeding again changes nothing
+    assert works("acme", "the operator's own choice") and not works("acme", "acme-demo-password")
+    with session(services.engine) as s:
+        rows = [c for c in credentials_of(s, "globex", include_revoked=True) if c.kind == "password"]
+    assert len(rows) == 1 and "demo" in rows[0].label and rows[0].created_by == "demo"
