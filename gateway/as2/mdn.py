@@ -83,6 +83,10 @@ def build_mdn(
 ) -> PackedMdn:
     """The MDN we (``as2_from``) send ``as2_to`` about their message: processed, or processed/error: ``error``."""
     original = bare_message_id(original_message_id)
+    for label, value in (("Original-Message-ID", original), ("AS2-From", as2_from), ("AS2-To", as2_to),
+                         ("Received-Content-MIC", mic or ""), ("error", error or "")):
+        if not value.isprintable():
+            raise UnexpectedProcessingError(f"the MDN's {label} {value[:40]!r} is not printable")
     disposition = f"{_AUTOMATIC}; processed" + (f"/error: {error}" if error else "")
     fields = [
         ("Reporting-UA", REPORTING_UA),

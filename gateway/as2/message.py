@@ -270,6 +270,10 @@ def pack(
     """
     _check_as2_name(as2_from, "AS2-From")
     _check_as2_name(as2_to, "AS2-To")
+    for label, value in (("Content-Type", content_type), ("Subject", subject), ("filename", filename or ""),
+                         ("Message-ID", message_id or "")):
+        if any(character in value for character in "\r\n\0") or (label == "filename" and '"' in value):
+            raise UnexpectedProcessingError(f"the {label} {value[:40]!r} cannot go in a header")
     message_id = bare_message_id(message_id) if message_id else make_message_id(as2_from)
     payload_headers = [("Content-Type", content_type)]
     encode = signer is not None and not compress and not is_canonical(payload)

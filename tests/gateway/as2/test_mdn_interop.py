@@ -141,3 +141,9 @@ def test_a_message_is_not_an_mdn(as2_keys: As2Keys) -> None:
         assert not is_mdn(sent.headers, sent.body)
     assert not is_mdn({}, b"")
     assert not is_mdn({"Content-Type": "multipart/signed"}, b"garbage")
+
+
+def test_an_mdn_refuses_fields_that_would_add_lines() -> None:
+    with pytest.raises(As2Error, match="not printable"):
+        build_mdn(original_message_id="a@b>\r\nReceived-Content-MIC: forged", as2_from="B2BGW", as2_to="PARTNER",
+                  error=None, mic=None, text="", signer=None)

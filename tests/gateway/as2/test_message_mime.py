@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.as2.errors import As2Error
-from gateway.as2.message import MdnRequest, digest_name
+from gateway.as2.message import MdnRequest, digest_name, pack
 from gateway.as2.mime import (
     build_multipart,
     canonicalize,
@@ -85,3 +85,12 @@ def test_mdn_requests_read_from_headers(options: str, digests: tuple[str, ...]) 
 def test_micalg_names() -> None:
     assert [digest_name(name) for name in ("sha-256", "SHA256", "sha1", "sha-1", "sha-512", "md5")] == [
         "sha256", "sha256", "sha1", "sha1", "sha512", None]
+
+
+@pytest.mark.parametrize("field", ["subject", "filename", "content_type", "message_id"])
+def test_pack_refuses_a_value_that_would_break_its_headers(field: str) -> None:
+    arguments: dict[str, object] = {"content_type": "application/edi-x12", "as2_from": "B2BGW", "as2_to": "PARTNER",
+                                    "signer": None, "encrypt_to": None, "mdn": MdnRequest(mode="none")}
+    arguments[field] = 'x"\r\nBcc: someone'
+    with pytest.raises(As2Error, match="cannot go in a header"):
+        pack(b"ISA~", **arguments)  # type: ignore[arg-type]
