@@ -3,8 +3,9 @@
 Sending (:func:`pack`) applies the layers in the order RFC 5402 section 3 recommends, compress ->
 sign -> encrypt, and returns the HTTP headers, body and the MIC the partner's MDN must return.
 Receiving (:func:`read_envelope`, then :func:`unpack`) peels layers in whatever order and
-combination the partner used, verifies the signature against the partner's certificates only, and
-computes the received-content MIC of RFC 4130 section 7.3.1:
+combination the partner used (multipart/signed or opaque signed-data, enveloped or auth-enveloped,
+compressed inside or outside the signature; binary or base64 bodies), verifies the signature against
+the partner's certificates only, and computes the received-content MIC of RFC 4130 section 7.3.1:
 
 - signed: over the signed MIME entity (its headers and content), exactly the bytes the signature
   covers (the canonical form a sender signs; binary content is not converted);
