@@ -32,26 +32,29 @@ An MDN posted to ``/as2`` is the asynchronous receipt of one of *our* messages
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import urllib.parse
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cryptography import x509
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from gateway.as2.certificates import expired_certificates, partner_certificates
 from gateway.as2.errors import As2Error, AuthenticationFailed, UnexpectedProcessingError
-from gateway.as2.keys import KeyProblem, our_as2_ids, our_key_pair, our_key_pairs
+from gateway.as2.keys import KeyProblem, PrivateKey, our_as2_ids, our_key_pair, our_key_pairs
 from gateway.as2.mdn import PackedMdn, build_mdn, is_mdn, read_mdn
 from gateway.as2.message import MdnRequest, Signer, read_envelope, unpack
 from gateway.as2.options import As2Options, as2_options
 from gateway.as2.sending import record_mdn
-from gateway.as2.tables import As2Message
+from gateway.as2.tables import As2Message, PartnerCertificate
 from gateway.config import Settings
-from gateway.delivery.outbox import enqueue
+from gateway.delivery.outbox import delivery_route, enqueue
 from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS
 from gateway.intake.files import receive_file
 from gateway.observability.metrics import AS2_MESSAGES
@@ -150,6 +153,7 @@ class _Receipt:
         self.message_id, self.as2_from, self.as2_to, self.mdn = message_id, as2_from, as2_to, mdn
         self.partner: Partner | None = None
         self.options = As2Options()
+        self._pair: tuple[PrivateKey, x509.Certificate] | None = None  # ours, to sign the MDN, once loaded
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -170,7 +174,6 @@ class _Receipt:
         """The partner named by AS2-From, and whether it may send to the AS2-To it names."""
         with session(self.engine) as s:
             self.partner = s.exec(select(Partner).where(Partner.as2_id == self.as2_from)).first()
-            ours = our_as2_ids(s) | {self.settings.as2_id}
             if self.partner is not None:
                 s.expunge(self.partner)
         if self.partner is None:
@@ -184,6 +187,8 @@ class _Receipt:
                                         + (f": {self.partner.disabled_reason}" if self.partner.disabled_reason else ""))
         expected = self.options.our_id or self.settings.as2_id
         if self.as2_to != expected:
+            with session(self.engine) as s:
+                ours = our_as2_ids(s) | {self.settings.as2_id}
             known = " (one of our names, but not the one agreed with this partner)" if self.as2_to in ours else ""
             return AuthenticationFailed(f"AS2-To {self.as2_to!r} is not our AS2 name toward {self.as2_from!r}, "
                                         f"{expected!r}{known}")
@@ -275,13 +280,15 @@ class _Receipt:
                 decrypt_with = []
                 log.error("AS2: our key pairs for %s cannot be loaded: %s", self.as2_to, exc)
             verify_with = partner_certificates(s, partner.id, "signing")
-            expired = expired_certificates(s, partner.id, "signing")
+            if self.mdn.signed_digests and self.mdn.mode != "none":
+                with contextlib.suppress(KeyProblem):  # if so, said when the MDN is signed (_signer)
+                    self._pair = our_key_pair(s, self.as2_to, self.settings.key_passphrase)
         try:
             unpacked = unpack(self.headers, self.body, decrypt_with=decrypt_with, verify_with=verify_with,
                               require_signature=self.options.require_signature,
                               require_encryption=self.options.require_encryption)
         except As2Error as exc:
-            if exc.disposition == "authentication-failed" and expired:
+            if exc.disposition == "authentication-failed" and (expired := self._expired_certificates()):
                 exc.message += (f" (the certificate of {partner.id} we hold expired on "
                                 f"{expired[0].not_after:%Y-%m-%d}: import its new one with "
                                 f"`b2bgw as2 import-cert {partner.id} FILE`)")
@@ -299,8 +306,8 @@ class _Receipt:
         text = (f"The AS2 message {self.message_id} from {self.as2_from} ({security}, {len(unpacked.payload)} bytes) "
                 f"was received and handed to the EDI intake: {outcome}.")
         with session(self.engine) as s:
-            stored = s.get(As2Message, row.id)
-            assert stored is not None
+            stored = row  # detached since the claim: its changes are written without reading 100s of KB again
+            s.add(stored)
             stored.document_id = result.document_id
             stored.signed, stored.encrypted = unpacked.signed, unpacked.encrypted
             stored.compressed = unpacked.compressed
@@ -317,8 +324,8 @@ class _Receipt:
     def _failed(self, row: As2Message, error: As2Error) -> As2Answer:
         """The message could not be read: kept ``failed``, answered with the MDN of its disposition."""
         with session(self.engine) as s:
-            stored = s.get(As2Message, row.id)
-            assert stored is not None
+            stored = row
+            s.add(stored)
             stored.state, stored.error = "failed", error.message
             answer = self._answer(s, stored, error.disposition,
                                   f"The AS2 message {self.message_id} from {self.as2_from} could not be processed: "
@@ -329,6 +336,11 @@ class _Receipt:
                     extra={"partner": row.partner_id})
         return As2Answer(answer.status, answer.headers, answer.body, row.id, None, error.disposition)
 
+    def _expired_certificates(self) -> list[PartnerCertificate]:
+        assert self.partner is not None
+        with session(self.engine) as s:
+            return expired_certificates(s, self.partner.id, "signing")
+
     # -- MDNs --------------------------------------------------------------------------------
 
     def _signer(self) -> Signer | None:
@@ -336,6 +348,8 @@ class _Receipt:
         digests = [SIGNING_DIGESTS[d.lower()] for d in self.mdn.signed_digests if d.lower() in SIGNING_DIGESTS]
         if not self.mdn.signed_digests:
             return None
+        if self._pair is not None:
+            return Signer(*self._pair, digest=(digests or ["sha256"])[0])
         with session(self.engine) as s:
             try:
                 key, certificate = our_key_pair(s, self.as2_to if self.as2_to in our_as2_ids(s) else
@@ -365,20 +379,41 @@ class _Receipt:
         s.add(row)
         if self.mdn.mode == "async":
             url = self.mdn.url or ""
-            if url.startswith(("http://", "https://")):
+            why_not = self._why_not_post(url, authenticated=error is None and row.signed)
+            if why_not is None:
                 self._queue_mdn(s, row, packed, url=url, key=f"as2-mdn:{row.id}")
                 return _text_answer(200, f"received; the MDN goes to {url}", row.id, error or "processed")
-            log.warning("AS2 message %s: Receipt-Delivery-Option %r is not an HTTP URL; MDN answered at once",
-                        self.message_id, url)
+            log.warning("AS2 message %s: the MDN is answered at once, not posted to %r: %s", self.message_id, url,
+                        why_not)
         return As2Answer(200, dict(packed.headers), packed.body, row.id, row.document_id, error or "processed")
+
+    def _why_not_post(self, url: str, *, authenticated: bool) -> str | None:
+        """Why an asynchronous MDN is not posted to ``url`` (then it goes in the HTTP answer); None: it is.
+
+        A receipt is posted wherever a message whose signature verified asks. A message that did
+        not authenticate (unsigned, or failed) could come from anyone naming the partner: its
+        receipt is posted only to the host of the partner's own AS2 URL, so a forged request
+        cannot make the gateway POST to an address of its choosing.
+        """
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "not an HTTP URL"
+        if authenticated:
+            return None
+        route = delivery_route(self.partner) if self.partner is not None else None
+        known = urllib.parse.urlsplit(str(route["destination"])).hostname if route else None
+        if known and known == parts.hostname:
+            return None
+        return "the message did not authenticate and the URL is not on the partner's AS2 host"
 
     def _queue_mdn(self, s: Session, row: As2Message, packed: PackedMdn, *, url: str, key: str) -> None:
         """The asynchronous MDN into the outbox: delivered and retried like any other message."""
         headers = {str(k): str(v) for k, v in packed.headers.items()}
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "multipart/report")
-        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        # the full Content-Type (its boundary is longer than the outbox column) travels in the headers
         enqueue(s, channel=MDN_CHANNEL, destination=url[:500], kind="as2.mdn", idempotency_key=key[:200],
-                payload=packed.body, content_type=content_type[:100], headers=headers, partner_id=row.partner_id)
+                payload=packed.body, content_type=content_type.split(";")[0][:100], headers=headers,
+                partner_id=row.partner_id)
 
 
 def receive_mdn(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes) -> As2Answer:

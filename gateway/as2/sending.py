@@ -48,7 +48,7 @@ from gateway.delivery.failures import (
 )
 from gateway.delivery.outbox import MessageState
 from gateway.delivery.tables import OutboxMessage
-from gateway.delivery.transports import HttpTransport, Message, Receipt
+from gateway.delivery.transports import Message, Receipt
 from gateway.observability.metrics import AS2_MESSAGES
 from gateway.store.db import session
 from gateway.store.tables import Partner, utcnow
@@ -96,6 +96,47 @@ def record_mdn(s: Session, row: As2Message, read: ReadMdn, headers: dict[str, st
                                               col(OutboxMessage.state) == MessageState.DELIVERED.value)
                   .values(state=MessageState.FAILED.value, last_error=row.error, updated_at=utcnow()))
     return row.state
+
+
+def http_post(url: str, headers: dict[str, str], body: bytes, timeout: float) -> tuple[int, dict[str, str], bytes]:
+    """One POST with the AS2 headers as written; the answer, or a classified failure.
+
+    ``http.client`` rather than ``urllib``, which recases header names (``As2-from``): HTTP says
+    they are case-insensitive, but AS2 servers exist that read ``AS2-From`` only as written.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PermanentFailure(f"the AS2 destination {url!r} is not an HTTP URL")
+    connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_type(parts.hostname, parts.port, timeout=timeout)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body, headers={"User-Agent": "b2b-gateway AS2", **headers})
+        answer = connection.getresponse()
+        status, answer_headers, answer_body = answer.status, dict(answer.getheaders()), answer.read()
+    except (OSError, http.client.HTTPException) as exc:
+        raise TransientFailure(f"{url} not reachable: {exc}") from exc
+    finally:
+        connection.close()
+    if status >= 300:
+        error = f"HTTP {status} from {url}: {answer_body[:300].decode('utf-8', 'replace')}"
+        if status < 400 or http_status_kind(status) is FailureKind.TRANSIENT:
+            raise TransientFailure(error)
+        raise PermanentFailure(error)
+    return status, answer_headers, answer_body
+
+
+class MdnTransport:
+    """The ``as2-mdn`` channel: an asynchronous MDN POSTed to the partner's Receipt-Delivery-Option URL."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self.timeout_seconds = timeout_seconds
+
+    def deliver(self, message: Message) -> Receipt:
+        """POST the MDN (its headers as queued, Content-Type with its boundary among them)."""
+        headers = {"Content-Type": message.content_type, **message.headers}
+        status, _headers, body = http_post(message.destination, headers, message.payload, self.timeout_seconds)
+        return Receipt(f"MDN posted: HTTP {status}", {"status": status, "body": body[:500].decode("utf-8", "replace")})
 
 
 @dataclass(frozen=True)
@@ -190,33 +231,14 @@ class As2Transport:
         return row
 
     def _post(self, url: str, prepared: _Prepared) -> tuple[int, dict[str, str], bytes]:
-        """One POST with the AS2 headers as written (http.client: urllib would recase them to ``As2-from``)."""
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            self._note(prepared, "failed", f"{url!r} is not an HTTP URL")
-            raise PermanentFailure(f"the AS2 destination {url!r} is not an HTTP URL")
-        connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        connection = connection_type(parts.hostname, parts.port, timeout=self.settings.as2_timeout_seconds)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
-            connection.request("POST", path, body=prepared.body,
-                               headers={"User-Agent": "b2b-gateway AS2", **prepared.headers})
-            answer = connection.getresponse()
-            status, headers, body = answer.status, dict(answer.getheaders()), answer.read()
-        except (OSError, http.client.HTTPException) as exc:
-            error = f"{url} not reachable: {exc}"
-            self._note(prepared, "sent", error)
-            raise TransientFailure(error) from exc
-        finally:
-            connection.close()
-        if status >= 300:
-            error = f"HTTP {status} from {url}: {body[:300].decode('utf-8', 'replace')}"
-            if http_status_kind(status) is FailureKind.TRANSIENT or status < 400:
-                self._note(prepared, "sent", error)
-                raise TransientFailure(error)
-            self._note(prepared, "failed", error)
-            raise PermanentFailure(error)
-        return status, headers, body
+            return http_post(url, prepared.headers, prepared.body, self.settings.as2_timeout_seconds)
+        except TransientFailure as exc:
+            self._note(prepared, "sent", str(exc))
+            raise
+        except PermanentFailure as exc:
+            self._note(prepared, "failed", str(exc))
+            raise
 
     def _note(self, prepared: _Prepared, state: str, error: str) -> None:
         assert self.engine is not None
@@ -310,10 +332,10 @@ def as2_transport(context: TransportContext) -> As2Transport:
     return As2Transport(context.engine, context.settings)
 
 
-def mdn_transport(context: TransportContext) -> HttpTransport:
-    """The ``as2-mdn`` channel: an asynchronous MDN POSTed to the partner's Receipt-Delivery-Option URL."""
-    settings = context.settings or Settings()
-    return HttpTransport(settings.as2_timeout_seconds)
+def mdn_transport(context: TransportContext) -> MdnTransport:
+    """The ``as2-mdn`` channel's transport for one worker."""
+    return MdnTransport((context.settings or Settings()).as2_timeout_seconds)
 
 
-__all__ = ["As2Transport", "as2_transport", "mdn_transport", "record_mdn", "resend_overdue", "same_mic"]
+__all__ = ["As2Transport", "MdnTransport", "as2_transport", "http_post", "mdn_transport", "record_mdn",
+           "resend_overdue", "same_mic"]

@@ -13,6 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from gateway.delivery.deliverer import Deliverer
+from gateway.delivery.tables import OutboxMessage
+from gateway.delivery.transports import TransportContext, build_transports
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Document
@@ -20,6 +23,7 @@ from tests.gateway.as2.conftest import As2Keys
 from tests.gateway.as2.gateway_setup import ORDER, messages, set_up_as2, verify_mdn
 from tests.gateway.as2.openssl_partner import partner_message
 from tests.gateway.flow import drain
+from tests.loopback import post_server
 
 COMBINATIONS = list(itertools.product((False, True), repeat=3))
 
@@ -92,3 +96,45 @@ def test_a_file_the_intake_rejects_is_still_processed_in_the_mdn(client: TestCli
         assert doc is not None and doc.state == "rejected"
     assert row.error == doc.error
     assert "rejected" in answer.content.decode("latin-1")
+
+
+def test_async_mdn_is_queued_and_delivered_to_the_partner(client: TestClient, services: Services,
+                                                          as2_keys: As2Keys, tmp_path: Path) -> None:
+    got: list[tuple[dict[str, str], bytes]] = []
+
+    def partner_url(headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
+        got.append((headers, body))
+        return 200, "text/plain", b"thanks"
+
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    with post_server(partner_url, "/as2/mdn") as url:
+        message = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.ours, mdn="async", mdn_url=url)
+        answer = client.post("/as2", headers=message.headers, content=message.body)
+        assert answer.status_code == 200 and b"the MDN goes to" in answer.content
+        with session(services.engine) as s:
+            [queued] = s.exec(select(OutboxMessage).where(OutboxMessage.channel == "as2-mdn")).all()
+            assert queued.destination == url
+        Deliverer(services.engine, build_transports(TransportContext(services.erp, engine=services.engine,
+                                                                     settings=services.settings)),
+                  services.settings, "test").drain()
+    [(headers, body)] = got
+    fields = verify_mdn(headers, body, signer=as2_keys.ours, work=tmp_path)
+    assert fields["Disposition"].endswith("processed")
+    assert fields["Received-Content-MIC"].replace(" ", "") == message.mic.replace(" ", "")
+    assert headers["AS2-From"] == "B2BGW" and headers["AS2-To"] == "PARTNER"
+    [row] = messages(services.engine)
+    assert row.mdn_mode == "async" and row.mdn_url == url and row.mdn_raw == body
+
+
+def test_a_forged_message_never_makes_us_post_its_receipt_elsewhere(client: TestClient, services: Services,
+                                                                    as2_keys: As2Keys, tmp_path: Path) -> None:
+    """Garbage naming the partner with a Receipt-Delivery-Option: the MDN comes back in the answer, none is queued."""
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    message = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.ours, mdn="async",
+                              mdn_url="http://10.0.0.1/internal")
+    answer = client.post("/as2", headers=message.headers, content=b"forged")
+    assert answer.status_code == 200
+    assert verify_mdn(dict(answer.headers), answer.content, signer=as2_keys.ours,
+                      work=tmp_path)["Disposition"].endswith("decryption-failed")
+    with session(services.engine) as s:
+        assert s.exec(select(OutboxMessage).where(OutboxMessage.channel == "as2-mdn")).all() == []
