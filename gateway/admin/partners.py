@@ -28,6 +28,7 @@ from gateway.auth.partner_credentials import CredentialError, issue_token, revok
 from gateway.auth.tables import PartnerCredential
 from gateway.auth.tokens import Principal
 from gateway.onboarding.check import check_partner
+from gateway.onboarding.identity import CHANGEABLE_FIELDS, identity_of
 from gateway.onboarding.service import (
     PartnerConflict,
     PartnerNotFound,
@@ -41,7 +42,7 @@ from gateway.onboarding.service import (
     show_partner,
     update_partner,
 )
-from gateway.onboarding.settings import CHANGEABLE_FIELDS, HIDDEN, SettingsError, identity_of
+from gateway.onboarding.settings import HIDDEN, SettingsError
 from gateway.store.db import session
 
 router = APIRouter(prefix="/admin/partners", include_in_schema=False)

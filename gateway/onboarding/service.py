@@ -22,16 +22,8 @@ from sqlmodel import Session, col, select
 from gateway.as2.tables import As2Identity, PartnerCertificate
 from gateway.auth.audit import audit
 from gateway.auth.tables import PartnerCredential
-from gateway.onboarding.settings import (
-    CHANGEABLE_FIELDS,
-    PartnerIdentity,
-    SettingsError,
-    identity_of,
-    redacted,
-    settings_problems,
-    validate_identity,
-    validate_settings,
-)
+from gateway.onboarding.identity import CHANGEABLE_FIELDS, PartnerIdentity, identity_of, validate_identity
+from gateway.onboarding.settings import SettingsError, redacted, settings_problems, validate_settings
 from gateway.onboarding.views import (
     CertificateView,
     CredentialView,

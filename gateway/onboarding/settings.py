@@ -9,8 +9,7 @@ unknown key by name, and checks each value with the validator the pipeline itsel
 can read. The pipeline's readers stay where they are (:mod:`gateway.partners` and the modules
 that read one setting each); validation happens when settings are written.
 
-:class:`PartnerIdentity` does the same for the columns: X12 qualifiers and ids as the ISA
-segment allows them, the version we answer in, the usage indicator, the AS2 name of RFC 4130.
+The columns (X12 and AS2 identities) are checked the same way in :mod:`gateway.onboarding.identity`.
 
 Errors are one :class:`SettingsError` whose message is ``path: why`` for every problem found,
 e.g. ``settings.price_tolerance: 'abc' is not an amount or a percentage``.
@@ -22,7 +21,7 @@ import codecs
 import json
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -43,9 +42,6 @@ SECRET_KEYS = re.compile(r"password|secret|token|authorization|security|api[-_]?
 """Names of settings (and delivery headers) whose values are never shown nor audited (ISA02/ISA04 are passwords)."""
 HIDDEN = "(hidden)"
 
-PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
-AS2_NAME = re.compile(r"^[\x20-\x7e]{1,128}$")
 
 
 class SettingsError(ValueError):
@@ -61,11 +57,13 @@ class SettingsError(ValueError):
         return [path for path, _ in self.problems]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """A frozen model that refuses unknown fields by name (settings and identities alike)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DelimiterSettings(_Strict):
+class DelimiterSettings(StrictModel):
     """``delimiters``: the characters we write in X12 to this partner (each one character, all different)."""
 
     element: str = Field("*", min_length=1, max_length=1, description="element separator (ISA position 4)")
@@ -82,7 +80,7 @@ class DelimiterSettings(_Strict):
         return self
 
 
-class DeliveryRoute(_Strict):
+class DeliveryRoute(StrictModel):
     """``delivery``: how documents for the partner leave the gateway."""
 
     channel: Literal["http", "file", "cxml", "as2"] = Field(
@@ -101,7 +99,7 @@ class DeliveryRoute(_Strict):
         return self
 
 
-class OciSettings(_Strict):
+class OciSettings(StrictModel):
     """``oci``: an SAP system calling up our catalog (see :mod:`gateway.oci.buyers`)."""
 
     version: OciVersion = Field("4.0", description="OCI_VERSION we write when the call-up does not say")
@@ -131,7 +129,7 @@ def _reason(message: str, key: str) -> str:
     return message.removeprefix("partner ?: ").removeprefix(f"settings.{key}").lstrip(": ").strip()
 
 
-class PartnerSettings(_Strict):
+class PartnerSettings(StrictModel):
     """Every per-partner setting (``gw_partner.settings``); none is required, unknown keys are refused."""
 
     standard: Literal["x12", "ubl", "cxml"] = Field(
@@ -249,7 +247,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return "settings" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
 
 
-def _message(error: Any) -> str:
+def error_message(error: Any) -> str:
     """Pydantic's message as a sentence about the value: ``'abc': input should be ...``."""
     message = str(error["msg"])
     if error["type"] == "value_error":
@@ -262,7 +260,7 @@ def _message(error: Any) -> str:
 
 
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
-    return [(_path(tuple(error["loc"])), _message(error)) for error in exc.errors()]
+    return [(_path(tuple(error["loc"])), error_message(error)) for error in exc.errors()]
 
 
 def validate_settings(raw: dict[str, Any]) -> dict[str, Any]:
@@ -299,105 +297,6 @@ def redacted(value: Any, key: str = "") -> Any:
     return value
 
 
-# -- identities -----------------------------------------------------------------------------------------------
-
-
-def _x12_qualifier(value: str) -> str:
-    text = value.strip().upper()
-    if len(text) != 2 or not PRINTABLE.match(text):
-        raise ValueError(f"{value!r} is not an X12 id qualifier (2 characters, e.g. ZZ, 01, 12)")
-    return text
-
-
-def _x12_id(value: str) -> str:
-    text = value.strip()
-    if not 1 <= len(text) <= 15 or not re.match(r"^[\x20-\x7e]+$", text) or any(c in text for c in "*~^>|"):
-        raise ValueError(f"{value!r} is not an X12 interchange id (1 to 15 printable characters, no delimiters)")
-    return text
-
-
-X12Qualifier = Annotated[str, Field(description="an X12 id qualifier (ISA05/ISA07): 2 characters, e.g. ZZ")]
-X12Id = Annotated[str, Field(description="an X12 interchange id (ISA06/ISA08): 1 to 15 characters")]
-
-
-class PartnerIdentity(_Strict):
-    """The columns of a partner: who it is, whom it buys as, and its X12 and AS2 identities (ours too)."""
-
-    id: str = Field(description="the partner id: letters, digits, '.', '_' or '-', at most 64 "
-                                "(it is in the upload URL /edi/{id})")
-    name: str = Field(min_length=1, max_length=200, description="the partner's name, for people")
-    customer_id: str = Field(min_length=1, max_length=64, description="the ERP customer this partner buys as")
-    x12_qualifier: X12Qualifier = "ZZ"
-    x12_id: X12Id = Field(description="the partner's ISA06 (and GS02 unless x12_application_id)")
-    x12_application_id: str | None = Field(None, description="the partner's GS02, when not its ISA06")
-    our_x12_qualifier: X12Qualifier = "ZZ"
-    our_x12_id: X12Id = Field(description="our ISA08 toward this partner (ISA06 when we send)")
-    our_x12_application_id: str | None = Field(None, description="our GS03, when not our ISA id")
-    x12_version: Literal["004010", "005010"] = Field("004010", description="the X12 version we answer in (GS08)")
-    usage: Literal["P", "T"] = Field("P", description="ISA15: P production, T test")
-    as2_id: str | None = Field(None, description="the partner's AS2 name (its AS2-From): 1 to 128 printable ASCII "
-                                                 "characters (RFC 4130)")
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not PARTNER_ID.match(value):
-            raise ValueError(f"{value!r} is not a partner id (letters, digits, '.', '_', '-'; 1 to 64, "
-                             "starting with a letter or digit)")
-        return value
-
-    @field_validator("x12_qualifier", "our_x12_qualifier")
-    @classmethod
-    def _qualifier(cls, value: str) -> str:
-        return _x12_qualifier(value)
-
-    @field_validator("x12_id", "our_x12_id")
-    @classmethod
-    def _interchange_id(cls, value: str) -> str:
-        return _x12_id(value)
-
-    @field_validator("x12_application_id", "our_x12_application_id")
-    @classmethod
-    def _application_id(cls, value: str | None) -> str | None:
-        return _x12_id(value) if value else None
-
-    @field_validator("usage", mode="before")
-    @classmethod
-    def _usage(cls, value: Any) -> Any:
-        return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("as2_id")
-    @classmethod
-    def _as2(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if not AS2_NAME.match(value) or value != value.strip():
-            raise ValueError(f"{value!r} is not an AS2 name (1 to 128 printable ASCII characters, RFC 4130)")
-        return value
-
-
-IDENTITY_FIELDS = tuple(PartnerIdentity.model_fields)
-CHANGEABLE_FIELDS = tuple(name for name in IDENTITY_FIELDS if name != "id")
-
-
-def validate_identity(raw: dict[str, Any]) -> PartnerIdentity:
-    """The partner's columns checked; SettingsError naming every bad field (``x12_id: ...``) otherwise."""
-    try:
-        return PartnerIdentity.model_validate(raw)
-    except ValidationError as exc:
-        problems = [(".".join(map(str, error["loc"])) or "partner",
-                     "unknown field" if error["type"] == "extra_forbidden" else _message(error))
-                    for error in exc.errors()]
-        raise SettingsError(problems) from None
-
-
-def identity_of(partner: Partner) -> dict[str, Any]:
-    """The identity columns of a stored partner, as :class:`PartnerIdentity` takes them."""
-    return {name: getattr(partner, name) for name in IDENTITY_FIELDS}
-
-
-
-
 def _takes_text(name: str) -> bool:
     """Whether the setting ``name`` is written as text (so ``0.05`` or ``5790000435968`` stay as typed)."""
     field = PartnerSettings.model_fields.get(name)
@@ -428,20 +327,17 @@ def parse_setting(assignment: str) -> tuple[str, Any]:
 
 
 __all__ = [
-    "CHANGEABLE_FIELDS",
     "CHANNELS",
     "FIELD_NAMES",
-    "IDENTITY_FIELDS",
     "DelimiterSettings",
     "DeliveryRoute",
     "OciSettings",
-    "PartnerIdentity",
     "PartnerSettings",
     "SettingsError",
-    "identity_of",
+    "StrictModel",
+    "error_message",
     "parse_setting",
     "redacted",
     "settings_problems",
-    "validate_identity",
     "validate_settings",
 ]

@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from gateway.as2.options import As2Options
-from gateway.onboarding.settings import DelimiterSettings, DeliveryRoute, OciSettings, PartnerIdentity, PartnerSettings
+from gateway.onboarding.identity import PartnerIdentity
+from gateway.onboarding.settings import DelimiterSettings, DeliveryRoute, OciSettings, PartnerSettings
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "partners.md"
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from gateway.onboarding.identity import validate_identity
 from gateway.onboarding.settings import (
     FIELD_NAMES,
     PartnerSettings,
@@ -21,7 +22,6 @@ from gateway.onboarding.settings import (
     parse_setting,
     redacted,
     settings_problems,
-    validate_identity,
     validate_settings,
 )
 from gateway.services import Services
