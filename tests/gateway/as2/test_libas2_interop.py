@@ -10,6 +10,7 @@ Where libas2 departs from the RFCs the test says so and goes around it, never ou
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from tests.gateway.as2 import libas2_partner
 from tests.gateway.as2.conftest import As2Keys
 from tests.gateway.as2.libas2_partner import Libas2Partner
 
-pytestmark = pytest.mark.skipif(libas2_partner.missing() is not None, reason=str(libas2_partner.missing()))
+# In CI (.ci/run installs libas2) a missing libas2 fails the tests instead of skipping them.
+pytestmark = pytest.mark.skipif(libas2_partner.missing() is not None and not os.environ.get("CI"),
+                                reason=str(libas2_partner.missing()))
 
 ORDER = (Path(__file__).resolve().parents[3] / "fixtures" / "x12" / "850-4010-basic.x12").read_bytes()
 INBOUND = [None, "aes128-cbc", "aes192-cbc", "aes256-cbc", "des-ede3-cbc", "aes128-gcm", "aes256-gcm"]
