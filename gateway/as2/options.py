@@ -25,6 +25,9 @@ class As2Options(BaseModel):
     sign: Digest | None = Field(default="sha256", description="digest we sign our messages with; null: unsigned")
     encrypt: Cipher | None = Field(default="aes256-cbc", description="how we encrypt to the partner; null: in clear")
     compress: bool = Field(default=False, description="compress (RFC 5402) before signing")
+    transfer_encoding: Literal["binary", "base64"] = Field(
+        default="binary", description="how our message body is sent: binary (RFC 4130), or base64 for partners "
+                                      "whose software reads only that")
     mdn: Literal["sync", "async", "none"] = Field(default="sync", description="the receipt we ask for")
     mdn_signed: bool = Field(default=True, description="ask for a signed MDN (and refuse one that is not)")
     require_signature: bool = Field(default=True, description="refuse what the partner sends unsigned")
