@@ -235,7 +235,11 @@ class _Receipt:
             return self._repeat(s, first)
 
     def _repeat(self, s: Session, first: As2Message) -> As2Message | As2Answer:
-        """The original's MDN again (RFC 4130 section 7.4.1: duplicates get the same answer, no second document)."""
+        """The original's MDN again (RFC 4130 section 7.4.1: duplicates get the same answer, no second document).
+
+        Except when the original failed (nothing was made of it): the resend is read afresh under
+        the same row, since a partner that fixed its certificate resends the same message.
+        """
         if first.state == "received":
             if first.created_at > utcnow() - dt.timedelta(seconds=self.settings.lease_seconds):
                 return _text_answer(503, f"message {self.message_id} is being received right now; send it again "
@@ -247,6 +251,19 @@ class _Receipt:
             if taken.rowcount == 1:  # type: ignore[attr-defined]  # its receiver died: this one takes it over
                 s.refresh(first)
                 s.expunge(first)
+                return first
+        if first.state == "failed":  # nothing came of it: a resend (the partner fixed its side) is read afresh
+            retried = s.execute(update(As2Message).where(col(As2Message.id) == first.id,
+                                                         col(As2Message.state) == "failed")
+                                .values(state="received", raw=self.body, headers=stored_headers(self.headers),
+                                        error=None, disposition=None, mdn_raw=None, mdn_headers={}, mdn_at=None,
+                                        mdn_mode=self.mdn.mode, mdn_url=self.mdn.url, created_at=utcnow()))
+            s.commit()
+            if retried.rowcount == 1:  # type: ignore[attr-defined]
+                s.refresh(first)
+                s.expunge(first)
+                log.info("AS2 message %s from %s: sent again after it failed; read again", self.message_id,
+                         self.as2_from)
                 return first
         AS2_MESSAGES.labels("in", "duplicate").inc()
         log.info("AS2 message %s from %s received again: its MDN repeated", self.message_id, self.as2_from)

@@ -212,3 +212,17 @@ def test_expired_certificate_import_is_refused(services: Services, as2_keys: As2
             import_partner_certificate(s, "acme", b"not a certificate")
         with pytest.raises(CertificateRefused, match="private key, not a certificate"):
             import_partner_certificate(s, "acme", as2_keys.partner.key_path.read_bytes())
+
+
+def test_a_failed_message_sent_again_after_a_fix_is_read_afresh(client: TestClient, services: Services,
+                                                               as2_keys: As2Keys, tmp_path: Path) -> None:
+    """Encrypted to an old key first (decryption-failed), then the partner fixes it and resends the same Message-ID."""
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    wrong = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.stranger, message_id="fix-1@partner")
+    first = client.post("/as2", headers=wrong.headers, content=wrong.body)
+    assert _disposition(dict(first.headers), first.content, as2_keys, tmp_path).endswith("decryption-failed")
+    right = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.ours, message_id="fix-1@partner")
+    again = client.post("/as2", headers=right.headers, content=right.body)
+    assert _disposition(dict(again.headers), again.content, as2_keys, tmp_path).endswith("processed")
+    [row] = messages(services.engine)
+    assert row.state == "processed" and row.document_id is not None
