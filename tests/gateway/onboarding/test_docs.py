@@ -22,5 +22,6 @@ def test_the_doc_lists_every_field_of_the_model() -> None:
     tables = DOC.read_text().split("## Every setting", 1)[1]
     listed = set(re.findall(r"^\| `([\w.]+)` \|", tables, re.M))
     expected = {prefix + name for model, prefix in MODELS for name in model.model_fields}
-    assert expected - listed == set(), "fields missing from docs/partners.md (regenerate its tables)"
+    assert expected - listed == set(), ("fields missing from docs/partners.md: regenerate its tables with "
+                                        "python -m gateway.onboarding.doc_tables")
     assert listed - expected == set(), "docs/partners.md lists fields the model does not have"
