@@ -225,8 +225,7 @@ class _Receipt:
                 s.commit()
             except IntegrityError:
                 s.rollback()
-            else:
-                s.refresh(row)
+            else:  # kept loaded (expire_on_commit off): no read of the body just written
                 s.expunge(row)
                 return row
             first = s.exec(select(As2Message).where(As2Message.direction == "in",
