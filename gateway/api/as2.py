@@ -9,14 +9,14 @@ AS2 server sends again). What happens to the message is :mod:`gateway.as2.receiv
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from gateway.api.bodies import new_spool, read_back, spool_limited
 from gateway.api.deps import ServicesDep
 from gateway.api.limits import UploadGateDep, upload_ticket
-from gateway.as2.receiving import As2Answer, receive, refuse_too_large
+from gateway.as2.receiving import As2Answer, read_payload, receive, refuse_too_large
 
 router = APIRouter(tags=["as2"])
 
@@ -28,8 +28,12 @@ router = APIRouter(tags=["as2"])
     403: {"description": "the sender is not accepted and no synchronous MDN was asked for; stored"},
     413: {"description": "larger than B2BGW_MAX_UPLOAD_BYTES; stored"},
     503: {"description": "no room now; send again after Retry-After seconds (nothing stored)"}})
-async def receive_as2(request: Request, services: ServicesDep, gate: UploadGateDep) -> Response:
-    """Receive one AS2 message (or an asynchronous MDN for one of ours); answer with its MDN."""
+async def receive_as2(request: Request, services: ServicesDep, gate: UploadGateDep,
+                      background: BackgroundTasks) -> Response:
+    """Receive one AS2 message (or an asynchronous MDN for one of ours); answer with its MDN.
+
+    The payload is stored with the MDN; the EDI intake reads it once the answer is sent.
+    """
     settings = services.settings
     limit = settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
@@ -47,7 +51,9 @@ async def receive_as2(request: Request, services: ServicesDep, gate: UploadGateD
             if too_large:
                 answer = await run_in_threadpool(refuse_too_large, services.engine, headers, body, limit)
             else:
-                answer = await run_in_threadpool(receive, services.engine, settings, headers, body)
+                answer = await run_in_threadpool(receive, services.engine, settings, headers, body, read_now=False)
+    if answer.read_document is not None:
+        background.add_task(read_payload, services.engine, answer)
     return _response(answer)
 
 

@@ -13,18 +13,21 @@ what happened, never a 500 for what the partner sent:
 4. the message is decrypted with our key pairs, its signature verified with the partner's
    certificates, decompressed, as the partner's AS2 options require
    (:mod:`gateway.as2.message`); a failure is an MDN with its RFC 4130 disposition;
-5. the payload enters the same intake as every other channel
-   (:func:`gateway.intake.files.receive_file`, actor ``as2:<partner>``), and the MDN says
-   ``processed`` with the MIC of what we received.
+5. the payload is stored as an inbound document in the same transaction as the MDN (``processed``,
+   with the MIC of what we received), which is answered; the document is then read by the same
+   intake as every other channel (:func:`gateway.intake.files.read_received`, actor
+   ``as2:<partner>``: split, validated, acknowledged with a 997/999, queued) once the answer is
+   sent, or by the workers' stranded-file sweep if the process stops first.
 
-Why an EDI file the intake rejects is still ``processed``: RFC 4130 section 7.4 makes the MDN a
-receipt of the *transport* (the message arrived intact, from whom it claims, and was handed to
-the application). Its error modifiers are about decryption, signature, integrity and the
-message's security, not the content: an X12 syntax error is answered by the 997/999 the intake
-makes, a business refusal by an 855. A partner system that reads ``processed/error`` resends the
-same bytes, which would be refused the same way. So a file stored and rejected by the intake
-gets ``processed`` with the intake's outcome in the MDN's human-readable text; only a failure
-to store it at all (the database down) is a 503, after which the partner resends.
+Why the MDN does not wait for the EDI intake, and says ``processed`` even for a file the intake
+will reject: RFC 4130 section 7.4 makes the MDN a receipt of the *transport* (the message arrived
+intact, from whom it claims, and was stored for the application). Its error modifiers are about
+decryption, signature, integrity and the message's security, not the content: an X12 syntax
+error is answered by the 997/999 the intake makes, a business refusal by an 855. A partner
+system reading ``processed/error`` resends the same bytes, which would be refused the same way;
+and a receipt that waited for the reading of a large interchange would cost the partner's
+connection most of its time. Only a failure to store the message at all (the database down) is a
+503, after which the partner resends.
 
 An MDN posted to ``/as2`` is the asynchronous receipt of one of *our* messages
 (:func:`receive_mdn`): matched by Original-Message-ID, verified, its MIC compared, recorded.
@@ -45,6 +48,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from formats.detect import detect
 from gateway.as2.certificates import expired_certificates, partner_certificates
 from gateway.as2.errors import As2Error, AuthenticationFailed, UnexpectedProcessingError
 from gateway.as2.keys import KeyProblem, PrivateKey, our_as2_ids, our_key_pair, our_key_pairs
@@ -55,10 +59,13 @@ from gateway.as2.sending import record_mdn
 from gateway.as2.tables import As2Message, PartnerCertificate
 from gateway.config import Settings
 from gateway.delivery.outbox import delivery_route, enqueue
-from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS
-from gateway.intake.files import receive_file
-from gateway.observability.metrics import AS2_MESSAGES
+from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS, column_text
+from gateway.intake.files import read_received
+from gateway.observability.logs import document_context
+from gateway.observability.metrics import AS2_MESSAGES, DOCUMENTS_RECEIVED
+from gateway.pipeline.states import State
 from gateway.store.db import session
+from gateway.store.documents import create_document
 from gateway.store.tables import Partner, utcnow
 
 log = logging.getLogger(__name__)
@@ -84,6 +91,20 @@ class As2Answer:
     row_id: int | None = None
     document_id: int | None = None
     outcome: str = ""
+    read_document: int | None = None
+    """A payload stored and not read yet: :func:`read_payload` reads it once the answer is sent."""
+    actor: str = "as2"
+
+
+def read_payload(engine: Engine, answer: As2Answer) -> None:
+    """Read the payload an answer stored (the intake of its standard: split, validate, acknowledge, queue).
+
+    Called after the MDN has gone out (a background task of the route). A process that stops
+    before it leaves the file ``received``, which the workers' stranded-file sweep reads.
+    """
+    if answer.read_document is not None:
+        with document_context(answer.read_document):
+            read_received(engine, answer.read_document, actor=answer.actor)
 
 
 def stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -127,8 +148,20 @@ def refuse_too_large(engine: Engine, headers: Mapping[str, str], body: bytes, li
     return _text_answer(413, error, row_id, "refused")
 
 
-def receive(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes) -> As2Answer:
-    """Take one POST /as2 (a message, or an asynchronous MDN for one of ours) and answer it."""
+def receive(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes, *,
+            read_now: bool = True) -> As2Answer:
+    """Take one POST /as2 (a message, or an asynchronous MDN for one of ours) and answer it.
+
+    The payload is stored with the MDN; with ``read_now`` it is also read before returning,
+    otherwise the caller calls :func:`read_payload` once the answer is sent (the route does).
+    """
+    answer = _receive(engine, settings, headers, body)
+    if read_now:
+        read_payload(engine, answer)
+    return answer
+
+
+def _receive(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes) -> As2Answer:
     try:
         if is_mdn(headers, body):
             return receive_mdn(engine, settings, headers, body)
@@ -312,30 +345,33 @@ class _Receipt:
         except Exception as exc:  # a bug some bytes reach is this message's outcome, never a 500
             log.exception("AS2 message %s: unpacking failed unexpectedly", self.message_id)
             return self._failed(row, UnexpectedProcessingError(f"the message could not be read ({type(exc).__name__})"))
-        result = receive_file(self.engine, partner_id=partner.id, raw=unpacked.payload, filename=unpacked.filename,
-                              actor=f"as2:{partner.id}")
         security = ", ".join(word for word, on in (("signed", unpacked.signed), ("encrypted", unpacked.encrypted),
                                                    ("compressed", unpacked.compressed)) if on) or "in clear"
-        outcome = f"stored as document {result.document_id}, {result.state.value}"
-        if result.error:
-            outcome += f": {result.error}"
-        text = (f"The AS2 message {self.message_id} from {self.as2_from} ({security}, {len(unpacked.payload)} bytes) "
-                f"was received and handed to the EDI intake: {outcome}.")
-        with session(self.engine) as s:
+        actor = f"as2:{partner.id}"
+        with session(self.engine) as s:  # the payload stored and the MDN kept (and queued) in one transaction
+            doc = create_document(s, raw=unpacked.payload, direction="in", doc_type="interchange",
+                                  state=State.RECEIVED, actor=actor, partner_id=partner.id,
+                                  reason=f"received {len(unpacked.payload)} bytes in AS2 message {self.message_id}",
+                                  filename=column_text(unpacked.filename, 255))
+            document_id = doc.id or 0
+            text = (f"The AS2 message {self.message_id} from {self.as2_from} ({security}, {len(unpacked.payload)} "
+                    f"bytes) was received and stored as document {document_id} for the EDI intake, which answers "
+                    "its content (997/999).")
             stored = row  # detached since the claim: its changes are written without reading 100s of KB again
             s.add(stored)
-            stored.document_id = result.document_id
+            stored.document_id = document_id
             stored.signed, stored.encrypted = unpacked.signed, unpacked.encrypted
             stored.compressed = unpacked.compressed
             stored.mic = unpacked.mic
             stored.state = "processed"
-            stored.error = result.error
             answer = self._answer(s, stored, None, text)
             s.commit()
+        DOCUMENTS_RECEIVED.labels(partner.id, detect(unpacked.payload[:4096]).value).inc()
         AS2_MESSAGES.labels("in", "processed").inc()
-        log.info("AS2 message %s from %s: %s", self.message_id, self.as2_from, outcome,
-                 extra={"document_id": result.document_id, "partner": partner.id})
-        return As2Answer(answer.status, answer.headers, answer.body, row.id, result.document_id, "processed")
+        log.info("AS2 message %s from %s stored as document %s", self.message_id, self.as2_from, document_id,
+                 extra={"document_id": document_id, "partner": partner.id})
+        return As2Answer(answer.status, answer.headers, answer.body, row.id, document_id, "processed",
+                         read_document=document_id, actor=actor)
 
     def _failed(self, row: As2Message, error: As2Error) -> As2Answer:
         """The message could not be read: kept ``failed``, answered with the MDN of its disposition."""
@@ -469,4 +505,5 @@ def receive_mdn(engine: Engine, settings: Settings, headers: Mapping[str, str], 
     return _text_answer(200, f"MDN for {read.original_message_id} recorded: {state}", row_id, state)
 
 
-__all__ = ["MDN_CHANNEL", "As2Answer", "receive", "receive_mdn", "refuse_too_large", "stored_headers"]
+__all__ = ["MDN_CHANNEL", "As2Answer", "read_payload", "receive", "receive_mdn", "refuse_too_large",
+           "stored_headers"]

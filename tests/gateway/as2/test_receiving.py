@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from gateway.as2.receiving import read_payload, receive
 from gateway.delivery.deliverer import Deliverer
 from gateway.delivery.tables import OutboxMessage
 from gateway.delivery.transports import TransportContext, build_transports
@@ -94,8 +95,23 @@ def test_a_file_the_intake_rejects_is_still_processed_in_the_mdn(client: TestCli
     with session(services.engine) as s:
         doc = s.get(Document, row.document_id)
         assert doc is not None and doc.state == "rejected"
-    assert row.error == doc.error
-    assert "rejected" in answer.content.decode("latin-1")
+    assert row.error is None and doc.error  # the file's fault is the intake's answer, not the transport's
+    assert f"stored as document {doc.id}" in answer.content.decode("latin-1")
+
+
+def test_the_payload_is_stored_with_the_mdn_and_read_after(services: Services, as2_keys: As2Keys) -> None:
+    """The MDN waits for the payload to be stored, not for the reading of the interchange."""
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    message = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.ours)
+    answer = receive(services.engine, services.settings, message.headers, message.body, read_now=False)
+    assert answer.status == 200 and answer.outcome == "processed" and answer.read_document == answer.document_id
+    with session(services.engine) as s:
+        doc = s.get(Document, answer.document_id)
+        assert doc is not None and doc.state == "received" and doc.raw == ORDER
+    read_payload(services.engine, answer)
+    with session(services.engine) as s:
+        doc = s.get(Document, answer.document_id)
+        assert doc is not None and doc.state == "accepted"
 
 
 def test_async_mdn_is_queued_and_delivered_to_the_partner(client: TestClient, services: Services,
