@@ -11,16 +11,17 @@ new document. Measured in the same run, best of three rounds of ``--messages`` e
 (a) **bare cryptography**: what any AS2 receiver must do, with the same library
     (:mod:`gateway.as2.cms`, on ``cryptography``): decrypt the CMS envelope, verify the signature
     and the digest of the signed content, sign the MDN;
-(b) **receiving end to end** in-process: :func:`gateway.as2.receiving.receive` (the body of
-    ``POST /as2``): the envelope, the partner, the message row, decrypt, verify, the intake
-    (raw stored, the interchange split, validated and acknowledged, the 850 queued), the MDN
-    built, signed and stored;
-(c) **the intake alone**: :func:`gateway.intake.files.receive_file` of the same 850s, what an
-    HTTP upload of the file costs, to tell the AS2 layer from the EDI work;
+(b) **receiving end to end, to the stored document and signed MDN**, in-process: what
+    ``POST /as2`` does before it answers (:func:`gateway.as2.receiving.receive` with
+    ``read_now=False``): the envelope, the partner, the message row claimed, decrypt, verify,
+    the payload stored as a document with the MDN built, signed and kept, in one transaction;
+(c) **the reading that follows the answer** (:func:`gateway.as2.receiving.read_payload`: the EDI
+    intake splits, validates and acknowledges the interchange and queues the 850), the same
+    work as an HTTP upload's reading, for scale;
 
-then the ratio (b) / (a) (the issue's target: at most 2) and (b - c) / (a), the AS2 layer's own
-cost over the bare cryptography. Last, messages/s over HTTP: a real uvicorn in a child process,
-1 and 4 client threads posting for ``--seconds`` each (sync signed MDN read in full).
+then the ratio (b) / (a) (the issue's target: at most 2). Last, messages/s over HTTP: a real
+uvicorn in a child process, 1 and 4 client threads posting for ``--seconds`` each (the signed
+MDN read in full; the reading runs in the server after each answer, so it is counted too).
 """
 
 from __future__ import annotations
@@ -148,10 +149,9 @@ def main() -> None:
     from gateway.as2.keys import read_certificate, read_private_key
     from gateway.as2.mdn import build_mdn
     from gateway.as2.message import MdnRequest, Signer, pack, unpack
-    from gateway.as2.receiving import receive
+    from gateway.as2.receiving import read_payload, receive
     from gateway.config import Settings
     from gateway.demo import seed_demo
-    from gateway.intake.files import receive_file
     from gateway.services import build_services
     from gateway.store.db import upgrade
 
@@ -199,30 +199,32 @@ def main() -> None:
         return run
 
     e2e_batches = [packed(args.messages) for _ in range(3)]
-    intake_batches = [[order_850(args.kb, next(counter)) for _ in range(args.messages)] for _ in range(3)]
+    answers: list[list[object]] = [[], [], []]
     rounds: dict[str, list[float]] = {"bare": [], "decrypt+sign": [], "e2e": [], "intake": []}
     for index in range(3):  # interleaved, so drift on a shared machine touches all alike
         rounds["bare"].append(best(1, bare(batches[index]), args.messages))
         rounds["decrypt+sign"].append(best(1, crypto_only(batches[index]), args.messages))
 
-        def e2e(batch: list[tuple[dict[str, str], bytes]] = e2e_batches[index]) -> None:
+        def e2e(batch: list[tuple[dict[str, str], bytes]] = e2e_batches[index], out: list[object] = answers[index]
+                ) -> None:
             for headers, body in batch:
-                answer = receive(services.engine, services.settings, headers, body)
+                answer = receive(services.engine, services.settings, headers, body, read_now=False)
                 assert answer.status == 200 and answer.outcome == "processed", (answer.status, answer.body[:300])
+                out.append(answer)
 
-        def intake(files: list[bytes] = intake_batches[index]) -> None:
-            for raw in files:
-                result = receive_file(services.engine, partner_id="acme", raw=raw, actor="bench")
-                assert result.http_status < 300, result.error
+        def intake(done: list[object] = answers[index]) -> None:
+            for answer in done:
+                read_payload(services.engine, answer)  # type: ignore[arg-type]
 
         rounds["e2e"].append(best(1, e2e, args.messages))
         rounds["intake"].append(best(1, intake, args.messages))
     bare_ms, e2e_ms, intake_ms = min(rounds["bare"]), min(rounds["e2e"]), min(rounds["intake"])
     print(f"(a) bare cryptography (unpack: decrypt, verify, MIC; MDN built and signed): {bare_ms:7.2f} ms/message "
           f"(of which CMS decrypt + one signature alone: {min(rounds['decrypt+sign']):.2f} ms)")
-    print(f"(b) POST /as2 work in-process, to the stored document and signed MDN:   {e2e_ms:7.2f} ms/message")
-    print(f"(c) the intake alone (receive_file of the same 850s):                     {intake_ms:7.2f} ms/message")
-    print(f"ratio (b)/(a) = {e2e_ms / bare_ms:.2f}   AS2 layer (b-c)/(a) = {(e2e_ms - intake_ms) / bare_ms:.2f}")
+    print(f"(b) POST /as2 until it answers: the stored document and signed MDN:     {e2e_ms:7.2f} ms/message")
+    print(f"(c) then the EDI intake reads the stored 850 (after the answer):          {intake_ms:7.2f} ms/message")
+    print(f"ratio (b)/(a) = {e2e_ms / bare_ms:.2f} (target <= 2); with the reading (b+c)/(a) = "
+          f"{(e2e_ms + intake_ms) / bare_ms:.2f}")
     services.close()
 
     port = free_port()

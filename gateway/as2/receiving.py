@@ -7,9 +7,9 @@ what happened, never a 500 for what the partner sent:
 2. AS2-From must name a partner (``gw_partner.as2_id``) that is not disabled, and AS2-To must be
    our name toward it; else an MDN ``authentication-failed`` (a 403 when no synchronous MDN was
    asked for: we never post a receipt to a URL given by a stranger);
-3. the row is inserted before anything is read: the unique ``(direction, as2_from, message_id)``
-   makes a resend (or two copies racing) find the first, whose MDN is repeated, with no second
-   document;
+3. the row is inserted (flushed) before anything is read, in the one transaction that ends
+   with the outcome: the unique ``(direction, as2_from, message_id)`` makes a resend (or two
+   copies racing) find the first, whose MDN is repeated, with no second document;
 4. the message is decrypted with our key pairs, its signature verified with the partner's
    certificates, decompressed, as the partner's AS2 options require
    (:mod:`gateway.as2.message`); a failure is an MDN with its RFC 4130 disposition;
@@ -36,7 +36,6 @@ An MDN posted to ``/as2`` is the asynchronous receipt of one of *our* messages
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import urllib.parse
 import uuid
@@ -56,10 +55,10 @@ from gateway.as2.mdn import PackedMdn, build_mdn, is_mdn, read_mdn
 from gateway.as2.message import MdnRequest, Signer, read_envelope, unpack
 from gateway.as2.options import As2Options, as2_options
 from gateway.as2.sending import record_mdn
-from gateway.as2.tables import As2Message, PartnerCertificate
+from gateway.as2.tables import As2Message
 from gateway.config import Settings
 from gateway.delivery.outbox import delivery_route, enqueue
-from gateway.intake.failures import TRANSIENT_DATABASE_ERRORS, column_text
+from gateway.intake.failures import column_text
 from gateway.intake.files import read_received
 from gateway.observability.logs import document_context
 from gateway.observability.metrics import AS2_MESSAGES, DOCUMENTS_RECEIVED
@@ -191,17 +190,32 @@ class _Receipt:
     # -- steps -------------------------------------------------------------------------------
 
     def run(self) -> As2Answer:
+        """One transaction from the claim of the Message-ID to the stored payload and its MDN.
+
+        The row is inserted (flushed) first: a second copy of the message, racing this one or
+        sent later, stops on the unique key (PostgreSQL makes it wait for this transaction, SQLite
+        for its write lock) and is answered the MDN this one commits. If the process stops
+        before the commit, nothing of the message is kept and no MDN went out: the partner
+        resends, as it does for any message without a receipt.
+        """
         refusal = self._identify()
         if refusal is not None:
             return self._refuse(refusal)
-        claimed = self._claim()
-        if isinstance(claimed, As2Answer):
-            return claimed
-        try:
-            return self._read(claimed)
-        except TRANSIENT_DATABASE_ERRORS:
-            self._release(claimed)  # the partner's resend must be read again, not found as a duplicate
-            raise
+        with session(self.engine) as s:
+            row = self._new_row()
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                s.rollback()
+                first = s.exec(select(As2Message).where(As2Message.direction == "in",
+                                                        As2Message.as2_from == self.as2_from[:128],
+                                                        As2Message.message_id == self.message_id[:998])).one()
+                taken = self._repeat(s, first)
+                if isinstance(taken, As2Answer):
+                    return taken
+                row = taken
+            return self._read(s, row)
 
     def _identify(self) -> As2Error | None:
         """The partner named by AS2-From, and whether it may send to the AS2-To it names."""
@@ -245,26 +259,12 @@ class _Receipt:
             s.commit()
         return As2Answer(200, dict(packed.headers), packed.body, row_id, None, error.disposition)
 
-    def _claim(self) -> As2Message | As2Answer:
-        """Insert the message row; a resend finds the first one and gets its MDN again."""
+    def _new_row(self) -> As2Message:
         assert self.partner is not None
-        row = As2Message(direction="in", message_id=self.message_id[:998], as2_from=self.as2_from[:128],
-                         as2_to=self.as2_to[:128], partner_id=self.partner.id, state="received",
-                         headers=stored_headers(self.headers), raw=self.body, mdn_mode=self.mdn.mode,
-                         mdn_url=(self.mdn.url or None) and (self.mdn.url or "")[:1000])
-        with session(self.engine) as s:
-            s.add(row)
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-            else:  # kept loaded (expire_on_commit off): no read of the body just written
-                s.expunge(row)
-                return row
-            first = s.exec(select(As2Message).where(As2Message.direction == "in",
-                                                    As2Message.as2_from == self.as2_from[:128],
-                                                    As2Message.message_id == self.message_id[:998])).one()
-            return self._repeat(s, first)
+        return As2Message(direction="in", message_id=self.message_id[:998], as2_from=self.as2_from[:128],
+                          as2_to=self.as2_to[:128], partner_id=self.partner.id, state="received",
+                          headers=stored_headers(self.headers), raw=self.body, mdn_mode=self.mdn.mode,
+                          mdn_url=(self.mdn.url or None) and (self.mdn.url or "")[:1000])
 
     def _repeat(self, s: Session, first: As2Message) -> As2Message | As2Answer:
         """The original's MDN again (RFC 4130 section 7.4.1: duplicates get the same answer, no second document).
@@ -272,18 +272,6 @@ class _Receipt:
         Except when the original failed (nothing was made of it): the resend is read afresh under
         the same row, since a partner that fixed its certificate resends the same message.
         """
-        if first.state == "received":
-            if first.created_at > utcnow() - dt.timedelta(seconds=self.settings.lease_seconds):
-                return _text_answer(503, f"message {self.message_id} is being received right now; send it again "
-                                    "later", first.id, "busy", **{"Retry-After": "10"})
-            taken = s.execute(update(As2Message).where(col(As2Message.id) == first.id,
-                                                       col(As2Message.created_at) == first.created_at)
-                              .values(created_at=utcnow()))
-            s.commit()
-            if taken.rowcount == 1:  # type: ignore[attr-defined]  # its receiver died: this one takes it over
-                s.refresh(first)
-                s.expunge(first)
-                return first
         if first.state == "failed":  # nothing came of it: a resend (the partner fixed its side) is read afresh
             retried = s.execute(update(As2Message).where(col(As2Message.id) == first.id,
                                                          col(As2Message.state) == "failed")
@@ -293,7 +281,6 @@ class _Receipt:
             s.commit()
             if retried.rowcount == 1:  # type: ignore[attr-defined]
                 s.refresh(first)
-                s.expunge(first)
                 log.info("AS2 message %s from %s: sent again after it failed; read again", self.message_id,
                          self.as2_from)
                 return first
@@ -310,62 +297,54 @@ class _Receipt:
         return As2Answer(200, {str(k): str(v) for k, v in first.mdn_headers.items()}, first.mdn_raw, first.id,
                          first.document_id, "duplicate")
 
-    def _release(self, row: As2Message) -> None:
-        try:
-            with session(self.engine) as s:
-                s.execute(As2Message.__table__.delete().where(As2Message.__table__.c.id == row.id))  # type: ignore[attr-defined]
-                s.commit()
-        except Exception:  # the database is failing already; the lease takes it over later
-            log.warning("AS2 message %s: claim not released", row.message_id)
-
-    def _read(self, row: As2Message) -> As2Answer:
-        """Decrypt, verify, decompress; hand the payload to the intake; answer the MDN."""
+    def _read(self, s: Session, row: As2Message) -> As2Answer:
+        """Decrypt, verify, decompress; store the payload for the intake; keep and answer the MDN; commit."""
         assert self.partner is not None
         partner = self.partner
-        with session(self.engine) as s:
-            try:
-                decrypt_with = our_key_pairs(s, self.as2_to, self.settings.key_passphrase)
-            except KeyProblem as exc:
-                decrypt_with = []
-                log.error("AS2: our key pairs for %s cannot be loaded: %s", self.as2_to, exc)
-            verify_with = partner_certificates(s, partner.id, "signing")
-            if self.mdn.signed_digests and self.mdn.mode != "none":
-                with contextlib.suppress(KeyProblem):  # if so, said when the MDN is signed (_signer)
-                    self._pair = our_key_pair(s, self.as2_to, self.settings.key_passphrase)
+        try:
+            decrypt_with = our_key_pairs(s, self.as2_to, self.settings.key_passphrase)
+        except KeyProblem as exc:
+            decrypt_with = []
+            log.error("AS2: our key pairs for %s cannot be loaded: %s", self.as2_to, exc)
+        verify_with = partner_certificates(s, partner.id, "signing")
+        if self.mdn.signed_digests and self.mdn.mode != "none":
+            with contextlib.suppress(KeyProblem):  # if so, said when the MDN is signed (_signer)
+                self._pair = our_key_pair(s, self.as2_to, self.settings.key_passphrase)
         try:
             unpacked = unpack(self.headers, self.body, decrypt_with=decrypt_with, verify_with=verify_with,
                               require_signature=self.options.require_signature,
                               require_encryption=self.options.require_encryption)
         except As2Error as exc:
-            if exc.disposition == "authentication-failed" and (expired := self._expired_certificates()):
+            if exc.disposition == "authentication-failed" and (
+                    expired := expired_certificates(s, partner.id, "signing")):
                 exc.message += (f" (the certificate of {partner.id} we hold expired on "
                                 f"{expired[0].not_after:%Y-%m-%d}: import its new one with "
                                 f"`b2bgw as2 import-cert {partner.id} FILE`)")
-            return self._failed(row, exc)
+            return self._failed(s, row, exc)
         except Exception as exc:  # a bug some bytes reach is this message's outcome, never a 500
             log.exception("AS2 message %s: unpacking failed unexpectedly", self.message_id)
-            return self._failed(row, UnexpectedProcessingError(f"the message could not be read ({type(exc).__name__})"))
+            return self._failed(s, row, UnexpectedProcessingError(
+                f"the message could not be read ({type(exc).__name__})"))
         security = ", ".join(word for word, on in (("signed", unpacked.signed), ("encrypted", unpacked.encrypted),
                                                    ("compressed", unpacked.compressed)) if on) or "in clear"
         actor = f"as2:{partner.id}"
-        with session(self.engine) as s:  # the payload stored and the MDN kept (and queued) in one transaction
-            doc = create_document(s, raw=unpacked.payload, direction="in", doc_type="interchange",
-                                  state=State.RECEIVED, actor=actor, partner_id=partner.id,
-                                  reason=f"received {len(unpacked.payload)} bytes in AS2 message {self.message_id}",
-                                  filename=column_text(unpacked.filename, 255))
-            document_id = doc.id or 0
-            text = (f"The AS2 message {self.message_id} from {self.as2_from} ({security}, {len(unpacked.payload)} "
-                    f"bytes) was received and stored as document {document_id} for the EDI intake, which answers "
-                    "its content (997/999).")
-            stored = row  # detached since the claim: its changes are written without reading 100s of KB again
-            s.add(stored)
-            stored.document_id = document_id
-            stored.signed, stored.encrypted = unpacked.signed, unpacked.encrypted
-            stored.compressed = unpacked.compressed
-            stored.mic = unpacked.mic
-            stored.state = "processed"
-            answer = self._answer(s, stored, None, text)
-            s.commit()
+        # the payload stored and the MDN kept (and queued) in the transaction that claimed the message
+        doc = create_document(s, raw=unpacked.payload, direction="in", doc_type="interchange",
+                              state=State.RECEIVED, actor=actor, partner_id=partner.id,
+                              reason=f"received {len(unpacked.payload)} bytes in AS2 message {self.message_id}",
+                              filename=column_text(unpacked.filename, 255))
+        document_id = doc.id or 0
+        text = (f"The AS2 message {self.message_id} from {self.as2_from} ({security}, {len(unpacked.payload)} "
+                f"bytes) was received and stored as document {document_id} for the EDI intake, which answers "
+                "its content (997/999).")
+        stored = row
+        stored.document_id = document_id
+        stored.signed, stored.encrypted = unpacked.signed, unpacked.encrypted
+        stored.compressed = unpacked.compressed
+        stored.mic = unpacked.mic
+        stored.state = "processed"
+        answer = self._answer(s, stored, None, text)
+        s.commit()
         DOCUMENTS_RECEIVED.labels(partner.id, detect(unpacked.payload[:4096]).value).inc()
         AS2_MESSAGES.labels("in", "processed").inc()
         log.info("AS2 message %s from %s stored as document %s", self.message_id, self.as2_from, document_id,
@@ -373,25 +352,17 @@ class _Receipt:
         return As2Answer(answer.status, answer.headers, answer.body, row.id, document_id, "processed",
                          read_document=document_id, actor=actor)
 
-    def _failed(self, row: As2Message, error: As2Error) -> As2Answer:
+    def _failed(self, s: Session, row: As2Message, error: As2Error) -> As2Answer:
         """The message could not be read: kept ``failed``, answered with the MDN of its disposition."""
-        with session(self.engine) as s:
-            stored = row
-            s.add(stored)
-            stored.state, stored.error = "failed", error.message
-            answer = self._answer(s, stored, error.disposition,
-                                  f"The AS2 message {self.message_id} from {self.as2_from} could not be processed: "
-                                  f"{error.message}")
-            s.commit()
+        row.state, row.error = "failed", error.message
+        answer = self._answer(s, row, error.disposition,
+                              f"The AS2 message {self.message_id} from {self.as2_from} could not be processed: "
+                              f"{error.message}")
+        s.commit()
         AS2_MESSAGES.labels("in", error.disposition).inc()
         log.warning("AS2 message %s from %s failed: %s", self.message_id, self.as2_from, error,
                     extra={"partner": row.partner_id})
         return As2Answer(answer.status, answer.headers, answer.body, row.id, None, error.disposition)
-
-    def _expired_certificates(self) -> list[PartnerCertificate]:
-        assert self.partner is not None
-        with session(self.engine) as s:
-            return expired_certificates(s, self.partner.id, "signing")
 
     # -- MDNs --------------------------------------------------------------------------------
 
