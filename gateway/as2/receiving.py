@@ -35,7 +35,6 @@ An MDN posted to ``/as2`` is the asynchronous receipt of one of *our* messages
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import urllib.parse
 import uuid
@@ -176,6 +175,11 @@ def _receive(engine: Engine, settings: Settings, headers: Mapping[str, str], bod
     return _Receipt(engine, settings, headers, body, message_id, as2_from, as2_to, mdn).run()
 
 
+def _valid_now(certificate: x509.Certificate) -> bool:
+    now = utcnow()
+    return certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
+
+
 class _Receipt:
     """One message being received (the steps of the module docstring)."""
 
@@ -198,31 +202,34 @@ class _Receipt:
         before the commit, nothing of the message is kept and no MDN went out: the partner
         resends, as it does for any message without a receipt.
         """
-        refusal = self._identify()
-        if refusal is not None:
-            return self._refuse(refusal)
         with session(self.engine) as s:
-            row = self._new_row()
-            s.add(row)
-            try:
-                s.flush()
-            except IntegrityError:
-                s.rollback()
-                first = s.exec(select(As2Message).where(As2Message.direction == "in",
-                                                        As2Message.as2_from == self.as2_from[:128],
-                                                        As2Message.message_id == self.message_id[:998])).one()
-                taken = self._repeat(s, first)
-                if isinstance(taken, As2Answer):
-                    return taken
-                row = taken
-            return self._read(s, row)
+            refusal = self._identify(s)
+            if refusal is None:
+                return self._claim_and_read(s)
+        return self._refuse(refusal)  # after the session: its read must not hold SQLite's lock while we write
 
-    def _identify(self) -> As2Error | None:
+    def _claim_and_read(self, s: Session) -> As2Answer:
+        """Flush the message row (the claim of its Message-ID), then read it; a resend gets the first's MDN."""
+        row = self._new_row()
+        s.add(row)
+        try:
+            s.flush()
+        except IntegrityError:
+            s.rollback()
+            first = s.exec(select(As2Message).where(As2Message.direction == "in",
+                                                    As2Message.as2_from == self.as2_from[:128],
+                                                    As2Message.message_id == self.message_id[:998])).one()
+            taken = self._repeat(s, first)
+            if isinstance(taken, As2Answer):
+                return taken
+            row = taken
+        return self._read(s, row)
+
+    def _identify(self, s: Session) -> As2Error | None:
         """The partner named by AS2-From, and whether it may send to the AS2-To it names."""
-        with session(self.engine) as s:
-            self.partner = s.exec(select(Partner).where(Partner.as2_id == self.as2_from)).first()
-            if self.partner is not None:
-                s.expunge(self.partner)
+        self.partner = s.exec(select(Partner).where(Partner.as2_id == self.as2_from)).first()
+        if self.partner is not None:
+            s.expunge(self.partner)  # read once; a rollback on a resend's unique key must not expire it
         if self.partner is None:
             return AuthenticationFailed(f"unknown AS2-From {self.as2_from!r}: no partner has this AS2 name")
         try:
@@ -234,8 +241,7 @@ class _Receipt:
                                         + (f": {self.partner.disabled_reason}" if self.partner.disabled_reason else ""))
         expected = self.options.our_id or self.settings.as2_id
         if self.as2_to != expected:
-            with session(self.engine) as s:
-                ours = our_as2_ids(s) | {self.settings.as2_id}
+            ours = our_as2_ids(s) | {self.settings.as2_id}
             known = " (one of our names, but not the one agreed with this partner)" if self.as2_to in ours else ""
             return AuthenticationFailed(f"AS2-To {self.as2_to!r} is not our AS2 name toward {self.as2_from!r}, "
                                         f"{expected!r}{known}")
@@ -308,8 +314,7 @@ class _Receipt:
             log.error("AS2: our key pairs for %s cannot be loaded: %s", self.as2_to, exc)
         verify_with = partner_certificates(s, partner.id, "signing")
         if self.mdn.signed_digests and self.mdn.mode != "none":
-            with contextlib.suppress(KeyProblem):  # if so, said when the MDN is signed (_signer)
-                self._pair = our_key_pair(s, self.as2_to, self.settings.key_passphrase)
+            self._pair = next((pair for pair in decrypt_with if _valid_now(pair[1])), None)
         try:
             unpacked = unpack(self.headers, self.body, decrypt_with=decrypt_with, verify_with=verify_with,
                               require_signature=self.options.require_signature,
