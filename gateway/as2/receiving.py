@@ -39,7 +39,6 @@ import logging
 import urllib.parse
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from cryptography import x509
 from sqlalchemy import Engine, update
@@ -47,13 +46,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from formats.detect import detect
+from gateway.as2.answers import As2Answer, refuse_too_large, store_failed, stored_headers, text_answer
 from gateway.as2.certificates import expired_certificates, partner_certificates
 from gateway.as2.errors import As2Error, AuthenticationFailed, UnexpectedProcessingError
 from gateway.as2.keys import KeyProblem, PrivateKey, our_as2_ids, our_key_pair, our_key_pairs
-from gateway.as2.mdn import PackedMdn, build_mdn, is_mdn, read_mdn
+from gateway.as2.mdn import PackedMdn, build_mdn, is_mdn
 from gateway.as2.message import MdnRequest, Signer, read_envelope, unpack
 from gateway.as2.options import As2Options, as2_options
-from gateway.as2.sending import record_mdn
+from gateway.as2.receipts import receive_mdn
 from gateway.as2.tables import As2Message
 from gateway.config import Settings
 from gateway.delivery.outbox import delivery_route, enqueue
@@ -68,30 +68,12 @@ from gateway.store.tables import Partner, utcnow
 
 log = logging.getLogger(__name__)
 
-PRIVATE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-"""Request headers never stored with the message."""
-
 SIGNING_DIGESTS = {"sha256": "sha256", "sha-256": "sha256", "sha384": "sha384", "sha-384": "sha384",
                    "sha512": "sha512", "sha-512": "sha512", "sha1": "sha1", "sha-1": "sha1"}
 """Digests a partner may ask its signed MDN to use (Disposition-Notification-Options), by their names."""
 
 MDN_CHANNEL = "as2-mdn"
 """The outbox channel carrying asynchronous MDNs (an HTTP POST to the Receipt-Delivery-Option URL)."""
-
-
-@dataclass(frozen=True)
-class As2Answer:
-    """The HTTP answer to one POST /as2, and what it was about (for tests and logs)."""
-
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    row_id: int | None = None
-    document_id: int | None = None
-    outcome: str = ""
-    read_document: int | None = None
-    """A payload stored and not read yet: :func:`read_payload` reads it once the answer is sent."""
-    actor: str = "as2"
 
 
 def read_payload(engine: Engine, answer: As2Answer) -> None:
@@ -103,47 +85,6 @@ def read_payload(engine: Engine, answer: As2Answer) -> None:
     if answer.read_document is not None:
         with document_context(answer.read_document):
             read_received(engine, answer.read_document, actor=answer.actor)
-
-
-def stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The request's headers as kept on the message row (credentials left out)."""
-    return {name: value for name, value in headers.items() if name.lower() not in PRIVATE_HEADERS}
-
-
-def _text_answer(status: int, text: str, row_id: int | None, outcome: str, **headers: str) -> As2Answer:
-    return As2Answer(status, {"Content-Type": "text/plain; charset=utf-8", **headers}, text.encode() + b"\n",
-                     row_id, None, outcome)
-
-
-def _store_failed(engine: Engine, headers: Mapping[str, str], body: bytes, error: As2Error | str, *,
-                  partner_id: str | None = None, message_id: str | None = None, as2_from: str | None = None,
-                  as2_to: str | None = None) -> int:
-    """A request refused before its message could be claimed: kept, with its error, under a unique name.
-
-    The placeholder Message-ID (``<unread:...>``) keeps two refused requests that share a
-    missing or bogus Message-ID from colliding on the unique key.
-    """
-    text = error.message if isinstance(error, As2Error) else error
-    disposition = f"processed/error: {error.disposition}" if isinstance(error, As2Error) else None
-    with session(engine) as s:
-        row = As2Message(direction="in", message_id=f"<unread:{uuid.uuid4().hex}> {message_id or ''}".strip()[:998],
-                         as2_from=(as2_from or "")[:128], as2_to=(as2_to or "")[:128], partner_id=partner_id,
-                         state="failed", headers=stored_headers(headers), raw=body, error=text,
-                         disposition=disposition)
-        s.add(row)
-        s.commit()
-        return row.id or 0
-
-
-def refuse_too_large(engine: Engine, headers: Mapping[str, str], body: bytes, limit: int) -> As2Answer:
-    """A message past ``B2BGW_MAX_UPLOAD_BYTES``: 413, kept with what arrived of it."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    error = (f"the message is more than {limit:,} bytes, more than the {limit:,} allowed (B2BGW_MAX_UPLOAD_BYTES); "
-             f"the first {len(body):,} bytes are kept")
-    row_id = _store_failed(engine, headers, body, error, message_id=lower.get("message-id"),
-                           as2_from=lower.get("as2-from"), as2_to=lower.get("as2-to"))
-    AS2_MESSAGES.labels("in", "refused").inc()
-    return _text_answer(413, error, row_id, "refused")
 
 
 def receive(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes, *,
@@ -168,10 +109,10 @@ def _receive(engine: Engine, settings: Settings, headers: Mapping[str, str], bod
     try:
         message_id, as2_from, as2_to, mdn = read_envelope(headers)
     except As2Error as exc:
-        row_id = _store_failed(engine, headers, body, exc, message_id=exc.message_id, as2_from=exc.as2_from,
+        row_id = store_failed(engine, headers, body, exc, message_id=exc.message_id, as2_from=exc.as2_from,
                                as2_to=exc.as2_to)
         AS2_MESSAGES.labels("in", "refused").inc()
-        return _text_answer(400, f"not an AS2 message: {exc.message}", row_id, "refused")
+        return text_answer(400, f"not an AS2 message: {exc.message}", row_id, "refused")
     return _Receipt(engine, settings, headers, body, message_id, as2_from, as2_to, mdn).run()
 
 
@@ -250,12 +191,12 @@ class _Receipt:
     def _refuse(self, error: As2Error) -> As2Answer:
         """A sender we do not accept: a synchronous MDN when one was asked for, else 403; stored either way."""
         partner_id = self.partner.id if self.partner is not None else None
-        row_id = _store_failed(self.engine, self.headers, self.body, error, partner_id=partner_id,
+        row_id = store_failed(self.engine, self.headers, self.body, error, partner_id=partner_id,
                                message_id=self.message_id, as2_from=self.as2_from, as2_to=self.as2_to)
         AS2_MESSAGES.labels("in", error.disposition).inc()
         log.warning("AS2 message %s from %r refused: %s", self.message_id, self.as2_from, error)
         if self.mdn.mode != "sync":
-            return _text_answer(403, f"refused: {error}", row_id, error.disposition)
+            return text_answer(403, f"refused: {error}", row_id, error.disposition)
         packed = self._mdn(error.disposition, None, f"The message {self.message_id} was refused: {error.message}")
         with session(self.engine) as s:
             row = s.get(As2Message, row_id)
@@ -294,12 +235,12 @@ class _Receipt:
         log.info("AS2 message %s from %s received again: its MDN repeated", self.message_id, self.as2_from)
         note = f"a resend of message {first.id} ({first.state})"
         if first.mdn_raw is None or self.mdn.mode == "none":
-            return _text_answer(200, f"{note}; no MDN", first.id, "duplicate")
+            return text_answer(200, f"{note}; no MDN", first.id, "duplicate")
         if self.mdn.mode == "async" and self.mdn.url:
             self._queue_mdn(s, first, PackedMdn(message_id="", headers=dict(first.mdn_headers), body=first.mdn_raw),
                             url=self.mdn.url, key=f"as2-mdn:{first.id}:repeat:{uuid.uuid4().hex[:12]}")
             s.commit()
-            return _text_answer(200, f"{note}; its MDN is sent again to {self.mdn.url}", first.id, "duplicate")
+            return text_answer(200, f"{note}; its MDN is sent again to {self.mdn.url}", first.id, "duplicate")
         return As2Answer(200, {str(k): str(v) for k, v in first.mdn_headers.items()}, first.mdn_raw, first.id,
                          first.document_id, "duplicate")
 
@@ -401,7 +342,7 @@ class _Receipt:
         if self.mdn.mode == "none":
             row.disposition = "processed" if error is None else f"processed/error: {error}"
             s.add(row)
-            return _text_answer(200 if error is None else 400, text, row.id, error or "processed")
+            return text_answer(200 if error is None else 400, text, row.id, error or "processed")
         packed = self._mdn(error, row.mic if error is None else None, text)
         self._keep_mdn(row, packed, "processed" if error is None else f"processed/error: {error}")
         s.add(row)
@@ -410,7 +351,7 @@ class _Receipt:
             why_not = self._why_not_post(url, authenticated=error is None and row.signed)
             if why_not is None:
                 self._queue_mdn(s, row, packed, url=url, key=f"as2-mdn:{row.id}")
-                return _text_answer(200, f"received; the MDN goes to {url}", row.id, error or "processed")
+                return text_answer(200, f"received; the MDN goes to {url}", row.id, error or "processed")
             log.warning("AS2 message %s: the MDN is answered at once, not posted to %r: %s", self.message_id, url,
                         why_not)
         return As2Answer(200, dict(packed.headers), packed.body, row.id, row.document_id, error or "processed")
@@ -442,43 +383,6 @@ class _Receipt:
         enqueue(s, channel=MDN_CHANNEL, destination=url[:500], kind="as2.mdn", idempotency_key=key[:200],
                 payload=packed.body, content_type=content_type.split(";")[0][:100], headers=headers,
                 partner_id=row.partner_id)
-
-
-def receive_mdn(engine: Engine, settings: Settings, headers: Mapping[str, str], body: bytes) -> As2Answer:
-    """An asynchronous MDN for one of our messages: verified, its MIC compared, recorded on that message."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    as2_from = (lower.get("as2-from") or "").strip().strip('"')
-    with session(engine) as s:
-        partner = s.exec(select(Partner).where(Partner.as2_id == as2_from)).first() if as2_from else None
-        if partner is None:
-            row_id = _store_failed(engine, headers, body, f"an MDN from unknown AS2-From {as2_from!r}",
-                                   as2_from=as2_from, as2_to=lower.get("as2-to"))
-            return _text_answer(403, f"unknown AS2-From {as2_from!r}", row_id, "refused")
-        try:
-            options = as2_options(partner.settings)
-        except ValueError:
-            options = As2Options()
-        certificates = partner_certificates(s, partner.id, "signing")
-    try:
-        read = read_mdn(headers, body, verify_with=certificates, require_signature=options.mdn_signed)
-    except As2Error as exc:
-        row_id = _store_failed(engine, headers, body, exc, partner_id=partner.id, as2_from=as2_from,
-                               as2_to=lower.get("as2-to"))
-        AS2_MESSAGES.labels("in", "mdn-refused").inc()
-        return _text_answer(400, f"MDN not accepted: {exc.message}", row_id, "mdn-refused")
-    with session(engine) as s:
-        ours = s.exec(select(As2Message).where(As2Message.direction == "out",
-                                               As2Message.message_id == read.original_message_id)).first()
-        if ours is None or ours.partner_id != partner.id:
-            row_id = _store_failed(engine, headers, body, f"an MDN for {read.original_message_id}, which we did not "
-                                   f"send to {partner.id}", partner_id=partner.id, as2_from=as2_from)
-            return _text_answer(404, f"no message {read.original_message_id} of ours to {as2_from}", row_id,
-                                "mdn-unknown")
-        state = record_mdn(s, ours, read, dict(stored_headers(headers)), body, late=True)
-        s.commit()
-        row_id = ours.id
-    AS2_MESSAGES.labels("out", state).inc()
-    return _text_answer(200, f"MDN for {read.original_message_id} recorded: {state}", row_id, state)
 
 
 __all__ = ["MDN_CHANNEL", "As2Answer", "read_payload", "receive", "receive_mdn", "refuse_too_large",
