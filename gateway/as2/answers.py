@@ -31,7 +31,7 @@ class As2Answer:
     document_id: int | None = None
     outcome: str = ""
     read_document: int | None = None
-    """A payload stored and not read yet: :func:`gateway.as2.receiving.read_payload` reads it once the answer is sent."""
+    """A payload stored, not read yet: :func:`gateway.as2.receiving.read_payload` reads it after the answer."""
     actor: str = "as2"
 
 
