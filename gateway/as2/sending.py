@@ -218,7 +218,8 @@ class As2Transport:
             else MdnRequest(mode="none")
         packed = pack(message.payload, content_type=message.content_type, as2_from=our_id, as2_to=partner.as2_id or "",
                       signer=signer, encrypt_to=encrypt_to, cipher=options.encrypt or "aes256-cbc",
-                      compress=options.compress, mdn=request, filename=message.headers.get("filename"))
+                      compress=options.compress, mdn=request, filename=message.headers.get("filename"),
+                      transfer_encoding=options.transfer_encoding)
         extra = {k: v for k, v in message.headers.items() if k.lower() != "filename"}
         row = As2Message(direction="out", message_id=packed.message_id, as2_from=our_id, as2_to=partner.as2_id or "",
                          partner_id=partner.id, document_id=message.document_id,

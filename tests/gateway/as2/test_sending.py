@@ -114,6 +114,18 @@ def test_other_digests_and_ciphers(services: Services, as2_keys: As2Keys, tmp_pa
     assert _outbox(services, outbox_id).state == "delivered", _outbox(services, outbox_id).last_error
 
 
+def test_base64_body_for_partners_that_need_it(services: Services, as2_keys: As2Keys, tmp_path: Path) -> None:
+    received: Received = []
+    with post_server(_partner(as2_keys, tmp_path, received)) as url:
+        set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner, delivery=url,
+                   options={"transfer_encoding": "base64"})
+        outbox_id = _queue(services, url)
+        _deliver(services)
+    [(headers, read)] = received
+    assert headers["Content-Transfer-Encoding"] == "base64" and read.payload == ORDER
+    assert _outbox(services, outbox_id).state == "delivered"
+
+
 def test_negative_mdn_is_a_permanent_failure_shown(services: Services, as2_keys: As2Keys, tmp_path: Path) -> None:
     received: Received = []
     negative = "automatic-action/MDN-sent-automatically; processed/error: decryption-failed"
