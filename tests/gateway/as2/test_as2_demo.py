@@ -52,3 +52,8 @@ def test_the_documented_command_sends_a_signed_encrypted_850_and_prints_the_mdn(
         assert doc is not None and doc.partner_id == "acme"
         assert doc.raw.replace(b"\r\n", b"\n") == ORDER  # S/MIME text mode sends CRLF line ends
         assert s.exec(select(Document).where(Document.parent_id == doc.id, Document.doc_type == "850")).first()
+
+
+def test_the_readme_shows_the_command_that_is_tested() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert send_command("b2bgw-demo-as2") in readme
