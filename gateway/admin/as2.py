@@ -8,28 +8,19 @@ is ours and the partners', soonest expiry first, marked within ``B2BGW_CERTIFICA
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from sqlmodel import col, select
 
-from gateway.admin.auth import csrf_token
-from gateway.admin.routes import OperatorPage, templates
+from gateway.admin.routes import OperatorPage, page
 from gateway.api.deps import ServicesDep
 from gateway.as2.certificates import certificate_overview
 from gateway.as2.tables import As2Message
-from gateway.auth.tokens import Principal
 from gateway.store.db import session
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE_SIZE = 100
 
-
-def _page(request: Request, name: str, operator: Principal, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"operator": operator.name, "csrf": csrf_token(request),
-                                                      "notice": request.query_params.get("notice"), **context},
-                                      status_code=status_code)
 
 
 @router.get("/as2", response_model=None)
@@ -49,7 +40,7 @@ def as2_page(request: Request, services: ServicesDep, operator: OperatorPage,
             query = query.where(As2Message.document_id == document)
         messages = s.exec(query).all()
         certificates = certificate_overview(s, warning_days=services.settings.certificate_warning_days)
-    return _page(request, "as2.html", operator, messages=messages, certificates=certificates,
+    return page(request, "as2.html", operator, messages=messages, certificates=certificates,
                  warning_days=services.settings.certificate_warning_days,
                  filters={"partner": partner or "", "direction": direction or "", "state": state or "",
                           "document": document or ""})
@@ -61,10 +52,10 @@ def as2_message_page(request: Request, services: ServicesDep, operator: Operator
     with session(services.engine) as s:
         row = s.get(As2Message, row_id)
         if row is None:
-            return _page(request, "missing.html", operator, status_code=404, what=f"AS2 message {row_id}")
+            return page(request, "missing.html", operator, status_code=404, what=f"AS2 message {row_id}")
         readable = row.raw[:4000].decode("utf-8", "replace") if not row.encrypted else None
         mdn = row.mdn_raw.decode("utf-8", "replace")[:20000] if row.mdn_raw else None
-    return _page(request, "as2_message.html", operator, m=row, raw_text=readable, mdn_text=mdn)
+    return page(request, "as2_message.html", operator, m=row, raw_text=readable, mdn_text=mdn)
 
 
 __all__ = ["router"]

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from gateway.admin.auth import csrf_ok, csrf_token
-from gateway.admin.routes import OperatorPage, templates
+from gateway.admin.auth import csrf_ok
+from gateway.admin.routes import OperatorPage, back, page
 from gateway.api.deps import ServicesDep
 from gateway.auth.audit import audit_trail
 from gateway.auth.partner_credentials import CredentialError, issue_token, revoke_credential, set_password
@@ -49,18 +48,10 @@ router = APIRouter(prefix="/admin/partners", include_in_schema=False)
 EXPIRED = "The form had expired; nothing was done. Try again."
 
 
-def _page(request: Request, name: str, operator: Principal, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"operator": operator.name, "csrf": csrf_token(request),
-                                                      "notice": request.query_params.get("notice"), **context},
-                                      status_code=status_code)
-
-
-def _back(path: str, notice: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?notice={quote(notice)}", status_code=303)
 
 
 def _missing(request: Request, operator: Principal, partner_id: str) -> HTMLResponse:
-    return _page(request, "missing.html", operator, status_code=404, what=f"partner {partner_id}")
+    return page(request, "missing.html", operator, status_code=404, what=f"partner {partner_id}")
 
 
 def restore_hidden(submitted: Any, stored: Any) -> Any:
@@ -81,7 +72,7 @@ def partners(request: Request, services: ServicesDep, operator: OperatorPage) ->
     """Every partner: status, standard, X12 identity, AS2 name, active credentials, certificate expiry."""
     with session(services.engine) as s:
         rows = list_partners(s)
-    return _page(request, "partners.html", operator, partners=rows,
+    return page(request, "partners.html", operator, partners=rows,
                  warning_days=services.settings.certificate_warning_days)
 
 
@@ -94,7 +85,7 @@ def _partner_page(request: Request, services: ServicesDep, operator: Principal, 
         except PartnerNotFound:
             return _missing(request, operator, partner_id)
         audit = audit_trail(s, target=f"partner:{partner_id}", limit=30)
-    return _page(request, "partner.html", operator, status_code=status_code, p=detail, audit=audit,
+    return page(request, "partner.html", operator, status_code=status_code, p=detail, audit=audit,
                  settings_json=json.dumps(detail.settings, indent=2, sort_keys=True),
                  warning_days=services.settings.certificate_warning_days, **extra)
 
@@ -106,7 +97,7 @@ def new_form(request: Request, services: ServicesDep, operator: OperatorPage) ->
         ours = default_our_x12_id(s) or ("ZZ", "")
     values = {"x12_qualifier": "ZZ", "our_x12_qualifier": ours[0], "our_x12_id": ours[1], "x12_version": "004010",
               "usage": "P"}
-    return _page(request, "partner_form.html", operator, new=True, values=values, settings_text="{}", problems=[])
+    return page(request, "partner_form.html", operator, new=True, values=values, settings_text="{}", problems=[])
 
 
 def _form_fields(form: dict[str, Any]) -> dict[str, str]:
@@ -129,7 +120,7 @@ async def create(request: Request, services: ServicesDep, operator: OperatorPage
     """Add the partner; refusals (each naming its field) show on the form."""
     form = dict(await request.form())
     if not csrf_ok(request, str(form.get("csrf", ""))):
-        return _back("/admin/partners", EXPIRED)
+        return back("/admin/partners", EXPIRED)
     fields = _form_fields(form)
     text = str(form.get("settings", "{}"))
 
@@ -143,9 +134,9 @@ async def create(request: Request, services: ServicesDep, operator: OperatorPage
         partner_id = await run_in_threadpool(add)
     except (SettingsError, PartnerConflict) as exc:
         problems = [f"{p}: {w}" for p, w in exc.problems] if isinstance(exc, SettingsError) else [str(exc)]
-        return _page(request, "partner_form.html", operator, status_code=422, new=True, values=fields,
+        return page(request, "partner_form.html", operator, status_code=422, new=True, values=fields,
                      settings_text=text, problems=problems)
-    return _back(f"/admin/partners/{partner_id}", f"Partner {partner_id} added. Give it a credential below.")
+    return back(f"/admin/partners/{partner_id}", f"Partner {partner_id} added. Give it a credential below.")
 
 
 @router.get("/{partner_id}", response_model=None)
@@ -166,7 +157,7 @@ def edit_form(request: Request, services: ServicesDep, operator: OperatorPage, p
             values = identity_of(get_partner(s, partner_id))
         except PartnerNotFound:
             return _missing(request, operator, partner_id)
-    return _page(request, "partner_form.html", operator, new=False, values=values, problems=detail.problems,
+    return page(request, "partner_form.html", operator, new=False, values=values, problems=detail.problems,
                  settings_text=json.dumps(detail.settings, indent=2, sort_keys=True))
 
 
@@ -174,9 +165,9 @@ def edit_form(request: Request, services: ServicesDep, operator: OperatorPage, p
 async def edit(request: Request, services: ServicesDep, operator: OperatorPage, partner_id: str) -> Response:
     """Store the changed fields and settings (the settings field is the whole settings); refusals show on the form."""
     form = dict(await request.form())
-    page = f"/admin/partners/{partner_id}"
+    partner_page = f"/admin/partners/{partner_id}"
     if not csrf_ok(request, str(form.get("csrf", ""))):
-        return _back(page, EXPIRED)
+        return back(partner_page, EXPIRED)
     fields = {k: v for k, v in _form_fields(form).items() if k != "id"}
     for optional in ("x12_application_id", "our_x12_application_id", "as2_id"):
         fields.setdefault(optional, "")  # an emptied box clears the column (checked as None)
@@ -196,18 +187,18 @@ async def edit(request: Request, services: ServicesDep, operator: OperatorPage, 
         return _missing(request, operator, partner_id)
     except (SettingsError, PartnerConflict) as exc:
         problems = [f"{p}: {w}" for p, w in exc.problems] if isinstance(exc, SettingsError) else [str(exc)]
-        return _page(request, "partner_form.html", operator, status_code=422, new=False,
+        return page(request, "partner_form.html", operator, status_code=422, new=False,
                      values={"id": partner_id, **fields}, settings_text=text, problems=problems)
-    return _back(page, "Saved.")
+    return back(partner_page, "Saved.")
 
 
 @router.post("/{partner_id}/disable", response_model=None)
 def disable(request: Request, services: ServicesDep, operator: OperatorPage, partner_id: str,
             reason: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
     """Disable the partner: every channel refuses it until enabled."""
-    page = f"/admin/partners/{partner_id}"
+    partner_page = f"/admin/partners/{partner_id}"
     if not csrf_ok(request, csrf):
-        return _back(page, EXPIRED)
+        return back(partner_page, EXPIRED)
     try:
         with session(services.engine) as s:
             disable_partner(s, partner_id, reason=reason, actor=operator.name)
@@ -215,17 +206,17 @@ def disable(request: Request, services: ServicesDep, operator: OperatorPage, par
     except PartnerNotFound:
         return _missing(request, operator, partner_id)
     except (SettingsError, PartnerConflict) as exc:
-        return _back(page, f"Not disabled: {exc}")
-    return _back(page, f"Partner {partner_id} disabled: every channel refuses it now.")
+        return back(partner_page, f"Not disabled: {exc}")
+    return back(partner_page, f"Partner {partner_id} disabled: every channel refuses it now.")
 
 
 @router.post("/{partner_id}/enable", response_model=None)
 def enable(request: Request, services: ServicesDep, operator: OperatorPage, partner_id: str,
            csrf: Annotated[str, Form()] = "") -> Response:
     """Let the partner in again."""
-    page = f"/admin/partners/{partner_id}"
+    partner_page = f"/admin/partners/{partner_id}"
     if not csrf_ok(request, csrf):
-        return _back(page, EXPIRED)
+        return back(partner_page, EXPIRED)
     try:
         with session(services.engine) as s:
             enable_partner(s, partner_id, actor=operator.name)
@@ -233,8 +224,8 @@ def enable(request: Request, services: ServicesDep, operator: OperatorPage, part
     except PartnerNotFound:
         return _missing(request, operator, partner_id)
     except PartnerConflict as exc:
-        return _back(page, f"Not enabled: {exc}")
-    return _back(page, f"Partner {partner_id} enabled.")
+        return back(partner_page, f"Not enabled: {exc}")
+    return back(partner_page, f"Partner {partner_id} enabled.")
 
 
 # -- credentials, check ----------------------------------------------------------------------------------------
@@ -245,11 +236,11 @@ def issue(request: Request, services: ServicesDep, operator: OperatorPage, partn
           kind: Annotated[str, Form()] = "token", label: Annotated[str, Form()] = "",
           csrf: Annotated[str, Form()] = "") -> Response:
     """Issue a token or a generated password; the answer page shows it once (not stored, not shown again)."""
-    page = f"/admin/partners/{partner_id}"
+    partner_page = f"/admin/partners/{partner_id}"
     if not csrf_ok(request, csrf):
-        return _back(page, EXPIRED)
+        return back(partner_page, EXPIRED)
     if kind not in ("token", "password"):
-        return _back(page, f"Unknown credential kind {kind!r}: token or password.")
+        return back(partner_page, f"Unknown credential kind {kind!r}: token or password.")
     try:
         with session(services.engine) as s:
             get_partner(s, partner_id)
@@ -260,7 +251,7 @@ def issue(request: Request, services: ServicesDep, operator: OperatorPage, partn
     except PartnerNotFound:
         return _missing(request, operator, partner_id)
     except CredentialError as exc:
-        return _back(page, f"Not issued: {exc}")
+        return back(partner_page, f"Not issued: {exc}")
     answer = _partner_page(request, services, operator, partner_id, issued_secret=issued.secret, issued_kind=kind,
                            issued_id=credential_id)
     answer.headers["Cache-Control"] = "no-store"
@@ -271,9 +262,9 @@ def issue(request: Request, services: ServicesDep, operator: OperatorPage, partn
 def revoke(request: Request, services: ServicesDep, operator: OperatorPage, partner_id: str, credential_id: int,
            csrf: Annotated[str, Form()] = "") -> Response:
     """Revoke one of the partner's credentials."""
-    page = f"/admin/partners/{partner_id}"
+    partner_page = f"/admin/partners/{partner_id}"
     if not csrf_ok(request, csrf):
-        return _back(page, EXPIRED)
+        return back(partner_page, EXPIRED)
     try:
         with session(services.engine) as s:
             row = s.get(PartnerCredential, credential_id)
@@ -282,17 +273,17 @@ def revoke(request: Request, services: ServicesDep, operator: OperatorPage, part
             revoke_credential(s, credential_id, actor=operator.name)
             s.commit()
     except CredentialError as exc:
-        return _back(page, f"Not revoked: {exc}")
-    return _back(page, f"Credential {credential_id} revoked.")
+        return back(partner_page, f"Not revoked: {exc}")
+    return back(partner_page, f"Credential {credential_id} revoked.")
 
 
 @router.post("/{partner_id}/check", response_model=None)
 async def check(request: Request, services: ServicesDep, operator: OperatorPage, partner_id: str,
                 csrf: Annotated[str, Form()] = "") -> Response:
     """Run the partner's check (set-up and outbound channel) and show each step."""
-    page = f"/admin/partners/{partner_id}"
+    partner_page = f"/admin/partners/{partner_id}"
     if not csrf_ok(request, csrf):
-        return _back(page, EXPIRED)
+        return back(partner_page, EXPIRED)
     try:
         steps = await run_in_threadpool(
             lambda: check_partner(services.engine, services.settings, partner_id, erp=services.erp))

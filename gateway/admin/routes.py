@@ -57,13 +57,15 @@ def signed_in_operator(request: Request, services: ServicesDep) -> Principal:
 OperatorPage = Annotated[Principal, Depends(signed_in_operator)]
 
 
-def _page(request: Request, name: str, operator: Principal, status_code: int = 200, **context: Any) -> HTMLResponse:
+def page(request: Request, name: str, operator: Principal, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """An operator page: the template with who is signed in, the form token and the notice of the last action."""
     return templates.TemplateResponse(request, name, {"operator": operator.name, "csrf": csrf_token(request),
                                                       "notice": request.query_params.get("notice"), **context},
                                       status_code=status_code)
 
 
-def _back(path: str, notice: str) -> RedirectResponse:
+def back(path: str, notice: str) -> RedirectResponse:
+    """After an action: back to ``path`` with its notice (a reload then never repeats the action)."""
     return RedirectResponse(f"{path}?notice={quote(notice)}", status_code=303)
 
 
@@ -132,7 +134,7 @@ def documents(request: Request, services: ServicesDep, operator: OperatorPage, p
         rows = find_documents(s, where, limit=PAGE_SIZE + 1, before_id=before)
         options = choices(s)
     older = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    return _page(request, "documents.html", operator, docs=rows[:PAGE_SIZE], where=where, options=options,
+    return page(request, "documents.html", operator, docs=rows[:PAGE_SIZE], where=where, options=options,
                  older=older, query=where.query_string())
 
 
@@ -142,7 +144,7 @@ def document(request: Request, services: ServicesDep, operator: OperatorPage, do
     with session(services.engine) as s:
         doc = s.get(Document, document_id)
         if doc is None:
-            return _page(request, "missing.html", operator, status_code=404, what=f"document {document_id}")
+            return page(request, "missing.html", operator, status_code=404, what=f"document {document_id}")
         context = {
             "doc": doc, "raw": doc.raw.decode("utf-8", errors="replace"),
             "canonical": json.dumps(doc.canonical, indent=2, ensure_ascii=False) if doc.canonical else None,
@@ -152,7 +154,7 @@ def document(request: Request, services: ServicesDep, operator: OperatorPage, do
             "audit": audit_trail(s, target=f"document:{document_id}", limit=50),
             "as2_messages": as2_messages_of(s, document_id),
         }
-    return _page(request, "document.html", operator, **context)
+    return page(request, "document.html", operator, **context)
 
 
 @router.post("/documents/{document_id}/replay", response_model=None)
@@ -161,15 +163,15 @@ async def replay_document(request: Request, services: ServicesDep, operator: Ope
     """Queue the document again (the pipeline's replay: idempotent, never a second ERP order)."""
     path = f"/admin/documents/{document_id}"
     if not csrf_ok(request, csrf):
-        return _back(path, "The form had expired; nothing was done. Try again.")
+        return back(path, "The form had expired; nothing was done. Try again.")
     try:
         state = await run_in_threadpool(replay, services.engine, document_id, actor=operator.name)
     except ReplayRefused as exc:
-        return _back(path, f"Not replayed: {exc}")
+        return back(path, f"Not replayed: {exc}")
     with session(services.engine) as s:
         audit(s, actor=operator.name, action="document.replay", target=f"document:{document_id}", state=state.value)
         s.commit()
-    return _back(path, f"Replayed: the document is {state.value} now.")
+    return back(path, f"Replayed: the document is {state.value} now.")
 
 
 @router.get("/documents/{document_id}/edit", response_model=None)
@@ -178,8 +180,8 @@ def edit_form(request: Request, services: ServicesDep, operator: OperatorPage, d
     with session(services.engine) as s:
         doc = s.get(Document, document_id)
         if doc is None:
-            return _page(request, "missing.html", operator, status_code=404, what=f"document {document_id}")
-    return _page(request, "edit.html", operator, doc=doc, raw=doc.raw.decode("utf-8", errors="replace"),
+            return page(request, "missing.html", operator, status_code=404, what=f"document {document_id}")
+    return page(request, "edit.html", operator, doc=doc, raw=doc.raw.decode("utf-8", errors="replace"),
                  problems=[], reason="")
 
 
@@ -191,20 +193,20 @@ async def edit_document(request: Request, services: ServicesDep, operator: Opera
     with session(services.engine) as s:
         doc = s.get(Document, document_id)
     if doc is None:
-        return _page(request, "missing.html", operator, status_code=404, what=f"document {document_id}")
+        return page(request, "missing.html", operator, status_code=404, what=f"document {document_id}")
     if not csrf_ok(request, csrf):
-        return _back(f"/admin/documents/{document_id}", "The form had expired; nothing was done. Try again.")
+        return back(f"/admin/documents/{document_id}", "The form had expired; nothing was done. Try again.")
     try:
         edited = await run_in_threadpool(edit_and_retry, services.engine, document_id, raw.encode("utf-8"),
                                          actor=operator.name, reason=reason)
     except EditRefused as exc:
-        return _page(request, "edit.html", operator, status_code=422, doc=doc, raw=raw, reason=reason,
+        return page(request, "edit.html", operator, status_code=422, doc=doc, raw=raw, reason=reason,
                      problems=[str(exc), *exc.problems])
     with session(services.engine) as s:
         audit(s, actor=operator.name, action="document.edit", target=f"document:{document_id}",
               edited=edited.id, reason=reason)
         s.commit()
-    return _back(f"/admin/documents/{edited.id}", f"Corrected copy of document {document_id} queued.")
+    return back(f"/admin/documents/{edited.id}", f"Corrected copy of document {document_id} queued.")
 
 
 # -- credit holds ----------------------------------------------------------------------------
@@ -213,7 +215,7 @@ async def edit_document(request: Request, services: ServicesDep, operator: Opera
 @router.get("/credit-holds", response_model=None)
 def credit_holds(request: Request, services: ServicesDep, operator: OperatorPage) -> Response:
     """Orders waiting on credit hold, oldest first, each with release and reject."""
-    return _page(request, "credit_holds.html", operator, holds=list_holds(services.engine))
+    return page(request, "credit_holds.html", operator, holds=list_holds(services.engine))
 
 
 @router.post("/credit-holds/{hold_id}", response_model=None)
@@ -222,17 +224,17 @@ async def decide_hold(request: Request, services: ServicesDep, operator: Operato
                       csrf: Annotated[str, Form()] = "") -> Response:
     """Release (the order goes on to the ERP) or reject (the partner gets a rejection) a held order."""
     if not csrf_ok(request, csrf):
-        return _back("/admin/credit-holds", "The form had expired; nothing was done. Try again.")
+        return back("/admin/credit-holds", "The form had expired; nothing was done. Try again.")
     action = {"release": release_hold, "reject": reject_hold}.get(decision)
     if action is None:
-        return _back("/admin/credit-holds", f"Unknown decision {decision!r}: release or reject.")
+        return back("/admin/credit-holds", f"Unknown decision {decision!r}: release or reject.")
     text = note.strip() or None
     try:
         row = await run_in_threadpool(lambda: action(services.engine, hold_id, actor=operator.name, **(
             {"note": text} if decision == "release" else {"reason": text})))
     except CreditActionError as exc:
-        return _back("/admin/credit-holds", f"Nothing done: {exc}")
-    return _back("/admin/credit-holds", f"Order {row.po_number} of {row.customer_id}: {row.reason}.")
+        return back("/admin/credit-holds", f"Nothing done: {exc}")
+    return back("/admin/credit-holds", f"Order {row.po_number} of {row.customer_id}: {row.reason}.")
 
 
 # -- price holds ------------------------------------------------------------------------------
@@ -243,19 +245,19 @@ async def decide_price_hold(request: Request, services: ServicesDep, operator: O
                             decision: Annotated[str, Form()], note: Annotated[str, Form()] = "",
                             csrf: Annotated[str, Form()] = "") -> Response:
     """Release (placed at the partner's prices) or reject (the partner gets our prices) an order on price hold."""
-    page = f"/admin/documents/{document_id}"
+    document_page = f"/admin/documents/{document_id}"
     if not csrf_ok(request, csrf):
-        return _back(page, "The form had expired; nothing was done. Try again.")
+        return back(document_page, "The form had expired; nothing was done. Try again.")
     action = {"release": release_price_hold, "reject": reject_price_hold}.get(decision)
     if action is None:
-        return _back(page, f"Unknown decision {decision!r}: release or reject.")
+        return back(document_page, f"Unknown decision {decision!r}: release or reject.")
     text = note.strip() or None
     try:
         doc = await run_in_threadpool(lambda: action(services.engine, document_id, actor=operator.name, **(
             {"note": text} if decision == "release" else {"reason": text})))
     except PriceHoldError as exc:
-        return _back(page, f"Nothing done: {exc}")
-    return _back(page, f"Order {doc.po_number}: {doc.state}.")
+        return back(document_page, f"Nothing done: {exc}")
+    return back(document_page, f"Order {doc.po_number}: {doc.state}.")
 
 
 # -- KPIs, audit (the partner pages: gateway.admin.partners) -----------------------------------
@@ -269,7 +271,7 @@ def kpi_dashboard(request: Request, services: ServicesDep, operator: OperatorPag
     with session(services.engine) as s:
         rows = kpis(s, since)
         states = states_overview(s)
-    return _page(request, "kpis.html", operator, rows=rows, states=sorted(states.items()), hours=hours,
+    return page(request, "kpis.html", operator, rows=rows, states=sorted(states.items()), hours=hours,
                  uptime=dt.timedelta(seconds=int(time.time() - STARTED)))
 
 
@@ -278,7 +280,7 @@ def audit_log(request: Request, services: ServicesDep, operator: OperatorPage) -
     """The latest operator actions: sign-ins, replays, edits, releases, token changes."""
     with session(services.engine) as s:
         entries = audit_trail(s, limit=200)
-    return _page(request, "audit.html", operator, entries=entries)
+    return page(request, "audit.html", operator, entries=entries)
 
 
 __all__ = ["router"]
