@@ -220,13 +220,13 @@ def test_an_erp_push_through_the_outbox_is_idempotent_on_redelivery(services: Se
 
 def test_a_message_for_a_channel_nobody_registered_fails_permanently(services: Services) -> None:
     with session(services.engine) as s:
-        enqueue_json(s, channel="as2", destination="partner-as2-id", kind="document", idempotency_key="as2-1",
-                     body={"x": 1})
+        enqueue_json(s, channel="x400", destination="partner-x400-address", kind="document",
+                     idempotency_key="x400-1", body={"x": 1})
         s.commit()
     worker(services).drain()
     [message] = messages(services)
     assert message.state == "failed"
-    assert "no transport for channel 'as2'" in (message.last_error or "")
+    assert "no transport for channel 'x400'" in (message.last_error or "")
 
 
 @pytest.mark.parametrize(("failure", "kind"), [
