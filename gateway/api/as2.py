@@ -9,16 +9,20 @@ AS2 server sends again). What happens to the message is :mod:`gateway.as2.receiv
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy import Engine
 
 from gateway.api.bodies import new_spool, read_back, spool_limited
 from gateway.api.deps import ServicesDep
-from gateway.api.limits import UploadGateDep, upload_ticket
+from gateway.api.limits import Overloaded, UploadGate, UploadGateDep, upload_ticket
 from gateway.as2.receiving import As2Answer, read_payload, receive, refuse_too_large
 
 router = APIRouter(tags=["as2"])
+log = logging.getLogger(__name__)
 
 
 @router.post("/as2", responses={
@@ -53,8 +57,22 @@ async def receive_as2(request: Request, services: ServicesDep, gate: UploadGateD
             else:
                 answer = await run_in_threadpool(receive, services.engine, settings, headers, body, read_now=False)
     if answer.read_document is not None:
-        background.add_task(read_payload, services.engine, answer)
+        background.add_task(_read_after_answer, gate, services.engine, answer)
     return _response(answer)
+
+
+async def _read_after_answer(gate: UploadGate, engine: Engine, answer: As2Answer) -> None:
+    """Read the stored payload under an intake slot, like every upload's reading.
+
+    Without the slot a flood of AS2 messages would pile readings up in the thread pool, each
+    holding a database connection, past ``B2BGW_INTAKE_CONCURRENCY``. No slot in time: the file
+    stays ``received`` (stored, its MDN sent), and the workers' stranded-file sweep reads it.
+    """
+    try:
+        async with gate.intake():
+            await run_in_threadpool(read_payload, engine, answer)
+    except Overloaded as exc:
+        log.warning("AS2 document %s left for the stranded-file sweep: %s", answer.read_document, exc)
 
 
 def _response(answer: As2Answer) -> Response:

@@ -154,3 +154,31 @@ def test_a_forged_message_never_makes_us_post_its_receipt_elsewhere(client: Test
                       work=tmp_path)["Disposition"].endswith("decryption-failed")
     with session(services.engine) as s:
         assert s.exec(select(OutboxMessage).where(OutboxMessage.channel == "as2-mdn")).all() == []
+
+
+def test_the_reading_after_the_answer_waits_for_an_intake_slot(services: Services, as2_keys: As2Keys) -> None:
+    """A flood of AS2 messages must not pile readings past B2BGW_INTAKE_CONCURRENCY: no slot, the sweep reads it."""
+    import asyncio
+
+    from gateway.api.as2 import _read_after_answer
+    from gateway.api.limits import UploadGate, UploadLimits
+
+    set_up_as2(services.engine, ours=as2_keys.ours, partner=as2_keys.partner)
+    message = partner_message(ORDER, sender=as2_keys.partner, recipient=as2_keys.ours)
+    answer = receive(services.engine, services.settings, message.headers, message.body, read_now=False)
+    assert answer.status == 200 and answer.read_document is not None
+    gate = UploadGate(UploadLimits(in_flight_bytes=1 << 20, intakes=1, wait_seconds=0.05, retry_after=1))
+
+    async def while_the_only_slot_is_taken() -> None:
+        async with gate.intake():
+            await _read_after_answer(gate, services.engine, answer)  # gives up after wait_seconds, raises nothing
+
+    asyncio.run(while_the_only_slot_is_taken())
+    with session(services.engine) as s:
+        stored = s.get(Document, answer.read_document)
+        assert stored is not None and stored.state == "received"  # kept for the stranded-file sweep
+    asyncio.run(_read_after_answer(gate, services.engine, answer))  # a free slot: read
+    with session(services.engine) as s:
+        stored = s.get(Document, answer.read_document)
+        assert stored is not None and stored.state != "received"
+        assert s.exec(select(Document).where(Document.parent_id == stored.id, Document.doc_type == "850")).all()
