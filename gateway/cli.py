@@ -71,16 +71,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         raise typer.Exit(2)
     with _services() as services:
         if demo:
-            from gateway.demo import seed_demo
+            from gateway.as2.demo import seed_demo_as2, send_command
+            from gateway.demo import DEMO_PASSWORDS, seed_demo
 
             seed_demo(services.engine)
-            from gateway.as2.demo import seed_demo_as2, send_command
 
             keys = seed_demo_as2(services.engine, services.settings)
             typer.echo(f"AS2: acme is ACME, we are B2BGW; PUBLISHED demo keys in {keys}/ (never for production); "
                        f"send a signed, encrypted 850:\n  {send_command(keys, f'http://{host}:{port}')}")
             typer.echo("demo data ready: partners 'acme' (X12 4010, ZZ:ACMEBUYER), 'globex' (X12 5010, "
                        "ZZ:GLOBEXEDI), 'initech' (UBL); our id ZZ:B2BGWSELLER; SKUs DEMO-1001..DEMO-1050")
+            typer.echo("partners upload to POST /edi/{id} with their own credential; PUBLISHED demo passwords "
+                       "(never for production): " + ", ".join(f"{partner_id} / {password}"
+                                                              for partner_id, password in DEMO_PASSWORDS.items()))
             typer.echo("cXML buyer 'contoso' (NetworkID AN01000000042, SharedSecret sandbox-secret): POST /cxml, "
                        "or play it in the buyer sandbox at /sandbox")
             typer.echo("OCI buyer 'srm-acme' (USERNAME srm-demo, PASSWORD oci-demo): GET|POST /oci, or play SAP SRM "
