@@ -60,9 +60,18 @@ class Partner:
 
 
 async def send_until_taken(client: httpx2.AsyncClient, partner: Partner, headers: dict[str, str]) -> None:
-    """POST the file; on 503 wait Retry-After and POST it again (at most 60 times)."""
+    """POST the file; on 503 wait Retry-After and POST it again (at most 60 times).
+
+    A connection the server closed as idle (uvicorn's keep-alive timeout) just as the client
+    reused it ends in a transport error with no answer: like any partner, send the file again.
+    """
     for _ in range(60):
-        response = await client.post("/edi/acme", content=partner.raw, headers=headers)
+        try:
+            response = await client.post("/edi/acme", content=partner.raw, headers=headers)
+        except (httpx2.ReadError, httpx2.RemoteProtocolError, httpx2.WriteError) as error:
+            partner.answers.append((0, None, f"no answer: {type(error).__name__}"))
+            await asyncio.sleep(1)
+            continue
         partner.answers.append((response.status_code, response.headers.get("retry-after"), response.text))
         if response.status_code != 503:
             return
@@ -81,7 +90,8 @@ def test_a_burst_of_uploads_is_answered_503_with_retry_after_and_every_order_is_
     with served(create_app(loaded, workers=2)) as base:
         asyncio.run(storm(base, partners, edi_headers(loaded.engine, "acme")))
 
-    answers = [a for p in partners for a in p.answers]
+    unanswered = sum(status == 0 for p in partners for status, _, _ in p.answers)
+    answers = [a for p in partners for a in p.answers if a[0] != 0]
     statuses = Counter(status for status, _, _ in answers)
     assert set(statuses) <= {202, 503}, statuses  # never a 500, nor a 409 or 422 for a file taken twice
     overloaded = [a for a in answers if a[0] == 503]
@@ -90,7 +100,7 @@ def test_a_burst_of_uploads_is_answered_503_with_retry_after_and_every_order_is_
     # a 503 from the gate stores nothing; one from the database may have stored the raw file first
     # (it is then read later, and the partner's resend is recognised)
     refused_by_gate = sum(NOTHING_STORED in text for _, _, text in overloaded)
-    cut_short = len(overloaded) - refused_by_gate
+    cut_short = len(overloaded) - refused_by_gate + unanswered  # a dropped connection may follow a stored file
 
     for doc_id in stranded_files(loaded.engine, older_than_seconds=0):  # what a worker's housekeeping does
         read_received(loaded.engine, doc_id, actor="test")
