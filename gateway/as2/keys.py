@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 from sqlmodel import Session, col, select
 
-from gateway.as2.message import Signer
+from gateway.as2.smime import Signer
 from gateway.as2.tables import As2Identity
 from gateway.store.tables import utcnow
 

@@ -24,14 +24,7 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from gateway.as2.errors import As2Error, InsufficientMessageSecurity, UnexpectedProcessingError
-from gateway.as2.message import (
-    AS2_VERSION,
-    Signer,
-    bare_message_id,
-    make_message_id,
-    open_signed,
-    signed_entity,
-)
+from gateway.as2.message import AS2_VERSION, bare_message_id, make_message_id
 from gateway.as2.mime import (
     Entity,
     build_multipart,
@@ -43,6 +36,7 @@ from gateway.as2.mime import (
     render_entity,
     split_multipart,
 )
+from gateway.as2.smime import Signer, open_signed, signed_entity
 
 REPORTING_UA = "b2b-gateway"
 _AUTOMATIC = "automatic-action/MDN-sent-automatically"

@@ -21,6 +21,9 @@ envelope read so far.
 
 More information: https://www.rfc-editor.org/rfc/rfc4130 (AS2), https://www.rfc-editor.org/rfc/rfc5402
 (compression), https://www.rfc-editor.org/rfc/rfc8551 (S/MIME 4.0).
+
+The S/MIME layer that messages share with MDNs (signing, the MIC) is :mod:`gateway.as2.smime`,
+re-exported here; the CMS structures are :mod:`gateway.as2.cms`.
 """
 
 from __future__ import annotations
@@ -38,49 +41,25 @@ from cryptography import x509
 
 from gateway.as2 import cms
 from gateway.as2.cms import PrivateKey
-from gateway.as2.errors import (
-    As2Error,
-    DecryptionFailed,
-    InsufficientMessageSecurity,
-    IntegrityCheckFailed,
-    UnexpectedProcessingError,
-)
+from gateway.as2.errors import As2Error, DecryptionFailed, InsufficientMessageSecurity, UnexpectedProcessingError
 from gateway.as2.mime import (
     Entity,
-    build_multipart,
-    canonicalize,
     decode_body,
     encode_base64,
     is_canonical,
     lower_headers,
-    new_boundary,
     parse_entity,
     quote_as2_name,
     render_entity,
-    split_multipart,
     unquote_as2_name,
 )
+from gateway.as2.smime import MIC_NAMES, Signer, digest_name, mic_value, open_signed, pkcs7_entity, signed_entity
 
 AS2_VERSION = "1.2"
 
-#: Our digest names -> the names written in micalg and Received-Content-MIC (RFC 5751 / RFC 4130).
-MIC_NAMES: dict[str, str] = {"sha1": "sha1", "sha256": "sha-256", "sha384": "sha-384", "sha512": "sha-512"}
-
 _PKCS7_MIME = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
-_PKCS7_SIGNATURE = {"application/pkcs7-signature", "application/x-pkcs7-signature"}
 _MAX_LAYERS = 8
 _AS2_NAME = re.compile(r"[\x20-\x7e]{1,128}")
-
-
-def digest_name(value: str) -> str | None:
-    """Our digest name for a micalg/MIC algorithm name (``sha-256``, ``SHA256``, ``sha1``), None if unsupported."""
-    normalized = value.strip().strip('"').lower().replace("-", "").replace("_", "")
-    return normalized if normalized in MIC_NAMES else None
-
-
-def mic_value(content: bytes, digest: str) -> str:
-    """``"<base64 digest>, <algorithm>"`` as Received-Content-MIC writes it."""
-    return f"{base64.b64encode(cms.digest_of(content, digest)).decode('ascii')}, {MIC_NAMES[digest]}"
 
 
 def make_message_id(as2_from: str) -> str:
@@ -92,15 +71,6 @@ def make_message_id(as2_from: str) -> str:
 def bare_message_id(value: str) -> str:
     """A Message-ID header value without its angle brackets and spaces."""
     return value.strip().removeprefix("<").removesuffix(">").strip()
-
-
-@dataclass(frozen=True)
-class Signer:
-    """Who signs: our private key, its certificate, and the digest to sign with."""
-
-    key: PrivateKey
-    certificate: x509.Certificate
-    digest: str = "sha256"
 
 
 @dataclass(frozen=True)
@@ -185,62 +155,6 @@ class UnpackedMessage:
     compressed: bool
     mic: str | None
     mdn: MdnRequest
-
-
-# --- S/MIME entities (shared with mdn.py) -------------------------------------------------------
-
-
-def signed_entity(content: bytes, signer: Signer) -> bytes:
-    """``content`` (an entity's bytes) as a multipart/signed entity (RFC 5751 3.5.3) with a detached signature."""
-    signature = cms.sign_detached(content, signer.key, signer.certificate, digest=signer.digest)
-    signature_part = render_entity([
-        ("Content-Type", 'application/pkcs7-signature; name="smime.p7s"'),
-        ("Content-Transfer-Encoding", "base64"),
-        ("Content-Disposition", 'attachment; filename="smime.p7s"'),
-    ], encode_base64(signature))
-    boundary = new_boundary()
-    return render_entity([
-        ("Content-Type", f'multipart/signed; protocol="application/pkcs7-signature"; '
-                         f'micalg={MIC_NAMES[signer.digest]}; boundary="{boundary}"'),
-    ], build_multipart([content, signature_part], boundary))
-
-
-def open_signed(entity: Entity, verify_with: Sequence[x509.Certificate]) -> tuple[bytes, cms.VerifiedSignature]:
-    """The signed content of a multipart/signed entity (bytes as received) and its verified signature.
-
-    The content is checked as received, then in canonical CRLF form (a sender may sign the canonical
-    form and transmit LF line ends).
-    """
-    boundary = entity.param("boundary")
-    if not boundary:
-        raise UnexpectedProcessingError("multipart/signed without a boundary parameter")
-    parts = split_multipart(entity.body, boundary)
-    if len(parts) != 2:
-        raise UnexpectedProcessingError(
-            f"multipart/signed has {len(parts)} part(s), expected the content and the signature"
-        )
-    content, signature_part = parts
-    signature_entity = parse_entity(signature_part)
-    if signature_entity.content_type not in _PKCS7_SIGNATURE:
-        raise UnexpectedProcessingError(f"the second part of multipart/signed is {signature_entity.content_type}, "
-                                        "not application/pkcs7-signature")
-    signature = decode_body(signature_entity)
-    try:
-        return content, cms.verify_detached(content, signature, verify_with)
-    except IntegrityCheckFailed:
-        canonical = canonicalize(content)
-        if canonical == content:
-            raise
-        return canonical, cms.verify_detached(canonical, signature, verify_with)
-
-
-def pkcs7_entity(der: bytes, smime_type: str, name: str, *, base64_body: bool) -> bytes:
-    """An application/pkcs7-mime entity holding ``der``."""
-    return render_entity([
-        ("Content-Type", f'application/pkcs7-mime; smime-type={smime_type}; name="{name}"'),
-        ("Content-Transfer-Encoding", "base64" if base64_body else "binary"),
-        ("Content-Disposition", f'attachment; filename="{name}"'),
-    ], encode_base64(der) if base64_body else der)
 
 
 # --- sending ------------------------------------------------------------------------------------

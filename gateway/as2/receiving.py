@@ -51,9 +51,10 @@ from gateway.as2.certificates import expired_certificates, partner_certificates
 from gateway.as2.errors import As2Error, AuthenticationFailed, UnexpectedProcessingError
 from gateway.as2.keys import KeyProblem, PrivateKey, our_as2_ids, our_key_pair, our_key_pairs
 from gateway.as2.mdn import PackedMdn, build_mdn, is_mdn
-from gateway.as2.message import MdnRequest, Signer, read_envelope, unpack
+from gateway.as2.message import MdnRequest, read_envelope, unpack
 from gateway.as2.options import As2Options, as2_options
 from gateway.as2.receipts import receive_mdn
+from gateway.as2.smime import Signer
 from gateway.as2.tables import As2Message
 from gateway.config import Settings
 from gateway.delivery.outbox import delivery_route, enqueue
