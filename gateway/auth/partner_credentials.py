@@ -40,11 +40,10 @@ from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import unquote
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from gateway.as2 import keys
 from gateway.auth.audit import audit
 from gateway.auth.deps import bearer
 from gateway.auth.tables import PartnerCredential
@@ -305,14 +304,16 @@ def issue_token(s: Session, partner_id: str, *, actor: str, label: str = "") -> 
 
 
 def certificate_fingerprint(certificate: bytes | str) -> str:
-    """The SHA-256 fingerprint (lower-case hex) of a certificate in PEM or DER; CredentialError if unreadable."""
+    """The SHA-256 fingerprint (lower-case hex) of a certificate in PEM or DER; CredentialError if unreadable.
+
+    Read and named as every certificate of the gateway is (:mod:`gateway.as2.keys`), so the
+    fingerprint on a partner's credential is the one pages and ``b2bgw as2 certs`` show.
+    """
     data = certificate.encode() if isinstance(certificate, str) else certificate
     try:
-        cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
-                else x509.load_der_x509_certificate(data))
-    except ValueError as exc:
-        raise CredentialError(f"not a readable X.509 certificate (PEM or DER): {exc}") from None
-    return cert.fingerprint(hashes.SHA256()).hex()
+        return keys.fingerprint(keys.read_certificate(data))
+    except keys.KeyProblem as exc:
+        raise CredentialError(f"not a readable client certificate: {exc}") from None
 
 
 def normalize_fingerprint(fingerprint: str) -> str:
