@@ -119,7 +119,11 @@ class CertificateStatus:
         return f"certificate:{'ours' if self.owner == 'ours' else self.owner[:30]}:{self.fingerprint[:64]}"
 
 
-def _status(days_left: int, warning_days: int) -> str:
+def expiry_state(days_left: int, warning_days: int) -> str:
+    """``expired``, ``expiring`` (within ``warning_days``, that day included) or ``valid``.
+
+    The one rule of the pages, ``b2bgw partners show|check`` and the expiry alert.
+    """
     return "expired" if days_left < 0 else "expiring" if days_left <= warning_days else "valid"
 
 
@@ -130,12 +134,12 @@ def certificate_overview(s: Session, *, warning_days: int, now: dt.datetime | No
     for ours in s.exec(select(As2Identity).where(col(As2Identity.retired_at).is_(None))).all():
         days = (ours.not_after - moment).days
         rows.append(CertificateStatus("ours", ours.as2_id, "both", ours.subject, ours.fingerprint, ours.not_after,
-                                      days, _status(days, warning_days)))
+                                      days, expiry_state(days, warning_days)))
     names = dict(s.exec(select(Partner.id, Partner.as2_id)).all())
     for theirs in s.exec(select(PartnerCertificate).where(col(PartnerCertificate.revoked_at).is_(None))).all():
         days = (theirs.not_after - moment).days
         rows.append(CertificateStatus(theirs.partner_id, names.get(theirs.partner_id), theirs.usage, theirs.subject,
-                                      theirs.fingerprint, theirs.not_after, days, _status(days, warning_days)))
+                                      theirs.fingerprint, theirs.not_after, days, expiry_state(days, warning_days)))
     return sorted(rows, key=lambda row: (row.not_after, row.owner))
 
 
@@ -149,5 +153,15 @@ def expiring_certificates(s: Session, *, warning_days: int, now: dt.datetime | N
     return [row for row in certificate_overview(s, warning_days=warning_days, now=now) if row.state != "valid"]
 
 
-__all__ = ["CertificateRefused", "CertificateStatus", "Usage", "certificate_overview", "certificate_rows",
-           "expired_certificates", "expiring_certificates", "import_partner_certificate", "partner_certificates"]
+__all__ = [
+    "CertificateRefused",
+    "CertificateStatus",
+    "Usage",
+    "certificate_overview",
+    "certificate_rows",
+    "expired_certificates",
+    "expiring_certificates",
+    "expiry_state",
+    "import_partner_certificate",
+    "partner_certificates",
+]

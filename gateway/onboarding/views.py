@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from gateway.as2.certificates import expiry_state
 from gateway.as2.tables import PartnerCertificate
 from gateway.auth.tables import PartnerCredential
 from gateway.store.tables import Partner
@@ -65,7 +66,8 @@ class CertificateView(BaseModel):
         days_left = (not_after - now).days
         return cls(id=row.id or 0, usage=row.usage, subject=row.subject, issuer=row.issuer,
                    fingerprint=row.fingerprint, not_before=aware(row.not_before) or row.not_before,
-                   not_after=not_after, days_left=days_left, expiring=days_left < warning_days,
+                   not_after=not_after, days_left=days_left,
+                   expiring=expiry_state(days_left, warning_days) != "valid",
                    revoked_at=aware(row.revoked_at))
 
 
