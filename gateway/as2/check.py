@@ -15,7 +15,6 @@ next needs has failed (no key pair: nothing can be signed; no URL: nothing can b
 
 from __future__ import annotations
 
-import socket
 import urllib.parse
 
 from pydantic import ValidationError
@@ -29,7 +28,7 @@ from gateway.config import Settings
 from gateway.delivery.failures import DeliveryFailure
 from gateway.delivery.outbox import delivery_route
 from gateway.delivery.transports import Message
-from gateway.onboarding.check import CheckStep
+from gateway.onboarding.check import CheckStep, connect_step
 from gateway.store.db import session
 from gateway.store.tables import Partner
 
@@ -82,11 +81,7 @@ def _connect(url: str, timeout: float) -> CheckStep:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return CheckStep("connect", False, f"{url!r} is not an HTTP URL")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=min(timeout, 10.0)):
-            return CheckStep("connect", True, f"{parts.hostname}:{port} accepts connections")
-    except OSError as exc:
-        return CheckStep("connect", False, f"{parts.hostname}:{port}: {exc}")
+    return connect_step(parts.hostname, port, timeout=min(timeout, 10.0))
 
 
 def _test_message(engine: Engine, settings: Settings, partner: Partner, url: str) -> CheckStep:

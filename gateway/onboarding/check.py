@@ -155,18 +155,25 @@ def _as2_steps(engine: Engine, settings: Settings, partner: Partner) -> list[Che
     return check_as2(engine, settings, partner)
 
 
+def connect_step(host: str, port: int, *, timeout: float) -> CheckStep:
+    """Whether ``host:port`` accepts a TCP connection: the first step of every network channel's check."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            return CheckStep("connect", True, f"{host}:{port} ({raw.getpeername()[0]})")
+    except OSError as exc:
+        return CheckStep("connect", False, f"{host}:{port}: {exc.strerror or exc}")
+
+
 def check_http(url: str, headers: dict[str, str], *, timeout: float) -> list[CheckStep]:
     """Connect, shake hands (https) and ``HEAD`` the URL with ``headers``: a step each, stopping at a failure."""
     parts = urlsplit(url)
     secure = parts.scheme == "https"
     host = parts.hostname or ""
     port = parts.port or (443 if secure else 80)
-    try:
-        raw = socket.create_connection((host, port), timeout=timeout)
-    except OSError as exc:
-        return [CheckStep("connect", False, f"{host}:{port}: {exc.strerror or exc}")]
-    steps = [CheckStep("connect", True, f"{host}:{port} ({raw.getpeername()[0]})")]
-    raw.close()
+    connected = connect_step(host, port, timeout=timeout)
+    steps = [connected]
+    if not connected.ok:
+        return steps
     context = ssl.create_default_context() if secure else None
     if context is not None:
         try:
