@@ -22,6 +22,7 @@ from gateway.config import get_settings
 from gateway.delivery.cli import edit_command, outbox_app
 from gateway.onboarding.cli import partners_app
 from gateway.pricing.cli import prices_app, stock_app
+from gateway.production import production_problems
 from gateway.services import Services, build_services
 
 app = typer.Typer(help="b2b-gateway: B2B punchout and EDI gateway.", no_args_is_help=True,
@@ -69,6 +70,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     if (ssl_certfile is None) != (ssl_keyfile is None):
         typer.echo("give both --ssl-certfile and --ssl-keyfile, or neither", err=True)
         raise typer.Exit(2)
+    settings = get_settings()
+    if demo:
+        settings.demo = settings.sandbox = True
+    problems = production_problems(settings)
+    if problems:
+        for problem in problems:
+            typer.echo(f"not starting: {problem}", err=True)
+        typer.echo("(b2bgw serve --demo accepts these, for a demo with published credentials only)", err=True)
+        raise typer.Exit(2)
     with _services() as services:
         if demo:
             from gateway.as2.demo import seed_demo_as2, send_command
@@ -89,7 +99,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             typer.echo("OCI buyer 'srm-acme' (USERNAME srm-demo, PASSWORD oci-demo): GET|POST /oci, or play SAP SRM "
                        "at /sandbox/oci")
         tune_garbage_collector()
+        # X-Forwarded-* are read by gateway.api.client.ForwardedHeaders, from B2BGW_TRUSTED_PROXIES only.
         uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info",
+                    proxy_headers=False, server_header=False,
                     ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
                     ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)
 

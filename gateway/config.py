@@ -84,8 +84,31 @@ class Settings(BaseSettings):
     """Largest cXML request ``/cxml`` reads; a larger one is refused with Status 400 (and kept)."""
     public_url: str | None = None
     """The gateway's URL as buyers reach it (StartPage URLs, ProfileResponse); else the request's own."""
-    sandbox: bool = True
-    """Serve the buyer sandbox (``/sandbox``); ``false`` in production if nobody onboards buyers there."""
+    sandbox: bool = False
+    """Serve the buyer sandbox (``/sandbox``, ``/sandbox/oci``) to signed-in operators; on with ``serve --demo``."""
+    sandbox_token: str | None = None
+    """A bearer token (``Authorization: Bearer`` or the ``b2bgw_sandbox`` cookie) that opens the sandbox besides
+    an operator's sign-in, for whoever onboards buyers without an operator account."""
+    demo: bool = False
+    """Set by ``serve --demo``: the published demo credentials (operator token ``secret``) are accepted."""
+    metrics_token: str | None = None
+    """When set, ``/metrics``, ``/docs`` and ``/openapi.json`` need ``Authorization: Bearer`` with it (or an
+    operator token); unset: they are open, for a Prometheus on a private network."""
+    admin_session_idle_minutes: float = 30.0
+    """An /admin sign-in unused for this long is over (the server forgets it)."""
+    admin_session_hours: float = 8.0
+    """An /admin sign-in ends this long after it began, however busy."""
+    auth_max_failures: int = 5
+    """Wrong credentials in a row (per credential, per client address) before a lockout begins."""
+    auth_client_max_failures: int = 20
+    """Wrong credentials from one client address, whatever it guessed at, before that address is locked out."""
+    auth_lockout_seconds: float = 30.0
+    """The first lockout; each further failure while counted doubles it, up to ``auth_lockout_max_seconds``."""
+    auth_lockout_max_seconds: float = 3600.0
+    auth_failure_window_seconds: float = 900.0
+    """Failures older than this are forgotten (a lockout ended and this long without failures: back to zero)."""
+    hsts_seconds: int = 31_536_000
+    """``Strict-Transport-Security`` max-age sent on answers over HTTPS (directly or from a trusted proxy)."""
     seller_time_zone: str = "UTC"
     """IANA zone of the seller: price list and assignment windows are whole days in it."""
     price_sync_minutes: float = 15.0
@@ -108,8 +131,8 @@ class Settings(BaseSettings):
     """Header in which a TLS terminator in front passes the client certificate it verified (URL-encoded PEM,
     as nginx ``$ssl_client_escaped_cert``); unset: client certificates are not a partner credential."""
     trusted_proxies: str = "127.0.0.1,::1"
-    """Comma-separated addresses (or CIDR networks) whose ``client_cert_header`` is believed; from anyone
-    else the header is ignored."""
+    """Comma-separated addresses (or CIDR networks) of the proxies in front: their ``client_cert_header``,
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; from anyone else those headers are ignored."""
     as2_id: str = "B2BGW"
     """Our AS2 name (AS2-To of what partners send us, AS2-From of what we send), unless a partner says otherwise."""
     key_passphrase: str | None = None

@@ -22,15 +22,14 @@ is ignored.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import Engine
 
+from gateway.api.client import client_address, is_trusted_proxy, peer, trusted_networks
 from gateway.api.deps import ServicesDep
 from gateway.auth.audit import audit
 from gateway.auth.partner_credentials import PartnerAuthentication, authenticate_partner
@@ -42,34 +41,6 @@ log = logging.getLogger(__name__)
 
 CHALLENGE = 'Basic realm="b2b-gateway", Bearer'
 """What a 401 asks for: HTTP Basic (partner id and password) or a partner bearer token."""
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@lru_cache(maxsize=8)
-def trusted_networks(setting: str) -> tuple[Network, ...]:
-    """The networks of ``B2BGW_TRUSTED_PROXIES`` (an address is a network of one); a bad entry is logged and skipped."""
-    networks: list[Network] = []
-    for item in (part.strip() for part in setting.split(",")):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            log.error("B2BGW_TRUSTED_PROXIES: %r is not an address or a network; ignored", item)
-    return tuple(networks)
-
-
-def is_trusted_proxy(host: str | None, setting: str) -> bool:
-    """Whether a request from ``host`` may pass on a client certificate (see module docstring)."""
-    if not host:
-        return False
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return any(address in network for network in trusted_networks(setting))
-
 
 @dataclass(frozen=True)
 class PartnerCaller:
@@ -104,9 +75,9 @@ def refuse(engine: Engine, *, channel: str, partner_id: str, remote: str,
 def require_partner(partner_id: str, request: Request, services: ServicesDep) -> PartnerCaller:
     """Admit ``partner_id``'s own credential or raise 401/403 (module docstring); runs in the thread pool."""
     settings = services.settings
-    remote = request.client.host if request.client else "unknown"
+    remote = client_address(request)
     certificate = None
-    if settings.client_cert_header and is_trusted_proxy(remote, settings.trusted_proxies):
+    if settings.client_cert_header and is_trusted_proxy(peer(request), settings.trusted_proxies):
         certificate = request.headers.get(settings.client_cert_header) or None
     result = authenticate_partner(services.engine, partner_id, authorization=request.headers.get("authorization"),
                                   client_certificate=certificate)

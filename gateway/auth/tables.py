@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from gateway.store.tables import utcnow
@@ -73,3 +73,47 @@ class PartnerCredential(SQLModel, table=True):
     last_used_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
     revoked_by: str | None = Field(default=None, max_length=120)
+
+
+class AdminSession(SQLModel, table=True):
+    """One operator's sign-in to the /admin pages: the server's record of a random cookie, never the token.
+
+    The cookie holds a random session key; only its SHA-256 (``key_hash``) is stored. The session
+    ends when unused for ``B2BGW_ADMIN_SESSION_IDLE_MINUTES`` (``last_seen_at``), at ``expires_at``
+    whatever happens, at sign-out (``revoked_at``), and when the token it was opened with is revoked
+    (``token_id``) or, for ``B2BGW_OPERATOR_TOKEN``, changed (``credential_hash`` no longer matches).
+    """
+
+    __tablename__ = "gw_admin_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True, description="SHA-256 of the cookie's session key, hex")
+    actor: str = Field(max_length=120, description="who signed in, as the audit log names them")
+    token_id: int | None = Field(default=None, foreign_key="gw_api_token.id", index=True,
+                                 description="the API token signed in with; null for B2BGW_OPERATOR_TOKEN")
+    credential_hash: str = Field(max_length=64, description="SHA-256 of the token signed in with, hex")
+    client: str = Field(default="", max_length=64, description="the address that signed in")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+class AuthThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per credential and per client address, and the lockout they earned.
+
+    ``scope`` says what ``key`` names: ``credential`` (``cxml:contoso``, ``oci:srm-demo``,
+    ``token:3f2a...``, ``admin``, ``edi:acme``) or ``client`` (an address). Shared by every process
+    on the database, so a lockout holds behind a load balancer too.
+    """
+
+    __tablename__ = "gw_auth_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_gw_auth_throttle_scope_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16)
+    key: str = Field(max_length=200)
+    failures: int = 0
+    first_failure_at: dt.datetime = Field(default_factory=utcnow)
+    last_failure_at: dt.datetime = Field(default_factory=utcnow)
+    locked_until: dt.datetime | None = Field(default=None, index=True)

@@ -31,7 +31,8 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 def test_serve_answers_over_https_with_the_certificate(services: Services, tmp_path: Path) -> None:
     cert, key = self_signed(tmp_path)
     port = free_port()
-    env = {**os.environ, "B2BGW_DATABASE_URL": services.settings.database_url, "B2BGW_ERP": "builtin"}
+    env = {**os.environ, "B2BGW_DATABASE_URL": services.settings.database_url, "B2BGW_ERP": "builtin",
+           "B2BGW_PUBLIC_URL": f"https://127.0.0.1:{port}"}
     command = [sys.executable, "-c", "from gateway.cli import main; main()", "serve", "--port", str(port),
                "--workers", "0", "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -1,0 +1,24 @@
+"""``/openapi.json`` and ``/docs``: the API's description and its Swagger page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/openapi.json")
+async def openapi(request: Request) -> JSONResponse:
+    """The OpenAPI document of every route in the schema."""
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/docs", response_class=HTMLResponse)
+async def docs(request: Request) -> HTMLResponse:
+    """Swagger UI over ``/openapi.json``."""
+    return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{request.app.title} - API")
+
+
+__all__ = ["router"]
