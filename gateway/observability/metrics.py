@@ -34,8 +34,10 @@ PROCESSING_SECONDS = Histogram("b2bgw_processing_seconds", "Time a worker spent 
 ERP_CALL_SECONDS = Histogram("b2bgw_erp_call_seconds", "ERP port calls, by operation and outcome",
                              ["operation", "outcome"], registry=REGISTRY,
                              buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-AUTH_FAILURES = Counter("b2bgw_auth_failures", "Refused credentials on a partner channel, by channel and reason",
-                        ["channel", "reason"], registry=REGISTRY)
+AUTH_FAILURES = Counter("b2bgw_auth_failures", "Refused credentials, by channel (cxml, oci, token, admin, edi) and "
+                        "reason (locked: refused unchecked during a lockout)", ["channel", "reason"], registry=REGISTRY)
+AUTH_LOCKOUTS = Counter("b2bgw_auth_lockouts", "Lockouts begun after repeated wrong credentials, by channel and "
+                        "scope (credential or client address)", ["channel", "scope"], registry=REGISTRY)
 AS2_MESSAGES = Counter("b2bgw_as2_messages", "AS2 messages, by direction and outcome (the MDN disposition)",
                        ["direction", "outcome"], registry=REGISTRY)
 
@@ -115,5 +117,6 @@ def register_queue_collector(engine: Engine) -> None:
 
 _QUEUE: QueueCollector | None = None
 
-__all__ = ["DOCUMENTS_PROCESSED", "DOCUMENTS_RECEIVED", "ERP_CALL_SECONDS", "PROCESSING_SECONDS", "REGISTRY",
+__all__ = ["AS2_MESSAGES", "AUTH_FAILURES", "AUTH_LOCKOUTS", "DOCUMENTS_PROCESSED", "DOCUMENTS_RECEIVED",
+           "ERP_CALL_SECONDS", "PROCESSING_SECONDS", "REGISTRY",
            "MeteredErp", "QueueCollector", "register_queue_collector"]
