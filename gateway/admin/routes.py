@@ -22,8 +22,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from gateway.admin.auth import COOKIE, MAX_AGE_SECONDS, csrf_ok, csrf_token, signed_in
+from gateway.admin import sessions
+from gateway.admin.auth import COOKIE, clear_cookie, csrf_ok, csrf_token, give_cookie, signed_in
 from gateway.admin.queries import choices, kpis, linked, states_overview
+from gateway.api.client import client_address
 from gateway.api.deps import ServicesDep
 from gateway.as2.queries import as2_messages_of
 from gateway.auth.audit import audit, audit_trail
@@ -85,6 +87,15 @@ def home() -> RedirectResponse:
     return RedirectResponse("/admin/documents", status_code=303)
 
 
+SIGN_IN_FAILED = "That is not a valid operator token."
+
+
+def _target(next: str) -> str:
+    """Where to go after signing in: an operator page or the sandbox of this site, never another site."""
+    same_site = next.startswith(("/admin", "/sandbox")) and not next.startswith("//") and "\\" not in next
+    return next if same_site else "/admin/documents"
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/admin/documents") -> HTMLResponse:
     """The sign-in form."""
@@ -94,28 +105,34 @@ def login_form(request: Request, next: str = "/admin/documents") -> HTMLResponse
 @router.post("/login", response_model=None)
 def login(request: Request, services: ServicesDep, token: Annotated[str, Form()],
           next: Annotated[str, Form()] = "/admin/documents") -> Response:
-    """Check the token; an operator gets the cookie and goes where it was going."""
-    principal = authenticate(services.engine, token.strip(), operator_token=services.settings.operator_token)
+    """Check the token; an operator gets a new session's cookie and goes where it was going."""
+    token = token.strip()
+    principal = authenticate(services.engine, token, operator_token=services.settings.operator_token)
     if principal is None or principal.role is not Role.OPERATOR:
         log.warning("operator pages: refused sign-in (%s)", "not an operator token" if principal else "unknown token")
-        return templates.TemplateResponse(request, "login.html", {
-            "next": next, "error": "That is not a valid operator token."}, status_code=401)
+        return templates.TemplateResponse(request, "login.html", {"next": next, "error": SIGN_IN_FAILED},
+                                          status_code=401)
+    client = client_address(request)
+    key = sessions.open_session(services.engine, principal, token, client=client, settings=services.settings)
     with session(services.engine) as s:
-        audit(s, actor=principal.name, action="admin.sign_in", target="admin")
+        audit(s, actor=principal.name, action="admin.sign_in", target="admin", client=client)
         s.commit()
-    target = next if next.startswith("/admin") and not next.startswith("//") else "/admin/documents"
-    answer = RedirectResponse(target, status_code=303)
-    answer.set_cookie(COOKIE, token.strip(), max_age=MAX_AGE_SECONDS, httponly=True, samesite="strict",
-                      secure=request.url.scheme == "https", path="/admin")
+    answer = RedirectResponse(_target(next), status_code=303)
+    give_cookie(request, answer, key, services)
     return answer
 
 
 @router.post("/logout", response_model=None)
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    """Forget the cookie."""
+def logout(request: Request, services: ServicesDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """End the session on the server (its cookie opens nothing after) and forget the cookie."""
     answer = RedirectResponse("/admin/login", status_code=303)
     if csrf_ok(request, csrf):
-        answer.delete_cookie(COOKIE, path="/admin")
+        ended = sessions.revoke(services.engine, request.cookies.get(COOKIE, ""))
+        if ended is not None:
+            with session(services.engine) as s:
+                audit(s, actor=ended.actor, action="admin.sign_out", target="admin", client=client_address(request))
+                s.commit()
+        clear_cookie(request, answer)
     return answer
 
 

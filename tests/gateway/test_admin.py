@@ -31,7 +31,8 @@ def operator(client: TestClient) -> TestClient:
                          follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/admin/documents"
     cookie = answer.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/admin" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/;" in cookie
+    assert OPERATOR_TOKEN not in cookie  # a session key, never the token (tests/security/test_sandbox_and_sessions.py)
     return client
 
 

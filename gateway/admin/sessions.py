@@ -1,0 +1,121 @@
+"""Server-side sessions of the /admin pages: a random key in the cookie, the server's record of what it may do.
+
+Signing in with an operator token opens a session (:class:`~gateway.auth.tables.AdminSession`)
+and gives the browser a random 256-bit key; only the key's SHA-256 is stored, and the token is
+never in the cookie nor in any column (``credential_hash`` is a SHA-256 of it, used only to
+notice a changed ``B2BGW_OPERATOR_TOKEN``). A stolen database therefore opens nothing, and a
+stolen cookie opens nothing once its session ended. A session ends:
+
+* at sign-out (:func:`revoke`);
+* when unused for ``B2BGW_ADMIN_SESSION_IDLE_MINUTES``, and ``B2BGW_ADMIN_SESSION_HOURS`` after
+  it began whatever happens;
+* when the API token it was opened with is revoked, or no longer an operator's;
+* for ``B2BGW_OPERATOR_TOKEN``, when the setting changed or was removed.
+
+The last two are checked on every request (:func:`find`), in the same query that finds the
+session, so a revocation made anywhere (``b2bgw tokens revoke``, another server) holds at once.
+``last_seen_at`` is written at most once a minute (:data:`TOUCH_SECONDS`): a page view is a read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import Engine, delete, update
+from sqlmodel import col, select
+
+from gateway.auth.tables import AdminSession, ApiToken
+from gateway.auth.tokens import Principal, Role
+from gateway.config import Settings
+from gateway.store.db import session
+from gateway.store.tables import utcnow
+
+KEY_BYTES = 32
+"""256 random bits in the cookie: nothing to guess."""
+TOUCH_SECONDS = 60.0
+"""``last_seen_at`` is rewritten only when older than this (the idle expiry is counted in minutes)."""
+ENV_OPERATOR = "operator"
+"""The name the audit log gives whoever signs in with ``B2BGW_OPERATOR_TOKEN``."""
+
+
+def digest(text: str) -> str:
+    """SHA-256 of ``text``, hex: how a session key and the token signed in with are stored."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time as aware UTC (SQLite gives it back naive)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def open_session(engine: Engine, principal: Principal, token: str, *, client: str, settings: Settings) -> str:
+    """Record a sign-in of ``principal`` (an operator) with ``token``; the key for the cookie.
+
+    Sessions past their absolute end are deleted on the way: they can never be used again.
+    """
+    if principal.role is not Role.OPERATOR:
+        raise ValueError("only an operator signs in to the /admin pages")
+    key = secrets.token_urlsafe(KEY_BYTES)
+    now = utcnow()
+    with session(engine) as s:
+        s.exec(delete(AdminSession).where(col(AdminSession.expires_at) < now))  # type: ignore[call-overload]
+        s.add(AdminSession(key_hash=digest(key), actor=principal.name, token_id=principal.token_id,
+                           credential_hash=digest(token), client=client[:64], created_at=now, last_seen_at=now,
+                           expires_at=now + dt.timedelta(hours=settings.admin_session_hours)))
+        s.commit()
+    return key
+
+
+def _principal(row: AdminSession, token: ApiToken | None, settings: Settings) -> Principal | None:
+    """Who the session stands for, if what it was opened with still holds (module docstring)."""
+    if row.token_id is None:
+        current = settings.operator_token
+        if not current or not hmac.compare_digest(digest(current), row.credential_hash):
+            return None  # B2BGW_OPERATOR_TOKEN changed or was removed
+        return Principal(name=ENV_OPERATOR, role=Role.OPERATOR)
+    if token is None or token.revoked_at is not None or token.role != Role.OPERATOR.value:
+        return None
+    return Principal(name=token.name, role=Role.OPERATOR, customers=frozenset(token.customers), token_id=token.id)
+
+
+def find(engine: Engine, key: str, settings: Settings) -> Principal | None:
+    """The operator whose live session ``key`` is, or None; marks it used (at most once a minute)."""
+    if not key:
+        return None
+    now = utcnow()
+    with session(engine) as s:
+        found = s.exec(select(AdminSession, ApiToken)
+                       .outerjoin(ApiToken, col(ApiToken.id) == col(AdminSession.token_id))
+                       .where(AdminSession.key_hash == digest(key))).first()
+        if found is None:
+            return None
+        row, token = found
+        if (row.revoked_at is not None or _utc(row.expires_at) <= now
+                or now - _utc(row.last_seen_at) >= dt.timedelta(minutes=settings.admin_session_idle_minutes)):
+            return None
+        principal = _principal(row, token, settings)
+        if principal is not None and (now - _utc(row.last_seen_at)).total_seconds() > TOUCH_SECONDS:
+            s.exec(update(AdminSession).where(col(AdminSession.id) == row.id)  # type: ignore[call-overload]
+                   .values(last_seen_at=now))
+            s.commit()
+        return principal
+
+
+def revoke(engine: Engine, key: str) -> AdminSession | None:
+    """End the session of ``key`` (sign-out); the row, kept until it would have expired, or None."""
+    with session(engine) as s:
+        row = s.exec(select(AdminSession).where(AdminSession.key_hash == digest(key))).first()
+        if row is None:
+            return None
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+        return row
+
+
+__all__ = ["ENV_OPERATOR", "KEY_BYTES", "TOUCH_SECONDS", "digest", "find", "open_session", "revoke"]

@@ -1,0 +1,204 @@
+"""Attacks on the operator's sign-in (/admin sessions) and on the buyer sandbox (/sandbox, /sandbox/oci).
+
+Sessions: the cookie is a random key, never the token, and nothing stored reveals the token; a
+cookie stolen before sign-out, after the idle or absolute expiry, after its token was revoked or
+``B2BGW_OPERATOR_TOKEN`` changed opens nothing; the old cookie holding the raw token opens nothing;
+every form still needs the session's CSRF token; sign-in guesses are locked out.
+
+Sandbox: off unless ``B2BGW_SANDBOX``; when on, anonymous callers get the sign-in (pages) or 401
+(posts), the sandbox token works instead of a sign-in; orders and carts are private to it and no
+SharedSecret is ever shown; the inbox takes only what the buyer's own gateway would accept, the
+SharedSecret we present to that buyer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import col, select
+
+from gateway.admin.auth import COOKIE
+from gateway.app import create_app
+from gateway.auth.tables import AdminSession
+from gateway.auth.tokens import Role, create_token, revoke_token
+from gateway.services import Services
+from gateway.store.db import session
+from gateway.store.tables import utcnow
+from tests.gateway.admin_session import sign_in
+from tests.gateway.conftest import OPERATOR_TOKEN, make_settings
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def opens_admin(client: TestClient) -> bool:
+    """Whether the client's cookie opens an operator page (else it is sent to the sign-in)."""
+    answer = client.get("/admin/documents", follow_redirects=False)
+    assert answer.status_code in (200, 303)
+    return answer.status_code == 200
+
+
+def with_cookie(services: Services, key: str) -> TestClient:
+    """A second browser (an attacker's) holding the cookie value ``key``."""
+    thief = TestClient(create_app(services))
+    thief.cookies.set(COOKIE, key)
+    return thief
+
+
+def sessions_of(services: Services) -> list[AdminSession]:
+    with session(services.engine) as s:
+        return list(s.exec(select(AdminSession).order_by(col(AdminSession.id))).all())
+
+
+def age_sessions(services: Services, **moved: dt.timedelta) -> None:
+    """Move the clock: every session's ``moved`` columns so far into the past."""
+    with session(services.engine) as s:
+        for row in s.exec(select(AdminSession)).all():
+            for name, delta in moved.items():
+                stored = getattr(row, name)
+                stored = stored.replace(tzinfo=dt.UTC) if stored.tzinfo is None else stored
+                setattr(row, name, stored - delta)
+            s.add(row)
+        s.commit()
+
+
+# -- /admin sessions -------------------------------------------------------------------------
+
+
+def test_the_cookie_is_a_random_key_and_nothing_stored_is_the_token(client: TestClient, services: Services) -> None:
+    sign_in(client)
+    first = client.cookies[COOKIE]
+    second_browser = TestClient(create_app(services))
+    sign_in(second_browser)
+    second = second_browser.cookies[COOKIE]
+    assert OPERATOR_TOKEN not in first and first != second and len(first) >= 43  # 256 bits, URL-safe base64
+    rows = sessions_of(services)
+    assert [r.key_hash for r in rows] == [hashlib.sha256(k.encode()).hexdigest() for k in (first, second)]
+    for row in rows:
+        stored = " ".join(str(v) for v in row.model_dump().values())
+        assert OPERATOR_TOKEN not in stored and first not in stored and second not in stored
+        assert row.actor == "operator" and row.token_id is None and row.client == "testclient"
+    assert opens_admin(client) and opens_admin(second_browser)
+
+
+def test_a_cookie_stolen_before_sign_out_opens_nothing_after(client: TestClient, services: Services) -> None:
+    sign_in(client)
+    stolen = client.cookies[COOKIE]
+    thief = with_cookie(services, stolen)
+    assert opens_admin(thief)  # before sign-out the cookie is the sign-in: what HttpOnly and Secure protect
+    page = client.get("/admin/documents").text
+    signed_out = client.post("/admin/logout", data={"csrf": csrf_of(page)}, follow_redirects=False)
+    assert signed_out.status_code == 303 and f'{COOKIE}=""' in signed_out.headers["set-cookie"]
+    assert not opens_admin(thief)
+    assert thief.post("/admin/documents/1/replay", data={"csrf": csrf_of(page)},
+                      follow_redirects=False).headers["location"].startswith("/admin/login")
+    [row] = sessions_of(services)
+    assert row.revoked_at is not None
+    with session(services.engine) as s:
+        from gateway.auth.audit import audit_trail
+
+        assert [e.action for e in audit_trail(s, target="admin")] == ["admin.sign_out", "admin.sign_in"]
+
+
+def test_an_idle_session_ends(client: TestClient, services: Services) -> None:
+    sign_in(client)
+    idle = dt.timedelta(minutes=services.settings.admin_session_idle_minutes)
+    age_sessions(services, last_seen_at=idle - dt.timedelta(minutes=2))
+    assert opens_admin(client)  # used a while ago, not too long: still on, and marked used now
+    [row] = sessions_of(services)
+    assert utcnow() - row.last_seen_at.replace(tzinfo=dt.UTC) < dt.timedelta(minutes=1)
+    age_sessions(services, last_seen_at=idle + dt.timedelta(seconds=1))
+    assert not opens_admin(client)
+
+
+def test_a_busy_session_still_ends_at_its_absolute_end(client: TestClient, services: Services) -> None:
+    sign_in(client)
+    [row] = sessions_of(services)
+    assert (row.expires_at - row.created_at) == dt.timedelta(hours=services.settings.admin_session_hours)
+    age_sessions(services, created_at=dt.timedelta(hours=8), expires_at=dt.timedelta(hours=8))
+    assert not opens_admin(client)  # last seen just now, but past its end
+
+
+def test_a_short_absolute_lifetime_from_the_settings(services: Services) -> None:
+    brief = Services(make_settings(services.settings.database_url, admin_session_hours=1 / 3600), services.engine,
+                     services.erp)
+    with TestClient(create_app(brief)) as client:
+        sign_in(client)
+        [row] = sessions_of(services)
+        assert row.expires_at - row.created_at == dt.timedelta(seconds=1)
+
+
+def test_page_views_do_not_write_the_session_every_time(client: TestClient, services: Services) -> None:
+    sign_in(client)
+    age_sessions(services, last_seen_at=dt.timedelta(seconds=20))
+    [before] = sessions_of(services)
+    assert opens_admin(client) and opens_admin(client)
+    [after] = sessions_of(services)
+    assert after.last_seen_at == before.last_seen_at  # seen 20 s ago: not rewritten
+
+
+def test_revoking_the_token_ends_its_sessions(client: TestClient, services: Services) -> None:
+    issued = create_token(services.engine, role=Role.OPERATOR, name="night-shift", actor="test")
+    sign_in(client, issued.token)
+    [row] = sessions_of(services)
+    assert row.token_id == issued.row.id and row.actor == "night-shift"
+    assert row.credential_hash == hashlib.sha256(issued.token.encode()).hexdigest()
+    assert opens_admin(client)
+    revoke_token(services.engine, issued.row.id or 0, actor="test")
+    assert not opens_admin(client)
+
+
+def test_a_non_operator_token_opens_no_session(client: TestClient, services: Services) -> None:
+    manager = create_token(services.engine, role=Role.MANAGER, actor="test")
+    refused = client.post("/admin/login", data={"token": manager.token}, follow_redirects=False)
+    assert refused.status_code == 401 and COOKIE not in refused.headers.get("set-cookie", "")
+    assert sessions_of(services) == []
+
+
+def test_changing_or_removing_the_operator_token_ends_its_sessions(client: TestClient, services: Services) -> None:
+    sign_in(client)
+    key = client.cookies[COOKIE]
+    url = services.settings.database_url
+    for operator_token in ("a-new-operator-token-after-rotation", None):
+        rotated = Services(make_settings(url, operator_token=operator_token), services.engine, services.erp)
+        assert not opens_admin(with_cookie(rotated, key))
+    assert opens_admin(with_cookie(services, key))  # the same setting: still on
+
+
+def test_the_old_cookie_holding_the_token_itself_is_refused(client: TestClient, services: Services) -> None:
+    client.cookies.set(COOKIE, OPERATOR_TOKEN)
+    assert not opens_admin(client)
+    forged = client.post("/admin/documents/1/replay", data={"csrf": "x"}, follow_redirects=False)
+    assert forged.headers["location"].startswith("/admin/login")
+
+
+def test_forms_still_need_the_csrf_token_of_this_session(client: TestClient, services: Services) -> None:
+    sign_in(client)
+    other = TestClient(create_app(services))
+    sign_in(other)
+    foreign_csrf = csrf_of(other.get("/admin/documents").text)
+    own_csrf = csrf_of(client.get("/admin/documents").text)
+    assert foreign_csrf != own_csrf
+    for forged in ("", "forged", foreign_csrf):
+        answer = client.post("/admin/documents/1/replay", data={"csrf": forged}, follow_redirects=False)
+        assert "expired" in answer.headers["location"]
+        client.post("/admin/logout", data={"csrf": forged})
+        assert opens_admin(client)  # a forged sign-out does nothing either
+    client.post("/admin/logout", data={"csrf": own_csrf})
+    assert not opens_admin(client)
+    assert opens_admin(other)  # one browser signing out ends only its own session
+
+
+def test_after_sign_in_never_off_site(client: TestClient) -> None:
+    for target in ("//evil.example/admin", "https://evil.example/", "/\\evil.example", "/admin\\@evil.example"):
+        answer = client.post("/admin/login", data={"token": OPERATOR_TOKEN, "next": target}, follow_redirects=False)
+        assert answer.headers["location"] == "/admin/documents"
+    sandbox = client.post("/admin/login", data={"token": OPERATOR_TOKEN, "next": "/sandbox/orders/3"},
+                          follow_redirects=False)
+    assert sandbox.headers["location"] == "/sandbox/orders/3"
