@@ -50,6 +50,19 @@ def _services(upgrade_first: bool = True) -> Services:
     return build_services(settings)
 
 
+def served_url(host: str, port: int, *, tls: bool) -> str:
+    """The demo's own URL when ``B2BGW_PUBLIC_URL`` is unset: the address and port ``serve`` listens on.
+
+    Links we hand out (StartPage, order URLs) must not come from the request's ``Host`` header,
+    which anyone can set. A wildcard address is not one a browser can reach, so it becomes the
+    loopback; a demo reached from elsewhere sets ``B2BGW_PUBLIC_URL``.
+    """
+    name = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    return f"{'https' if tls else 'http'}://{name}:{port}"
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: Annotated[int, typer.Option(help="background worker threads in this process")] = 2,
@@ -73,6 +86,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     settings = get_settings()
     if demo:
         settings.demo = settings.sandbox = True
+        if not settings.public_url:  # the demo's links name the address served, never a request's Host header
+            settings.public_url = served_url(host, port, tls=ssl_certfile is not None)
     problems = production_problems(settings)
     if problems:
         for problem in problems:
@@ -84,11 +99,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             from gateway.as2.demo import seed_demo_as2, send_command
             from gateway.demo import DEMO_PASSWORDS, seed_demo
 
-            seed_demo(services.engine)
+            seed_demo(services.engine, base_url=settings.public_url)
 
             keys = seed_demo_as2(services.engine, services.settings)
             typer.echo(f"AS2: acme is ACME, we are B2BGW; PUBLISHED demo keys in {keys}/ (never for production); "
-                       f"send a signed, encrypted 850:\n  {send_command(keys, f'http://{host}:{port}')}")
+                       f"send a signed, encrypted 850:\n  {send_command(keys, settings.public_url or '')}")
             typer.echo("demo data ready: partners 'acme' (X12 4010, ZZ:ACMEBUYER), 'globex' (X12 5010, "
                        "ZZ:GLOBEXEDI), 'initech' (UBL); our id ZZ:B2BGWSELLER; SKUs DEMO-1001..DEMO-1050")
             typer.echo("partners upload to POST /edi/{id} with their own credential; PUBLISHED demo passwords "

@@ -65,8 +65,13 @@ def demo_partners() -> list[Partner]:
     ]
 
 
-def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
-    """Seed the demo partner (and the built-in ERP's demo catalog and customers)."""
+def seed_demo(engine: Engine, *, with_erp: bool = True, base_url: str | None = None) -> None:
+    """Seed the demo partner (and the built-in ERP's demo catalog and customers).
+
+    ``base_url`` is the gateway's address as served (``serve --demo`` passes its public URL): the
+    demo buyers' order URLs point at its sandbox inbox, so their confirmations arrive on the port
+    actually served; without it, ``http://127.0.0.1:8000``.
+    """
     if with_erp:
         from erp.builtin.demo import seed_demo as seed_erp_demo
 
@@ -78,10 +83,10 @@ def seed_demo(engine: Engine, *, with_erp: bool = True) -> None:
         s.commit()
     from gateway.punchout.demo import seed_demo_buyer
 
-    seed_demo_buyer(engine)  # the cXML buyer "contoso" of the punchout sandbox
+    seed_demo_buyer(engine, base_url)  # the cXML buyer "contoso" of the punchout sandbox
     from gateway.oci.demo import seed_demo_oci_buyer
 
-    seed_demo_oci_buyer(engine)  # the OCI buyer "srm-acme" (SAP SRM) of the sandbox
+    seed_demo_oci_buyer(engine, base_url)  # the OCI buyer "srm-acme" (SAP SRM) of the sandbox
     _state_price_policy(engine)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from gateway.oci.buyers import add_oci_buyer
 from gateway.punchout.buyers import add_buyer
-from gateway.punchout.demo import DEFAULT_BASE_URL
+from gateway.punchout.demo import demo_order_url, follow_served_url
 from gateway.store.db import session
 
 DEMO_OCI_BUYER = "srm-acme"
@@ -27,12 +27,13 @@ DEMO_MATGROUPS = {"Writing instruments": "OFF-WRITE", "Paper": "OFF-PAPER", "Saf
 
 
 def seed_demo_oci_buyer(engine: Engine, base_url: str | None = None) -> None:
-    """Add the demo OCI buyer (idempotent)."""
+    """Add the demo OCI buyer (idempotent), its orders confirmed to the sandbox inbox at ``base_url``."""
     with session(engine) as s:
         add_buyer(s, partner_id=DEMO_OCI_BUYER, name="Acme SAP SRM (OCI punchout)", customer_id="ACME",
                   from_domain=DEMO_ORDER_FROM[0], from_identity=DEMO_ORDER_FROM[1], shared_secret=DEMO_ORDER_SECRET,
                   to_domain="DUNS", to_identity="b2bgw-seller", our_secret="seller-secret-for-srm-acme",
-                  order_url=f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/sandbox/inbox")
+                  order_url=demo_order_url(base_url))
+        follow_served_url(s, DEMO_OCI_BUYER, demo_order_url(base_url))
         add_oci_buyer(s, partner_id=DEMO_OCI_BUYER, name="Acme SAP SRM (OCI punchout)", customer_id="ACME",
                       username=DEMO_USERNAME, password=DEMO_PASSWORD, version="4.0", order_channel="cxml",
                       vendor="0000100042", matgroup=DEMO_MATGROUPS, default_matgroup="OFF-MISC",
