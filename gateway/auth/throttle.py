@@ -86,10 +86,15 @@ class Attempt:
     ``token:unknown``), ``admin``, ``edi:<partner>``."""
     client: str
     """The client's address (:func:`gateway.api.client.client_address`)."""
+    lock_credential: bool = True
+    """False for a name anyone can use without knowing anything, such as ``token:unknown`` (every token
+    not in our format, the installation's operator token among them): locking it would lock out its
+    rightful holder for everyone, so only the client address is counted and locked."""
 
-    def counters(self) -> tuple[tuple[str, str], tuple[str, str]]:
-        """The two counters this attempt touches, as (scope, key)."""
-        return (CREDENTIAL, self.credential[:KEY_LENGTH]), (CLIENT, (self.client or "unknown")[:KEY_LENGTH])
+    def counters(self) -> list[tuple[str, str]]:
+        """The counters this attempt touches, as (scope, key): the credential's (if counted), then the client's."""
+        client = (CLIENT, (self.client or "unknown")[:KEY_LENGTH])
+        return [(CREDENTIAL, self.credential[:KEY_LENGTH]), client] if self.lock_credential else [client]
 
 
 class _Seen:
@@ -128,18 +133,17 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 def locked_for(engine: Engine, attempt: Attempt, settings: Settings) -> float | None:
     """Seconds left of a lockout on the attempt's credential or client address, or None: one indexed read."""
     del settings  # the lockout's end is stored; kept in the signature for callers' symmetry
-    (cred_scope, cred_key), (client_scope, client_key) = attempt.counters()
+    counters = attempt.counters()
     table = AuthThrottle.__table__  # type: ignore[attr-defined]
-    query = select(table.c.scope, table.c.locked_until).where(or_(
-        and_(table.c.scope == cred_scope, table.c.key == cred_key),
-        and_(table.c.scope == client_scope, table.c.key == client_key)))
+    query = select(table.c.scope, table.c.key, table.c.locked_until).where(
+        or_(*(and_(table.c.scope == scope, table.c.key == key) for scope, key in counters)))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     now = utcnow()
     left: float | None = None
-    for scope, until in rows:
+    for scope, key, until in rows:
         if scope == CREDENTIAL:
-            _seen.add(cred_key)
+            _seen.add(key)
         until = _aware(until)
         if until is not None and until > now:
             seconds = (until - now).total_seconds()
@@ -180,7 +184,7 @@ def record_failure(engine: Engine, attempt: Attempt, settings: Settings, *, reas
             outcome[scope] = (failures, until, seconds is not None)
         locked_until = max((u for _, u, _ in outcome.values() if u), default=None)
         audit(s, actor=_cut(attempt.client or "unknown"), action="auth.failed", target=_cut(attempt.credential),
-              channel=attempt.channel, reason=reason, failures=outcome[CREDENTIAL][0],
+              channel=attempt.channel, reason=reason, failures=outcome.get(CREDENTIAL, (None,))[0],
               client_failures=outcome[CLIENT][0], locked_until=_iso(locked_until))
         for scope, (count, until, locking) in outcome.items():
             if locking:
@@ -204,8 +208,8 @@ def record_success(engine: Engine, attempt: Attempt, settings: Settings) -> None
     to wipe its record of guesses at others by using it in between.
     """
     del settings
-    (scope, key), _ = attempt.counters()
-    if not _seen.pop(key):
+    scope, key = attempt.counters()[0]
+    if scope != CREDENTIAL or not _seen.pop(key):
         return
     with engine.begin() as connection:
         connection.execute(delete(AuthThrottle).where(AuthThrottle.scope == scope, AuthThrottle.key == key))

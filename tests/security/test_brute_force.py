@@ -223,6 +223,20 @@ def test_lockouts_are_counted_in_metrics(engine: Engine, database_url: str) -> N
     assert AUTH_FAILURES.labels("edi", "bad_secret")._value.get() == failures + 5
 
 
+def test_an_uncounted_credential_locks_only_the_address(engine: Engine, database_url: str) -> None:
+    """``token:unknown`` is every token not in our format: locking it would lock the operator's own token out."""
+    settings = limits(database_url)
+    for n in range(4):
+        record_failure(engine, Attempt("token", "token:unknown", f"198.51.100.{n}", lock_credential=False),
+                       settings, reason="bad_token")
+    assert counter(engine, "credential", "token:unknown") is None
+    assert locked_for(engine, Attempt("token", "token:unknown", "192.0.2.1", lock_credential=False), settings) is None
+    for _ in range(5):
+        record_failure(engine, Attempt("token", "token:unknown", "192.0.2.1", lock_credential=False),
+                       settings, reason="bad_token")
+    assert locked_for(engine, Attempt("token", "token:unknown", "192.0.2.1", lock_credential=False), settings)
+
+
 def test_a_long_guessed_credential_is_cut_not_refused(engine: Engine, database_url: str) -> None:
     settings = limits(database_url)
     attempt = guess(engine, settings, credential="cxml:" + "x" * 5000, client="y" * 500, times=3)
