@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 from importlib.resources import files
 from pathlib import Path
@@ -29,6 +30,7 @@ from gateway.api.client import client_address
 from gateway.api.deps import ServicesDep
 from gateway.as2.queries import as2_messages_of
 from gateway.auth.audit import audit, audit_trail
+from gateway.auth.throttle import LOCKED, Attempt, locked_for, record_failure, record_success
 from gateway.auth.tokens import Principal, Role, authenticate
 from gateway.credit.actions import CreditActionError, list_holds, reject_hold, release_hold
 from gateway.delivery.attempts import attempts_of
@@ -96,6 +98,15 @@ def _target(next: str) -> str:
     return next if same_site else "/admin/documents"
 
 
+def _refused(request: Request, next: str, *, retry_after: float | None = None) -> HTMLResponse:
+    """The one answer to a failed sign-in: a wrong token, not an operator's, or a lockout (then Retry-After)."""
+    answer = templates.TemplateResponse(request, "login.html", {"next": next, "error": SIGN_IN_FAILED},
+                                        status_code=401)
+    if retry_after is not None:
+        answer.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return answer
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/admin/documents") -> HTMLResponse:
     """The sign-in form."""
@@ -105,14 +116,25 @@ def login_form(request: Request, next: str = "/admin/documents") -> HTMLResponse
 @router.post("/login", response_model=None)
 def login(request: Request, services: ServicesDep, token: Annotated[str, Form()],
           next: Annotated[str, Form()] = "/admin/documents") -> Response:
-    """Check the token; an operator gets a new session's cookie and goes where it was going."""
+    """Check the token; an operator gets a new session's cookie and goes where it was going.
+
+    Wrong tokens are counted (:mod:`gateway.auth.throttle`); during a lockout the token is not even
+    checked, and the answer is the same refusal as for a wrong one.
+    """
+    client = client_address(request)
+    attempt = Attempt(channel="admin", credential="admin", client=client)
+    locked = locked_for(services.engine, attempt, services.settings)
+    if locked is not None:
+        record_failure(services.engine, attempt, services.settings, reason=LOCKED)
+        return _refused(request, next, retry_after=locked)
     token = token.strip()
     principal = authenticate(services.engine, token, operator_token=services.settings.operator_token)
     if principal is None or principal.role is not Role.OPERATOR:
-        log.warning("operator pages: refused sign-in (%s)", "not an operator token" if principal else "unknown token")
-        return templates.TemplateResponse(request, "login.html", {"next": next, "error": SIGN_IN_FAILED},
-                                          status_code=401)
-    client = client_address(request)
+        reason = "not_operator" if principal else "bad_secret"
+        log.warning("operator pages: refused sign-in from %s (%s)", client, reason)
+        record_failure(services.engine, attempt, services.settings, reason=reason)
+        return _refused(request, next)
+    record_success(services.engine, attempt, services.settings)
     key = sessions.open_session(services.engine, principal, token, client=client, settings=services.settings)
     with session(services.engine) as s:
         audit(s, actor=principal.name, action="admin.sign_in", target="admin", client=client)

@@ -202,3 +202,29 @@ def test_after_sign_in_never_off_site(client: TestClient) -> None:
     sandbox = client.post("/admin/login", data={"token": OPERATOR_TOKEN, "next": "/sandbox/orders/3"},
                           follow_redirects=False)
     assert sandbox.headers["location"] == "/sandbox/orders/3"
+
+
+def test_guessing_at_the_sign_in_is_locked_out_even_for_the_right_token(services: Services) -> None:
+    from gateway.auth.tables import AuthThrottle
+
+    strict = Services(make_settings(services.settings.database_url, auth_max_failures=3, auth_lockout_seconds=60),
+                      services.engine, services.erp)
+    with TestClient(create_app(strict)) as client:
+        wrong = [client.post("/admin/login", data={"token": f"guess-{n}"}, follow_redirects=False) for n in range(3)]
+        assert [a.status_code for a in wrong] == [401, 401, 401]
+        locked = client.post("/admin/login", data={"token": OPERATOR_TOKEN}, follow_redirects=False)
+        assert locked.status_code == 401 and "not a valid operator token" in locked.text  # the same page
+        assert COOKIE not in locked.headers.get("set-cookie", "") and 0 < int(locked.headers["retry-after"]) <= 60
+        assert sessions_of(services) == []
+        with session(services.engine) as s:  # the lockout ends
+            for row in s.exec(select(AuthThrottle)).all():
+                row.locked_until = utcnow() - dt.timedelta(seconds=1)
+                s.add(row)
+            s.commit()
+        sign_in(client)
+        assert opens_admin(client)
+        with session(services.engine) as s:
+            from gateway.auth.audit import audit_trail
+
+            actions = [e.action for e in audit_trail(s)]
+        assert actions.count("auth.failed") == 3 and "auth.locked" in actions
