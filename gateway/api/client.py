@@ -32,17 +32,29 @@ PEER_KEY = "b2bgw.peer"
 """Where :class:`ForwardedHeaders` keeps the direct peer's address in the ASGI scope."""
 
 
+IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+"""A server listening on ``::`` sees an IPv4 peer as ``::ffff:a.b.c.d``: the same proxy, to be trusted the same."""
+
+
 @lru_cache(maxsize=8)
 def trusted_networks(setting: str) -> tuple[Network, ...]:
-    """The networks of ``B2BGW_TRUSTED_PROXIES`` (an address is a network of one); a bad entry is logged and skipped."""
+    """The networks of ``B2BGW_TRUSTED_PROXIES`` (an address is a network of one); a bad entry is logged and skipped.
+
+    Each IPv4 network comes with its IPv4-mapped IPv6 twin (:data:`IPV4_MAPPED`).
+    """
     networks: list[Network] = []
     for item in (part.strip() for part in setting.split(",")):
         if not item:
             continue
         try:
-            networks.append(ipaddress.ip_network(item, strict=False))
+            network = ipaddress.ip_network(item, strict=False)
         except ValueError:
             log.error("B2BGW_TRUSTED_PROXIES: %r is not an address or a network; ignored", item)
+            continue
+        networks.append(network)
+        if isinstance(network, ipaddress.IPv4Network):
+            mapped = int(IPV4_MAPPED.network_address) | int(network.network_address)
+            networks.append(ipaddress.IPv6Network((mapped, 96 + network.prefixlen)))
     return tuple(networks)
 
 
@@ -63,8 +75,9 @@ class ForwardedHeaders:
     def __init__(self, app: ASGIApp, trusted_proxies: str) -> None:
         self.app = app
         networks = [str(network) for network in trusted_networks(trusted_proxies)]
-        # An empty list would make uvicorn trust nothing, which is what an empty setting means.
-        self.forwarded = ProxyHeadersMiddleware(app, trusted_hosts=networks or ["0.0.0.0/32"])  # type: ignore[arg-type]
+        # No trusted proxy: nobody's forwarded headers are read at all.
+        self.forwarded: ASGIApp = (ProxyHeadersMiddleware(app, trusted_hosts=networks)  # type: ignore[arg-type]
+                                   if networks else app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Record the peer, then hand the request on through uvicorn's forwarded-header handling."""
@@ -73,7 +86,7 @@ class ForwardedHeaders:
             return
         client = scope.get("client")
         scope[PEER_KEY] = client[0] if client else ""
-        await self.forwarded(scope, receive, send)  # type: ignore[arg-type]
+        await self.forwarded(scope, receive, send)
 
 
 def peer(connection: HTTPConnection) -> str:
@@ -94,5 +107,5 @@ def is_https(connection: HTTPConnection) -> bool:
     return connection.url.scheme in ("https", "wss")
 
 
-__all__ = ["PEER_KEY", "ForwardedHeaders", "client_address", "is_https", "is_trusted_proxy", "peer",
+__all__ = ["IPV4_MAPPED", "PEER_KEY", "ForwardedHeaders", "client_address", "is_https", "is_trusted_proxy", "peer",
            "trusted_networks"]

@@ -15,14 +15,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from lxml import etree
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from typer.testing import CliRunner
 
+from gateway.api.client import ForwardedHeaders, client_address, is_https, peer
 from gateway.app import create_app
+from gateway.auth.audit import audit_trail
+from gateway.auth.partner_credentials import add_certificate
 from gateway.cli import app as cli
 from gateway.config import get_settings
 from gateway.demo import seed_demo
@@ -31,7 +40,8 @@ from gateway.punchout.demo import DEMO_BUYER
 from gateway.services import Services, build_services
 from gateway.store.db import session
 from gateway.store.tables import Partner
-from tests.gateway.conftest import empty_database, make_settings
+from tests.gateway.auth.test_partner_credentials import certificate, pem_of
+from tests.gateway.conftest import OPERATOR_TOKEN, empty_database, make_settings
 from tests.gateway.punchout.cxml_requests import bare_request, setup_request
 
 PUBLIC = "https://gw.example"
@@ -159,3 +169,124 @@ def test_serve_demo_seeds_order_urls_on_the_port_served(serve_env: dict[str, Any
         for buyer in (DEMO_BUYER, DEMO_OCI_BUYER):
             assert order_url_in(url, buyer) == f"http://127.0.0.1:{port}/sandbox/inbox"
         get_settings.cache_clear()
+
+
+# -- X-Forwarded-* and the client-certificate header from anyone but a trusted proxy -------------------------------
+
+X12_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "x12"
+ORDER_850 = (X12_DIR / "850-4010-basic.x12").read_bytes()
+CERT_HEADER = "X-SSL-Client-Cert"
+SPOOFED = {"X-Forwarded-For": "198.51.100.77", "X-Forwarded-Proto": "https"}
+
+
+def probe(trusted_proxies: str) -> Starlette:
+    """A bare app behind :class:`ForwardedHeaders` that answers what the gateway would believe."""
+
+    async def who(request: Request) -> JSONResponse:
+        return JSONResponse({"client": client_address(request), "peer": peer(request), "https": is_https(request)})
+
+    return Starlette(routes=[Route("/who", who)], middleware=[Middleware(ForwardedHeaders,
+                                                                         trusted_proxies=trusted_proxies)])
+
+
+@pytest.mark.parametrize(("setting", "peer_address", "believed"), [
+    ("127.0.0.1,::1", "127.0.0.1", True),
+    ("127.0.0.1,::1", "::1", True),
+    ("127.0.0.1,::1", "203.0.113.7", False),
+    ("127.0.0.1,::1", "127.0.0.2", False),
+    ("10.0.0.0/8", "10.200.3.4", True),           # a CIDR network
+    ("10.0.0.0/8", "11.0.0.1", False),
+    ("10.0.0.0/8", "::ffff:10.200.3.4", True),    # the same proxy reaching a dual-stack (::) listener
+    ("2001:db8::/32", "2001:db8::1", True),
+    ("", "127.0.0.1", False),                      # nobody trusted
+    ("*", "203.0.113.7", False),                   # not a wildcard: a bad entry
+])
+def test_forwarded_headers_are_believed_from_trusted_proxies_only(setting: str, peer_address: str,
+                                                                  believed: bool) -> None:
+    with TestClient(probe(setting), client=(peer_address, 40000)) as client:
+        seen = client.get("/who", headers=SPOOFED).json()
+    assert seen["peer"] == peer_address
+    if believed:
+        assert (seen["client"], seen["https"]) == ("198.51.100.77", True)
+    else:
+        assert (seen["client"], seen["https"]) == (peer_address, False)
+
+
+def test_a_proxy_chain_names_the_first_address_no_trusted_proxy_vouches_for() -> None:
+    with TestClient(probe("10.0.0.0/8"), client=("10.0.0.1", 40000)) as client:
+        seen = client.get("/who", headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.77, 10.0.0.9"}).json()
+    assert seen["client"] == "198.51.100.77"  # 6.6.6.6 is what the client itself claimed
+
+
+def test_a_bad_trusted_proxy_entry_is_logged_and_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("ERROR", logger="gateway.api.client"), \
+            TestClient(probe("proxy.internal, 10.0.0.0/8, 300.1.1.1"), client=("10.1.1.1", 40000)) as client:
+        seen = client.get("/who", headers=SPOOFED).json()
+    assert seen["client"] == "198.51.100.77"  # the good entry still counts
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "'proxy.internal'" in logged and "'300.1.1.1'" in logged
+
+
+@pytest.fixture
+def proxied(database_url: str) -> Iterator[Services]:
+    """The demo behind a TLS terminator at 10.0.0.0/8 that passes client certificates on."""
+    built = build_services(make_settings(database_url, client_cert_header=CERT_HEADER, trusted_proxies="10.0.0.0/8"))
+    empty_database(built.engine)
+    seed_demo(built.engine)
+    yield built
+    built.close()
+
+
+def refusals(services: Services) -> list[str]:
+    """Who the audit log says tried a wrong partner credential, oldest first."""
+    with session(services.engine) as s:
+        return [entry.actor for entry in reversed(audit_trail(s, action="partner.auth_failed"))]
+
+
+def test_a_spoofed_x_forwarded_for_does_not_change_the_audited_client(proxied: Services) -> None:
+    app = create_app(proxied)
+    wrong = ("acme", "not-the-password")
+    with TestClient(app, client=("203.0.113.7", 40000)) as direct:
+        assert direct.post("/edi/acme", content=ORDER_850, auth=wrong, headers=SPOOFED).status_code == 401
+    with TestClient(app, client=("10.1.2.3", 40000)) as through_the_proxy:
+        assert through_the_proxy.post("/edi/acme", content=ORDER_850, auth=wrong,
+                                      headers=SPOOFED).status_code == 401
+    assert refusals(proxied) == ["203.0.113.7", "198.51.100.77"]
+
+
+def sign_in(client: TestClient, headers: dict[str, str]) -> Any:
+    """The operator signs in to /admin (the answer, not followed)."""
+    return client.post("/admin/login", data={"token": OPERATOR_TOKEN, "next": "/admin/documents"},
+                       headers=headers, follow_redirects=False)
+
+
+def test_x_forwarded_proto_from_anyone_does_not_make_secure_cookies_or_hsts(proxied: Services) -> None:
+    app = create_app(proxied)
+    with TestClient(app, client=("203.0.113.7", 40000)) as direct:
+        answer = sign_in(direct, {"X-Forwarded-Proto": "https"})
+    assert answer.status_code == 303 and answer.headers["set-cookie"]
+    assert "secure" not in answer.headers["set-cookie"].lower()
+    assert "strict-transport-security" not in answer.headers
+    with TestClient(app, client=("10.1.2.3", 40000)) as through_the_proxy:
+        answer = sign_in(through_the_proxy, {"X-Forwarded-Proto": "https"})
+    assert answer.status_code == 303 and "secure" in answer.headers["set-cookie"].lower()
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_the_client_certificate_header_is_believed_from_a_trusted_peer_only(proxied: Services) -> None:
+    pem = pem_of(certificate())
+    with session(proxied.engine) as s:
+        add_certificate(s, "acme", actor="test", pem=pem)
+        s.commit()
+    passed_on = {CERT_HEADER: quote(pem.decode())}
+    app = create_app(proxied)
+    # The peer is outside; saying it is forwarding for a trusted address changes nothing.
+    with TestClient(app, client=("203.0.113.7", 40000)) as direct:
+        answer = direct.post("/edi/acme", content=ORDER_850, headers={**passed_on, "X-Forwarded-For": "10.1.2.3"})
+    assert answer.status_code == 401
+    # The peer is the trusted terminator: its header counts whoever the client it names is.
+    with TestClient(app, client=("10.1.2.3", 40000)) as through_the_proxy:
+        answer = through_the_proxy.post("/edi/acme", content=ORDER_850,
+                                        headers={**passed_on, "X-Forwarded-For": "203.0.113.9"})
+    assert answer.status_code == 202, answer.text
+    assert refusals(proxied) == ["203.0.113.7"]  # the first attempt, from the address the peer really had
