@@ -329,9 +329,57 @@ def redact_secrets(raw: bytes, *, verdict: str | None = None) -> bytes:
     root = _tree(redacted)
     if root is not None and _clean(root):
         return redacted
-    if root is None and _tree(raw) is None:  # not XML before either: what the scanner found is what there is
-        return redacted
+    if root is None and _tree(raw) is None:  # not XML: the scanner's reading, then the cruder one, on top
+        return _conservative(redacted, written)
     return _through_tree(raw, written)
+
+
+def _crude(text: str, written: str) -> str:
+    """Whatever may be a secret element's content emptied, read crudely (for what is not XML).
+
+    The scanner's reading of a document that is not XML may not be the one that matters, so: any
+    ``<`` may start a tag (a stray ``<`` before one does not hide it), a tag ends at the first
+    ``>``; after a ``<[prefix:]Name`` of a secret element everything up to its ``</[prefix:]Name``
+    goes (the rest of the document when there is none), and so does the text before any such
+    end tag, back to the end of the tag before it; and everything between the first and the last
+    of those spans goes with them.
+    """
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while (i := text.find("<", i)) >= 0:
+        closing = text.startswith("</", i)
+        start = end = i + (2 if closing else 1)
+        while end < len(text) and text[end] not in _NAME_END and text[end] != "<":
+            end += 1
+        name = text[start:end]
+        i += 1
+        if _local(name) not in SECRET_ELEMENTS:
+            continue
+        if closing:  # back to the end of the tag before, whichever ">" or "<" began it
+            lt = start - 2
+            before = text.rfind("<", 0, lt)
+            gt = text.find(">", before, lt) if before >= 0 else -1
+            spans.append((min(text.rfind(">", 0, lt) + 1, gt + 1 if gt >= 0 else max(before, 0)), lt))
+            continue
+        close = text.find(">", end)
+        if close < 0 or text[close - 1] == "/":
+            continue
+        stop = text.find(f"</{name}", close)
+        spans.append((close + 1, len(text) if stop < 0 else stop))
+    if not spans:
+        return text
+    start, stop = min(s for s, _ in spans), max(e for _, e in spans)  # one span: no secret between two of them
+    content = text[start:stop]
+    if stop <= start or not content.strip() or is_marker(content):
+        return text
+    return text[:start] + written + text[stop:]
+
+
+def _conservative(raw: bytes, written: str) -> bytes:
+    """:func:`_crude` over the document's text in its encoding, and over its bytes as ASCII."""
+    scanned = _as_text(raw)
+    once = scanned.encode(_crude(scanned.text, scanned.put(written)))
+    return _crude(once.decode("latin-1"), written).encode("latin-1")
 
 
 def _looks_secret(raw: bytes) -> bool:
