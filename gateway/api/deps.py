@@ -22,16 +22,20 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def require_operator(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
+def require_operator(request: Request, services: ServicesDep,
+                     authorization: Annotated[str | None, Header()] = None) -> str:
     """Check an operator's bearer token in constant time; the operator's name for the history.
 
     ``B2BGW_OPERATOR_TOKEN`` and operator-role tokens made with ``b2bgw tokens create`` are both
-    accepted (:func:`gateway.auth.tokens.authenticate` compares digests, never the text).
+    accepted (:func:`gateway.auth.tokens.authenticate` compares digests, never the text), behind
+    the brute-force limits (:func:`gateway.auth.deps.authenticate_bearer`).
     """
-    from gateway.auth.tokens import Role, authenticate
+    from gateway.api.client import client_address
+    from gateway.auth.deps import authenticate_bearer
+    from gateway.auth.tokens import Role
 
     scheme, _, token = (authorization or "").partition(" ")
-    principal = (authenticate(services.engine, token.strip(), operator_token=services.settings.operator_token)
+    principal = (authenticate_bearer(services, token.strip(), client_address(request))
                  if scheme.lower() == "bearer" and token.strip() else None)
     if principal is None or principal.role is not Role.OPERATOR:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid operator bearer token is required",

@@ -19,13 +19,14 @@ import hmac
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from gateway.api.client import client_address
 from gateway.api.deps import ServicesDep
-from gateway.auth.deps import bearer, require_role
+from gateway.auth.deps import bearer, require_role, throttled, token_attempt
 from gateway.auth.tokens import Principal, Role, authenticate
 from gateway.pricing.service import Availability, UnknownCustomerError, pricing_for
 from gateway.pricing.sync import sync_from_erp
@@ -125,14 +126,22 @@ async def get_stock(
         raise _refusal(exc) from exc
 
 
-def require_erp(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
-    """The ERP's shared webhook token (compared by digest, in constant time) or an integration API token."""
+def require_erp(request: Request, services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The ERP's shared webhook token (compared by digest, in constant time) or an integration API token.
+
+    Behind the brute-force limits like every bearer token (:mod:`gateway.auth.deps`).
+    """
     token = bearer(authorization)
     shared = services.settings.erp_webhook_token
-    if token and shared and hmac.compare_digest(hashlib.sha256(token.encode()).digest(),
-                                                hashlib.sha256(shared.encode()).digest()):
-        return "erp-webhook"
-    principal = authenticate(services.engine, token, operator_token=services.settings.operator_token) if token else None
+
+    def check(given: str) -> Principal | None:
+        if shared and hmac.compare_digest(hashlib.sha256(given.encode()).digest(),
+                                          hashlib.sha256(shared.encode()).digest()):
+            return Principal(name="erp-webhook", role=Role.INTEGRATION)
+        return authenticate(services.engine, given, operator_token=services.settings.operator_token)
+
+    principal = (throttled(services, token_attempt(token, client_address(request)), lambda: check(token))
+                 if token else None)
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the ERP webhook token (or an integration token) is required",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,10 +160,13 @@ def lockout_seconds(failures: int, threshold: int, settings: Settings) -> float 
     return min(settings.auth_lockout_seconds * (2 ** doublings), settings.auth_lockout_max_seconds)
 
 
-def record_failure(engine: Engine, attempt: Attempt, settings: Settings, *, reason: str) -> None:
+def record_failure(engine: Engine, attempt: Attempt, settings: Settings, *, reason: str,
+                   action: str = "auth.failed", target: str | None = None,
+                   details: Mapping[str, Any] | None = None) -> None:
     """Count a wrong secret on the credential and the client, audit it, and lock out whoever reached a limit.
 
-    ``reason="locked"`` (a refusal during a lockout) is only counted in the metrics.
+    ``reason="locked"`` (a refusal during a lockout) is only counted in the metrics. A door with an
+    audit entry of its own may name it (``action``, ``target``) and add ``details`` (never a secret).
     """
     AUTH_FAILURES.labels(attempt.channel, reason).inc()
     if reason == LOCKED:
@@ -183,9 +187,10 @@ def record_failure(engine: Engine, attempt: Attempt, settings: Settings, *, reas
                               .values(locked_until=until))
             outcome[scope] = (failures, until, seconds is not None)
         locked_until = max((u for _, u, _ in outcome.values() if u), default=None)
-        audit(s, actor=_cut(attempt.client or "unknown"), action="auth.failed", target=_cut(attempt.credential),
-              channel=attempt.channel, reason=reason, failures=outcome.get(CREDENTIAL, (None,))[0],
-              client_failures=outcome[CLIENT][0], locked_until=_iso(locked_until))
+        audit(s, actor=_cut(attempt.client or "unknown"), action=action, target=_cut(target or attempt.credential),
+              **{**(details or {}), "channel": attempt.channel, "reason": reason,
+                 "failures": outcome.get(CREDENTIAL, (None,))[0], "client_failures": outcome[CLIENT][0],
+                 "locked_until": _iso(locked_until)})
         for scope, (count, until, locking) in outcome.items():
             if locking:
                 audit(s, actor=_cut(attempt.client or "unknown"), action="auth.locked",
