@@ -1,7 +1,11 @@
 """The punchout storefront: ``GET /punchout/start/{token}`` and the pages under ``/punchout/shop``.
 
 Server-rendered HTML (Jinja2 templates in ``gateway/punchout/templates``), plain forms, no script
-but the one line that submits the cart back to the buyer. The browser is tied to its session by
+but the one line that submits the cart back to the buyer (allowed by a per-answer nonce). Every
+page carries the storefront's Content-Security-Policy with the buyer's ``frame_ancestors``
+(:mod:`gateway.api.security_headers`); the transfer page's ``form-action`` is the session's
+return address alone, which is checked again before the cart goes there
+(:func:`gateway.punchout.sessions.return_address`). The browser is tied to its session by
 an HttpOnly cookie holding a random key set when the single-use StartPage token is spent; every
 page reads the catalogue at the buyer's prices (:class:`~gateway.punchout.catalog.Catalog`).
 An unknown, spent or expired link or session gets a page that says so, with status 410 (or 404).
@@ -22,11 +26,13 @@ from fastapi.templating import Jinja2Templates
 
 from formats.model import Money
 from gateway.api.deps import ServicesDep
+from gateway.api.security_headers import frame_ancestors, new_nonce, storefront_policy, with_policy
 from gateway.oci import pages as oci_pages
 from gateway.pricing.service import pricing_for
 from gateway.punchout import sessions
 from gateway.punchout.buyers import buyer_of
 from gateway.punchout.catalog import Catalog, Product, default_pricing
+from gateway.punchout.return_url import form_action_source
 from gateway.punchout.sessions import SessionProblem
 from gateway.punchout.tables import PunchoutSession
 from gateway.quotes.carts import cart_entries, quoted_lines
@@ -71,15 +77,15 @@ def _catalog(services: Services, row: PunchoutSession) -> Catalog:
     return Catalog(services.erp, services.engine, default_pricing(services.erp, services.engine), customer)
 
 
-def _load(services: Services, key: str | None) -> tuple[PunchoutSession, dict[str, Any]]:
-    """The browser's session and what every page shows about it."""
+def _load(services: Services, key: str | None) -> tuple[PunchoutSession, dict[str, Any], tuple[str, ...]]:
+    """The browser's session, what every page shows about it, and the origins its buyer lets frame the pages."""
     with session(services.engine) as s:
         row = sessions.current(s, key)
         partner = s.get(Partner, row.partner_id)
     context = {"cart_count": len(row.cart), "search": True, "read_only": row.operation == "inspect",
                "buyer_name": partner.name if partner else row.partner_id,
                "user_email": row.extrinsics.get("UserEmail")}
-    return row, context
+    return row, context, frame_ancestors(partner.settings if partner else None)
 
 
 @router.get("/punchout/start/{token}")
@@ -114,19 +120,21 @@ PageBuilder = Callable[[PunchoutSession, Catalog], tuple[str, dict[str, Any], in
 async def _page(request: Request, services: Services, key: str | None, build: PageBuilder) -> Response:
     """A storefront page of the browser's session: a clear page instead when there is no valid session."""
     try:
-        row, context = await run_in_threadpool(_load, services, key)
+        row, context, ancestors = await run_in_threadpool(_load, services, key)
     except SessionProblem as problem:
         return _problem(request, problem)
     catalog = await run_in_threadpool(_catalog, services, row)
     template, shown, status = build(row, catalog)
+    policy = storefront_policy(ancestors)
     charset = str((row.extrinsics.get("oci") or {}).get("charset") or "utf-8")
     if charset.lower().replace("_", "-") in ("utf-8", "utf8"):
-        return templates.TemplateResponse(request, template, {**context, **shown}, status_code=status)
+        return with_policy(templates.TemplateResponse(request, template, {**context, **shown}, status_code=status),
+                           policy)
     # An OCI buyer asked for its http_content_charset: the page in it, with character references for
     # what it lacks; the forms still post UTF-8 (accept-charset), which is what we read.
     text = templates.get_template(template).render({"request": request, **context, **shown, "page_charset": charset})
-    return Response(text.encode(charset, errors="xmlcharrefreplace"), status_code=status,
-                    media_type=f"text/html; charset={charset}")
+    return with_policy(Response(text.encode(charset, errors="xmlcharrefreplace"), status_code=status,
+                                media_type=f"text/html; charset={charset}"), policy)
 
 
 @router.get("/punchout/shop", response_class=HTMLResponse)
@@ -246,28 +254,37 @@ async def open_quote(request: Request, services: ServicesDep, number: Annotated[
 async def transfer(request: Request, services: ServicesDep, key: SessionCookie = None) -> Response:
     """The cart as a PunchOutOrderMessage, posted by the browser to the buyer's BrowserFormPost URL.
 
+    The page's one script (the form's submit) runs by this answer's nonce, and its form may post
+    to the session's return address only. A session whose address is not http(s) (stored before
+    that was checked) gets a page saying so, 400, and the cart stays here.
     An OCI session's cart goes back as NEW_ITEM fields to its HOOK_URL instead (:mod:`gateway.oci.pages`).
     """
     oci_answer = await oci_pages.transfer(services, key)
     if oci_answer is not None:
         return oci_answer
 
-    def build() -> tuple[PunchoutSession, str, str]:
+    def build() -> tuple[str, str, str, tuple[str, ...]]:
         with session(services.engine) as s:
             row = sessions.current(s, key)
+            action = sessions.return_address(row)
             buyer = buyer_of(s, row.partner_id)
             if buyer is None:
                 raise SessionProblem("The buyer of this session is no longer configured.")
+            partner = s.get(Partner, row.partner_id)
             catalog = _catalog(services, row)
             message = sessions.order_message(row, buyer.config, catalog)
             row.transferred_at = utcnow()
             s.add(row)
             s.commit()
-            return row, buyer.config.form_post_field, sessions.form_value(message, buyer.config.form_post_field)
+            field = buyer.config.form_post_field
+            return (action, field, sessions.form_value(message, field),
+                    frame_ancestors(partner.settings if partner else None))
 
     try:
-        row, field, value = await run_in_threadpool(build)
+        action, field, value, ancestors = await run_in_threadpool(build)
     except SessionProblem as problem:
         return _problem(request, problem, status=400)
-    return templates.TemplateResponse(request, "transfer.html",
-                                      {"action": row.browser_form_post, "field": field, "value": value})
+    nonce = new_nonce()
+    page = templates.TemplateResponse(request, "transfer.html",
+                                      {"action": action, "field": field, "value": value, "nonce": nonce})
+    return with_policy(page, storefront_policy(ancestors, nonce=nonce, form_action=[form_action_source(action)]))

@@ -12,7 +12,8 @@ to (its field name configurable per buyer), and OCI's optional parameters:
 
 A HOOK_URL must be ``http(s)`` or SAP GUI's ``SAPEVENT:`` (the GUI's HTML control catches a form
 posted there); anything else (``javascript:``, ``data:``, a relative path) is refused, because
-the browser would run or show it in our page. A query string inside the HOOK_URL is split out:
+the browser would run or show it in our page: the rule cXML's BrowserFormPost shares,
+:mod:`gateway.punchout.return_url`. A query string inside the HOOK_URL is split out:
 SAP puts session parameters there, and a form POST to a URL with a query would lose them in some
 browsers, so they travel as hidden inputs beside the cart.
 """
@@ -24,11 +25,11 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from formats.oci import VERSIONS, OciVersion
+from gateway.punchout.return_url import SAPEVENT, refusal, return_url_problem
 
 ECHOED = ("~OkCode", "~TARGET", "~CALLER")
 """SAP GUI's fields that go back with the cart unchanged."""
 
-HOOK_SCHEMES = ("http", "https", "sapevent")
 FUNCTIONS = ("DETAIL", "VALIDATE", "BACKGROUND_SEARCH", "QUANTITYCHECK")
 
 
@@ -85,13 +86,11 @@ def split_hook(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     text = url.strip()
     if not text:
         raise CallUpRefused("The call-up has no HOOK_URL: there is nowhere to send the cart back to.")
+    problem = return_url_problem(text, sapevent=True)
+    if problem is not None:
+        raise CallUpRefused(f"The HOOK_URL is refused: {refusal(problem, sapevent=True)}.")
     parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if scheme not in HOOK_SCHEMES or (scheme != "sapevent" and not parts.netloc):
-        shown = scheme + ":" if scheme else "a relative address"
-        raise CallUpRefused(f"The HOOK_URL is refused: {shown} is not an address a cart can be posted to "
-                            "(http, https or SAPEVENT only).")
-    if scheme == "sapevent":
+    if parts.scheme.lower() == SAPEVENT:
         return text, ()
     params = tuple(parse_qsl(parts.query, keep_blank_values=True))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), params

@@ -5,6 +5,10 @@ so these pages are encoded in that charset (what it cannot hold becomes a charac
 and the form values were already limited to it by :func:`formats.oci.render`) and say so in
 their ``Content-Type`` and ``<meta charset>``. Jinja's autoescaping writes every value, a product
 name with quotes or ``<script>`` too, as text.
+
+The pages that carry NEW_ITEM fields to the HOOK_URL get a Content-Security-Policy whose
+``form-action`` is that address alone (``sapevent:`` for SAP GUI) and, when they submit
+themselves, a per-answer nonce for that one line of script (:mod:`gateway.api.security_headers`).
 """
 
 from __future__ import annotations
@@ -17,21 +21,36 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from gateway.api.security_headers import frame_ancestors, new_nonce, storefront_policy, with_policy
 from gateway.oci import service
 from gateway.oci.callup import CallUpRefused
 from gateway.punchout import sessions
+from gateway.punchout.return_url import form_action_source
 from gateway.services import Services
 from gateway.store.db import session
-from gateway.store.tables import utcnow
+from gateway.store.tables import Partner, utcnow
 
 templates = Jinja2Templates(directory=str(Path(str(files("gateway.oci").joinpath("templates")))))
 
 
-def page(template: str, context: dict[str, Any], *, charset: str = "utf-8", status: int = 200) -> Response:
-    """``template`` rendered and encoded in ``charset`` (with character references for what it lacks)."""
+def page(template: str, context: dict[str, Any], *, charset: str = "utf-8", status: int = 200,
+         policy: str | None = None) -> Response:
+    """``template`` rendered and encoded in ``charset`` (with character references for what it lacks).
+
+    ``policy`` is its Content-Security-Policy; without one the storefront's default applies.
+    """
     text = templates.get_template(template).render({"charset": charset, **context})
-    return Response(text.encode(charset, errors="xmlcharrefreplace"), status_code=status,
-                    media_type=f"text/html; charset={charset}")
+    response = Response(text.encode(charset, errors="xmlcharrefreplace"), status_code=status,
+                        media_type=f"text/html; charset={charset}")
+    return with_policy(response, policy) if policy else response
+
+
+def hook_page(template: str, context: dict[str, Any], *, action: str, charset: str,
+              ancestors: tuple[str, ...] = ()) -> Response:
+    """A page whose form goes to the HOOK_URL ``action``: it may post there only, and submit itself by nonce."""
+    nonce = new_nonce()
+    policy = storefront_policy(ancestors, nonce=nonce, form_action=[form_action_source(action)])
+    return page(template, {**context, "action": action, "nonce": nonce}, charset=charset, policy=policy)
 
 
 def refused(refusal: CallUpRefused | sessions.SessionProblem, *, charset: str = "utf-8", status: int | None = None,
@@ -45,16 +64,16 @@ def answer(entered: service.Entered) -> Response:
     """A FUNCTION's NEW_ITEM fields: auto-submitted to the HOOK_URL (VALIDATE, QUANTITYCHECK) or listed."""
     callup = entered.callup
     if entered.autosubmit:
-        return page("hook.html", {"title": "Checking the item", "action": callup.hook_url, "fields": entered.fields,
-                                  "target": callup.target}, charset=callup.charset)
-    return page("results.html", {"action": callup.hook_url, "fields": entered.fields, "products": entered.products,
-                                 "search": callup.search or ""}, charset=callup.charset)
+        return hook_page("hook.html", {"title": "Checking the item", "fields": entered.fields,
+                                       "target": callup.target}, action=callup.hook_url, charset=callup.charset)
+    return hook_page("results.html", {"fields": entered.fields, "products": entered.products,
+                                      "search": callup.search or ""}, action=callup.hook_url, charset=callup.charset)
 
 
 async def transfer(services: Services, key: str | None) -> Response | None:
     """The storefront's "Transfer cart" for an OCI session: the NEW_ITEM form to its HOOK_URL; None if not OCI."""
 
-    def build() -> service.HookForm | None:
+    def build() -> tuple[service.HookForm, tuple[str, ...]] | None:
         with session(services.engine) as s:
             try:
                 row = sessions.current(s, key)
@@ -62,20 +81,23 @@ async def transfer(services: Services, key: str | None) -> Response | None:
                 return None  # the storefront's own answer says why
             if not service.is_oci(row):
                 return None
+            sessions.return_address(row, sapevent=True)  # again: the session may predate the rule
             form = service.hook_form(services.engine, services.erp, row)
+            partner = s.get(Partner, row.partner_id)
             row.transferred_at = utcnow()
             s.add(row)
             s.commit()
-            return form
+            return form, frame_ancestors(partner.settings if partner else None)
 
     try:
-        form = await run_in_threadpool(build)
+        built = await run_in_threadpool(build)
     except sessions.SessionProblem as problem:
         return refused(problem, heading="Cart not sent")
-    if form is None:
+    if built is None:
         return None
-    return page("hook.html", {"title": "Returning your cart", "action": form.action, "fields": form.fields,
-                              "target": form.target}, charset=form.charset)
+    form, ancestors = built
+    return hook_page("hook.html", {"title": "Returning your cart", "fields": form.fields, "target": form.target},
+                     action=form.action, charset=form.charset, ancestors=ancestors)
 
 
-__all__ = ["answer", "page", "refused", "templates", "transfer"]
+__all__ = ["answer", "hook_page", "page", "refused", "templates", "transfer"]

@@ -43,6 +43,23 @@ SECRET_KEYS = re.compile(r"password|secret|token|authorization|security|api[-_]?
 HIDDEN = "(hidden)"
 
 
+FRAME_ORIGIN = re.compile(r"^(https?)://((?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)"
+                          r"(:[0-9]{1,5})?/?$", re.I)
+"""An origin that may frame the storefront: http(s), a host (``*.`` for its subdomains), a port; no path."""
+
+
+def frame_origin(value: str) -> str:
+    """``value`` as a CSP ``frame-ancestors`` source (lower case, no trailing slash); ValueError if not an origin.
+
+    Nothing but scheme, host and port gets through, so a setting cannot add a directive
+    (``;``), a keyword (``'unsafe-inline'``) or a path to the header it is written into.
+    """
+    matched = FRAME_ORIGIN.match(value.strip())
+    if matched is None:
+        raise ValueError(f"{value!r} is not an origin (http:// or https://, a host, an optional port, no path)")
+    scheme, host, port = matched.groups()
+    return f"{scheme.lower()}://{host.lower()}{port or ''}"
+
 
 class SettingsError(ValueError):
     """Settings or identities that cannot be stored: ``problems`` are ``(path, why)``, the message all of them."""
@@ -183,6 +200,11 @@ class PartnerSettings(StrictModel):
     as2: As2Options | None = Field(
         None, description="AS2 with the partner: our AS2 name, signing digest, cipher, compression, MDN mode, "
                           "what we require inbound (the partner's AS2 name is the as2_id field)")
+    frame_ancestors: list[str] | None = Field(
+        None, max_length=20,
+        description="origins of the buyer's procurement system allowed to show our storefront in a frame "
+                    '(["https://s1.ariba.com", "https://*.coupahost.com"]); default none: the storefront '
+                    "cannot be framed, only opened in a window")
     isa_authorization: str | None = Field(
         None, max_length=10, description="ISA02 the partner must send (with ISA01 00/03); checked on every interchange")
     isa_security: str | None = Field(
@@ -231,6 +253,11 @@ class PartnerSettings(StrictModel):
         except ValueError as exc:
             raise ValueError(_reason(str(exc), "price_tolerance")) from None
         return str(value) if isinstance(value, int | Decimal) else value
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _frame_ancestors(cls, value: list[str] | None) -> list[str] | None:
+        return [frame_origin(origin) for origin in value] if value is not None else None
 
     @field_validator("expects", "sends")
     @classmethod
@@ -336,6 +363,7 @@ __all__ = [
     "SettingsError",
     "StrictModel",
     "error_message",
+    "frame_origin",
     "parse_setting",
     "redacted",
     "settings_problems",

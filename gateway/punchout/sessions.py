@@ -7,6 +7,10 @@ Life of a session::
     storefront pages --current()--> the session of the cookie, until it expires
     "Transfer cart" --transfer()--> PunchOutOrderMessage posted by the browser to BrowserFormPost
 
+The BrowserFormPost URL must be an absolute http(s) address (:mod:`gateway.punchout.return_url`),
+checked when the session opens and again at transfer (:func:`return_address`), since the
+transfer page posts the cart there from our origin.
+
 The StartPage URL carries only the token; neither the token nor the browser key is stored in
 clear (see :mod:`gateway.punchout.secrets`). An edit or inspect session starts with the cart the
 buyer sent back as ItemOut lines; an inspect session is read-only and transfers with
@@ -32,6 +36,7 @@ from formats.model import Extension, ItemId, ItemIdKind, Money, OrderLine, Quant
 from gateway.punchout.buyers import Buyer, routing_to
 from gateway.punchout.catalog import Catalog, Product
 from gateway.punchout.errors import CxmlRefusal
+from gateway.punchout.return_url import refusal, return_url_problem
 from gateway.punchout.secrets import new_token, token_hash
 from gateway.punchout.tables import CxmlBuyer, PunchoutSession
 from gateway.store.tables import utcnow
@@ -76,6 +81,10 @@ def session_values(buyer: Buyer, setup: PunchOutSetupRequest, *, document_id: in
     if len(setup.browser_form_post) > FORM_POST_LENGTH:
         raise CxmlRefusal(400, f"the BrowserFormPost URL is {len(setup.browser_form_post):,} characters long, "
                                f"more than the {FORM_POST_LENGTH:,} a session keeps")
+    problem = return_url_problem(setup.browser_form_post)
+    if problem is not None:  # javascript:, data:, relative ...: the transfer page would run or show it
+        raise CxmlRefusal(400, f"BrowserFormPost URL {shown(setup.browser_form_post)} is refused: "
+                               f"{refusal(problem)}")
     moment = now or utcnow()
     cart: list[dict[str, Any]] = []
     if setup.operation in ("edit", "inspect"):
@@ -100,6 +109,11 @@ def session_values(buyer: Buyer, setup: PunchOutSetupRequest, *, document_id: in
         "token_expires_at": _later(moment, token_seconds),
         "expires_at": _later(moment, buyer.config.session_minutes * 60), "created_at": moment}
     return values, token
+
+
+def shown(url: str, limit: int = 60) -> str:
+    """``url`` quoted for a refusal's text, cut at ``limit`` characters (a data: URL can be long)."""
+    return repr(url if len(url) <= limit else url[:limit] + "...")
 
 
 @lru_cache(maxsize=16)
@@ -168,6 +182,20 @@ def set_quantity(row: PunchoutSession, sku: str, quantity: Decimal, *, add: bool
     row.cart = cart  # a new list, so the JSON column is written
 
 
+def return_address(row: PunchoutSession, *, sapevent: bool = False) -> str:
+    """The address the cart goes back to; SessionProblem when it is not one a browser may post to.
+
+    Checked again at transfer for the sessions stored before the rule of :func:`session_values`
+    (and OCI's) existed: a ``javascript:`` address there would run on our origin.
+    """
+    problem = return_url_problem(row.browser_form_post, sapevent=sapevent)
+    if problem is not None:
+        raise SessionProblem(f"The cart cannot be sent back: the return address your procurement system gave "
+                             f"this session ({problem}) is not an address a cart can be posted to. "
+                             "Start again from your procurement system.")
+    return row.browser_form_post
+
+
 def cart_lines(row: PunchoutSession, catalog: Catalog) -> list[tuple[Product | None, Decimal, str | None]]:
     """(product or None when no longer sold, quantity, auxiliary id) for each cart line."""
     return [(catalog.get(line["sku"]), Decimal(line["quantity"]), line.get("aux")) for line in row.cart]
@@ -227,4 +255,5 @@ def form_value(message: bytes, field: str) -> str:
 
 
 __all__ = ["SessionProblem", "cart_lines", "current", "form_value", "new_payload_id",
-           "open_session", "order_lines", "order_message", "session_values", "set_quantity", "start"]
+           "open_session", "order_lines", "order_message", "return_address", "session_values", "set_quantity",
+           "shown", "start"]
