@@ -95,12 +95,12 @@ def oci_buyer(s: Session, partner_id: str) -> OciBuyer | None:
     return OciBuyer.of(partner) if partner is not None else None
 
 
-def login(s: Session, fields: Mapping[str, str], partner_id: str | None = None) -> OciBuyer | None:
-    """The buyer whose login fields ``fields`` carry, password checked in constant time; None otherwise.
+def claimed(s: Session, fields: Mapping[str, str], partner_id: str | None = None) -> tuple[OciBuyer | None, str]:
+    """The buyer whose username ``fields`` carry (password not checked), and the username claimed.
 
     Each buyer names its own login fields, so the candidates are the buyers whose username field
-    holds their username (or only ``partner_id`` when the call-up URL names the buyer). A
-    username nobody has is still checked against a dummy hash, so the answer takes as long.
+    holds their username (or only ``partner_id`` when the call-up URL names the buyer). With no
+    such buyer the username claimed is the ``USERNAME`` field's: what a guesser is counted on.
     """
     candidates = [oci_buyer(s, partner_id)] if partner_id else oci_buyers(s)
     for buyer in candidates:
@@ -108,9 +108,25 @@ def login(s: Session, fields: Mapping[str, str], partner_id: str | None = None) 
             continue
         given = fields.get(buyer.username_field, "")
         if hmac.compare_digest(given.strip().encode(), buyer.username.encode()):
-            return buyer if verify_secret(fields.get(buyer.password_field), buyer.password_hash) else None
-    verify_secret(fields.get("PASSWORD", "") + "\0", DUMMY_HASH)
-    return None
+            return buyer, buyer.username
+    return None, fields.get("USERNAME", "").strip()
+
+
+def password_matches(buyer: OciBuyer | None, fields: Mapping[str, str]) -> bool:
+    """Whether ``fields`` carry ``buyer``'s password, in constant time; a missing buyer costs a dummy check."""
+    if buyer is None:
+        verify_secret(fields.get("PASSWORD", "") + "\0", DUMMY_HASH)
+        return False
+    return verify_secret(fields.get(buyer.password_field), buyer.password_hash)
+
+
+def login(s: Session, fields: Mapping[str, str], partner_id: str | None = None) -> OciBuyer | None:
+    """The buyer whose login fields ``fields`` carry, password checked in constant time; None otherwise.
+
+    A username nobody has is still checked against a dummy hash, so the answer takes as long.
+    """
+    buyer, _ = claimed(s, fields, partner_id)
+    return buyer if password_matches(buyer, fields) else None
 
 
 def add_oci_buyer(s: Session, *, partner_id: str, name: str, customer_id: str, username: str, password: str,

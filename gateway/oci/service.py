@@ -27,7 +27,9 @@ from erp.port import ErpPort
 from formats.errors import FormatError
 from formats.model import Money
 from formats.oci import OciItem, parse, read_number, render
-from gateway.oci.buyers import OciBuyer, login, oci_buyer, oci_buyers
+from gateway.auth.throttle import LOCKED, Attempt, locked_for, record_failure, record_success
+from gateway.config import Settings
+from gateway.oci.buyers import OciBuyer, claimed, oci_buyer, oci_buyers, password_matches
 from gateway.oci.callup import FUNCTIONS, CallUp, CallUpRefused, read_callup
 from gateway.oci.items import CartLine, cart_items, oci_item, quote_id, session_of_quote
 from gateway.pipeline.states import State
@@ -111,22 +113,35 @@ def _quantity(text: str | None) -> Decimal:
     return value
 
 
+def login_failed() -> CallUpRefused:
+    """The one refusal of a wrong user name, a wrong password and a locked-out login alike."""
+    return CallUpRefused("The catalog login failed: the user name or password is wrong, or this buyer is not set "
+                         "up for OCI. Check the catalog's call-up settings in your SAP system.", 401)
+
+
 def enter(engine: Engine, erp: ErpPort, fields: list[tuple[str, str]], charset: str | None, *,
-          partner_id: str | None = None, now: dt.datetime | None = None) -> Entered:
+          settings: Settings, client: str, partner_id: str | None = None, now: dt.datetime | None = None) -> Entered:
     """Serve one call-up (see module doc); CallUpRefused, already stored, when it cannot be served.
 
     ``charset`` is the call-up's ``http_content_charset`` (None when it named none: the buyer's
-    configured charset then).
+    configured charset then). The login is brute-force limited on ``oci:<USERNAME>`` and on
+    ``client`` (:mod:`gateway.auth.throttle`): while either is locked out, the right password too
+    gets the wrong password's answer, unchecked and not stored.
     """
     named = dict(reversed(fields))
     function = next((v.strip().upper() for k, v in fields if k.upper() == "FUNCTION" and v.strip()), None)
     doc_type = function if function in FUNCTIONS else "call-up"  # an unknown FUNCTION is named in the error
     with session(engine) as s:
-        buyer = login(s, named, partner_id)
-    if buyer is None:
-        raise _refuse(engine, fields, None, doc_type, CallUpRefused(
-            "The catalog login failed: the user name or password is wrong, or this buyer is not set up for OCI. "
-            "Check the catalog's call-up settings in your SAP system.", 401))
+        buyer, username = claimed(s, named, partner_id)
+    attempt = Attempt(channel="oci", credential=f"oci:{username}", client=client)
+    if locked_for(engine, attempt, settings) is not None:
+        record_failure(engine, attempt, settings, reason=LOCKED)
+        raise login_failed()
+    if not password_matches(buyer, named) or buyer is None:
+        refusal = _refuse(engine, fields, None, doc_type, login_failed())
+        record_failure(engine, attempt, settings, reason="unknown user" if buyer is None else "wrong password")
+        raise refusal
+    record_success(engine, attempt, settings)
     try:
         callup = read_callup(fields, hook_field=buyer.hook_field, default_version=buyer.version,
                              charset=charset or buyer.charset)
