@@ -8,7 +8,9 @@ NEW_ITEM fields; a refused call-up a page that says why (401 bad login, 400 the 
 
 The sandbox's SAP side lives here too: ``/sandbox/oci`` (the call-up forms), its HOOK_URL
 ``/sandbox/oci/hook/{partner}``, the received cart and the PO sent after it; like the rest of the
-sandbox they answer 404 when ``B2BGW_SANDBOX`` is false.
+sandbox they answer 404 when ``B2BGW_SANDBOX`` is false and need the operator's sign-in or the
+sandbox token when it is on (:mod:`gateway.api.sandbox_access`); the HOOK_URL is posted by the
+same browser, from the storefront on the same site, so its SameSite=Strict cookie goes along.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from gateway.api.client import client_address
 from gateway.api.cxml import public_url
 from gateway.api.deps import ServicesDep
 from gateway.api.punchout import COOKIE
-from gateway.api.sandbox import sandbox_on
+from gateway.api.sandbox_access import sandbox_on, sandbox_user
 from gateway.oci import pages, service
 from gateway.oci import sandbox as oci_sandbox
 from gateway.oci.callup import CallUpRefused, decode_fields
@@ -78,20 +80,21 @@ async def oci(request: Request, services: ServicesDep) -> Response:
 
 sandbox_pages = Jinja2Templates(directory=[str(Path(str(files(package).joinpath("templates"))))
                                            for package in ("gateway.oci", "gateway.punchout")])
+SANDBOX = [Depends(sandbox_on), Depends(sandbox_user)]
 
 
 @router.get("/sandbox/oci", response_class=HTMLResponse, include_in_schema=False,
-             dependencies=[Depends(sandbox_on)])
+             dependencies=SANDBOX)
 async def sandbox_index(request: Request, services: ServicesDep) -> Response:
     """The call-up form of every OCI buyer, as SRM would show it."""
     buyers = await run_in_threadpool(oci_sandbox.buyers, services.engine)
     return sandbox_pages.TemplateResponse(request, "sandbox/oci.html", {
         "buyers": buyers, "base": public_url(request, services.settings.public_url),
-        "demo_buyer": DEMO_OCI_BUYER, "demo_password": DEMO_PASSWORD})
+        "demo_buyer": DEMO_OCI_BUYER if services.settings.demo else None, "demo_password": DEMO_PASSWORD})
 
 
 @router.post("/sandbox/oci/hook/{partner_id}", include_in_schema=False,
-             dependencies=[Depends(sandbox_on)])
+             dependencies=SANDBOX)
 async def sandbox_hook(partner_id: str, request: Request, services: ServicesDep) -> Response:
     """The sandbox's HOOK_URL: keep the cart as posted, then show it."""
     body, _ = await read_limited(request, MAX_BYTES)  # kept as received, cut at the limit
@@ -100,7 +103,7 @@ async def sandbox_hook(partner_id: str, request: Request, services: ServicesDep)
 
 
 @router.get("/sandbox/oci/carts/{doc_id}", response_class=HTMLResponse, include_in_schema=False,
-             dependencies=[Depends(sandbox_on)])
+             dependencies=SANDBOX)
 async def sandbox_cart(doc_id: int, request: Request, services: ServicesDep) -> Response:
     """A received OCI cart: its items, every field as posted, and the order to send."""
     found = await run_in_threadpool(oci_sandbox.received, services.engine, doc_id)
@@ -111,7 +114,7 @@ async def sandbox_cart(doc_id: int, request: Request, services: ServicesDep) -> 
 
 
 @router.post("/sandbox/oci/carts/{doc_id}/order", response_class=HTMLResponse, include_in_schema=False,
-             dependencies=[Depends(sandbox_on)])
+             dependencies=SANDBOX)
 async def sandbox_order(doc_id: int, request: Request, services: ServicesDep, po_number: Annotated[str, Form()],
                         secret: Annotated[str, Form()] = "") -> Response:
     """Send the cart's purchase order through the buyer's channel; then follow it."""

@@ -4,20 +4,25 @@ A seller onboarding a buyer (or showing the gateway) plays the procurement syste
 sandbox writes a real PunchOutSetupRequest with the buyer's credentials (the SharedSecret is typed
 in, never stored), hands it to the same code that answers ``POST /cxml``, receives the cart at its
 own BrowserFormPost URL, turns the cart into an OrderRequest, and keeps what the gateway then sends
-to the buyer's order URL when that URL is the sandbox's inbox (the demo buyer's is).
+to the buyer's order URL when that URL is the sandbox's inbox (the demo buyer's is). The inbox
+takes only what carries our SharedSecret for such a buyer, as the buyer's own system would.
 
 Everything the sandbox receives is stored as a document (standard ``cxml``, file name
-``sandbox``), so the operator's document list shows the whole exchange.
+``sandbox``), so the operator's document list shows the whole exchange; never with a
+SharedSecret in it (:func:`formats.cxml.redaction.redact_secrets`).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -27,6 +32,7 @@ from formats.cxml import Credential, Routing, envelope, order_request, punchout
 from formats.cxml.common import default_units, serialize, sub
 from formats.cxml.envelope import request_document
 from formats.cxml.items import item_element
+from formats.cxml.redaction import redact_secrets
 from formats.errors import FormatError
 from formats.model import Address, Order, OrderLine, Party, PartyRole
 from formats.xml import parse_xml
@@ -105,7 +111,10 @@ def _store(engine: Engine, raw: bytes, doc_type: str, *, partner_id: str | None,
 
 
 def receive_cart(engine: Engine, form: dict[str, str], partner_id: str | None) -> tuple[int, str | None]:
-    """Store the cart posted to the sandbox's BrowserFormPost URL; (document id, error or None)."""
+    """Store the cart posted to the sandbox's BrowserFormPost URL; (document id, error or None).
+
+    A cart never carries a SharedSecret; should one come with it anyway, it is not stored.
+    """
     if "cxml-base64" in form:
         try:
             raw = base64.b64decode(form["cxml-base64"], validate=True)
@@ -114,6 +123,7 @@ def receive_cart(engine: Engine, form: dict[str, str], partner_id: str | None) -
                           error="the cxml-base64 field is not base64"), "the cxml-base64 field is not base64"
     else:
         raw = form.get("cxml-urlencoded", "").encode()
+    raw = redact_secrets(raw)
     try:
         punchout.parse_order_message(raw)
     except FormatError as exc:
@@ -121,25 +131,76 @@ def receive_cart(engine: Engine, form: dict[str, str], partner_id: str | None) -
     return _store(engine, raw, "PunchOutOrderMessage", partner_id=partner_id), None
 
 
-def receive_inbox(engine: Engine, raw: bytes, max_bytes: int) -> tuple[int, bytes]:
-    """What the gateway posts to a buyer whose order URL is the sandbox: stored; (document id, Response)."""
+@dataclass(frozen=True)
+class InboxAnswer:
+    """What ``POST /sandbox/inbox`` answers: the HTTP status, the cXML Response, the stored document (if kept)."""
+
+    status: int
+    body: bytes
+    document_id: int | None = None
+
+
+def _is_sandbox_inbox(partner: Partner) -> bool:
+    """Whether the buyer's documents are delivered to the sandbox's inbox (its order URL is ``.../sandbox/inbox``)."""
+    delivery = partner.settings.get("delivery") or {}
+    destination = str(delivery.get("destination", "")) if isinstance(delivery, dict) else ""
+    return urlsplit(destination).path.rstrip("/").endswith("/sandbox/inbox")
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
+
+
+def inbox_buyer(engine: Engine, head: envelope.Envelope) -> str | None:
+    """The sandbox buyer a document is addressed to, when its Sender carries our SharedSecret for that buyer.
+
+    That is what a buyer's own system checks of what we post to it; a buyer whose order URL is
+    not the sandbox's inbox never counts, whatever the document says.
+    """
+    secret = head.shared_secret
+    if not secret:
+        return None
+    to = {(c.domain.lower(), c.identity) for c in head.to}
+    with session(engine) as s:
+        rows = s.exec(select(CxmlBuyer, Partner).where(CxmlBuyer.partner_id == Partner.id,
+                                                       col(CxmlBuyer.from_identity).in_([i for _, i in to]))).all()
+    for config, partner in rows:
+        if ((config.from_domain.lower(), config.from_identity) in to and config.our_secret
+                and _is_sandbox_inbox(partner) and _same(secret, config.our_secret)):
+            return config.partner_id
+    return None
+
+
+def receive_inbox(engine: Engine, raw: bytes, max_bytes: int) -> InboxAnswer:
+    """What the gateway posts to a buyer whose order URL is the sandbox: kept if it authenticates (see above).
+
+    Anything else (not cXML, too large, not to a sandbox buyer, not our SharedSecret for it) is
+    refused and not stored: the inbox is on the internet, and only the gateway may fill it. What
+    is stored has the SharedSecret redacted.
+    """
     now = utcnow()
+
+    def answer(code: int, text: str, document_id: int | None = None) -> InboxAnswer:
+        return InboxAnswer(code, envelope.response(code, text, payload_id=new_payload_id(now), timestamp=now),
+                           document_id)
+
+    if len(raw) > max_bytes:
+        return answer(413, f"larger than {max_bytes} bytes")
     try:
         root = envelope.cxml_root(parse_xml(raw, max_bytes=max_bytes, what="cXML document"))
         head = envelope.parse(root)
-        reference = next(root.iter("OrderReference"), None)
-        order_id = reference.get("orderID") if reference is not None else None
-        if order_id is None:
-            order_id = next((e.get("orderID") for e in root.iter("OrderIDInfo")), None)
-        with session(engine) as s:
-            config = s.exec(select(CxmlBuyer).where(
-                col(CxmlBuyer.from_identity).in_([c.identity for c in head.to]))).first()
-        doc_id = _store(engine, raw, head.document_type, partner_id=config.partner_id if config else None,
-                        po_number=order_id)
-        return doc_id, envelope.response(200, "OK", payload_id=new_payload_id(now), timestamp=now)
     except FormatError as exc:
-        doc_id = _store(engine, raw, "cXML", partner_id=None, error=str(exc))
-        return doc_id, envelope.response(400, str(exc), payload_id=new_payload_id(now), timestamp=now)
+        return answer(400, str(exc))
+    partner_id = inbox_buyer(engine, head)
+    if partner_id is None:
+        return answer(401, "not from the gateway: unknown buyer, or not our SharedSecret for it")
+    reference = next(root.iter("OrderReference"), None)
+    order_id = reference.get("orderID") if reference is not None else None
+    if order_id is None:
+        order_id = next((e.get("orderID") for e in root.iter("OrderIDInfo")), None)
+    doc_id = _store(engine, redact_secrets(raw, verdict="matched"), head.document_type, partner_id=partner_id,
+                    po_number=order_id)
+    return answer(200, "OK", doc_id)
 
 
 def stored(engine: Engine, doc_id: int) -> Document | None:
@@ -197,5 +258,5 @@ def progress(engine: Engine, erp: ErpPort, order_doc_id: int) -> dict[str, Any]:
                           if ln.extended_amount() is not None), Decimal(0)) if erp_order else None}
 
 
-__all__ = ["SANDBOX", "Answer", "SandboxBuyer", "buyers", "cart_lines", "order_from_cart", "progress", "receive_cart",
-           "receive_inbox", "send", "setup_request", "stored"]
+__all__ = ["SANDBOX", "Answer", "InboxAnswer", "SandboxBuyer", "buyers", "cart_lines", "inbox_buyer",
+           "order_from_cart", "progress", "receive_cart", "receive_inbox", "send", "setup_request", "stored"]
