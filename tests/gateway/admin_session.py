@@ -19,6 +19,19 @@ def sign_in(client: TestClient, token: str = OPERATOR_TOKEN) -> None:
     assert answer.status_code == 303, answer.text
 
 
+def sign_in_browser(driver: Any, token: str = OPERATOR_TOKEN) -> None:
+    """On the sign-in page a browser was sent to: type the token, sign in, and wait to be back where it was going."""
+    from selenium.webdriver.common.by import By
+
+    from tests.browser import navigating, wait_for
+
+    wait_for(lambda: "Sign in" in driver.title)
+    driver.find_element(By.ID, "token").send_keys(token)
+    with navigating(driver):
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: "Sign in" not in driver.title)
+
+
 @contextmanager
 def sandbox_services(database_url: str, **overrides: Any) -> Iterator[Services]:
     """Services with the buyer sandbox on (``B2BGW_SANDBOX=true``) on the emptied, demo-seeded database."""
@@ -31,4 +44,4 @@ def sandbox_services(database_url: str, **overrides: Any) -> Iterator[Services]:
         built.close()
 
 
-__all__ = ["sandbox_services", "sign_in"]
+__all__ = ["sandbox_services", "sign_in", "sign_in_browser"]

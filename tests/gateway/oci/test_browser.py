@@ -8,6 +8,8 @@ product page, whose item goes back the same way. The app runs under uvicorn (tes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -17,8 +19,16 @@ from gateway.app import create_app
 from gateway.oci.demo import DEMO_OCI_BUYER, DEMO_PASSWORD
 from gateway.services import Services
 from tests.browser import chromium, navigating, served, wait_for
+from tests.gateway.admin_session import sandbox_services, sign_in_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("price_lists")]
+
+
+@pytest.fixture
+def services(database_url: str) -> Iterator[Services]:
+    """The demo with the sandbox on (``B2BGW_SANDBOX=true``, as ``serve --demo`` sets it)."""
+    with sandbox_services(database_url) as built:
+        yield built
 
 
 def fields_shown(driver: WebDriver) -> dict[str, str]:
@@ -56,6 +66,7 @@ def test_oci_punchout_in_a_real_browser(services: Services) -> None:
     with served(create_app(services, workers=0)) as base, chromium() as browser:
         driver: WebDriver = browser  # type: ignore[assignment]
         driver.get(f"{base}/sandbox")
+        sign_in_browser(driver)  # the cart posted back to the HOOK_URL carries the SameSite=Strict session cookie
         with navigating(driver):
             driver.find_element(By.ID, "oci-sandbox").click()
         wait_for(lambda: driver.title.startswith("SAP buyer"))

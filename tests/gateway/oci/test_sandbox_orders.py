@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlencode, urlsplit
 
@@ -21,6 +22,7 @@ from gateway.punchout.tables import PunchoutSession
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Partner
+from tests.gateway.admin_session import sandbox_services, sign_in
 from tests.gateway.conftest import make_settings
 from tests.gateway.flow import docs, drain
 from tests.gateway.partner_auth import client_edi_headers
@@ -28,6 +30,19 @@ from tests.gateway.partner_auth import client_edi_headers
 pytestmark = pytest.mark.usefixtures("price_lists")  # the carts show ACME's contract prices
 
 CART_LINES = (("DEMO-1001", "12"), ("DEMO-1024", "2"))
+
+
+@pytest.fixture
+def services(database_url: str) -> Iterator[Services]:
+    """The demo with the sandbox on (``B2BGW_SANDBOX=true``)."""
+    with sandbox_services(database_url) as built:
+        yield built
+
+
+@pytest.fixture(autouse=True)
+def _signed_in(client: TestClient) -> None:
+    """The sandbox is the operator's: sign in first."""
+    sign_in(client)
 
 
 def srm_call_up(client: TestClient, partner_id: str = DEMO_OCI_BUYER, password: str = DEMO_PASSWORD) -> None:
@@ -169,7 +184,7 @@ def test_an_x12_850_quoting_the_cart_gets_its_prices(client: TestClient, service
 
 
 def test_the_srm_sandbox_is_off_with_the_sandbox(services: Services) -> None:
-    off = Services(make_settings(services.settings.database_url, sandbox=False), services.engine, services.erp)
+    off = Services(make_settings(services.settings.database_url), services.engine, services.erp)  # off by default
     with TestClient(create_app(off)) as closed:
         assert closed.get("/sandbox/oci").status_code == 404
         assert closed.post("/sandbox/oci/hook/srm-acme", content=b"NEW_ITEM-DESCRIPTION[1]=x").status_code == 404

@@ -3,7 +3,9 @@
 sandbox -> PunchOutSetupRequest -> StartPage -> search -> two items in the cart -> transfer ->
 the sandbox receives the cart -> OrderRequest -> the ERP order exists -> the ConfirmationRequest
 is delivered (by the app's own worker thread, through the outbox, to the sandbox inbox); then the
-cart is opened again to edit it and to inspect it.
+cart is opened again to edit it and to inspect it. The sandbox is on and the operator signs in
+first: the storefront's cart transfer back to the sandbox carries the SameSite=Strict session
+cookie (one site), and the inbox takes the confirmation by our SharedSecret in it.
 
 The app runs under uvicorn on a free loopback port. Chromium and chromedriver come from Debian
 (``apt-get install chromium chromium-driver``, done by ``.ci/run``); without them the test skips
@@ -25,9 +27,17 @@ from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Document
 from tests.browser import chromium, free_port, navigating, served, wait_for
+from tests.gateway.admin_session import sandbox_services, sign_in_browser
 from tests.gateway.punchout.buyer_endpoint import deliver_to
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def services(database_url: str) -> Iterator[Services]:
+    """The demo with the sandbox on (``B2BGW_SANDBOX=true``, as ``serve --demo`` sets it)."""
+    with sandbox_services(database_url) as built:
+        yield built
 
 
 @pytest.fixture
@@ -74,6 +84,8 @@ def reopen(driver: webdriver.Chrome, base: str, cart_id: str, operation: str) ->
 def test_punchout_cycle_in_a_real_browser(live_server: str, browser: webdriver.Chrome, services: Services) -> None:
     base, driver = live_server, browser
     driver.get(f"{base}/sandbox")
+    sign_in_browser(driver)  # the sandbox is the operator's; the cart posted back to it carries the session cookie
+    assert driver.current_url == f"{base}/sandbox"
     driver.find_element(By.ID, "secret").send_keys(DEMO_SECRET)
     with navigating(driver):
         driver.find_element(By.CSS_SELECTOR, "form[action='/sandbox/setup'] button").click()

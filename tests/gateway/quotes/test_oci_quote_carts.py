@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -28,12 +30,26 @@ from gateway.quotes.tables import Quote
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Document, Partner
+from tests.gateway.admin_session import sandbox_services, sign_in
 from tests.gateway.flow import docs, drain
 from tests.gateway.oci.test_entry import HOOK, LOGIN, form_of
 from tests.gateway.oci.test_sandbox_orders import srm_call_up, transfer_to_sandbox
 
 from .conftest import Caller, list_price
 from .test_quote_carts import sent_quote
+
+
+@pytest.fixture
+def services(database_url: str) -> Iterator[Services]:
+    """The demo with the sandbox on (``B2BGW_SANDBOX=true``)."""
+    with sandbox_services(database_url) as built:
+        yield built
+
+
+@pytest.fixture(autouse=True)
+def _signed_in(client: TestClient) -> None:
+    """The sandbox is the operator's: sign in first."""
+    sign_in(client)
 
 
 def field(page: str, name: str, index: int) -> str | None:
