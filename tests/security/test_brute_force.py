@@ -17,21 +17,31 @@ The doors themselves (bearer tokens, OCI call-up, partner uploads) are tried ove
 
 from __future__ import annotations
 
+import base64
+import re
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from gateway.app import create_app
 from gateway.auth.tables import AuditEntry, AuthThrottle
 from gateway.auth.throttle import Attempt, locked_for, lockout_seconds, purge, record_failure, record_success
+from gateway.auth.tokens import Role, create_token
 from gateway.config import Settings
 from gateway.observability.metrics import AUTH_FAILURES, AUTH_LOCKOUTS
+from gateway.oci.demo import DEMO_PASSWORD, DEMO_USERNAME
 from gateway.services import Services, build_services
 from gateway.store.db import make_engine
-from tests.gateway.conftest import empty_database, make_settings
+from gateway.store.tables import Document
+from tests.gateway.conftest import OPERATOR_TOKEN, empty_database, make_settings
+from tests.gateway.partner_auth import edi_headers
 
 
 def limits(url: str, **overrides: object) -> Settings:
@@ -268,11 +278,153 @@ def test_locked_for_is_one_cheap_read(engine: Engine, database_url: str) -> None
     assert each < 0.02
 
 
+# -- the doors, over HTTP --------------------------------------------------------------------------------------
+
+ATTACKER = ("203.0.113.66", 40000)
+BYSTANDER = ("198.51.100.20", 40000)
+LOCKOUT = 1.0
+"""Long enough for a handful of requests inside it, short enough to wait out."""
+
+
 @pytest.fixture
-def limited(database_url: str) -> Iterator[Services]:
+def doors(database_url: str) -> Iterator[Services]:
+    """Services with small limits (3 per credential, 5 per address) and a webhook token, demo data seeded."""
     from gateway.demo import seed_demo
-    built = build_services(limits(database_url))
+    built = build_services(limits(database_url, auth_lockout_seconds=LOCKOUT, auth_lockout_max_seconds=LOCKOUT,
+                                  erp_webhook_token="erp-webhook-token-for-tests-0123456789"))
     empty_database(built.engine)
     seed_demo(built.engine)
     yield built
     built.close()
+
+
+def http(services: Services, address: tuple[str, int]) -> TestClient:
+    return TestClient(create_app(services, workers=0), client=address)
+
+
+def same_answer(a: Response, b: Response) -> bool:
+    """Same status, body and challenge: nothing tells the two refusals apart (a page's CSP nonce aside)."""
+    def body(r: Response) -> str:
+        return re.sub(r'nonce="[^"]*"', "", r.text)
+    return (a.status_code, body(a), a.headers.get("www-authenticate")) == \
+        (b.status_code, body(b), b.headers.get("www-authenticate"))
+
+
+def bearer_header(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_tokens_lock_out_by_public_id_then_recover(doors: Services) -> None:
+    issued = create_token(doors.engine, role=Role.OPERATOR, name="ops", actor="test")
+    other = create_token(doors.engine, role=Role.OPERATOR, name="other", actor="test")
+    wrong = issued.token[:-4] + ("AAAA" if not issued.token.endswith("AAAA") else "BBBB")
+    with http(doors, ATTACKER) as attacker, http(doors, BYSTANDER) as bystander:
+        wrong_answer = attacker.get("/api/partners", headers=bearer_header(wrong))
+        assert wrong_answer.status_code == 401
+        unknown = attacker.get("/api/partners", headers=bearer_header("b2bgw_0123456789ab_" + "x" * 43))
+        assert same_answer(unknown, wrong_answer), "an unknown token reads as a wrong one"
+        attacker.get("/api/partners", headers=bearer_header(wrong))
+        attacker.get("/api/partners", headers=bearer_header(wrong))
+        locked = attacker.get("/api/partners", headers=bearer_header(issued.token))
+        assert same_answer(locked, wrong_answer), "the right token is refused while locked, alike"
+        assert bystander.get("/api/partners", headers=bearer_header(issued.token)).status_code == 401, \
+            "the credential itself is locked, from any address"
+        assert bystander.get("/api/partners", headers=bearer_header(other.token)).status_code == 200
+        assert bystander.get("/api/documents", headers=bearer_header(other.token)).status_code == 200
+        time.sleep(LOCKOUT + 0.1)
+        assert attacker.get("/api/partners", headers=bearer_header(issued.token)).status_code == 200
+    assert counter(doors.engine, "credential", f"token:{issued.row.public_id}") is None, "success forgave it"
+    with Session(doors.engine) as s:
+        targets = {e.target for e in s.exec(select(AuditEntry).where(AuditEntry.action == "auth.locked")).all()}
+    assert targets == {f"token:{issued.row.public_id}"}
+
+
+def test_guessing_the_operator_token_locks_the_guesser_not_the_operator(doors: Services) -> None:
+    with http(doors, ATTACKER) as attacker, http(doors, BYSTANDER) as bystander:
+        for n in range(5):
+            assert attacker.get("/api/documents", headers=bearer_header(f"guess-{n}")).status_code == 401
+        refused = attacker.get("/api/documents", headers=bearer_header(OPERATOR_TOKEN))
+        assert refused.status_code == 401, "the guessing address is locked, whatever it sends"
+        assert bystander.get("/api/documents", headers=bearer_header(OPERATOR_TOKEN)).status_code == 200
+        assert bystander.get("/api/partners", headers=bearer_header(OPERATOR_TOKEN)).status_code == 200
+
+
+def test_the_erp_webhook_token_is_throttled_like_any_token(doors: Services) -> None:
+    with http(doors, ATTACKER) as attacker:
+        for n in range(5):
+            assert attacker.post("/api/erp/webhook", headers=bearer_header(f"guess-{n}")).status_code == 401
+        locked = attacker.post("/api/erp/webhook", headers=bearer_header("erp-webhook-token-for-tests-0123456789"))
+        assert locked.status_code == 401
+
+
+def oci_login(client: TestClient, username: str, password: str) -> Response:
+    return client.post("/oci", data={"USERNAME": username, "PASSWORD": password,
+                                     "HOOK_URL": "https://srm.example.com/hook"}, follow_redirects=False)
+
+
+def test_the_oci_call_up_locks_out_a_username_then_recovers(doors: Services) -> None:
+    with http(doors, ATTACKER) as attacker, http(doors, BYSTANDER) as bystander:
+        wrong = oci_login(attacker, DEMO_USERNAME, "guess-1")
+        assert wrong.status_code == 401
+        assert same_answer(oci_login(attacker, "nobody-at-all", "guess"), wrong), "unknown user reads as wrong"
+        oci_login(attacker, DEMO_USERNAME, "guess-2")
+        oci_login(attacker, DEMO_USERNAME, "guess-3")
+        stored = len(oci_documents(doors))
+        locked = oci_login(attacker, DEMO_USERNAME, DEMO_PASSWORD)
+        assert same_answer(locked, wrong), "the right password is refused while locked, alike"
+        assert len(oci_documents(doors)) == stored, "a locked refusal costs no write"
+        assert oci_login(bystander, DEMO_USERNAME, DEMO_PASSWORD).status_code == 401, "the username is locked"
+        assert oci_login(bystander, "someone-else", "x").status_code == 401
+        time.sleep(LOCKOUT + 0.1)
+        assert oci_login(attacker, DEMO_USERNAME, DEMO_PASSWORD).status_code == 303
+    assert counter(doors.engine, "credential", f"oci:{DEMO_USERNAME}") is None
+
+
+def oci_documents(services: Services) -> list[Document]:
+    with Session(services.engine) as s:
+        return list(s.exec(select(Document).where(Document.standard == "oci")).all())
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_partner_uploads_lock_out_a_partner_then_recover(doors: Services) -> None:
+    order = (Path(__file__).resolve().parents[2] / "fixtures" / "x12" / "850-4010-basic.x12").read_bytes()
+    with http(doors, ATTACKER) as attacker, http(doors, BYSTANDER) as bystander:
+        wrong = attacker.post("/edi/acme", content=order, headers=basic("acme", "guess-1"))
+        assert wrong.status_code == 401
+        assert same_answer(attacker.post("/edi/nobody", content=order, headers=basic("nobody", "x")), wrong)
+        attacker.post("/edi/acme", content=order, headers=basic("acme", "guess-2"))
+        attacker.post("/edi/acme", content=order, headers=basic("acme", "guess-3"))
+        locked = attacker.post("/edi/acme", content=order, headers=basic("acme", "acme-demo-password"))
+        assert same_answer(locked, wrong), "the right password is refused while locked, alike"
+        assert bystander.post("/edi/acme", content=order,
+                              headers=basic("acme", "acme-demo-password")).status_code == 401
+        assert bystander.post("/edi/globex", content=order,
+                              headers=edi_headers(doors.engine, "globex")).status_code != 401
+        time.sleep(LOCKOUT + 0.1)
+        assert attacker.post("/edi/acme", content=order,
+                             headers=basic("acme", "acme-demo-password")).status_code == 202
+        metrics = attacker.get("/metrics", headers=bearer_header(OPERATOR_TOKEN)).text
+    assert re.search(r'^b2bgw_auth_lockouts_total\{channel="edi",scope="credential"\} [1-9]', metrics, re.M)
+    assert re.search(r'^b2bgw_auth_failures_total\{channel="edi",reason="locked"\} [1-9]', metrics, re.M)
+
+
+def test_the_client_address_behind_a_trusted_proxy_is_the_forwarded_one(database_url: str) -> None:
+    """Behind the proxy every request comes from its address: the lockout must hit the client, not the proxy."""
+    from gateway.demo import seed_demo
+    built = build_services(limits(database_url, trusted_proxies="10.0.0.1"))
+    empty_database(built.engine)
+    seed_demo(built.engine)
+    try:
+        with http(built, ("10.0.0.1", 40000)) as proxy:
+            for n in range(5):
+                proxy.get("/api/documents", headers={**bearer_header(f"guess-{n}"), "X-Forwarded-For": "203.0.113.9"})
+            answer = proxy.get("/api/documents", headers={**bearer_header(OPERATOR_TOKEN),
+                                                         "X-Forwarded-For": "198.51.100.3"})
+            assert answer.status_code == 200
+            assert counter(built.engine, "client", "203.0.113.9") is not None
+            assert counter(built.engine, "client", "10.0.0.1") is None
+    finally:
+        built.close()
