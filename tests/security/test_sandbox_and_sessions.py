@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
@@ -27,7 +29,7 @@ from gateway.auth.tokens import Role, create_token, revoke_token
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import utcnow
-from tests.gateway.admin_session import sign_in
+from tests.gateway.admin_session import sandbox_services, sign_in
 from tests.gateway.conftest import OPERATOR_TOKEN, make_settings
 
 
@@ -228,3 +230,204 @@ def test_guessing_at_the_sign_in_is_locked_out_even_for_the_right_token(services
 
             actions = [e.action for e in audit_trail(s)]
         assert actions.count("auth.failed") == 3 and "auth.locked" in actions
+
+
+# -- the buyer sandbox -----------------------------------------------------------------------
+
+SANDBOX_TOKEN = "sandbox-token-for-onboarding-0123456789abcdef"
+OUR_SECRET = "seller-secret-for-contoso"  # the SharedSecret the gateway presents to the demo buyer
+
+PAGES = ("/sandbox", "/sandbox/oci", "/sandbox/carts/1", "/sandbox/orders/1", "/sandbox/oci/carts/1")
+POSTS = ("/sandbox/setup", "/sandbox/return/contoso", "/sandbox/carts/1/order", "/sandbox/oci/hook/srm-acme",
+         "/sandbox/oci/carts/1/order")
+
+
+def confirmation_to_contoso(secret: str | None, order_id: str = "EVIL-1") -> bytes:
+    """A ConfirmationRequest as the gateway would post it to the demo buyer, with ``secret`` in its Sender."""
+    shared = f"<SharedSecret>{secret}</SharedSecret>" if secret is not None else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<cXML payloadID="1.2@attacker.example" timestamp="2026-12-07T12:00:00+00:00">'
+        "<Header><From><Credential domain=\"DUNS\"><Identity>b2bgw-seller</Identity></Credential></From>"
+        "<To><Credential domain=\"NetworkID\"><Identity>AN01000000042</Identity></Credential></To>"
+        f"<Sender><Credential domain=\"DUNS\"><Identity>b2bgw-seller</Identity>{shared}</Credential>"
+        "<UserAgent>attacker</UserAgent></Sender></Header>"
+        "<Request><ConfirmationRequest><ConfirmationHeader type=\"accept\" noticeDate=\"2026-12-07T12:00:00+00:00\"/>"
+        f"<OrderReference orderID=\"{order_id}\"><DocumentReference payloadID=\"x@y\"/></OrderReference>"
+        "</ConfirmationRequest></Request></cXML>").encode()
+
+
+def documents_count(services: Services) -> int:
+    from gateway.store.tables import Document
+
+    with session(services.engine) as s:
+        return len(s.exec(select(Document.id)).all())
+
+
+@pytest.fixture
+def sandbox(database_url: str) -> Iterator[tuple[Services, TestClient]]:
+    """The sandbox on, with a sandbox token; an anonymous client."""
+    with sandbox_services(database_url, sandbox_token=SANDBOX_TOKEN) as built, \
+            TestClient(create_app(built)) as anonymous:
+        yield built, anonymous
+
+
+def test_the_sandbox_is_off_by_default_even_for_the_operator(client: TestClient, services: Services) -> None:
+    assert services.settings.sandbox is False
+    sign_in(client)
+    for path in (*PAGES, "/sandbox/enter"):
+        assert client.get(path, follow_redirects=False).status_code == 404, path
+    for path in (*POSTS, "/sandbox/inbox", "/sandbox/enter"):
+        assert client.post(path, content=b"x", follow_redirects=False).status_code == 404, path
+    assert client.post("/sandbox/inbox", content=confirmation_to_contoso(OUR_SECRET)).status_code == 404
+
+
+def test_anonymous_callers_are_sent_to_sign_in_or_refused(sandbox: tuple[Services, TestClient]) -> None:
+    services, anonymous = sandbox
+    before = documents_count(services)
+    for path in PAGES:
+        answer = anonymous.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/admin/login?next=/sandbox"), path
+    assert anonymous.get("/sandbox/orders/7?x=1", follow_redirects=False).headers["location"] == (
+        "/admin/login?next=/sandbox/orders/7%3Fx%3D1")
+    login = anonymous.get("/admin/login?next=/sandbox/orders/7").text
+    assert 'href="/sandbox/enter?next=/sandbox/orders/7"' in login  # the way in for a sandbox token holder
+    for path in POSTS:
+        answer = anonymous.post(path, data={"buyer": "contoso", "secret": "sandbox-secret", "po_number": "X",
+                                            "cxml-urlencoded": "<cXML/>"}, follow_redirects=False)
+        assert answer.status_code == 401, path
+    for forged in ("", OPERATOR_TOKEN, SANDBOX_TOKEN, "0" * 64):  # the token itself is not the cookie
+        anonymous.cookies.set("b2bgw_sandbox", forged)
+        assert anonymous.get("/sandbox", follow_redirects=False).status_code == 303
+    anonymous.cookies.clear()
+    assert anonymous.get("/sandbox", headers={"Authorization": "Bearer wrong"}, follow_redirects=False
+                         ).status_code == 303
+    assert documents_count(services) == before
+
+
+def test_the_operator_signed_in_or_the_sandbox_token_opens_it(sandbox: tuple[Services, TestClient]) -> None:
+    services, browser = sandbox
+    assert browser.get("/sandbox", headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"}).status_code == 200
+    assert browser.get("/sandbox/oci", headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"}).status_code == 200
+    wrong = browser.post("/sandbox/enter", data={"token": "guess", "next": "/sandbox"}, follow_redirects=False)
+    assert wrong.status_code == 401 and "b2bgw_sandbox" not in wrong.headers.get("set-cookie", "")
+    entered = browser.post("/sandbox/enter", data={"token": SANDBOX_TOKEN, "next": "//evil.example/"},
+                           follow_redirects=False)
+    assert entered.status_code == 303 and entered.headers["location"] == "/sandbox"
+    cookie = entered.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/sandbox" in cookie
+    assert SANDBOX_TOKEN not in cookie
+    assert browser.get("/sandbox").status_code == 200
+    rotated = Services(make_settings(services.settings.database_url, sandbox=True,
+                                     sandbox_token="a-rotated-sandbox-token-9876543210"), services.engine, services.erp)
+    with TestClient(create_app(rotated)) as after:
+        after.cookies.set("b2bgw_sandbox", browser.cookies["b2bgw_sandbox"])
+        assert after.get("/sandbox", follow_redirects=False).status_code == 303  # a new token ends the old cookie
+    operator = TestClient(create_app(services))
+    sign_in(operator)
+    assert operator.get("/sandbox").status_code == 200
+
+
+def test_guessing_the_sandbox_token_is_locked_out(database_url: str) -> None:
+    with sandbox_services(database_url, sandbox_token=SANDBOX_TOKEN, auth_max_failures=2) as built, \
+            TestClient(create_app(built)) as client:
+        for guess in ("one", "two"):
+            assert client.post("/sandbox/setup", headers={"Authorization": f"Bearer {guess}"}).status_code == 401
+        right = {"Authorization": f"Bearer {SANDBOX_TOKEN}"}
+        assert client.get("/sandbox", headers=right, follow_redirects=False).status_code == 303
+        assert client.post("/sandbox/enter", data={"token": SANDBOX_TOKEN}).status_code == 401
+
+
+def test_orders_and_carts_are_private_and_no_page_shows_a_secret(sandbox: tuple[Services, TestClient]) -> None:
+    import html
+
+    from formats.cxml.redaction import fill_secret
+    from gateway.pipeline.worker import Worker
+    from gateway.punchout.demo import DEMO_SECRET
+    from gateway.store.tables import Document
+    from tests.gateway.punchout.test_sandbox import transfer_form
+
+    services, anonymous = sandbox
+    user = TestClient(create_app(services))
+    user.headers["Authorization"] = f"Bearer {SANDBOX_TOKEN}"
+    setup = user.post("/sandbox/setup", data={"buyer": "contoso", "secret": DEMO_SECRET})
+    assert setup.status_code == 200 and DEMO_SECRET not in setup.text and "[redacted]" in setup.text
+    start = html.unescape(re.search(r'id="start-page" href="([^"]+)"', setup.text).group(1))  # type: ignore[union-attr]
+    user.get(start.replace("http://testserver", ""))
+    user.post("/punchout/shop/cart", data={"sku": "DEMO-1001", "quantity": "2", "mode": "add"})
+    action, fields = transfer_form(user)
+    cart_page = user.post(action.replace("http://testserver", ""), data=fields)
+    cart_id = int(re.search(r"/sandbox/carts/(\d+)/order", cart_page.text).group(1))  # type: ignore[union-attr]
+    ordered = user.post(f"/sandbox/carts/{cart_id}/order", data={"secret": DEMO_SECRET, "po_number": "SBX-SEC-1"})
+    order_id = int(re.search(r"OrderRequest document (\d+)", ordered.text).group(1))  # type: ignore[union-attr]
+    Worker(services.engine, services.erp, services.settings, worker_id="test").drain()
+    with session(services.engine) as s:
+        [sent] = s.exec(select(Document).where(Document.doc_type == "ConfirmationRequest")).all()
+    assert anonymous.post("/sandbox/inbox", content=fill_secret(sent.raw, OUR_SECRET)).status_code == 200
+
+    for path in (f"/sandbox/carts/{cart_id}", f"/sandbox/orders/{order_id}"):
+        refused = anonymous.get(path, follow_redirects=False)
+        assert refused.status_code == 303 and "DEMO-1001" not in refused.text, path
+        shown = user.get(path)
+        assert shown.status_code == 200 and DEMO_SECRET not in shown.text and OUR_SECRET not in shown.text, path
+    order_page = user.get(f"/sandbox/orders/{order_id}").text
+    assert "ConfirmationRequest (document" in order_page and "&lt;SharedSecret&gt;[redacted" in order_page
+    with session(services.engine) as s:
+        kept = s.exec(select(Document).where(Document.filename == "sandbox")).all()
+    assert {d.doc_type for d in kept} == {"PunchOutOrderMessage", "ConfirmationRequest"}
+    assert not any(OUR_SECRET.encode() in d.raw or DEMO_SECRET.encode() in d.raw for d in kept)
+
+
+def test_the_inbox_takes_only_what_carries_our_secret_for_a_sandbox_buyer(
+        sandbox: tuple[Services, TestClient]) -> None:
+    from gateway.punchout.buyers import buyer_settings
+    from gateway.store.tables import Document, Partner
+
+    services, anonymous = sandbox
+    before = documents_count(services)
+    for body, code in ((confirmation_to_contoso(None), 401), (confirmation_to_contoso(""), 401),
+                       (confirmation_to_contoso("seller-secret-for-contos"), 401),
+                       (confirmation_to_contoso("seller-secret-for-srm-acme"), 401),  # another buyer's secret
+                       (b"anything at all", 400),
+                       (b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><cXML>&e;</cXML>', 400),
+                       (confirmation_to_contoso(OUR_SECRET) + b" " * services.settings.cxml_max_bytes, 413)):
+        answer = anonymous.post("/sandbox/inbox", content=body)
+        assert answer.status_code == code and f'code="{code}"'.encode() in answer.content, (code, answer.content)
+    assert documents_count(services) == before  # nothing stored
+
+    with session(services.engine) as s:  # contoso's order URL is a real one now: not a sandbox buyer any more
+        partner = s.get(Partner, "contoso")
+        assert partner is not None
+        partner.settings = buyer_settings("https://procurement.example/cxml")
+        s.add(partner)
+        s.commit()
+    assert anonymous.post("/sandbox/inbox", content=confirmation_to_contoso(OUR_SECRET)).status_code == 401
+    assert documents_count(services) == before
+    with session(services.engine) as s:
+        partner = s.get(Partner, "contoso")
+        assert partner is not None
+        partner.settings = buyer_settings("http://127.0.0.1:8000/sandbox/inbox")
+        s.add(partner)
+        s.commit()
+    kept = anonymous.post("/sandbox/inbox", content=confirmation_to_contoso(OUR_SECRET))
+    assert kept.status_code == 200 and b'code="200"' in kept.content
+    with session(services.engine) as s:
+        [doc] = s.exec(select(Document).where(Document.filename == "sandbox")).all()
+    assert doc.partner_id == "contoso" and doc.po_number == "EVIL-1" and OUR_SECRET.encode() not in doc.raw
+    assert b"<SharedSecret>[redacted: matched]</SharedSecret>" in doc.raw
+
+
+def test_demo_credentials_are_shown_only_in_the_demo(sandbox: tuple[Services, TestClient]) -> None:
+    from gateway.oci.demo import DEMO_PASSWORD
+    from gateway.punchout.demo import DEMO_SECRET
+
+    services, _ = sandbox
+    auth = {"Authorization": f"Bearer {SANDBOX_TOKEN}"}
+    with TestClient(create_app(services)) as client:
+        pages = client.get("/sandbox", headers=auth).text + client.get("/sandbox/oci", headers=auth).text
+    assert DEMO_SECRET not in pages and DEMO_PASSWORD not in pages
+    demo = Services(make_settings(services.settings.database_url, sandbox=True, demo=True,
+                                  sandbox_token=SANDBOX_TOKEN), services.engine, services.erp)
+    with TestClient(create_app(demo)) as client:
+        pages = client.get("/sandbox", headers=auth).text + client.get("/sandbox/oci", headers=auth).text
+    assert DEMO_SECRET in pages and DEMO_PASSWORD in pages  # published demo credentials, with --demo only
