@@ -39,6 +39,7 @@ from gateway.as2.message import MdnRequest, pack
 from gateway.as2.options import As2Options, as2_options
 from gateway.as2.tables import As2Message
 from gateway.config import Settings
+from gateway.delivery.destinations import check_http_destination, redirect_failure
 from gateway.delivery.failures import (
     FailureKind,
     PermanentFailure,
@@ -103,10 +104,11 @@ def http_post(url: str, headers: dict[str, str], body: bytes, timeout: float) ->
 
     ``http.client`` rather than ``urllib``, which recases header names (``As2-from``): HTTP says
     they are case-insensitive, but AS2 servers exist that read ``AS2-From`` only as written.
+    ``http.client`` never follows a redirect; a 3xx is a permanent failure naming its
+    ``Location`` (:mod:`gateway.delivery.destinations`).
     """
+    check_http_destination(url, what="AS2 destination")
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PermanentFailure(f"the AS2 destination {url!r} is not an HTTP URL")
     connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_type(parts.hostname, parts.port, timeout=timeout)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -118,9 +120,12 @@ def http_post(url: str, headers: dict[str, str], body: bytes, timeout: float) ->
         raise TransientFailure(f"{url} not reachable: {exc}") from exc
     finally:
         connection.close()
+    if 300 <= status < 400:  # never followed: the message goes to the partner's configured URL only
+        location = next((value for name, value in answer_headers.items() if name.lower() == "location"), None)
+        raise redirect_failure(status, location, url)
     if status >= 300:
         error = f"HTTP {status} from {url}: {answer_body[:300].decode('utf-8', 'replace')}"
-        if status < 400 or http_status_kind(status) is FailureKind.TRANSIENT:
+        if http_status_kind(status) is FailureKind.TRANSIENT:
             raise TransientFailure(error)
         raise PermanentFailure(error)
     return status, answer_headers, answer_body

@@ -20,8 +20,9 @@ Contract of ``deliver``:
   :func:`~gateway.delivery.failures.classify` (unexpected errors are retried);
 * it does not retry by itself: the worker retries with backoff and keeps every attempt.
 
-Built in: ``http`` (POST the payload to the destination URL), ``file`` (write the payload into
-the destination folder, for watched-folder partners and SFTP drop boxes mounted locally) and
+Built in: ``http`` (POST the payload to the destination URL, never following a redirect),
+``file`` (write the payload into the destination folder, for watched-folder partners and SFTP
+drop boxes mounted locally) and
 ``erp`` (an ERP port call such as ``push_order``, idempotent on the message's key).
 """
 
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from erp.port import ErpPort
 from formats.model import Order
+from gateway.delivery.destinations import check_http_destination, post
 from gateway.delivery.failures import FailureKind, PermanentFailure, TransientFailure, http_status_kind
 
 if TYPE_CHECKING:
@@ -91,18 +93,22 @@ class TransportContext:
 
 
 class HttpTransport:
-    """POST the payload to ``destination``; 2xx delivers, 5xx/408/425/429 retry, other 4xx stop."""
+    """POST the payload to ``destination``; 2xx delivers, 5xx/408/425/429 retry, 3xx and other 4xx stop.
+
+    Only to an http(s) URL, and never where a redirect points (:mod:`gateway.delivery.destinations`).
+    """
 
     def __init__(self, timeout_seconds: float = 30.0) -> None:
         self.timeout_seconds = timeout_seconds
 
     def deliver(self, message: Message) -> Receipt:
         """One POST with the message's headers, its content type and an ``Idempotency-Key``."""
+        check_http_destination(message.destination)
         headers = {"Content-Type": message.content_type, "Idempotency-Key": message.idempotency_key,
                    "User-Agent": "b2b-gateway", **message.headers}
         request = urllib.request.Request(message.destination, data=message.payload, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as answer:
+            with post(request, self.timeout_seconds) as answer:
                 body = answer.read(4096)
                 return Receipt(f"HTTP {answer.status}", {"status": answer.status,
                                                          "body": body.decode("utf-8", "replace")})

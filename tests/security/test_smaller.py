@@ -12,7 +12,13 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +27,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from lxml import etree
+from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,17 +35,26 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from typer.testing import CliRunner
 
+from gateway.alerts.incidents import AlertRules, raise_alerts
 from gateway.api.client import ForwardedHeaders, client_address, is_https, peer
 from gateway.app import create_app
+from gateway.as2.sending import http_post
 from gateway.auth.audit import audit_trail
 from gateway.auth.partner_credentials import add_certificate
 from gateway.cli import app as cli
 from gateway.config import get_settings
+from gateway.delivery.deliverer import Deliverer
+from gateway.delivery.failures import PermanentFailure
+from gateway.delivery.tables import OutboxMessage
+from gateway.delivery.transports import HttpTransport, Message, TransportContext, build_transports
 from gateway.demo import seed_demo
 from gateway.oci.demo import DEMO_OCI_BUYER
+from gateway.onboarding.settings import SettingsError, validate_settings
+from gateway.pipeline.states import State
 from gateway.punchout.demo import DEMO_BUYER
 from gateway.services import Services, build_services
 from gateway.store.db import session
+from gateway.store.documents import create_document, move
 from gateway.store.tables import Partner
 from tests.gateway.auth.test_partner_credentials import certificate, pem_of
 from tests.gateway.conftest import OPERATOR_TOKEN, empty_database, make_settings
@@ -290,3 +306,122 @@ def test_the_client_certificate_header_is_believed_from_a_trusted_peer_only(prox
                                         headers={**passed_on, "X-Forwarded-For": "203.0.113.9"})
     assert answer.status_code == 202, answer.text
     assert refusals(proxied) == ["203.0.113.7"]  # the first attempt, from the address the peer really had
+
+
+# -- deliveries: no redirect followed, nothing but http(s) -------------------------------------------------------
+
+
+@contextmanager
+def recording(status: int, headers: dict[str, str], path: str) -> Iterator[tuple[str, list[str]]]:
+    """A server on loopback answering every request (any method) with ``status`` and ``headers``.
+
+    Yields its URL and the list of requests it got, each as ``METHOD path body``.
+    """
+    got: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            got.append(f"{self.command} {self.path} {body.decode('latin-1')}")
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = do_PUT = do_HEAD = answer
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}", got
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def redirecting(status: int, location: str) -> Any:
+    """A partner endpoint answering every request with a redirect to ``location``."""
+    return recording(status, {"Location": location}, "/edi/inbound")
+
+
+def follow_up() -> Any:
+    """The host a redirect points at (the metadata service, another company): it must see no request at all."""
+    return recording(200, {}, "/latest/meta-data/")
+
+
+def message(destination: str, payload: bytes = ORDER_850) -> Message:
+    """An outbox message as a transport sees it."""
+    return Message(id=1, channel="http", destination=destination, kind="850", idempotency_key="test:1",
+                   payload=payload, headers={"Authorization": "Bearer partner-api-key"})
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_an_http_delivery_does_not_follow_a_redirect(status: int) -> None:
+    with follow_up() as (elsewhere, seen_elsewhere), redirecting(status, elsewhere) as (endpoint, seen), \
+            pytest.raises(PermanentFailure, match=f"HTTP {status} .* redirect to {re.escape(elsewhere)}"):
+        HttpTransport(timeout_seconds=5).deliver(message(endpoint))
+    assert len(seen) == 1 and seen[0].startswith("POST /edi/inbound ISA*") and seen_elsewhere == []
+
+
+@pytest.mark.parametrize("destination", [
+    "file:///etc/passwd", "ftp://files.example/in/", "gopher://127.0.0.1:70/_POST", "data:text/plain,hello",
+    "http:///no-host", "https:relative", "/edi/inbound", "javascript:alert(1)", "HTTP//missing-colon"])
+def test_an_http_delivery_goes_to_http_urls_only(destination: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_io(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("opened a connection or a file")
+
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_io)
+    monkeypatch.setattr(socket, "create_connection", no_io)
+    with pytest.raises(PermanentFailure, match="not an http:// or https:// URL"):
+        HttpTransport(timeout_seconds=5).deliver(message(destination))
+
+
+def test_an_as2_post_does_not_follow_a_redirect() -> None:
+    with follow_up() as (elsewhere, seen_elsewhere), redirecting(302, elsewhere) as (endpoint, seen), \
+            pytest.raises(PermanentFailure, match=f"HTTP 302 .* redirect to {re.escape(elsewhere)}"):
+        http_post(endpoint, {"AS2-From": "B2BGW", "AS2-To": "ACME"}, b"signed and encrypted", timeout=5)
+    assert seen == ["POST /edi/inbound signed and encrypted"] and seen_elsewhere == []
+
+
+@pytest.mark.parametrize("destination", ["file:///etc/passwd", "ftp://files.example/", "http:///no-host"])
+def test_an_as2_post_goes_to_http_urls_only(destination: str) -> None:
+    with pytest.raises(PermanentFailure, match="not an http:// or https:// URL"):
+        http_post(destination, {}, b"signed and encrypted", timeout=5)
+
+
+def outbox(services: Services) -> list[OutboxMessage]:
+    with session(services.engine) as s:
+        return list(s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
+
+
+def test_an_alert_webhook_redirected_elsewhere_is_not_followed(services: Services) -> None:
+    with session(services.engine) as s:
+        doc = create_document(s, raw=ORDER_850, direction="in", doc_type="850", state=State.QUEUED, actor="test",
+                              partner_id="acme", standard="x12", po_number="PO-1", error="ERP unavailable")
+        move(s, doc, State.PROCESSING, actor="test")
+        move(s, doc, State.DEAD, actor="test")
+        s.commit()
+    with follow_up() as (elsewhere, seen_elsewhere), redirecting(302, elsewhere) as (hook, seen):
+        assert raise_alerts(services.engine, AlertRules(webhooks=(hook, "file:///var/log/alerts"))).notifications == 2
+        Deliverer(services.engine, build_transports(TransportContext(services.erp)), services.settings,
+                  "test").drain()
+    assert len(seen) == 1 and seen_elsewhere == []
+    redirected, not_http = outbox(services)  # one per webhook, in the configured order
+    assert (redirected.state, not_http.state) == ("failed", "failed")  # permanent: no retry
+    assert f"redirect to {elsewhere}, not followed" in (redirected.last_error or "")
+    assert "not an http:// or https:// URL" in (not_http.last_error or "")
+
+
+@pytest.mark.parametrize("destination", ["file:///etc/passwd", "ftp://files.example/in/", "gopher://127.0.0.1/",
+                                         "//buyer.example/orders", "javascript:alert(1)"])
+@pytest.mark.parametrize("channel", ["http", "cxml", "as2"])
+def test_a_partner_url_destination_must_be_http(channel: str, destination: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        validate_settings({"delivery": {"channel": channel, "destination": destination}})
+    assert refused.value.fields == ["settings.delivery"] or "delivery" in str(refused.value)
