@@ -32,6 +32,7 @@ from starlette.types import Receive, Scope, Send
 
 from formats.cxml import envelope
 from gateway.api.bodies import read_limited
+from gateway.api.client import client_address
 from gateway.api.errors import is_transient, retry_after
 from gateway.punchout.batching import SetupBatcher
 from gateway.punchout.requests import handle
@@ -61,7 +62,8 @@ def setup_batcher(app: FastAPI, services: Services) -> SetupBatcher:
         with _BATCHER_LOCK:
             batcher = getattr(app.state, "cxml_setup_batcher", None)
             if batcher is None:
-                batcher = app.state.cxml_setup_batcher = SetupBatcher(services.engine, services.erp)
+                batcher = app.state.cxml_setup_batcher = SetupBatcher(services.engine, services.erp,
+                                                                      services.settings)
     return batcher
 
 
@@ -95,11 +97,12 @@ async def _answer(request: Request) -> Response:
     limit = services.settings.cxml_max_bytes
     body, _ = await read_limited(request, limit)  # handle() refuses what is over the limit, and keeps it
     base_url = public_url(request, services.settings.public_url)
-    batched = setup_batcher(request.app, services).submit(body, base_url=base_url, max_bytes=limit)
+    client = client_address(request)  # counted by the limits on guessing (gateway.auth.throttle)
+    batched = setup_batcher(request.app, services).submit(body, base_url=base_url, max_bytes=limit, client=client)
     answered = await batched if batched is not None else None
     if answered is None:  # not a setup: stored and answered on its own
         answered = await run_in_threadpool(handle, services.engine, services.erp, body, base_url=base_url,
-                                           max_bytes=limit, settings=services.settings)
+                                           max_bytes=limit, settings=services.settings, client=client)
     status = 200 if answered.code < 300 else answered.code
     headers = {"X-Document-Id": str(answered.document_id)} if answered.document_id else None
     return Response(answered.body, status_code=status, media_type=CXML_MEDIA_TYPE, headers=headers)

@@ -23,6 +23,11 @@ refusal), and the rest run again as a new batch. A batch whose commit fails is a
 by request the same way. Orders are never batched: they call the ERP and may be placed during
 the request (:mod:`gateway.punchout.synchronous`).
 
+What is stored of a request is its bytes with the SharedSecret redacted (``[redacted: matched]``),
+as on the single path. The limits on guessing (:mod:`gateway.auth.throttle`) are asked before the
+shared transaction: a request whose buyer or client is locked out goes the single path, which
+refuses it as it refuses a wrong secret; a success is recorded after the commit.
+
 The thread starts on the first request and ends after :data:`IDLE_SECONDS` without one, so an
 application that is not serving punchouts (or a test's) keeps no thread.
 """
@@ -45,11 +50,15 @@ from erp.port import ErpPort
 from erp.rows import insert_rows, update_rows
 from formats.cxml import punchout
 from formats.cxml.envelope import Envelope
+from formats.cxml.redaction import redact_secrets
+from gateway.auth.throttle import Attempt, locked_for, record_success
+from gateway.config import Settings
 from gateway.pipeline.states import State, event_values
-from gateway.punchout.buyers import Buyer, RecentBuyers
+from gateway.punchout.buyers import MATCHED, Buyer, RecentBuyers
 from gateway.punchout.requests import (
     Answer,
     Seen,
+    attempt_of,
     count_received,
     handle,
     read_request,
@@ -79,12 +88,16 @@ class Pending:
     base_url: str
     max_bytes: int
     actor: str
+    client: str | None = None
+    """The client's address, for the limits on guessing."""
     seen: Seen = field(default_factory=Seen)
     root: etree._Element | None = None
     head: Envelope | None = None
     answer: Future[Answer | None] = field(default_factory=Future)
     waiter: asyncio.Future[Answer | None] | None = None
     """The event loop's future of :attr:`answer`, when a coroutine awaits this request (:meth:`SetupBatcher.submit`)."""
+    attempt: Attempt | None = None
+    """What the limits on guessing count it as, once asked (:func:`gateway.punchout.requests.attempt_of`)."""
 
     def read(self) -> bool:
         """Read the request (once); whether it is one to batch.
@@ -103,16 +116,18 @@ class Pending:
 class SetupBatcher:
     """One writer thread that stores and answers setup requests in shared transactions."""
 
-    def __init__(self, engine: Engine, erp: ErpPort) -> None:
+    def __init__(self, engine: Engine, erp: ErpPort, settings: Settings | None = None) -> None:
         self.engine = engine
         self.erp = erp
+        self.settings = settings
+        """The application's settings: with them, the limits on guessing apply (as in ``handle``)."""
         self._waiting: queue.SimpleQueue[Pending] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.buyers = RecentBuyers()
 
-    def submit(self, raw: bytes, *, base_url: str, max_bytes: int,
-               actor: str = "http:cxml") -> asyncio.Future[Answer | None] | None:
+    def submit(self, raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml",
+               client: str | None = None) -> asyncio.Future[Answer | None] | None:
         """The future answer of a setup request, in the running event loop; None (now or as the answer) otherwise.
 
         Only a cheap look happens in the caller's thread (the event loop): the size, and whether
@@ -124,14 +139,15 @@ class SetupBatcher:
         if len(raw) > max_bytes or b"PunchOutSetupRequest" not in raw:
             return None
         waiter: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
-        self._waiting.put(Pending(raw, base_url, max_bytes, actor, waiter=waiter))
+        self._waiting.put(Pending(raw, base_url, max_bytes, actor, client, waiter=waiter))
         self._ensure_thread()
         return waiter
 
     @staticmethod
-    def read(raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml") -> Pending | None:
+    def read(raw: bytes, *, base_url: str, max_bytes: int, actor: str = "http:cxml",
+             client: str | None = None) -> Pending | None:
         """A request read now and ready for :meth:`answer`; None when it is not one to batch."""
-        pending = Pending(raw, base_url, max_bytes, actor)
+        pending = Pending(raw, base_url, max_bytes, actor, client)
         return pending if len(raw) <= max_bytes and pending.read() else None
 
     def _ensure_thread(self) -> None:
@@ -173,7 +189,7 @@ class SetupBatcher:
                 readable.append(pending)
             else:
                 pending.answer.set_result(None)  # not a setup after all: the caller's handle() answers it
-        batch = readable
+        batch = self._not_locked(readable)
         while batch:
             try:
                 with writing(self.engine), session(self.engine) as s:
@@ -190,14 +206,32 @@ class SetupBatcher:
                 return
             for pending, answer in zip(batch, answers, strict=True):
                 count_received(pending.seen)
+                if pending.attempt is not None and self.settings is not None:
+                    record_success(self.engine, pending.attempt, self.settings)
                 pending.answer.set_result(answer)
             return
+
+    def _not_locked(self, batch: list[Pending]) -> list[Pending]:
+        """The requests of ``batch`` whose buyer and client are not locked out; the others answered alone (refused)."""
+        if self.settings is None:
+            return batch
+        free, locked = [], []
+        for pending in batch:
+            assert pending.head is not None, "read before it was batched"
+            pending.attempt = attempt_of(self.engine, pending.head, pending.client, self.settings)
+            if pending.attempt is not None and locked_for(self.engine, pending.attempt, self.settings) is not None:
+                locked.append(pending)
+            else:
+                free.append(pending)
+        self._alone(locked)  # handle() finds the lockout again and refuses as for a wrong secret
+        return free
 
     def _alone(self, batch: list[Pending]) -> None:
         for pending in batch:
             try:
                 pending.answer.set_result(handle(self.engine, self.erp, pending.raw, base_url=pending.base_url,
-                                                 max_bytes=pending.max_bytes, actor=pending.actor))
+                                                 max_bytes=pending.max_bytes, actor=pending.actor,
+                                                 settings=self.settings, client=pending.client))
             except Exception as exc:  # handle() answers everything; this is the last resort
                 pending.answer.set_exception(exc)
 
@@ -261,7 +295,8 @@ def store_setups(s: Session, batch: list[Pending], buyers: RecentBuyers | None =
             raise Refused(pending) from exc
         planned.append((pending, buyer, values, token))
     doc_ids = insert_rows(s, Document, [
-        document_values(raw=p.raw, direction="in", doc_type="PunchOutSetupRequest", state=State.ACCEPTED,
+        document_values(raw=redact_secrets(p.raw, verdict=MATCHED), direction="in",
+                        doc_type="PunchOutSetupRequest", state=State.ACCEPTED,
                         standard="cxml", partner_id=buyer.id, created_at=now, updated_at=now)
         for p, buyer, _, _ in planned], returning_ids=True)
     sessions = [dict(values, document_id=doc_id) for (_, _, values, _), doc_id in zip(planned, doc_ids, strict=True)]

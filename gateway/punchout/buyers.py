@@ -3,9 +3,11 @@
 Authentication follows the cXML Header (cxml-php's HeaderProcessor, in one function): the
 ``From`` credentials name the buyer (any of them may match a configured buyer, since Ariba sends
 several), the ``Sender`` presents the SharedSecret (and, through a network hub, its own identity),
-and one ``To`` credential must be ours as configured for that buyer. Each failure is a
-:class:`~gateway.punchout.errors.CxmlRefusal` with status 401 and a text naming what did not match,
-never the secret.
+and one ``To`` credential must be ours as configured for that buyer. Each failure is an
+:class:`AuthRefusal`: status 401 and one text for every reason, :data:`NOT_VALID`, so an answer
+never tells an unknown buyer from a wrong secret (nor a wrong To from a missing secret); what did
+not match (never the secret) is kept for the operator in the stored document's error. Every
+refusal costs the same PBKDF2 a wrong secret costs, so the time taken tells nothing either.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlmodel import Session, col, select
 from formats.cxml import Credential, Envelope, Routing
 from gateway.partners import ensure_partner
 from gateway.punchout.errors import CxmlRefusal
-from gateway.punchout.secrets import hash_secret, verify_secret
+from gateway.punchout.secrets import ITERATIONS, hash_secret, verify_secret
 from gateway.punchout.tables import CxmlBuyer
 from gateway.store.tables import Partner
 
@@ -45,26 +47,80 @@ def _same(a: str, b: str) -> bool:
     return a.strip().lower() == b.strip().lower()
 
 
-def authenticate(s: Session, envelope: Envelope) -> Buyer:
-    """The buyer a request comes from, its credentials checked; CxmlRefusal(401) otherwise."""
-    if not envelope.from_:
-        raise CxmlRefusal(401, "the Header has no From credential")
+NOT_VALID = "the credentials are not valid"
+"""The text of every 401 ``/cxml`` answers, whatever did not match."""
+
+MATCHED, WRONG, UNKNOWN_BUYER, NOT_CHECKED = "matched", "wrong", "unknown buyer", "not checked"
+"""What became of a presented SharedSecret (the marker of the stored request says it: ``[redacted: wrong]``)."""
+
+
+class AuthRefusal(CxmlRefusal):
+    """401 :data:`NOT_VALID` for credentials that do not authenticate; the reason is for the operator only.
+
+    ``detail`` says what did not match (stored with the request, logged; never in the answer),
+    ``verdict`` what became of the SharedSecret (:data:`WRONG`, :data:`UNKNOWN_BUYER`,
+    :data:`NOT_CHECKED`), ``reason`` the label of ``b2bgw_auth_failures``, and ``partner_id`` the
+    buyer the From credential named, when it names one.
+    """
+
+    def __init__(self, detail: str, *, verdict: str, reason: str, partner_id: str | None = None) -> None:
+        super().__init__(401, NOT_VALID)
+        self.args = (detail,)  # str(): the reason, for logs and tests; the answer says only NOT_VALID
+        self.detail = detail
+        self.verdict = verdict
+        self.reason = reason
+        self.partner_id = partner_id
+
+
+_DECOY: list[str] = []
+
+
+def _decoy_hash() -> str:
+    """A stored-hash lookalike no secret matches, to spend a wrong secret's PBKDF2 on every other refusal."""
+    if not _DECOY:
+        _DECOY.append(hash_secret("decoy", iterations=ITERATIONS, salt="b2bgw-no-buyer-has-this-salt"))
+    return _DECOY[0]
+
+
+def identify(s: Session, envelope: Envelope) -> CxmlBuyer | None:
+    """The configured buyer one of the From credentials names (no secret checked: who the request claims to be)."""
     identities = [c.identity.strip() for c in envelope.from_]
+    if not identities:
+        return None
     candidates = s.exec(select(CxmlBuyer).where(col(CxmlBuyer.from_identity).in_(identities))).all()
-    config = next((b for b in candidates for c in envelope.from_
-                   if _same(b.from_domain, c.domain) and b.from_identity == c.identity.strip()), None)
+    return next((b for b in candidates for c in envelope.from_
+                 if _same(b.from_domain, c.domain) and b.from_identity == c.identity.strip()), None)
+
+
+def _refused(envelope: Envelope, detail: str, *, verdict: str, reason: str, partner_id: str | None) -> AuthRefusal:
+    verify_secret(envelope.shared_secret or "", _decoy_hash())  # the time a wrong secret takes
+    return AuthRefusal(detail, verdict=verdict, reason=reason, partner_id=partner_id)
+
+
+def authenticate(s: Session, envelope: Envelope) -> Buyer:
+    """The buyer a request comes from, its credentials checked; :class:`AuthRefusal` otherwise."""
+    if not envelope.from_:
+        raise _refused(envelope, "the Header has no From credential", verdict=NOT_CHECKED, reason="no_from",
+                       partner_id=None)
+    config = identify(s, envelope)
     if config is None:
         named = ", ".join(f"{c.domain}/{c.identity}" for c in envelope.from_)
-        raise CxmlRefusal(401, f"unknown buyer: no cXML buyer is configured for the From credential {named}")
+        raise _refused(envelope, f"unknown buyer: no cXML buyer is configured for the From credential {named}",
+                       verdict=UNKNOWN_BUYER, reason="unknown_buyer", partner_id=None)
+    buyer_id = config.partner_id
     if not any(_same(config.to_domain, c.domain) and _same(config.to_identity, c.identity) for c in envelope.to):
         named = ", ".join(f"{c.domain}/{c.identity}" for c in envelope.to) or "none"
-        raise CxmlRefusal(401, f"the To credential ({named}) is not ours for buyer {config.partner_id}")
+        raise _refused(envelope, f"the To credential ({named}) is not ours for buyer {buyer_id}",
+                       verdict=NOT_CHECKED, reason="wrong_to", partner_id=buyer_id)
     if config.sender_identity and not any(c.identity.strip() == config.sender_identity for c in envelope.sender):
-        raise CxmlRefusal(401, f"the Sender identity is not the one configured for buyer {config.partner_id}")
+        raise _refused(envelope, f"the Sender identity is not the one configured for buyer {buyer_id}",
+                       verdict=NOT_CHECKED, reason="wrong_sender", partner_id=buyer_id)
     if envelope.shared_secret is None:
-        raise CxmlRefusal(401, "the Sender credential has no SharedSecret")
+        raise _refused(envelope, f"the Sender credential has no SharedSecret (buyer {buyer_id})",
+                       verdict=NOT_CHECKED, reason="no_secret", partner_id=buyer_id)
     if not verify_secret(envelope.shared_secret, config.secret_hash):
-        raise CxmlRefusal(401, f"the SharedSecret is wrong for buyer {config.partner_id}")
+        raise AuthRefusal(f"the SharedSecret is wrong for buyer {buyer_id}", verdict=WRONG, reason="bad_secret",
+                          partner_id=buyer_id)
     partner = s.get(Partner, config.partner_id)
     if partner is None:
         raise CxmlRefusal(500, f"buyer {config.partner_id} has no trading partner row")
@@ -164,5 +220,6 @@ def add_buyer(s: Session, *, partner_id: str, name: str, customer_id: str, from_
     return Buyer(config, partner)
 
 
-__all__ = ["FORM_POST_FIELDS", "RECENT_SECONDS", "Buyer", "RecentBuyers", "add_buyer", "authenticate", "buyer_of",
-           "buyer_settings", "routing_to"]
+__all__ = ["FORM_POST_FIELDS", "MATCHED", "NOT_CHECKED", "NOT_VALID", "RECENT_SECONDS", "UNKNOWN_BUYER", "WRONG",
+           "AuthRefusal", "Buyer", "RecentBuyers", "add_buyer", "authenticate", "buyer_of", "buyer_settings",
+           "identify", "routing_to"]

@@ -7,6 +7,17 @@ status code and a text saying what happened, and the stored document (``gw_docum
 ``cxml``, the raw bytes as received) ends ``accepted`` (answered on the spot), ``queued`` (an
 order for the pipeline), ``duplicate`` or ``rejected`` with its error.
 
+Secrets are not kept: the stored bytes are the request's with the text of its SharedSecret (and
+any CredentialMac or DigitalSignature) replaced by a marker saying what became of it,
+``[redacted: matched]``, ``[redacted: wrong]``, ``[redacted: unknown buyer]`` or
+``[redacted: not checked]`` (:func:`formats.cxml.redaction.redact_secrets`); nothing downstream
+needs them (the pipeline reads the order, never the Header's secret).
+
+Guessing is limited (:mod:`gateway.auth.throttle`): the credential is the buyer the From names
+(``cxml:<partner id>``; for a From naming no buyer only the client address counts). During a
+lockout the request is refused with the answer a wrong secret gets, without checking the secret,
+and every 401 has one text (:data:`~gateway.punchout.buyers.NOT_VALID`) whatever did not match.
+
 One request is one transaction: the raw document is its first row, and what the handler decides
 (a punchout session, an order queued) commits with it, so a punchout setup costs one commit.
 Nothing is answered before that commit, so no answer ever refers to a request that was not kept.
@@ -22,7 +33,8 @@ status                       when
 201                          an OrderRequest accepted; a ConfirmationRequest follows
 400                          not XML, not cXML, entities in a DOCTYPE, too large, unreadable
                              document, unknown items, an update of an order never received
-401                          unknown buyer, wrong To or Sender, wrong or missing SharedSecret
+401                          unknown buyer, wrong To or Sender, wrong or missing SharedSecret, locked out
+                             (one text for all: "the credentials are not valid")
 406                          a request type (or punchout operation) we do not take
 409                          an update or delete of an order that has shipped
 500                          anything unexpected (kept for the operator)
@@ -46,14 +58,16 @@ from sqlmodel import Session, col, select
 from erp.port import ErpError, ErpOrderState, ErpPort, ErpUnavailable
 from formats.cxml import CXML_DOCUMENTS, envelope, profile, punchout
 from formats.cxml.envelope import Envelope
+from formats.cxml.redaction import redact_secrets
 from formats.errors import FormatError, MappingError
 from formats.model import ItemIdKind, Order, OrderPurpose
 from formats.xml import parse_xml
+from gateway.auth.throttle import LOCKED, Attempt, locked_for, record_failure, record_success
 from gateway.config import Settings
 from gateway.intake.failures import column_text
 from gateway.observability.metrics import DOCUMENTS_RECEIVED
 from gateway.pipeline.states import State
-from gateway.punchout.buyers import Buyer, authenticate
+from gateway.punchout.buyers import MATCHED, NOT_CHECKED, AuthRefusal, Buyer, authenticate, identify
 from gateway.punchout.errors import CxmlRefusal
 from gateway.punchout.sessions import new_payload_id, open_session
 from gateway.punchout.synchronous import claim, finish
@@ -214,19 +228,25 @@ def respond(code: int, text: str, body: bytes | None, doc_id: int | None) -> Ans
 
 
 def _refuse(engine: Engine, raw: bytes, code: int, text: str, problems: list[dict[str, object]] | None = None,
-            partner_id: str | None = None, doc_type: str | None = None, actor: str = "cxml") -> Answer:
-    """Keep a refused request (raw bytes, the reason, its problems) and answer the refusal."""
+            partner_id: str | None = None, doc_type: str | None = None, actor: str = "cxml",
+            verdict: str | None = None, detail: str | None = None) -> Answer:
+    """Keep a refused request (its bytes, secrets redacted with ``verdict``; the reason, its problems) and answer.
+
+    ``detail`` is what the operator is told besides the answer's text (why credentials did not match).
+    """
+    kept = redact_secrets(raw, verdict=verdict)
     with writing(engine), session(engine) as s:
-        doc = create_document(s, raw=raw, direction="in", doc_type=column_text(doc_type, DOC_TYPE_LENGTH) or "cXML",
+        doc = create_document(s, raw=kept, direction="in", doc_type=column_text(doc_type, DOC_TYPE_LENGTH) or "cXML",
                               state=State.RECEIVED, actor=actor, reason=f"received {len(raw)} bytes",
                               standard="cxml", partner_id=partner_id)
-        doc.error = column_text(f"{code}: {text}")
+        doc.error = column_text(f"{code}: {text}" + (f" ({detail})" if detail else ""))
         doc.problems = problems or []
         move(s, doc, State.TRANSLATING, actor=actor, reason="read")
         move(s, doc, State.REJECTED, actor=actor, reason=doc.error)
         s.commit()
         doc_id = doc.id
-    log.warning("cXML document %s refused: %s %s", doc_id, code, text, extra={"document_id": doc_id})
+    log.warning("cXML document %s refused: %s %s%s", doc_id, code, text, f" ({detail})" if detail else "",
+                extra={"document_id": doc_id})
     return respond(code, text, None, doc_id)
 
 
@@ -271,17 +291,23 @@ def reject_unanswered(engine: Engine, doc_id: int, *, actor: str) -> None:
 
 
 def handle(engine: Engine, erp: ErpPort, raw: bytes, *, base_url: str, max_bytes: int,
-           actor: str = "http:cxml", settings: Settings | None = None) -> Answer:
+           actor: str = "http:cxml", settings: Settings | None = None, client: str | None = None) -> Answer:
     """Answer one cXML request (see the module doc for the status codes and the one transaction).
 
-    ``settings`` (the application's) rule a synchronous buyer's order processed within the request.
+    ``settings`` (the application's) rule a synchronous buyer's order processed within the request,
+    and the limits on guessing, counted against ``client`` (the client's address); without
+    ``settings`` nothing is counted (a request handed in by the gateway itself).
     """
     if len(raw) > max_bytes:
         return _refuse(engine, raw[:max_bytes + 1], 400, f"the request is larger than {max_bytes} bytes "
                        "(B2BGW_CXML_MAX_BYTES); the first bytes are kept", actor=actor)
     seen = Seen()
+    attempt: Attempt | None = None
     try:
         root, head = read_request(raw, max_bytes, seen)
+        attempt = attempt_of(engine, head, client, settings)
+        if attempt is not None and settings is not None:
+            check_lockout(engine, attempt, settings)
         with writing(engine), session(engine) as s:  # one transaction: the raw request, who, what it does
             (code, text, body, _), doc, buyer = answer_in(s, erp, raw, root, head, seen, base_url=base_url,
                                                           max_bytes=max_bytes, actor=actor)
@@ -289,19 +315,58 @@ def handle(engine: Engine, erp: ErpPort, raw: bytes, *, base_url: str, max_bytes
             s.commit()
             doc_id = doc.id
         count_received(seen)
+        if attempt is not None and settings is not None:
+            record_success(engine, attempt, settings)
         if holder is not None and doc_id is not None:  # placed now, as a worker would (punchout.synchronous)
             code, text = finish(engine, erp, doc_id, holder, accepted=(code, text), settings=settings)
         return respond(code, text, body, doc_id)
     except Exception as exc:  # the boundary: keep the request, answer its refusal, never a stack trace
-        return refuse(engine, raw, exc, seen, actor=actor)
+        answer = refuse(engine, raw, exc, seen, actor=actor)
+        if isinstance(exc, AuthRefusal) and exc.reason != LOCKED and attempt is not None and settings is not None:
+            record_failure(engine, attempt, settings, reason=exc.reason)  # its own transaction, after ours
+        return answer
+
+
+def attempt_of(engine: Engine, head: Envelope, client: str | None, settings: Settings | None) -> Attempt | None:
+    """What the limits on guessing count this request as; None when they do not apply (no ``settings``).
+
+    The credential is the buyer the From credentials name (one read, no secret checked), so
+    varying the other From credentials or the Sender does not make a new counter; a From that
+    names no buyer counts against the client address only (``cxml:unknown``, anyone may send it).
+    """
+    if settings is None:
+        return None
+    with session(engine) as s:
+        config = identify(s, head)
+    if config is None:
+        return Attempt(channel="cxml", credential="cxml:unknown", client=client or "unknown", lock_credential=False)
+    return Attempt(channel="cxml", credential=f"cxml:{config.partner_id}", client=client or "unknown")
+
+
+def check_lockout(engine: Engine, attempt: Attempt, settings: Settings) -> None:
+    """:class:`AuthRefusal` (the answer a wrong secret gets) when the credential or the client is locked out.
+
+    The secret is not checked, so the lockout costs the attacker's requests no PBKDF2 of ours and
+    tells nothing; the refusal is counted (``reason="locked"``), nothing else is written for it
+    but the refused request itself.
+    """
+    left = locked_for(engine, attempt, settings)
+    if left is None:
+        return
+    record_failure(engine, attempt, settings, reason=LOCKED)
+    partner_id = attempt.credential.removeprefix("cxml:") if attempt.lock_credential else None
+    raise AuthRefusal(f"locked out for {left:.0f} s more after repeated failures ({attempt.credential} from "
+                      f"{attempt.client}); the secret was not checked", verdict=NOT_CHECKED, reason=LOCKED,
+                      partner_id=partner_id)
 
 
 @dataclass
 class Seen:
-    """What is known of a request so far: its type once read, its buyer once authenticated."""
+    """What is known of a request so far: its type once read, its buyer once authenticated, its secret's verdict."""
 
     doc_type: str | None = None
     partner_id: str | None = None
+    verdict: str | None = None
 
 
 def read_request(raw: bytes, max_bytes: int, seen: Seen) -> tuple[etree._Element, Envelope]:
@@ -340,9 +405,11 @@ def answer_in(s: Session, erp: ErpPort, raw: bytes, root: etree._Element, head: 
     Raises what the request is refused for (:func:`refuse` turns it into the answer); the caller
     commits, alone (:func:`handle`) or with other requests (:mod:`gateway.punchout.batching`).
     """
-    doc = create_document(s, raw=raw, direction="in", doc_type=seen.doc_type or "cXML", state=State.RECEIVED,
-                          actor=actor, reason=f"received {len(raw)} bytes", standard="cxml")
-    buyer = authenticate(s, head)
+    buyer = authenticate(s, head)  # first: what is stored of the secret says whether it matched
+    seen.verdict = MATCHED
+    doc = create_document(s, raw=redact_secrets(raw, verdict=MATCHED), direction="in",
+                          doc_type=seen.doc_type or "cXML", state=State.RECEIVED, actor=actor,
+                          reason=f"received {len(raw)} bytes", standard="cxml")
     seen.partner_id = doc.partner_id = buyer.id
     handler = HANDLERS.get(head.document_type)
     if head.kind != "Request" or handler is None:
@@ -376,12 +443,15 @@ def refusal_of(exc: Exception) -> tuple[int, str, list[dict[str, object]]]:
 
 
 def refuse(engine: Engine, raw: bytes, exc: Exception, seen: Seen, *, actor: str) -> Answer:
-    """Keep a request that ``exc`` refused (or failed) and answer the refusal."""
+    """Keep a request that ``exc`` refused (or failed), its secrets redacted, and answer the refusal."""
     code, text, problems = refusal_of(exc)
     count_received(seen)
+    if isinstance(exc, AuthRefusal):
+        return _refuse(engine, raw, code, text, problems, partner_id=seen.partner_id, doc_type=seen.doc_type,
+                       actor=actor, verdict=exc.verdict, detail=exc.detail)
     return _refuse(engine, raw, code, text, problems, partner_id=seen.partner_id, doc_type=seen.doc_type,
-                   actor=actor)
+                   actor=actor, verdict=seen.verdict)
 
 
-__all__ = ["HANDLERS", "SUPPORTED", "UNANSWERED", "Answer", "Seen", "answer_in", "count_received", "handle",
-           "read_request", "refuse", "reject_unanswered", "respond"]
+__all__ = ["HANDLERS", "SUPPORTED", "UNANSWERED", "Answer", "Seen", "answer_in", "attempt_of", "check_lockout",
+           "count_received", "handle", "read_request", "refuse", "reject_unanswered", "respond"]

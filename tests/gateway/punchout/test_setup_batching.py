@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlmodel import func, select
 
 from formats.cxml import envelope
+from formats.cxml.redaction import redact_secrets
 from gateway.pipeline.states import State
 from gateway.punchout.batching import SetupBatcher
 from gateway.punchout.tables import PunchoutSession
@@ -50,7 +51,7 @@ def test_a_batch_commits_once_and_answers_each_request(services: Services) -> No
         cookies = s.exec(select(PunchoutSession.buyer_cookie).order_by(PunchoutSession.id)).all()
     assert [d.id for d in docs] == [a.document_id for a in answers]
     assert [d.state for d in docs] == [State.ACCEPTED.value] * 13
-    assert [d.raw for d in docs] == raws  # every request kept as received
+    assert [d.raw for d in docs] == [redact_secrets(r, verdict="matched") for r in raws]  # kept, secret redacted
     assert cookies == [f"cookie-{n}" for n in range(13)]
     with session(services.engine) as s:
         first = s.exec(select(PunchoutSession).where(PunchoutSession.buyer_cookie == "cookie-0")).one()
@@ -74,15 +75,15 @@ def test_a_refused_request_in_a_batch_is_kept_alone_and_the_others_go_through(se
 
     answers = [p.answer.result(timeout=0) for p in batch]
     assert [a.code for a in answers] == [200, 401, 200, 200, 400, 200]
-    assert "SharedSecret is wrong" in answers[1].text and "BrowserFormPost" in answers[4].text
+    assert answers[1].text == "the credentials are not valid" and "BrowserFormPost" in answers[4].text
     assert len(commits) == 3  # each refusal on its own, then the four good ones together
     with session(services.engine) as s:
         rows = {d.id: d for d in s.exec(select(Document).where(Document.standard == "cxml")).all()}
         sessions = s.exec(select(func.count()).select_from(PunchoutSession)).one()
     assert len(rows) == 6 and sessions == 4  # nothing half-written by the rolled-back attempt
     refused = rows[answers[1].document_id or 0]
-    assert refused.state == State.REJECTED.value and refused.raw == wrong_secret
-    assert refused.error is not None and refused.error.startswith("401")
+    assert refused.state == State.REJECTED.value and refused.raw == redact_secrets(wrong_secret, verdict="wrong")
+    assert refused.error is not None and refused.error.startswith("401") and "SharedSecret is wrong" in refused.error
 
 
 def test_what_is_not_a_setup_is_left_to_the_single_path(services: Services) -> None:
