@@ -2,8 +2,9 @@
 
 Routes stay thin: they check who may do what and turn the service's errors into HTTP answers;
 the lifecycle is :mod:`gateway.quotes.service`. A sales rep sees and acts on the quotes of the
-customers on the token only (another customer's quote is a 404); approving or returning a
-quote that needs approval takes a manager (or an operator).
+customers on the token only (another customer's quote is a 404); returning a quote that needs
+approval takes a manager (or an operator), approving it a manager who did not set its terms
+(never an operator: :mod:`gateway.quotes.approval`).
 """
 
 from __future__ import annotations
@@ -247,7 +248,10 @@ async def submit(number: str, services: ServicesDep, who: RepDep) -> QuoteOut:
 
 @router.post("/{number}/approve", response_model=QuoteOut)
 async def approve(number: str, services: ServicesDep, who: ManagerDep) -> QuoteOut:
-    """A manager approves the discount (pending_approval -> approved)."""
+    """A manager approves the discount (pending_approval -> approved); not one who set its terms, nor an operator."""
+    if who.role is Role.OPERATOR:  # require_role admits operators everywhere; a discount is a manager's call
+        raise HTTPException(403, "an operator token may not approve a discount: a manager who did not set the "
+                                 "quote's terms approves it")
     return await _run(services, number, who, quotes.approve_quote, engine=services.engine, number=number, who=who)
 
 

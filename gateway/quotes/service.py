@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from gateway.auth.tokens import SEES_EVERY_CUSTOMER, Principal
 from gateway.pipeline.states import State
+from gateway.quotes.approval import approval_refusal
 from gateway.quotes.states import EDITABLE, EXPIRABLE, QuoteState, QuoteTransitionError, transition
 from gateway.quotes.tables import Quote, QuoteEvent, QuoteLine
 from gateway.quotes.totals import QuoteValueError, price_line, totals
@@ -221,9 +222,16 @@ def submit_quote(engine: Engine, number: str, *, who: Principal) -> Quote:
 
 
 def approve_quote(engine: Engine, number: str, *, who: Principal) -> Quote:
-    """A manager approves the discount (pending_approval -> approved)."""
+    """A manager approves the discount (pending_approval -> approved); never the one who set its terms.
+
+    QuoteError 403 for an operator or the quote's own author (:mod:`gateway.quotes.approval`).
+    """
     with session(engine) as s:
         quote = current(s, number, who, lock=True)
+        events = s.exec(select(QuoteEvent).where(QuoteEvent.quote_id == quote.id)).all()
+        refusal = approval_refusal(quote, events, who)
+        if refusal is not None:
+            raise QuoteError(refusal, 403)
         _move(s, quote, QuoteState.APPROVED, who.name, discount_percent=str(quote.discount_percent))
         quote.approved_by = who.name
         s.commit()

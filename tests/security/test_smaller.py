@@ -41,6 +41,7 @@ from gateway.app import create_app
 from gateway.as2.sending import http_post
 from gateway.auth.audit import audit_trail
 from gateway.auth.partner_credentials import add_certificate
+from gateway.auth.tokens import Role, create_token
 from gateway.cli import app as cli
 from gateway.config import get_settings
 from gateway.delivery.deliverer import Deliverer
@@ -51,6 +52,7 @@ from gateway.demo import seed_demo
 from gateway.oci.demo import DEMO_OCI_BUYER
 from gateway.onboarding.settings import SettingsError, validate_settings
 from gateway.pipeline.states import State
+from gateway.pricing.sync import sync_from_erp
 from gateway.punchout.demo import DEMO_BUYER
 from gateway.services import Services, build_services
 from gateway.store.db import session
@@ -425,3 +427,59 @@ def test_a_partner_url_destination_must_be_http(channel: str, destination: str) 
     with pytest.raises(SettingsError) as refused:
         validate_settings({"delivery": {"channel": channel, "destination": destination}})
     assert refused.value.fields == ["settings.delivery"] or "delivery" in str(refused.value)
+
+
+# -- approving one's own discount ---------------------------------------------------------------------------------
+
+BIG_DISCOUNT = {"customer_id": "ACME", "lines": [{"sku": "DEMO-1001", "quantity": "10", "discount_percent": "30"}]}
+"""30 % off the list: over the 10 % threshold, so it needs a manager's approval."""
+
+
+@pytest.fixture
+def tokens(services: Services) -> dict[str, str]:
+    """A bearer token per person: a rep of ACME, two managers, and the installation's operator token."""
+    sync_from_erp(services.engine, services.erp, trigger="manual")
+    made = {name: create_token(services.engine, role=role, name=name, customers=["ACME"], actor="test").token
+            for name, role in (("sam", Role.SALES_REP), ("maria", Role.MANAGER), ("mike", Role.MANAGER))}
+    return {**made, "operator": OPERATOR_TOKEN}
+
+
+def quotes_api(client: TestClient, tokens: dict[str, str], who: str, method: str, path: str,
+               body: Any = None) -> Any:
+    """Call ``/api/quotes`` as ``who``."""
+    return client.request(method, f"/api/quotes{path}", json=body, headers={"Authorization": f"Bearer {tokens[who]}"})
+
+
+def test_a_manager_cannot_approve_a_quote_they_made(client: TestClient, tokens: dict[str, str]) -> None:
+    made = quotes_api(client, tokens, "maria", "POST", "", BIG_DISCOUNT)
+    assert made.status_code == 201 and made.json()["needs_approval"] is True
+    number = made.json()["number"]
+    assert quotes_api(client, tokens, "maria", "POST", f"/{number}/submit").status_code == 200
+    refused = quotes_api(client, tokens, "maria", "POST", f"/{number}/approve")
+    assert refused.status_code == 403
+    assert "maria set the terms" in refused.json()["detail"] and "another manager" in refused.json()["detail"]
+    approved = quotes_api(client, tokens, "mike", "POST", f"/{number}/approve")
+    assert approved.status_code == 200 and approved.json()["approved_by"] == "mike"
+
+
+def test_a_manager_who_raised_a_reps_discount_cannot_approve_it(client: TestClient, tokens: dict[str, str]) -> None:
+    small = {"customer_id": "ACME", "lines": [{"sku": "DEMO-1001", "quantity": "10", "discount_percent": "5"}]}
+    number = quotes_api(client, tokens, "sam", "POST", "", small).json()["number"]
+    edited = quotes_api(client, tokens, "maria", "PUT", f"/{number}", {"lines": BIG_DISCOUNT["lines"]})
+    assert edited.status_code == 200 and edited.json()["needs_approval"] is True
+    assert quotes_api(client, tokens, "sam", "POST", f"/{number}/submit").status_code == 200
+    assert quotes_api(client, tokens, "maria", "POST", f"/{number}/approve").status_code == 403
+    assert quotes_api(client, tokens, "mike", "POST", f"/{number}/approve").json()["state"] == "approved"
+
+
+def test_an_operator_cannot_approve_a_discount(client: TestClient, tokens: dict[str, str],
+                                               services: Services) -> None:
+    operator_token = create_token(services.engine, role=Role.OPERATOR, name="olga", actor="test").token
+    number = quotes_api(client, tokens, "sam", "POST", "", BIG_DISCOUNT).json()["number"]
+    assert quotes_api(client, tokens, "sam", "POST", f"/{number}/submit").status_code == 200
+    for token in (tokens["operator"], operator_token):  # the environment's token and an operator-role token
+        refused = client.post(f"/api/quotes/{number}/approve", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 403 and "operator token may not approve" in refused.json()["detail"]
+    assert quotes_api(client, tokens, "sam", "POST", f"/{number}/approve").status_code == 403  # nor the rep
+    shown = quotes_api(client, tokens, "sam", "GET", f"/{number}").json()
+    assert (shown["state"], shown["approved_by"]) == ("pending_approval", None)
