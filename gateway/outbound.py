@@ -25,6 +25,7 @@ from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, r
 from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
+from gateway.punchout import delivery as cxml_delivery  # the "cxml" channel that writes our SharedSecret in
 from gateway.store.control_numbers import ControlKind, allocate, reserve
 from gateway.store.documents import document_values, insert_documents, problem_record
 from gateway.store.tables import Document, Partner, utcnow
@@ -187,7 +188,9 @@ def emit_all(s: Session, emissions: Sequence[Emission], *, actor: str) -> list[i
                            actor=actor)
     for (emission, values), doc_id in zip(wanted, ids, strict=True):
         # same transaction: the partner's delivery channel, if it has one
-        enqueue_document(s, emission.partner, doc_id=doc_id, raw=values["raw"], standard=values["standard"])
+        message = enqueue_document(s, emission.partner, doc_id=doc_id, raw=values["raw"], standard=values["standard"])
+        if message is not None and message.id is None and values["standard"] == "cxml" and message.channel == "http":
+            message.channel = cxml_delivery.CHANNEL  # stored without our SharedSecret: only this channel fills it in
     stored = iter(ids)
     return [next(stored) if values is not None else None for values in drafts]
 

@@ -4,13 +4,20 @@
 ``cxml``: the Header comes from the buyer's configuration (us in From and Sender with our own
 SharedSecret, the buyer in To), and the ``DocumentReference`` names the payloadID of the buyer's
 OrderRequest, read back from the stored order document the new one descends from.
+
+Our SharedSecret is written as ``[redacted]``: the document is stored (and queued in the outbox)
+without it, and the ``cxml`` channel writes the buyer's current one in as it sends
+(:mod:`gateway.punchout.delivery`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlmodel import Session
 
 from formats.cxml import confirmation, envelope, invoice, ship_notice
+from formats.cxml.redaction import MARKER
 from formats.errors import MappingError
 from formats.model import Canonical, Invoice, OrderResponse, ShipNotice
 from gateway.punchout.buyers import routing_to
@@ -43,7 +50,7 @@ def render_for_buyer(s: Session, partner: Partner, doc_type: str, document: Cano
     if config is None:
         raise MappingError(f"partner {partner.id} speaks cXML but has no cXML buyer configuration")
     now = utcnow()
-    routing = routing_to(config)
+    routing = dataclasses.replace(routing_to(config), shared_secret=MARKER if config.our_secret else None)
     reference = order_payload_id(s, parent_id)
     if doc_type == "InvoiceDetailRequest" and isinstance(document, Invoice):
         return invoice.render(document, payload_id=new_payload_id(now), timestamp=now, routing=routing,
