@@ -1,12 +1,18 @@
-"""``/openapi.json`` and ``/docs``: the API's description and its Swagger page."""
+"""``/openapi.json`` and ``/docs``: the API's description and its Swagger page.
+
+Both are behind ``B2BGW_METRICS_TOKEN`` when it is set (:mod:`gateway.api.metrics_access`): a
+browser asks for it as a password on ``/docs`` and sends it again for ``/openapi.json``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-router = APIRouter(include_in_schema=False)
+from gateway.api.metrics_access import require_metrics_reader
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_metrics_reader)])
 
 
 @router.get("/openapi.json")

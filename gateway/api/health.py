@@ -8,13 +8,14 @@ small reads: the document counts, the heartbeat rows, the queue's head.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.api.deps import ServicesDep
+from gateway.api.metrics_access import require_metrics_reader
 from gateway.observability.metrics import REGISTRY
 from gateway.pipeline.heartbeats import processing_health
 from gateway.store.db import head_revision, schema_revision, session
@@ -57,7 +58,10 @@ def readyz(services: ServicesDep) -> JSONResponse:
                          **processing.as_json()}, status_code=503 if processing.stalled else 200)
 
 
-@router.get("/metrics")
+@router.get("/metrics", dependencies=[Depends(require_metrics_reader)])
 def metrics() -> Response:
-    """Prometheus text format: documents, processing and ERP latency, queue depth, dead letters."""
+    """Prometheus text format: documents, processing and ERP latency, queue depth, dead letters.
+
+    Behind ``B2BGW_METRICS_TOKEN`` when it is set (:mod:`gateway.api.metrics_access`).
+    """
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import socket
 import threading
@@ -483,3 +484,55 @@ def test_an_operator_cannot_approve_a_discount(client: TestClient, tokens: dict[
     assert quotes_api(client, tokens, "sam", "POST", f"/{number}/approve").status_code == 403  # nor the rep
     shown = quotes_api(client, tokens, "sam", "GET", f"/{number}").json()
     assert (shown["state"], shown["approved_by"]) == ("pending_approval", None)
+
+
+# -- /metrics, /docs and /openapi.json behind B2BGW_METRICS_TOKEN ---------------------------------------------------
+
+METRICS_TOKEN = "m3trics-Token-for-Prometheus-0123456789abcdef"
+GUARDED = ["/metrics", "/docs", "/openapi.json"]
+
+
+@pytest.fixture
+def metrics_guarded(database_url: str) -> Iterator[TestClient]:
+    """The API with ``B2BGW_METRICS_TOKEN`` set."""
+    built = build_services(make_settings(database_url, metrics_token=METRICS_TOKEN))
+    empty_database(built.engine)
+    seed_demo(built.engine)
+    with TestClient(create_app(built)) as client:
+        yield client
+    built.close()
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@pytest.mark.parametrize("path", GUARDED)
+def test_metrics_and_docs_are_open_without_a_metrics_token(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", GUARDED)
+def test_metrics_and_docs_need_the_metrics_token_once_it_is_set(metrics_guarded: TestClient, path: str) -> None:
+    for authorization in (None, "Bearer wrong-token", f"Bearer {METRICS_TOKEN[:-1]}", f"Token {METRICS_TOKEN}",
+                          basic("prometheus", "wrong"), f"Bearer {METRICS_TOKEN}x"):
+        refused = metrics_guarded.get(path, headers={"Authorization": authorization} if authorization else {})
+        assert refused.status_code == 401, authorization
+        assert "Basic" in refused.headers["www-authenticate"] and "Bearer" in refused.headers["www-authenticate"]
+        assert "b2b_gateway" not in refused.text and "paths" not in refused.text
+    for authorization in (f"Bearer {METRICS_TOKEN}", basic("prometheus", METRICS_TOKEN),
+                          f"Bearer {OPERATOR_TOKEN}", basic("", OPERATOR_TOKEN)):
+        assert metrics_guarded.get(path, headers={"Authorization": authorization}).status_code == 200, authorization
+
+
+def test_the_guarded_pages_answer_their_content_to_the_token(metrics_guarded: TestClient) -> None:
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    assert "b2bgw_" in metrics_guarded.get("/metrics", headers=bearer).text
+    assert "/api/quotes" in metrics_guarded.get("/openapi.json", headers=bearer).json()["paths"]
+    assert "swagger-ui" in metrics_guarded.get("/docs", headers=bearer).text
+
+
+def test_a_manager_token_does_not_open_the_metrics(metrics_guarded: TestClient) -> None:
+    services: Services = metrics_guarded.app.state.services  # type: ignore[attr-defined]
+    manager = create_token(services.engine, role=Role.MANAGER, name="maria", actor="test").token
+    assert metrics_guarded.get("/metrics", headers={"Authorization": f"Bearer {manager}"}).status_code == 401
