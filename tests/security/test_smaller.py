@@ -18,7 +18,7 @@ import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from gateway.auth.tokens import Role, create_token
 from gateway.cli import app as cli
 from gateway.config import get_settings
 from gateway.delivery.deliverer import Deliverer
-from gateway.delivery.failures import PermanentFailure
+from gateway.delivery.failures import PermanentFailure, TransientFailure
 from gateway.delivery.tables import OutboxMessage
 from gateway.delivery.transports import HttpTransport, Message, TransportContext, build_transports
 from gateway.demo import seed_demo
@@ -55,6 +55,7 @@ from gateway.onboarding.settings import SettingsError, validate_settings
 from gateway.pipeline.states import State
 from gateway.pricing.sync import sync_from_erp
 from gateway.punchout.demo import DEMO_BUYER
+from gateway.punchout.transport import CxmlTransport
 from gateway.services import Services, build_services
 from gateway.store.db import session
 from gateway.store.documents import create_document, move
@@ -396,6 +397,16 @@ def test_an_as2_post_does_not_follow_a_redirect() -> None:
 def test_an_as2_post_goes_to_http_urls_only(destination: str) -> None:
     with pytest.raises(PermanentFailure, match="not an http:// or https:// URL"):
         http_post(destination, {}, b"signed and encrypted", timeout=5)
+
+
+@pytest.mark.xfail(strict=True, reason="gateway/punchout/transport.py still opens with urllib.request.urlopen, which "
+                   "follows redirects; it should use gateway.delivery.destinations.post (not helper E's file)")
+def test_a_cxml_delivery_does_not_follow_a_redirect() -> None:
+    """The cxml channel carries our SharedSecret for the buyer: a redirect must not take it elsewhere."""
+    with follow_up() as (elsewhere, seen_elsewhere), redirecting(302, elsewhere) as (endpoint, seen), \
+            suppress(PermanentFailure, TransientFailure):
+        CxmlTransport(timeout_seconds=5).deliver(message(endpoint, b"<cXML/>"))
+    assert len(seen) == 1 and seen_elsewhere == []
 
 
 def outbox(services: Services) -> list[OutboxMessage]:
