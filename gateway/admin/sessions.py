@@ -36,7 +36,7 @@ from gateway.store.tables import utcnow
 KEY_BYTES = 32
 """256 random bits in the cookie: nothing to guess."""
 TOUCH_SECONDS = 60.0
-"""``last_seen_at`` is rewritten only when older than this (the idle expiry is counted in minutes)."""
+"""``last_seen_at`` is rewritten only when older than this (or than half the idle expiry, if that is shorter)."""
 ENV_OPERATOR = "operator"
 """The name the audit log gives whoever signs in with ``B2BGW_OPERATOR_TOKEN``."""
 
@@ -93,11 +93,12 @@ def find(engine: Engine, key: str, settings: Settings) -> Principal | None:
         if found is None:
             return None
         row, token = found
-        if (row.revoked_at is not None or _utc(row.expires_at) <= now
-                or now - _utc(row.last_seen_at) >= dt.timedelta(minutes=settings.admin_session_idle_minutes)):
+        idle = dt.timedelta(minutes=settings.admin_session_idle_minutes)
+        unused = now - _utc(row.last_seen_at)
+        if row.revoked_at is not None or _utc(row.expires_at) <= now or unused >= idle:
             return None
         principal = _principal(row, token, settings)
-        if principal is not None and (now - _utc(row.last_seen_at)).total_seconds() > TOUCH_SECONDS:
+        if principal is not None and unused.total_seconds() > min(TOUCH_SECONDS, idle.total_seconds() / 2):
             s.exec(update(AdminSession).where(col(AdminSession.id) == row.id)  # type: ignore[call-overload]
                    .values(last_seen_at=now))
             s.commit()

@@ -119,6 +119,18 @@ def test_an_idle_session_ends(client: TestClient, services: Services) -> None:
     assert not opens_admin(client)
 
 
+def test_a_short_idle_setting_keeps_a_busy_session_on(services: Services) -> None:
+    brief = Services(make_settings(services.settings.database_url, admin_session_idle_minutes=1), services.engine,
+                     services.erp)
+    with TestClient(create_app(brief)) as client:
+        sign_in(client)
+        for _ in range(3):  # a page every 40 s: each view counts, though a minute is the usual write interval
+            age_sessions(services, last_seen_at=dt.timedelta(seconds=40))
+            assert opens_admin(client)
+        age_sessions(services, last_seen_at=dt.timedelta(seconds=61))
+        assert not opens_admin(client)
+
+
 def test_a_busy_session_still_ends_at_its_absolute_end(client: TestClient, services: Services) -> None:
     sign_in(client)
     [row] = sessions_of(services)
