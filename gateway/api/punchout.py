@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from formats.model import Money
+from gateway.api.client import is_https
 from gateway.api.deps import ServicesDep
 from gateway.api.security_headers import frame_ancestors, new_nonce, storefront_policy, with_policy
 from gateway.oci import pages as oci_pages
@@ -106,11 +107,25 @@ async def start(token: str, request: Request, services: ServicesDep) -> Response
     if row.operation in ("edit", "inspect"):
         target = "/punchout/shop/cart"
     response = RedirectResponse(target, status_code=303)
-    secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, key, httponly=True, path="/punchout", secure=secure,
-                        samesite="none" if secure else "lax",
-                        max_age=int((row.expires_at - utcnow()).total_seconds()))
+    set_session_cookie(response, request, key, int((row.expires_at - utcnow()).total_seconds()))
     return response
+
+
+def set_session_cookie(response: Response, request: Request, key: str, seconds: int) -> None:
+    """Tie the browser to its session: the cookie that works in a window and in a buyer's frame alike.
+
+    Over HTTPS it is ``SameSite=None; Secure; Partitioned``: a procurement system that shows the
+    storefront in an iframe is another site, where a Lax cookie is never set and an unpartitioned
+    one is a third-party cookie that browsers block more and more; a partitioned (CHIPS) cookie
+    is kept for that one top-level site, which is all a session needs. Over plain HTTP (a
+    developer's machine) it is ``Lax``, and the storefront works in a window only.
+    """
+    secure = is_https(request)
+    response.set_cookie(COOKIE, key, httponly=True, path="/punchout", secure=secure,
+                        samesite="none" if secure else "lax", max_age=max(seconds, 0))
+    if secure:  # Starlette writes Partitioned on Python 3.14 only: the attribute added by hand
+        name, value = response.raw_headers[-1]
+        response.raw_headers[-1] = (name, value + b"; Partitioned")
 
 
 PageBuilder = Callable[[PunchoutSession, Catalog], tuple[str, dict[str, Any], int]]
