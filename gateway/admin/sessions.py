@@ -61,7 +61,7 @@ def open_session(engine: Engine, principal: Principal, token: str, *, client: st
     key = secrets.token_urlsafe(KEY_BYTES)
     now = utcnow()
     with session(engine) as s:
-        s.exec(delete(AdminSession).where(col(AdminSession.expires_at) < now))  # type: ignore[call-overload]
+        s.execute(delete(AdminSession).where(col(AdminSession.expires_at) < now))
         s.add(AdminSession(key_hash=digest(key), actor=principal.name, token_id=principal.token_id,
                            credential_hash=digest(token), client=client[:64], created_at=now, last_seen_at=now,
                            expires_at=now + dt.timedelta(hours=settings.admin_session_hours)))
@@ -99,8 +99,7 @@ def find(engine: Engine, key: str, settings: Settings) -> Principal | None:
             return None
         principal = _principal(row, token, settings)
         if principal is not None and unused.total_seconds() > min(TOUCH_SECONDS, idle.total_seconds() / 2):
-            s.exec(update(AdminSession).where(col(AdminSession.id) == row.id)  # type: ignore[call-overload]
-                   .values(last_seen_at=now))
+            s.execute(update(AdminSession).where(col(AdminSession.id) == row.id).values(last_seen_at=now))
             s.commit()
         return principal
 
