@@ -94,8 +94,8 @@ class Attempt:
 
     def counters(self) -> list[tuple[str, str]]:
         """The counters this attempt touches, as (scope, key): the credential's (if counted), then the client's."""
-        client = (CLIENT, (self.client or "unknown")[:KEY_LENGTH])
-        return [(CREDENTIAL, self.credential[:KEY_LENGTH]), client] if self.lock_credential else [client]
+        client = (CLIENT, _text(self.client or "unknown", KEY_LENGTH))
+        return [(CREDENTIAL, _text(self.credential, KEY_LENGTH)), client] if self.lock_credential else [client]
 
 
 class _Seen:
@@ -261,8 +261,13 @@ def purge(engine: Engine, settings: Settings, *, now: dt.datetime | None = None)
     return int(result.rowcount or 0)
 
 
+def _text(value: str, limit: int) -> str:
+    """``value`` as a column holds it: NUL written ``\\0`` (PostgreSQL refuses it, a guesser may send it), cut."""
+    return value.replace("\x00", "\\0")[:limit]
+
+
 def _cut(text: str) -> str:
-    return text[:AUDIT_LENGTH]
+    return _text(text, AUDIT_LENGTH)
 
 
 def _iso(value: dt.datetime | None) -> str | None:

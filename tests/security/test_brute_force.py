@@ -253,6 +253,14 @@ def test_a_long_guessed_credential_is_cut_not_refused(engine: Engine, database_u
     assert locked_for(engine, attempt, settings) is not None
 
 
+def test_a_nul_in_a_guessed_name_or_address_is_counted(engine: Engine, database_url: str) -> None:
+    """PostgreSQL refuses NUL in text: a guess carrying one must be counted, not crash the door with a 500."""
+    settings = limits(database_url)
+    attempt = guess(engine, settings, credential="oci:srm\x00demo", client="203.0.113.7\x00", times=3)
+    assert locked_for(engine, attempt, settings) is not None
+    assert counter(engine, "credential", "oci:srm\\0demo") is not None
+
+
 def test_purge_deletes_forgotten_counters_only(engine: Engine, database_url: str) -> None:
     settings = limits(database_url, auth_failure_window_seconds=0.2, auth_lockout_seconds=0.05,
                       auth_lockout_max_seconds=0.05)
