@@ -103,7 +103,7 @@ def test_a_setup_with_an_unsafe_browser_form_post_is_refused_400(client: TestCli
     assert sessions_of(services) == []
     with session(services.engine) as s:
         doc = s.get(Document, int(answer.headers["x-document-id"]))
-    assert doc is not None and doc.state == State.REJECTED.value and doc.raw == raw
+    assert doc is not None and doc.state == State.REJECTED.value and escape(url).encode() in doc.raw  # kept, to see
     assert doc.error is not None and "BrowserFormPost URL" in doc.error
 
 
