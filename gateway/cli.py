@@ -100,6 +100,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             from gateway.demo import DEMO_PASSWORDS, seed_demo
 
             seed_demo(services.engine, base_url=settings.public_url)
+            typer.echo(f"links we hand out (StartPage, ProfileResponse, the demo buyers' order URLs) use "
+                       f"{settings.public_url}; set B2BGW_PUBLIC_URL if buyers reach the demo at another address")
 
             keys = seed_demo_as2(services.engine, services.settings)
             typer.echo(f"AS2: acme is ACME, we are B2BGW; PUBLISHED demo keys in {keys}/ (never for production); "

@@ -44,6 +44,7 @@ from gateway.auth.audit import audit_trail
 from gateway.auth.partner_credentials import add_certificate
 from gateway.auth.tokens import Role, create_token
 from gateway.cli import app as cli
+from gateway.cli import served_url
 from gateway.config import get_settings
 from gateway.delivery.deliverer import Deliverer
 from gateway.delivery.failures import PermanentFailure, TransientFailure
@@ -146,6 +147,14 @@ def test_serve_demo_starts_without_a_public_url_and_links_to_the_address_served(
     assert run["options"]["port"] == 8123 and run["public_url"] == "http://127.0.0.1:8123"
     [start_page] = urls_in(answers[0])
     assert start_page.startswith("http://127.0.0.1:8123/punchout/start/")
+
+
+@pytest.mark.parametrize(("host", "tls", "url"), [
+    ("127.0.0.1", False, "http://127.0.0.1:8123"), ("0.0.0.0", False, "http://127.0.0.1:8123"),
+    ("::", True, "https://[::1]:8123"), ("fe80::1", False, "http://[fe80::1]:8123"),
+    ("gw.internal", True, "https://gw.internal:8123")])
+def test_the_demo_url_is_the_address_served(host: str, tls: bool, url: str) -> None:
+    assert served_url(host, 8123, tls=tls) == url
 
 
 def order_url(services: Services, partner_id: str) -> str:
