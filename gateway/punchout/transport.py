@@ -9,7 +9,8 @@ InvoiceDetailRequest leave through the transactional outbox with its retries and
 Unlike plain ``http``, the answer that counts is the ``Status`` inside the buyer's cXML Response
 (buyers answer HTTP 200 with ``<Status code="400">`` as often as not): 2xx delivered; 4xx a
 permanent failure carrying the buyer's text; 5xx, no answer, or an answer that is not cXML a
-transient one, retried with backoff.
+transient one, retried with backoff. The POST never follows a redirect (a 3xx is a permanent
+failure naming where it pointed): what we send carries our SharedSecret for the buyer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import urllib.request
 from formats.cxml import envelope
 from formats.errors import FormatError
 from gateway.delivery import Message, PermanentFailure, Receipt, TransientFailure, register_transport
+from gateway.delivery.destinations import post
 from gateway.delivery.transports import TransportContext
 
 CHANNEL = "cxml"
@@ -36,7 +38,7 @@ class CxmlTransport:
         request = urllib.request.Request(message.destination, data=message.payload, method="POST", headers={
             "Content-Type": "text/xml; charset=utf-8", "User-Agent": "b2b-gateway", **message.headers})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as answer:
+            with post(request, self.timeout_seconds) as answer:  # http(s) only, never a redirect: it carries our secret
                 status, body = answer.status, answer.read(65536)
         except urllib.error.HTTPError as exc:
             status, body = exc.code, exc.read(65536)

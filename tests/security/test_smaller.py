@@ -408,8 +408,6 @@ def test_an_as2_post_goes_to_http_urls_only(destination: str) -> None:
         http_post(destination, {}, b"signed and encrypted", timeout=5)
 
 
-@pytest.mark.xfail(strict=True, reason="gateway/punchout/transport.py still opens with urllib.request.urlopen, which "
-                   "follows redirects; it should use gateway.delivery.destinations.post (not helper E's file)")
 def test_a_cxml_delivery_does_not_follow_a_redirect() -> None:
     """The cxml channel carries our SharedSecret for the buyer: a redirect must not take it elsewhere."""
     with follow_up() as (elsewhere, seen_elsewhere), redirecting(302, elsewhere) as (endpoint, seen), \
