@@ -99,7 +99,7 @@ def _declared(raw: bytes) -> str | None:
 def _codec(name: str | None) -> str | None:
     try:
         return codecs.lookup(name).name if name else None
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not a name at all (a NUL in it)
         return None
 
 
@@ -312,16 +312,25 @@ def _through_tree(raw: bytes, written: str) -> bytes:
 def redact_secrets(raw: bytes, *, verdict: str | None = None) -> bytes:
     """``raw`` with every SharedSecret, CredentialMac and DigitalSignature content replaced by a marker.
 
-    ``verdict`` (``matched``, ``wrong``, ``unknown buyer``, ...) goes into the marker:
-    ``[redacted: wrong]``; without it, ``[redacted]``. Empty secret elements stay as they are
-    (nothing was presented), and so does everything outside the secrets. Pure: no I/O.
+    ``verdict`` (``matched``, ``wrong``, ``unknown buyer``, ...) goes into the SharedSecret's
+    marker: ``[redacted: wrong]``; without it, and for the other two, ``[redacted]``. Empty secret
+    elements stay as they are (nothing was presented), and so does everything outside the secrets.
+    Pure (no I/O), and it never raises: what no reading understands is redacted crudely.
     """
     written = marker(verdict)
+    try:
+        return _redact(raw, written)
+    except Exception:  # a reading this module did not foresee: the crude one, on the bytes, cannot fail
+        return _crude(raw.decode("latin-1"), written).encode("latin-1")
 
-    def replace(_local: str, content: str) -> str | None:
+
+def _redact(raw: bytes, written: str) -> bytes:
+    """:func:`redact_secrets` with its marker: the scanner, checked by the parser, the tree or the crude reading."""
+
+    def replace(local: str, content: str) -> str | None:
         if not content.strip():
             return None
-        return written
+        return written if local == "SharedSecret" else MARKER  # the verdict is the SharedSecret's
 
     redacted = _rewrite(raw, replace)
     if redacted is raw and not _looks_secret(raw):

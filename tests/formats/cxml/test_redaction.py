@@ -76,6 +76,7 @@ def test_namespaces_attributes_cdata_entities_and_children() -> None:
            b"<CredentialMac type='FromSenderCredentials'>bWFj</CredentialMac>"
            b"<DigitalSignature><Sig>sig</Sig></DigitalSignature><SharedSecret/></c:cXML>")
     redacted = redact_secrets(raw)
+    assert redact_secrets(raw, verdict="wrong").count(b"[redacted: wrong]") == 1  # the SharedSecret's verdict only
     assert redacted == (b"<c:cXML xmlns:c='urn:c'><!-- <SharedSecret>comment</SharedSecret> -->"
                         b"<c:SharedSecret note='a>b'>[redacted]</c:SharedSecret>"
                         b"<CredentialMac type='FromSenderCredentials'>[redacted]</CredentialMac>"
@@ -88,6 +89,8 @@ def test_namespaces_attributes_cdata_entities_and_children() -> None:
     b"<cXML><SharedSecret a='>'>hunter22</SharedSecret><<<",
     b"\xff\xfe<\x00?\x00x\x00<SharedSecret>hunter22</SharedSecret>",
     b"<?xml version='1.0' encoding='no-such-encoding'?><SharedSecret>hunter22</SharedSecret>",
+    b"<?xml version='1.0' encoding='ut\x00f-8'?><SharedSecret>hunter22</SharedSecret>",  # found by tests/gateway fuzz
+    b"<?xml version='1.0' encoding='utf-7'?><SharedSecret>hunter22</SharedSecret>",
 ])
 def test_not_well_formed_still_loses_the_secret(raw: bytes) -> None:
     assert b"hunter22" not in redact_secrets(raw)
