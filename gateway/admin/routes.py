@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import time
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,7 +31,8 @@ from gateway.api.client import client_address
 from gateway.api.deps import ServicesDep
 from gateway.as2.queries import as2_messages_of
 from gateway.auth.audit import audit, audit_trail
-from gateway.auth.throttle import LOCKED, Attempt, locked_for, record_failure, record_success
+from gateway.auth.deps import token_attempt
+from gateway.auth.throttle import LOCKED, locked_for, record_failure, record_success
 from gateway.auth.tokens import Principal, Role, authenticate
 from gateway.credit.actions import CreditActionError, list_holds, reject_hold, release_hold
 from gateway.delivery.attempts import attempts_of
@@ -122,12 +124,14 @@ def login(request: Request, services: ServicesDep, token: Annotated[str, Form()]
     checked, and the answer is the same refusal as for a wrong one.
     """
     client = client_address(request)
-    attempt = Attempt(channel="admin", credential="admin", client=client)
+    token = token.strip()
+    # Counted as the token presented (its public id, or only the address for a token not in our format):
+    # one "admin" counter would let anyone lock every operator out with five wrong guesses.
+    attempt = replace(token_attempt(token, client), channel="admin")
     locked = locked_for(services.engine, attempt, services.settings)
     if locked is not None:
         record_failure(services.engine, attempt, services.settings, reason=LOCKED)
         return _refused(request, next, retry_after=locked)
-    token = token.strip()
     principal = authenticate(services.engine, token, operator_token=services.settings.operator_token)
     if principal is None or principal.role is not Role.OPERATOR:
         reason = "not_operator" if principal else "bad_secret"

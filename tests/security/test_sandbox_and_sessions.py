@@ -221,7 +221,8 @@ def test_after_sign_in_never_off_site(client: TestClient) -> None:
 def test_guessing_at_the_sign_in_is_locked_out_even_for_the_right_token(services: Services) -> None:
     from gateway.auth.tables import AuthThrottle
 
-    strict = Services(make_settings(services.settings.database_url, auth_max_failures=3, auth_lockout_seconds=60),
+    strict = Services(make_settings(services.settings.database_url, auth_max_failures=3,
+                                    auth_client_max_failures=3, auth_lockout_seconds=60),
                       services.engine, services.erp)
     with TestClient(create_app(strict)) as client:
         wrong = [client.post("/admin/login", data={"token": f"guess-{n}"}, follow_redirects=False) for n in range(3)]
@@ -341,7 +342,8 @@ def test_the_operator_signed_in_or_the_sandbox_token_opens_it(sandbox: tuple[Ser
 
 
 def test_guessing_the_sandbox_token_is_locked_out(database_url: str) -> None:
-    with sandbox_services(database_url, sandbox_token=SANDBOX_TOKEN, auth_max_failures=2) as built, \
+    with sandbox_services(database_url, sandbox_token=SANDBOX_TOKEN, auth_max_failures=2,
+                          auth_client_max_failures=2) as built, \
             TestClient(create_app(built)) as client:
         for guess in ("one", "two"):
             assert client.post("/sandbox/setup", headers={"Authorization": f"Bearer {guess}"}).status_code == 401
@@ -443,3 +445,18 @@ def test_demo_credentials_are_shown_only_in_the_demo(sandbox: tuple[Services, Te
     with TestClient(create_app(demo)) as client:
         pages = client.get("/sandbox", headers=auth).text + client.get("/sandbox/oci", headers=auth).text
     assert DEMO_SECRET in pages and DEMO_PASSWORD in pages  # published demo credentials, with --demo only
+
+
+def test_guesses_from_one_address_do_not_lock_the_sign_in_for_another(services: Services) -> None:
+    """The sign-in counts guesses per token and per address: nobody locks every operator out."""
+    strict = Services(make_settings(services.settings.database_url, auth_max_failures=2,
+                                    auth_client_max_failures=2, auth_lockout_seconds=60), services.engine, services.erp)
+    app = create_app(strict)
+    with TestClient(app, client=("203.0.113.9", 40000)) as attacker:
+        for n in range(4):
+            guess = attacker.post("/admin/login", data={"token": f"guess-{n}"}, follow_redirects=False)
+            assert guess.status_code == 401
+        assert attacker.post("/admin/login", data={"token": OPERATOR_TOKEN}, follow_redirects=False).status_code == 401
+    with TestClient(app, client=("198.51.100.7", 40000)) as operator:
+        sign_in(operator)
+        assert opens_admin(operator)
