@@ -115,6 +115,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
                        "or play it in the buyer sandbox at /sandbox")
             typer.echo("OCI buyer 'srm-acme' (USERNAME srm-demo, PASSWORD oci-demo): GET|POST /oci, or play SAP SRM "
                        "at /sandbox/oci")
+            if settings.operator_token or settings.sandbox_token:
+                typer.echo("the sandbox needs a sign-in: /admin/login with B2BGW_OPERATOR_TOKEN, or /sandbox/enter "
+                           "with B2BGW_SANDBOX_TOKEN")
+            else:
+                typer.echo("the sandbox and /admin need a sign-in: start with B2BGW_OPERATOR_TOKEN=secret (the "
+                           "published demo token, accepted only with --demo) to use them")
         tune_garbage_collector()
         # X-Forwarded-* are read by gateway.api.client.ForwardedHeaders, from B2BGW_TRUSTED_PROXIES only.
         uvicorn.run(create_app(services, workers=workers), host=host, port=port, log_level="info",
