@@ -3,7 +3,13 @@
 Every change checks the identities and settings (:mod:`gateway.onboarding.settings`), refuses a
 second partner with the same id, X12 identity or AS2 name, and writes an audit entry with what
 changed, before and after, in the caller's session: the caller commits the change and its
-record together. Secrets never reach the audit log (:func:`~gateway.onboarding.settings.redacted`).
+record together. Secrets never reach the audit log nor a view (:func:`shown_settings`: the
+settings with passwords, tokens and Authorization headers hidden, and the password of a URL
+``scheme://user:password@host`` too). A new URL with a password in it is refused: it would be
+shown wherever the URL is (the outbox, the delivery history), and the transports do not send it
+anyway; the credential goes in ``delivery.headers.Authorization``, which is never shown. Settings
+sent back as they were shown (a "(hidden)" value, a URL stored before with its password hidden)
+keep what is stored.
 
 Functions take a :class:`~sqlmodel.Session` and do not commit.
 """
@@ -11,6 +17,7 @@ Functions take a :class:`~sqlmodel.Session` and do not commit.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,7 +30,7 @@ from gateway.as2.tables import As2Identity, PartnerCertificate
 from gateway.auth.audit import audit
 from gateway.auth.tables import PartnerCredential
 from gateway.onboarding.identity import CHANGEABLE_FIELDS, PartnerIdentity, identity_of, validate_identity
-from gateway.onboarding.settings import SettingsError, redacted, settings_problems, validate_settings
+from gateway.onboarding.settings import HIDDEN, SettingsError, redacted, settings_problems, validate_settings
 from gateway.onboarding.views import (
     CertificateView,
     CredentialView,
@@ -50,6 +57,62 @@ class PartnerNotFound(PartnerError, LookupError):
 
 class PartnerConflict(PartnerError):
     """The change would make a second partner with the same id, X12 identity or AS2 name, or repeat a state."""
+
+
+URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^/?#@\s:]*):([^/?#@\s]*)@", re.IGNORECASE)
+"""``scheme://user:password@``: a URL carrying a password in its user information."""
+
+
+def hide_url_password(text: str) -> str:
+    """``text`` with the password of a ``scheme://user:password@host`` URL replaced by "(hidden)"."""
+    return URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{HIDDEN}@", text, count=1)
+
+
+def _walk(value: Any, on_text: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _walk(v, on_text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, on_text) for v in value]
+    return on_text(value) if isinstance(value, str) else value
+
+
+def shown_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as views and the audit log show them: secrets by name hidden, and URL passwords."""
+    hidden: dict[str, Any] = _walk(redacted(dict(settings)), hide_url_password)
+    return hidden
+
+
+def _as_stored(submitted: Any, stored: Any) -> Any:
+    """``submitted`` with what was shown hidden put back as stored: a "(hidden)" value, a URL with its password hidden.
+
+    So settings read from a view and sent back (the /admin form, an API client) keep their secrets.
+    """
+    if submitted == HIDDEN and stored is not None:
+        return stored
+    if isinstance(submitted, dict):
+        base = stored if isinstance(stored, dict) else {}
+        return {k: _as_stored(v, base.get(k)) for k, v in submitted.items()}
+    if isinstance(submitted, list) and isinstance(stored, list) and len(submitted) == len(stored):
+        return [_as_stored(v, w) for v, w in zip(submitted, stored, strict=True)]
+    if isinstance(submitted, str) and isinstance(stored, str) and submitted != stored \
+            and hide_url_password(stored) == submitted:
+        return stored
+    return submitted
+
+
+def _url_passwords(settings: Mapping[str, Any], before: Mapping[str, Any], path: str = "settings") -> list[
+        tuple[str, str]]:
+    """A problem for each URL with a password that is new in ``settings`` (one stored before stays)."""
+    problems: list[tuple[str, str]] = []
+    for key, value in settings.items():
+        where, was = f"{path}.{key}", before.get(key) if isinstance(before, Mapping) else None
+        if isinstance(value, Mapping):
+            problems += _url_passwords(value, was if isinstance(was, Mapping) else {}, where)
+        elif isinstance(value, str) and value != was and URL_PASSWORD.match(value):
+            problems.append((where, "a URL with a password (user:password@) would show it wherever the URL is "
+                                    "shown; give the URL without it and the credential in "
+                                    "delivery.headers.Authorization (never shown)"))
+    return problems
 
 
 def get_partner(s: Session, partner_id: str) -> Partner:
@@ -109,6 +172,7 @@ def add_partner(s: Session, fields: Mapping[str, Any], settings: Mapping[str, An
         stored = validate_settings(dict(settings or {}))
     except SettingsError as exc:
         problems += exc.problems
+    problems += _url_passwords(dict(settings or {}), {})
     if problems or identity is None:
         raise SettingsError(problems)
     if s.get(Partner, identity.id) is not None:
@@ -116,7 +180,7 @@ def add_partner(s: Session, fields: Mapping[str, Any], settings: Mapping[str, An
     _conflicts(s, identity)
     partner = ensure_partner(s, Partner(**identity.model_dump(), settings=stored))
     audit(s, actor=actor, action="partner.add", target=f"partner:{partner.id}",
-          fields=identity.model_dump(exclude={"id"}), settings=redacted(stored))
+          fields=identity.model_dump(exclude={"id"}), settings=shown_settings(stored))
     return partner
 
 
@@ -160,7 +224,7 @@ def update_partner(s: Session, partner_id: str, *, fields: Mapping[str, Any] | N
         raise SettingsError([(k, "unknown field") for k in unknown])
     before_identity = identity_of(partner)
     before_settings = dict(partner.settings or {})
-    candidate = {**before_settings, **dict(set_settings or {})}
+    candidate = {**before_settings, **_as_stored(dict(set_settings or {}), before_settings)}
     problems: list[tuple[str, str]] = []
     for key in unset_settings:
         if key not in candidate:
@@ -176,12 +240,13 @@ def update_partner(s: Session, partner_id: str, *, fields: Mapping[str, Any] | N
         stored = validate_settings(candidate)
     except SettingsError as exc:
         problems += exc.problems
+    problems += _url_passwords(candidate, before_settings)
     if problems or identity is None:
         raise SettingsError(problems)
     _conflicts(s, identity)
     after_identity = identity.model_dump()
     field_changes = _changes(before_identity, after_identity)
-    setting_changes = _changes(redacted(before_settings), redacted(stored))
+    setting_changes = _changes(shown_settings(before_settings), shown_settings(stored))
     secret_changed = [k for k in set(before_settings) | set(stored)
                       if before_settings.get(k) != stored.get(k) and k not in setting_changes]
     for key in secret_changed:  # only a hidden value changed: say so, without the value
@@ -286,7 +351,7 @@ def show_partner(s: Session, partner_id: str, *, warning_days: int = 30, include
     return PartnerDetail(
         **identity_of(partner), status=status_of(partner), disabled_at=aware(partner.disabled_at),
         disabled_reason=partner.disabled_reason, created_at=aware(partner.created_at) or partner.created_at,
-        settings=redacted(dict(partner.settings or {})), problems=problems_of(partner), credentials=credentials,
+        settings=shown_settings(partner.settings or {}), problems=problems_of(partner), credentials=credentials,
         certificates=certificates_of(s, partner_id, warning_days=warning_days),
         our_as2=our_as2(s, partner, our_as2_id) if speaks_as2(partner) else None)
 

@@ -1,8 +1,9 @@
 """What is shown of a partner: the same views for ``b2bgw partners``, ``/api/partners`` and ``/admin``.
 
 A view never holds a secret: credentials show their kind, label and dates (the secret was shown
-once, when issued, and is not stored); settings are shown with passwords, tokens and
-Authorization headers replaced (:func:`gateway.onboarding.settings.redacted`).
+once, when issued, and is not stored); settings are shown with passwords, tokens,
+Authorization headers and the passwords of URLs (``https://user:(hidden)@host``) replaced
+(:func:`gateway.onboarding.service.shown_settings`).
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ class PartnerDetail(BaseModel):
     disabled_at: dt.datetime | None
     disabled_reason: str | None
     created_at: dt.datetime
-    settings: dict[str, Any] = Field(description="the stored settings, passwords, tokens and Authorization "
-                                                 "headers hidden")
+    settings: dict[str, Any] = Field(description="the stored settings, passwords, tokens, Authorization "
+                                                 "headers and URL passwords hidden")
     problems: list[str] = Field(description="what is invalid in the stored settings and identities, by field")
     credentials: list[CredentialView]
     certificates: list[CertificateView]

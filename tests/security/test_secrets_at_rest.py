@@ -229,6 +229,83 @@ def test_migration_0015_redacts_what_was_stored_before(empty_url: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# OCI passwords, partner credentials
+# --------------------------------------------------------------------------------------------
+
+HOOK = "https://srm.example.com/sap/bc/bsp/sap/bbp_oci/hook.htm?sap-client=100"
+
+
+@pytest.mark.parametrize("password", ["oci-demo", "Zq8-oci-guess"], ids=["right", "wrong"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_oci_password_is_neither_stored_nor_shown(method: str, password: str, client: TestClient,
+                                                     services: Services) -> None:
+    from gateway.oci.demo import DEMO_USERNAME
+
+    fields = {"USERNAME": DEMO_USERNAME, "PASSWORD": password, "HOOK_URL": HOOK}
+    answer = (client.get("/oci", params=fields, follow_redirects=False) if method == "GET"
+              else client.post("/oci", data=fields, follow_redirects=False))
+    assert answer.status_code == (303 if password == "oci-demo" else 401)
+    with session(services.engine) as s:
+        docs = s.exec(select(Document).where(Document.standard == "oci")).all()
+    assert docs, "the call-up is kept"
+    for doc in docs:
+        assert password.encode() not in doc.raw and password not in str(doc.canonical)
+        assert password not in shown(client, doc.id)
+
+
+URL_WITH_PASSWORD = "https://bob:Zq8-url-pass@edi.northwind.example/in"
+
+
+def test_partner_credentials_are_not_shown(client: TestClient, services: Services,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from gateway.auth.tables import AuditEntry
+    from gateway.cli import app
+    from gateway.config import get_settings
+
+    body = {"id": "northwind", "name": "Northwind", "customer_id": "ACME", "x12_id": "NWIND",
+            "settings": {"delivery": {"channel": "http", "destination": URL_WITH_PASSWORD}}}
+    refused = client.post("/api/partners", json=body, headers=OPERATOR)
+    assert refused.status_code == 422 and "Zq8-url-pass" not in refused.text
+    assert "delivery.headers.Authorization" in refused.text
+    body["settings"] = {"delivery": {"channel": "http", "destination": "https://edi.northwind.example/in",
+                                     "headers": {"Authorization": "Basic Zq8-basic"}}}
+    assert client.post("/api/partners", json=body, headers=OPERATOR).status_code == 201
+    with session(services.engine) as s:  # a partner stored before URL passwords were refused
+        partner = s.get(Partner, "northwind")
+        assert partner is not None
+        partner.settings = {"delivery": {**partner.settings["delivery"], "destination": URL_WITH_PASSWORD}}
+        s.add(partner)
+        s.commit()
+    detail = client.get("/api/partners/northwind", headers=OPERATOR)
+    assert detail.status_code == 200
+    delivery = detail.json()["settings"]["delivery"]
+    assert delivery["destination"] == "https://bob:(hidden)@edi.northwind.example/in"
+    assert delivery["headers"]["Authorization"] == "(hidden)"
+    # what was shown comes back unchanged (a form, an API client): the stored URL stays as it was
+    changed = client.patch("/api/partners/northwind", headers=OPERATOR,
+                           json={"settings": {"delivery": delivery, "price_policy": "hold"}})
+    assert changed.status_code == 200, changed.text
+    with session(services.engine) as s:
+        partner = s.get(Partner, "northwind")
+        assert partner is not None and partner.settings["delivery"]["destination"] == URL_WITH_PASSWORD
+        assert partner.settings["delivery"]["headers"]["Authorization"] == "Basic Zq8-basic"
+        audits = s.exec(select(AuditEntry).where(AuditEntry.target == "partner:northwind")).all()
+    assert audits and all("Zq8" not in str(a.details) for a in audits)
+    sign_in(client)
+    page = client.get("/admin/partners/northwind")
+    assert page.status_code == 200 and "Zq8" not in page.text
+    monkeypatch.setenv("B2BGW_DATABASE_URL", services.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        printed = CliRunner().invoke(app, ["partners", "show", "northwind"])
+    finally:
+        get_settings.cache_clear()
+    assert printed.exit_code == 0 and "northwind" in printed.output and "Zq8" not in printed.output
+
+
+# --------------------------------------------------------------------------------------------
 # Guessing a SharedSecret
 # --------------------------------------------------------------------------------------------
 
