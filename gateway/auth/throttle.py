@@ -35,7 +35,10 @@ The success path is the hot one (every cXML request, every API call): :func:`loc
 read of both keys through the unique index, and :func:`record_success` writes only when that read
 saw a counter on the credential (remembered in this process, keyed by the credential): a success
 after no failures costs nothing more. A counter set by another process between the two calls is
-left for the window to forget, which errs on the side of caution.
+left for the window to forget, which errs on the side of caution. Measured on the 2-core dev box:
+``locked_for`` 0.2 ms on SQLite, 0.5 ms on PostgreSQL; a bearer token's check went from 0.32 to
+0.61 ms (SQLite) and from 1.5 to 2.1 ms (PostgreSQL). A process-local cache of "no counter" was
+not taken: another process's failures would not be seen, and a lockout must hold across workers.
 
 Each failure writes an audit entry ``auth.failed`` (actor: the client address; target: the
 credential; details: channel, reason, failures, locked_until; never the secret), and each lockout
