@@ -181,14 +181,14 @@ def record_failure(engine: Engine, attempt: Attempt, settings: Settings, *, reas
         for scope, key in attempt.counters():
             failures, previous = _count(s, scope, key, now, settings)
             seconds = lockout_seconds(failures, thresholds[scope], settings)
-            until = previous
+            until, locking = previous, False
             if seconds is not None:
                 candidate = now + dt.timedelta(seconds=seconds)
-                if previous is None or candidate > previous:
-                    until = candidate
+                if previous is None or candidate > previous:  # begins or lengthens the lockout
+                    until, locking = candidate, True
                     s.execute(update(AuthThrottle).where(AuthThrottle.scope == scope, AuthThrottle.key == key)
                               .values(locked_until=until))
-            outcome[scope] = (failures, until, seconds is not None)
+            outcome[scope] = (failures, until, locking)
         locked_until = max((u for _, u, _ in outcome.values() if u), default=None)
         audit(s, actor=_cut(attempt.client or "unknown"), action=action, target=_cut(target or attempt.credential),
               **{**(details or {}), "channel": attempt.channel, "reason": reason,
@@ -203,7 +203,7 @@ def record_failure(engine: Engine, attempt: Attempt, settings: Settings, *, reas
     for scope, (_, until, locking) in outcome.items():
         if locking:
             AUTH_LOCKOUTS.labels(attempt.channel, scope).inc()
-            log.warning("%s: %s %s locked out until %s after %d failures", attempt.channel, scope,
+            log.warning("%s: %s %r locked out until %s after %d failures", attempt.channel, scope,
                         attempt.credential if scope == CREDENTIAL else attempt.client, _iso(until),
                         outcome[scope][0])
     _maybe_purge(engine, settings, now)
