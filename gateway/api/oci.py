@@ -30,7 +30,7 @@ from gateway.api.bodies import read_limited
 from gateway.api.client import client_address
 from gateway.api.cxml import public_url
 from gateway.api.deps import ServicesDep
-from gateway.api.punchout import COOKIE
+from gateway.api.punchout import set_session_cookie
 from gateway.api.sandbox_access import sandbox_on, sandbox_user
 from gateway.oci import pages, service
 from gateway.oci import sandbox as oci_sandbox
@@ -67,10 +67,8 @@ async def oci(request: Request, services: ServicesDep) -> Response:
     if entered.redirect is None:
         return pages.answer(entered)
     response = RedirectResponse(entered.redirect, status_code=303)
-    secure = request.url.scheme == "https"
     seconds = int(((entered.expires_at or utcnow()) - utcnow()).total_seconds())
-    response.set_cookie(COOKIE, entered.browser_key or "", httponly=True, path="/punchout", secure=secure,
-                        samesite="none" if secure else "lax", max_age=max(seconds, 0))
+    set_session_cookie(response, request, entered.browser_key or "", seconds)  # works inside SRM's frame too
     return response
 
 

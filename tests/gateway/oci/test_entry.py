@@ -242,3 +242,14 @@ def test_an_oversized_call_up_is_refused_and_kept(client: TestClient, services: 
     (record,) = documents(services)
     assert record.state == "rejected" and "larger" in (record.error or "")
     assert b"PASSWORD=%2A%2A%2A" in record.raw and DEMO_PASSWORD.encode() not in record.raw
+
+
+def test_over_https_the_session_cookie_works_inside_the_buyers_frame(services: Services) -> None:
+    """SRM shows the catalogue in an iframe of another site: over HTTPS the cookie is SameSite=None; Partitioned."""
+    from gateway.app import create_app
+
+    with TestClient(create_app(services), base_url="https://gateway.example") as secure:
+        entered = secure.post("/oci", data={**LOGIN, "HOOK_URL": HOOK}, follow_redirects=False)
+    cookie = entered.headers["set-cookie"]
+    assert entered.status_code == 303 and "b2bgw_punchout=" in cookie
+    assert all(part in cookie for part in ("Secure", "SameSite=none", "Partitioned", "HttpOnly"))
