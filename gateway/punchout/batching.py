@@ -19,7 +19,8 @@ Every answer still waits for the commit of its own request, so nothing is answer
 kept. A request refused inside a batch (wrong secret, unsupported operation) would leave the
 shared transaction holding its half-written rows, so the batch is rolled back, the refused
 request answered on its own path (:func:`gateway.punchout.requests.handle`, which stores the
-refusal), and the rest run again as a new batch. A batch whose commit fails is answered request
+refusal; credentials that failed are refused and counted at once, without a second PBKDF2),
+and the rest run again as a new batch. A batch whose commit fails is answered request
 by request the same way. Orders are never batched: they call the ERP and may be placed during
 the request (:mod:`gateway.punchout.synchronous`).
 
@@ -51,10 +52,10 @@ from erp.rows import insert_rows, update_rows
 from formats.cxml import punchout
 from formats.cxml.envelope import Envelope
 from formats.cxml.redaction import redact_secrets
-from gateway.auth.throttle import Attempt, locked_for, record_success
+from gateway.auth.throttle import Attempt, locked_for, record_failure, record_success
 from gateway.config import Settings
 from gateway.pipeline.states import State, event_values
-from gateway.punchout.buyers import MATCHED, Buyer, RecentBuyers
+from gateway.punchout.buyers import MATCHED, AuthRefusal, Buyer, RecentBuyers
 from gateway.punchout.requests import (
     Answer,
     Seen,
@@ -62,6 +63,7 @@ from gateway.punchout.requests import (
     count_received,
     handle,
     read_request,
+    refuse,
     respond,
     writing,
 )
@@ -196,7 +198,7 @@ class SetupBatcher:
                     answers = store_setups(s, batch, self.buyers)
                     s.commit()
             except Refused as refused:  # rolled back with the rest; it keeps its refusal on its own
-                self._alone([refused.pending])
+                self._refused(refused)
                 batch = [p for p in batch if p is not refused.pending]
                 continue
             except Exception:  # the shared commit failed: each request on its own
@@ -225,6 +227,20 @@ class SetupBatcher:
                 free.append(pending)
         self._alone(locked)  # handle() finds the lockout again and refuses as for a wrong secret
         return free
+
+    def _refused(self, refused: Refused) -> None:
+        """Answer a request refused in the batch: failed credentials at once (their PBKDF2 is spent), else alone."""
+        pending, cause = refused.pending, refused.__cause__
+        if not isinstance(cause, AuthRefusal):
+            self._alone([pending])
+            return
+        try:
+            pending.answer.set_result(refuse(self.engine, pending.raw, cause, pending.seen, actor=pending.actor))
+            if pending.attempt is not None and self.settings is not None:
+                record_failure(self.engine, pending.attempt, self.settings, reason=cause.reason)
+        except Exception as exc:  # refuse() answers everything; this is the last resort
+            if not pending.answer.done():
+                pending.answer.set_exception(exc)
 
     def _alone(self, batch: list[Pending]) -> None:
         for pending in batch:
