@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -33,10 +33,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread (on ``port``, else a free one); yields its base URL, then stops it."""
+def served(app: Any, port: int | None = None, *, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread (on ``port``, else a free one); yields its base URL, then stops it.
+
+    ``tls`` (certificate, key) serves HTTPS instead: what a cookie that must work inside another
+    site's frame (``SameSite=None; Secure``) needs.
+    """
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    cert, key = (str(tls[0]), str(tls[1])) if tls else (None, None)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           ssl_certfile=cert, ssl_keyfile=key))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -45,7 +51,7 @@ def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -29,17 +29,14 @@ import os
 import shutil
 import ssl
 import subprocess
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, quote
 
 import pytest
-import uvicorn
 from lxml import etree
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -88,26 +85,6 @@ def browser(*, ignore_certificates: bool = False) -> Iterator[webdriver.Chrome]:
         yield driver
     finally:
         driver.quit()
-
-
-@contextmanager
-def served_tls(app: Any, cert: Path, key: Path, port: int) -> Iterator[str]:
-    """``app`` under uvicorn with TLS on 127.0.0.1:``port``; yields its https base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                            ssl_certfile=str(cert), ssl_keyfile=str(key))
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"https://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def certificate(folder: Path) -> tuple[Path, Path]:
@@ -240,8 +217,8 @@ def tls_servers(services: Services, tmp_path: Path) -> Iterator[tuple[str, str, 
     cert, key = certificate(tmp_path)
     buyer = ProcurementSystem()
     buyer_port = free_port()
-    with served_tls(create_app(services), cert, key, free_port()) as gateway, \
-            served_tls(buyer.app, cert, key, buyer_port):
+    with served(create_app(services), tls=(cert, key)) as gateway, \
+            served(buyer.app, buyer_port, tls=(cert, key)):
         yield gateway, f"https://localhost:{buyer_port}", buyer
 
 
