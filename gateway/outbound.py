@@ -189,8 +189,9 @@ def emit_all(s: Session, emissions: Sequence[Emission], *, actor: str) -> list[i
     for (emission, values), doc_id in zip(wanted, ids, strict=True):
         # same transaction: the partner's delivery channel, if it has one
         message = enqueue_document(s, emission.partner, doc_id=doc_id, raw=values["raw"], standard=values["standard"])
-        if message is not None and message.id is None and values["standard"] == "cxml" and message.channel == "http":
-            message.channel = cxml_delivery.CHANNEL  # stored without our SharedSecret: only this channel fills it in
+        if message is not None and message.id is None and values["standard"] == "cxml":  # stored without our secret
+            message.channel, message.payload = cxml_delivery.outbox_route(s, emission.partner.id, message.channel,
+                                                                          message.payload)
     stored = iter(ids)
     return [next(stored) if values is not None else None for values in drafts]
 

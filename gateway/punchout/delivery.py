@@ -12,6 +12,10 @@ A secret rotated while documents wait in the outbox goes out with them, the new 
 
 The transport replaces the plain one of the ``cxml`` channel when this module is imported
 (:mod:`gateway.outbound` imports it, so every process that renders or delivers documents has it).
+:func:`outbox_route` decides how a buyer's document is queued: a buyer routed to ``http`` goes by
+``cxml`` instead (same POST, and the buyer's cXML Status is read); a buyer routed to a channel
+that cannot fill the secret in (a file drop, AS2) gets its outbox payload with our secret written
+in, the one place it is then kept (the document itself stays redacted).
 A payload that still holds a secret in clear (stored before 0015, or written by hand) is sent as
 it is. A payload with a marker for a buyer that has no secret configured any more is not sent:
 that is a permanent failure the operator sees, rather than a document the buyer refuses.
@@ -55,6 +59,14 @@ class SecretFillingTransport:
         return self.inner.deliver(dataclasses.replace(message, payload=fill_secret(message.payload, secret)))
 
 
+def outbox_route(s: Session, partner_id: str, channel: str, payload: bytes) -> tuple[str, bytes]:
+    """The (channel, payload) a cXML document for the buyer ``partner_id`` is queued with (see the module doc)."""
+    if channel in (CHANNEL, "http"):
+        return CHANNEL, payload
+    config = s.get(CxmlBuyer, partner_id)
+    return channel, fill_secret(payload, config.our_secret if config is not None else None)
+
+
 def _factory(context: TransportContext) -> Transport:
     inner = CxmlTransport(context.timeout_seconds)
     return SecretFillingTransport(context.engine, inner) if context.engine is not None else inner
@@ -62,4 +74,4 @@ def _factory(context: TransportContext) -> Transport:
 
 register_transport(CHANNEL, _factory)
 
-__all__ = ["CHANNEL", "SecretFillingTransport"]
+__all__ = ["CHANNEL", "SecretFillingTransport", "outbox_route"]

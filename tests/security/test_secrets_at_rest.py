@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pathlib
 import time
 from collections.abc import Iterator
 
@@ -156,6 +157,23 @@ def test_a_cxml_buyer_routed_to_plain_http_still_gets_our_secret(client: TestCli
     with session(services.engine) as s:
         [message] = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "document")).all()
     assert message.channel == "cxml" and OURS.encode() not in message.payload
+
+
+def test_a_cxml_buyer_on_a_file_drop_gets_our_secret_in_the_file(client: TestClient, services: Services,
+                                                                    tmp_path: pathlib.Path) -> None:
+    with session(services.engine) as s:
+        partner = s.get(Partner, "contoso")
+        assert partner is not None
+        partner.settings = {**partner.settings, "delivery": {"channel": "file", "destination": str(tmp_path)}}
+        s.add(partner)
+        s.commit()
+    assert post(client, order("PO-SEC-4", [("DEMO-1001", "2", "1.29")]))[0] == 201
+    Worker(services.engine, services.erp, services.settings, worker_id="t").drain()
+    [written] = list(tmp_path.iterdir())
+    assert OURS.encode() in written.read_bytes()  # nothing else would write it in
+    with session(services.engine) as s:
+        [confirmation] = s.exec(select(Document).where(Document.doc_type == "ConfirmationRequest")).all()
+    assert OURS.encode() not in confirmation.raw  # the document stays redacted; the outbox payload carries it
 
 
 # --------------------------------------------------------------------------------------------
