@@ -95,8 +95,9 @@ def test_a_presented_secret_is_neither_stored_nor_shown(routing: object, marker:
     assert code == (200 if marker.endswith("matched]") else 401)
 
 
-def test_a_stored_order_replays_without_its_secret_and_is_placed_once(client: TestClient,
-                                                                       services: Services) -> None:
+@pytest.mark.parametrize("how", ["api", "cli"])
+def test_a_stored_order_replays_without_its_secret_and_is_placed_once(how: str, client: TestClient, services: Services,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     code, _text, doc_id = post(client, order("PO-SEC-1", [("DEMO-1001", "2", "1.29")]))
     assert code == 201
     worker = Worker(services.engine, services.erp, services.settings, worker_id="t")
@@ -104,8 +105,22 @@ def test_a_stored_order_replays_without_its_secret_and_is_placed_once(client: Te
     first = stored(services, doc_id)
     assert first.state == State.PROCESSED.value and b"[redacted: matched]" in first.raw
     assert RIGHT.encode() not in first.raw
-    replayed = client.post(f"/api/documents/{doc_id}/replay", headers=OPERATOR)
-    assert replayed.status_code == 200, replayed.text
+    if how == "api":
+        replayed = client.post(f"/api/documents/{doc_id}/replay", headers=OPERATOR)
+        assert replayed.status_code == 200, replayed.text
+    else:
+        from typer.testing import CliRunner
+
+        from gateway.cli import app
+        from gateway.config import get_settings
+
+        monkeypatch.setenv("B2BGW_DATABASE_URL", services.settings.database_url)
+        get_settings.cache_clear()
+        try:
+            ran = CliRunner().invoke(app, ["replay", str(doc_id)])
+        finally:
+            get_settings.cache_clear()
+        assert ran.exit_code == 0, ran.output
     worker.drain()
     again = stored(services, doc_id)
     assert again.state == State.PROCESSED.value and again.erp_order_id == first.erp_order_id
