@@ -218,13 +218,16 @@ class SetupBatcher:
         if self.settings is None:
             return batch
         free, locked = [], []
+        asked: dict[tuple[object, ...], tuple[Attempt | None, bool]] = {}  # one buyer from one address: asked once
         for pending in batch:
             assert pending.head is not None, "read before it was batched"
-            pending.attempt = attempt_of(self.engine, pending.head, pending.client, self.settings)
-            if pending.attempt is not None and locked_for(self.engine, pending.attempt, self.settings) is not None:
-                locked.append(pending)
-            else:
-                free.append(pending)
+            key = (tuple((c.domain, c.identity) for c in pending.head.from_), pending.client)
+            if key not in asked:
+                attempt = attempt_of(self.engine, pending.head, pending.client, self.settings)
+                asked[key] = (attempt, attempt is not None
+                              and locked_for(self.engine, attempt, self.settings) is not None)
+            pending.attempt, is_locked = asked[key]
+            (locked if is_locked else free).append(pending)
         self._alone(locked)  # handle() finds the lockout again and refuses as for a wrong secret
         return free
 

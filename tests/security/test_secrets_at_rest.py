@@ -456,3 +456,19 @@ def test_guessed_orders_are_counted_too(guarded: tuple[TestClient, Services]) ->
         assert s.exec(select(Document).where(Document.po_number == "PO-GUESS")).all() == []
 
 
+
+
+def test_a_batch_of_setups_asks_the_limits_once_per_buyer_and_address(services: Services) -> None:
+    from sqlalchemy import event
+
+    from gateway.punchout.batching import SetupBatcher
+
+    batcher = SetupBatcher(services.engine, services.erp, services.settings)
+    batch = [p for n in range(13) if (p := batcher.read(setup_request(cookie=f"c-{n}"), base_url="http://gw.test",
+                                                         max_bytes=1_000_000, client="198.51.100.5")) is not None]
+    statements: list[str] = []
+    event.listen(services.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_rest: statements.append(statement))
+    batcher.answer(batch)
+    assert [p.answer.result(timeout=0).code for p in batch] == [200] * 13
+    assert sum("gw_auth_throttle" in q for q in statements) == 1  # one read of the limits for the lot
