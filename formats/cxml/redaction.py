@@ -314,7 +314,8 @@ def redact_secrets(raw: bytes, *, verdict: str | None = None) -> bytes:
 
     ``verdict`` (``matched``, ``wrong``, ``unknown buyer``, ...) goes into the SharedSecret's
     marker: ``[redacted: wrong]``; without it, and for the other two, ``[redacted]``. Empty secret
-    elements stay as they are (nothing was presented), and so does everything outside the secrets.
+    elements stay as they are (nothing was presented), and so does everything outside the secrets;
+    without a verdict, a marker stays as it is (redacting twice keeps the first verdict).
     Pure (no I/O), and it never raises: what no reading understands is redacted crudely.
     """
     written = marker(verdict)
@@ -328,7 +329,7 @@ def _redact(raw: bytes, written: str) -> bytes:
     """:func:`redact_secrets` with its marker: the scanner, checked by the parser, the tree or the crude reading."""
 
     def replace(local: str, content: str) -> str | None:
-        if not content.strip():
+        if not content.strip() or (written == MARKER and is_marker(content)):  # nothing, or redacted already
             return None
         return written if local == "SharedSecret" else MARKER  # the verdict is the SharedSecret's
 

@@ -101,6 +101,13 @@ def test_a_marker_sent_by_the_buyer_is_marked_by_our_verdict() -> None:
     assert secrets_in(redact_secrets(raw, verdict="wrong")) == ["[redacted: wrong]"]
 
 
+def test_redacting_twice_keeps_the_first_verdict() -> None:
+    raw = HEADER.format(enc="UTF-8", secret="s3cret").encode()
+    once = redact_secrets(raw, verdict="wrong")
+    assert redact_secrets(once) == once
+    assert secrets_in(redact_secrets(once, verdict="matched")) == ["[redacted: matched]"]
+
+
 def test_markers() -> None:
     assert marker() == MARKER == "[redacted]"
     assert marker("unknown buyer") == "[redacted: unknown buyer]"
