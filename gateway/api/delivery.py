@@ -16,6 +16,7 @@ from gateway.delivery.attempts import attempts_of
 from gateway.delivery.edits import EditRefused, edit_and_retry
 from gateway.delivery.outbox import RedeliveryRefused, redeliver
 from gateway.delivery.tables import DeliveryAttempt, DocumentEdit, OutboxMessage
+from gateway.onboarding.service import hide_url_password, hide_url_passwords
 from gateway.store.db import session
 from gateway.store.tables import Document
 
@@ -41,11 +42,12 @@ class MessageView(BaseModel):
 
     @classmethod
     def of(cls, m: OutboxMessage) -> MessageView:
-        """The view of a stored message."""
-        return cls(id=m.id or 0, channel=m.channel, destination=m.destination, kind=m.kind, partner_id=m.partner_id,
-                   document_id=m.document_id, state=m.state, attempts=m.attempts, next_attempt_at=m.next_attempt_at,
-                   last_error=m.last_error, response=m.response, created_at=m.created_at,
-                   delivered_at=m.delivered_at)
+        """The view of a stored message (a URL password stored before they were refused shown hidden)."""
+        return cls(id=m.id or 0, channel=m.channel, destination=hide_url_password(m.destination), kind=m.kind,
+                   partner_id=m.partner_id, document_id=m.document_id, state=m.state, attempts=m.attempts,
+                   next_attempt_at=m.next_attempt_at,
+                   last_error=hide_url_passwords(m.last_error) if m.last_error else None, response=m.response,
+                   created_at=m.created_at, delivered_at=m.delivered_at)
 
 
 class AttemptView(BaseModel):

@@ -68,6 +68,14 @@ def hide_url_password(text: str) -> str:
     return URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{HIDDEN}@", text, count=1)
 
 
+URL_PASSWORD_ANYWHERE = re.compile(URL_PASSWORD.pattern.removeprefix("^"), re.IGNORECASE)
+
+
+def hide_url_passwords(text: str) -> str:
+    """``text`` (an error message, a log line) with the password of every URL in it replaced by "(hidden)"."""
+    return URL_PASSWORD_ANYWHERE.sub(lambda m: f"{m.group(1)}:{HIDDEN}@", text)
+
+
 def _walk(value: Any, on_text: Any) -> Any:
     if isinstance(value, dict):
         return {k: _walk(v, on_text) for k, v in value.items()}

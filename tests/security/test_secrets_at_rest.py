@@ -473,3 +473,19 @@ def test_a_batch_of_setups_asks_the_limits_once_per_buyer_and_address(services: 
     assert [p.answer.result(timeout=0).code for p in batch] == [200] * 13
     reads = [q for q in statements if "gw_auth_throttle" in q and q.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 1  # one read of the limits for the lot
+
+
+def test_an_outbox_destination_stored_with_a_password_is_shown_hidden(services: Services,
+                                                                      client: TestClient) -> None:
+    """A URL with ``user:password@`` stored before such URLs were refused: /api/outbox never shows the password."""
+    with session(services.engine) as s:
+        s.add(OutboxMessage(channel="http", destination="https://edi:hunter2-partner@partner.example/in",
+                            kind="document", idempotency_key="old-url-with-password", partner_id="acme",
+                            payload=b"ISA*...", state="failed",
+                            last_error="POST https://edi:hunter2-partner@partner.example/in: HTTP 500"))
+        s.commit()
+    shown = client.get("/api/outbox", headers=OPERATOR)
+    assert shown.status_code == 200
+    assert "hunter2-partner" not in shown.text
+    row = next(m for m in shown.json() if m["destination"].endswith("partner.example/in"))
+    assert row["destination"] == "https://edi:(hidden)@partner.example/in" and "(hidden)" in row["last_error"]
