@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from gateway.api.bodies import read_limited
-from gateway.api.deps import OperatorDep, ServicesDep
+from gateway.api.deps import ServicesDep
+from gateway.auth.deps import OperatorDep
 from gateway.delivery.attempts import attempts_of
 from gateway.delivery.edits import EditRefused, edit_and_retry
 from gateway.delivery.outbox import RedeliveryRefused, redeliver

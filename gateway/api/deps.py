@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Path, Request, status
+from fastapi import Depends, Path, Request
 
 from gateway.services import Services
 
@@ -20,30 +20,6 @@ async def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
-
-
-def require_operator(request: Request, services: ServicesDep,
-                     authorization: Annotated[str | None, Header()] = None) -> str:
-    """Check an operator's bearer token in constant time; the operator's name for the history.
-
-    ``B2BGW_OPERATOR_TOKEN`` and operator-role tokens made with ``b2bgw tokens create`` are both
-    accepted (:func:`gateway.auth.tokens.authenticate` compares digests, never the text), behind
-    the brute-force limits (:func:`gateway.auth.deps.authenticate_bearer`).
-    """
-    from gateway.api.client import client_address
-    from gateway.auth.deps import authenticate_bearer
-    from gateway.auth.tokens import Role
-
-    scheme, _, token = (authorization or "").partition(" ")
-    principal = (authenticate_bearer(services, token.strip(), client_address(request))
-                 if scheme.lower() == "bearer" and token.strip() else None)
-    if principal is None or principal.role is not Role.OPERATOR:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid operator bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return principal.name
-
-
-OperatorDep = Annotated[str, Depends(require_operator)]
 
 
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a stored row's id")]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api.deps import OperatorDep, RowId, ServicesDep
+from gateway.api.deps import RowId, ServicesDep
 from gateway.api.schemas import DocumentDetail, DocumentSummary, EventView
+from gateway.auth.deps import OperatorDep
 from gateway.pipeline.replay import ReplayRefused, replay
 from gateway.store.db import session
 from gateway.store.documents import children, history

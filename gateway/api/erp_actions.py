@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from erp.port import ErpRejected, ErpUnavailable
 from formats.model import Money
-from gateway.api.deps import OperatorDep, ServicesDep
+from gateway.api.deps import ServicesDep
+from gateway.auth.deps import OperatorDep
 from gateway.erp_admin import NotBuiltinErp, invoice, pay, ship
 from gateway.pipeline.erp_events import Handled
 

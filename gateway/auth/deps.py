@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, status
 
 from gateway.api.client import client_address
 from gateway.api.deps import ServicesDep
@@ -91,4 +91,25 @@ def require_role(*roles: Role) -> Callable[..., Principal]:
     return dependency
 
 
-__all__ = ["OUR_TOKEN", "authenticate_bearer", "bearer", "require_role", "throttled", "token_attempt"]
+
+def require_operator(request: Request, services: ServicesDep,
+                     authorization: Annotated[str | None, Header()] = None) -> str:
+    """Check an operator's bearer token in constant time; the operator's name for the history.
+
+    ``B2BGW_OPERATOR_TOKEN`` and operator-role tokens made with ``b2bgw tokens create`` are both
+    accepted (:func:`gateway.auth.tokens.authenticate` compares digests, never the text), behind
+    the brute-force limits (:func:`authenticate_bearer`).
+    """
+    scheme, _, token = (authorization or "").partition(" ")
+    principal = (authenticate_bearer(services, token.strip(), client_address(request))
+                 if scheme.lower() == "bearer" and token.strip() else None)
+    if principal is None or principal.role is not Role.OPERATOR:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid operator bearer token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal.name
+
+
+OperatorDep = Annotated[str, Depends(require_operator)]
+
+__all__ = ["OUR_TOKEN", "OperatorDep", "authenticate_bearer", "bearer", "require_operator", "require_role", "throttled",
+           "token_attempt"]
