@@ -98,8 +98,11 @@ def navigating(driver: Any, seconds: float = 30) -> Iterator[None]:
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Chromium WebDriver (selenium); skip, or fail in CI, when the browser is not installed."""
+def chromium(*, ignore_certificates: bool = False, implicit_wait: float = 5) -> Iterator[Any]:
+    """A headless Chromium WebDriver (selenium); skip, or fail in CI, when the browser is not installed.
+
+    ``ignore_certificates`` trusts any certificate (the self-signed ones of HTTPS tests).
+    """
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         message = f"Chromium is not installed ({CHROMIUM}, {CHROMEDRIVER}): apt-get install chromium chromium-driver"
         if os.environ.get("CI"):
@@ -110,11 +113,14 @@ def chromium() -> Iterator[Any]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,1024"):
+    arguments = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,1024"]
+    if ignore_certificates:
+        arguments.append("--ignore-certificate-errors")
+    for argument in arguments:
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(implicit_wait)
     try:
         yield driver
     finally:

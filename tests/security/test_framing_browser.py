@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
-import shutil
 import ssl
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, quote
 
 import pytest
@@ -53,7 +52,7 @@ from gateway.punchout.tables import PunchoutSession
 from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import Partner, utcnow
-from tests.browser import CHROMEDRIVER, CHROMIUM, free_port, navigating, served, wait_for
+from tests.browser import chromium, free_port, navigating, served, wait_for
 from tests.gateway.punchout.cxml_requests import setup_request
 
 pytestmark = pytest.mark.slow
@@ -61,30 +60,9 @@ pytestmark = pytest.mark.slow
 PAYLOAD = "javascript:document.title='pwned';window.name='pwned';localStorage.setItem('pwned','1');void(0)"
 
 
-@contextmanager
-def browser(*, ignore_certificates: bool = False) -> Iterator[webdriver.Chrome]:
-    """Headless Chromium as :func:`tests.browser.chromium` starts it, trusting any certificate if asked."""
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        message = f"Chromium is not installed ({CHROMIUM}, {CHROMEDRIVER}): apt-get install chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    arguments = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=1280,1024"]
-    if ignore_certificates:
-        arguments.append("--ignore-certificate-errors")
-    for argument in arguments:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(2)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+def browser(*, ignore_certificates: bool = False) -> AbstractContextManager[Any]:
+    """Headless Chromium (:func:`tests.browser.chromium`), trusting any certificate if asked."""
+    return chromium(ignore_certificates=ignore_certificates, implicit_wait=2)
 
 
 def certificate(folder: Path) -> tuple[Path, Path]:
