@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 
 from fastapi import HTTPException, Request, status
 
 from gateway.api.client import client_address
 from gateway.api.deps import ServicesDep
 from gateway.auth.deps import throttled, token_attempt
-from gateway.auth.tokens import Role, authenticate
+from gateway.auth.tokens import Role, authenticate, same_secret
 
 CHALLENGE = 'Basic realm="b2b-gateway metrics", Bearer realm="b2b-gateway metrics"'
 METRICS_READER = "metrics"
@@ -45,11 +43,6 @@ def presented_token(authorization: str | None) -> str | None:
             return None
         return decoded.partition(":")[2] or None
     return None
-
-
-def same_secret(given: str, expected: str) -> bool:
-    """``given == expected``, by SHA-256 digest in constant time (the lengths say nothing either)."""
-    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
 
 
 def require_metrics_reader(request: Request, services: ServicesDep) -> str | None:
@@ -74,4 +67,4 @@ def require_metrics_reader(request: Request, services: ServicesDep) -> str | Non
     return reader
 
 
-__all__ = ["CHALLENGE", "METRICS_READER", "presented_token", "require_metrics_reader", "same_secret"]
+__all__ = ["CHALLENGE", "METRICS_READER", "presented_token", "require_metrics_reader"]

@@ -14,8 +14,6 @@ It takes the shared token ``B2BGW_ERP_WEBHOOK_TOKEN`` or an API token of role ``
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from decimal import Decimal
 from typing import Annotated
 
@@ -27,7 +25,7 @@ from sqlmodel import col, select
 from gateway.api.client import client_address
 from gateway.api.deps import ServicesDep
 from gateway.auth.deps import bearer, require_role, throttled, token_attempt
-from gateway.auth.tokens import Principal, Role, authenticate
+from gateway.auth.tokens import Principal, Role, authenticate, same_secret
 from gateway.pricing.service import Availability, UnknownCustomerError, pricing_for
 from gateway.pricing.sync import sync_from_erp
 from gateway.pricing.tables import SyncRun
@@ -135,8 +133,7 @@ def require_erp(request: Request, services: ServicesDep, authorization: Annotate
     shared = services.settings.erp_webhook_token
 
     def check(given: str) -> Principal | None:
-        if shared and hmac.compare_digest(hashlib.sha256(given.encode()).digest(),
-                                          hashlib.sha256(shared.encode()).digest()):
+        if shared and same_secret(given, shared):
             return Principal(name="erp-webhook", role=Role.INTEGRATION)
         return authenticate(services.engine, given, operator_token=services.settings.operator_token)
 

@@ -31,7 +31,9 @@ from fastapi.responses import Response
 from gateway.admin.auth import signed_in
 from gateway.api.client import client_address, is_https
 from gateway.api.deps import ServicesDep
-from gateway.auth.throttle import LOCKED, Attempt, locked_for, record_failure, record_success
+from gateway.auth.deps import bearer, throttled
+from gateway.auth.throttle import Attempt
+from gateway.auth.tokens import same_secret
 from gateway.services import Services
 
 COOKIE = "b2bgw_sandbox"
@@ -51,28 +53,13 @@ def cookie_value(token: str) -> str:
     return hmac.new(token.encode(), b"b2bgw sandbox cookie v1", hashlib.sha256).hexdigest()
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
-
-
 def check_token(request: Request, services: Services, presented: str) -> bool:
     """Whether ``presented`` is ``B2BGW_SANDBOX_TOKEN``; wrong ones counted, none checked during a lockout."""
     # Only the address is counted: one "sandbox" counter would let anyone lock the sandbox for everyone.
     attempt = Attempt(channel="sandbox", credential="sandbox", client=client_address(request), lock_credential=False)
-    if locked_for(services.engine, attempt, services.settings) is not None:
-        record_failure(services.engine, attempt, services.settings, reason=LOCKED)
-        return False
     token = services.settings.sandbox_token
-    if not token or not _same(presented, token):
-        record_failure(services.engine, attempt, services.settings, reason="bad_secret")
-        return False
-    record_success(services.engine, attempt, services.settings)
-    return True
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+    return throttled(services, attempt, lambda: TOKEN_USER if token and same_secret(presented, token) else None,
+                     reason="bad_secret") is not None
 
 
 def sandbox_user(request: Request, services: ServicesDep) -> str:
@@ -82,10 +69,10 @@ def sandbox_user(request: Request, services: ServicesDep) -> str:
         return operator.name
     token = services.settings.sandbox_token
     cookie = request.cookies.get(COOKIE)
-    if token and cookie and _same(cookie, cookie_value(token)):
+    if token and cookie and same_secret(cookie, cookie_value(token)):
         return TOKEN_USER
-    bearer = _bearer(request)
-    if bearer is not None and check_token(request, services, bearer):
+    presented = bearer(request.headers.get("authorization"))
+    if presented is not None and check_token(request, services, presented):
         return TOKEN_USER
     if request.method in ("GET", "HEAD"):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

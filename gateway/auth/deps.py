@@ -91,7 +91,6 @@ def require_role(*roles: Role) -> Callable[..., Principal]:
     return dependency
 
 
-
 def require_operator(request: Request, services: ServicesDep,
                      authorization: Annotated[str | None, Header()] = None) -> str:
     """Check an operator's bearer token in constant time; the operator's name for the history.
@@ -100,9 +99,8 @@ def require_operator(request: Request, services: ServicesDep,
     accepted (:func:`gateway.auth.tokens.authenticate` compares digests, never the text), behind
     the brute-force limits (:func:`authenticate_bearer`).
     """
-    scheme, _, token = (authorization or "").partition(" ")
-    principal = (authenticate_bearer(services, token.strip(), client_address(request))
-                 if scheme.lower() == "bearer" and token.strip() else None)
+    token = bearer(authorization)
+    principal = authenticate_bearer(services, token, client_address(request)) if token else None
     if principal is None or principal.role is not Role.OPERATOR:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid operator bearer token is required",
                             headers={"WWW-Authenticate": "Bearer"})

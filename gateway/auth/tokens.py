@@ -141,13 +141,20 @@ def _public_id(token: str) -> str | None:
     return public_id
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """``given == expected`` for a secret kept in the settings: SHA-256 digests compared in constant time.
+
+    Comparing digests, not the texts, keeps the time independent of both lengths too.
+    """
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
+
+
 def authenticate(engine: Engine, token: str, *, operator_token: str | None = None) -> Principal | None:
     """The principal ``token`` stands for, or None (unknown, revoked, malformed).
 
     The installation's operator token is compared first, by digest, in constant time.
     """
-    given = hashlib.sha256(token.encode()).digest()
-    if operator_token and hmac.compare_digest(given, hashlib.sha256(operator_token.encode()).digest()):
+    if operator_token and same_secret(token, operator_token):
         return Principal(name="operator", role=Role.OPERATOR)
     public_id = _public_id(token)
     if public_id is None:
@@ -172,4 +179,5 @@ __all__ = [
     "list_tokens",
     "parse_role",
     "revoke_token",
+    "same_secret",
 ]

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +34,7 @@ from formats.cxml.redaction import redact_secrets
 from formats.errors import FormatError
 from formats.model import Address, Order, OrderLine, Party, PartyRole
 from formats.xml import parse_xml
+from gateway.auth.tokens import same_secret
 from gateway.pipeline.states import State
 from gateway.punchout.requests import Answer, handle
 from gateway.punchout.sessions import new_payload_id
@@ -147,10 +146,6 @@ def _is_sandbox_inbox(partner: Partner) -> bool:
     return urlsplit(destination).path.rstrip("/").endswith("/sandbox/inbox")
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
-
-
 def inbox_buyer(engine: Engine, head: envelope.Envelope) -> str | None:
     """The sandbox buyer a document is addressed to, when its Sender carries our SharedSecret for that buyer.
 
@@ -166,7 +161,7 @@ def inbox_buyer(engine: Engine, head: envelope.Envelope) -> str | None:
                                                        col(CxmlBuyer.from_identity).in_([i for _, i in to]))).all()
     for config, partner in rows:
         if ((config.from_domain.lower(), config.from_identity) in to and config.our_secret
-                and _is_sandbox_inbox(partner) and _same(secret, config.our_secret)):
+                and _is_sandbox_inbox(partner) and same_secret(secret, config.our_secret)):
             return config.partner_id
     return None
 
