@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from gateway.pipeline.states import State
-from gateway.store.tables import Document, DocumentEvent
+from gateway.store.tables import Document, DocumentEvent, aware
 
 SUCCEEDED = frozenset({State.PROCESSED.value, State.DUPLICATE.value, State.SENT.value, State.ACCEPTED.value})
 FAILED = frozenset({State.REJECTED.value, State.DEAD.value})
@@ -63,10 +63,6 @@ class PartnerKpis:
         return statistics.quantiles(self.seconds, n=20, method="inclusive")[-1]
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC
-
-
 def kpis(s: Session, since: dt.datetime) -> list[PartnerKpis]:
     """Per partner since ``since``: documents received, succeeded, failed, waiting, sent, processing times.
 
@@ -93,7 +89,7 @@ def kpis(s: Session, since: dt.datetime) -> list[PartnerKpis]:
         row.succeeded += state in SUCCEEDED
         row.failed += state in FAILED
         row.waiting += state in WAITING
-        created[doc_id] = (name, _aware(created_at))
+        created[doc_id] = (name, aware(created_at))
     if created:
         done = s.exec(select(DocumentEvent.document_id, func.min(DocumentEvent.at))
                       .where(DocumentEvent.to_state == State.PROCESSED.value,
@@ -101,7 +97,7 @@ def kpis(s: Session, since: dt.datetime) -> list[PartnerKpis]:
                       .group_by(col(DocumentEvent.document_id))).all()
         for doc_id, at in done:
             name, start = created[doc_id]
-            by_partner[name].seconds.append(max((_aware(at) - start).total_seconds(), 0.0))
+            by_partner[name].seconds.append(max((aware(at) - start).total_seconds(), 0.0))
     return sorted(by_partner.values(), key=lambda row: row.partner)
 
 

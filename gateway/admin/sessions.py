@@ -31,7 +31,7 @@ from gateway.auth.tables import AdminSession, ApiToken
 from gateway.auth.tokens import Principal, Role
 from gateway.config import Settings
 from gateway.store.db import session
-from gateway.store.tables import utcnow
+from gateway.store.tables import aware, utcnow
 
 KEY_BYTES = 32
 """256 random bits in the cookie: nothing to guess."""
@@ -44,11 +44,6 @@ ENV_OPERATOR = "operator"
 def digest(text: str) -> str:
     """SHA-256 of ``text``, hex: how a session key and the token signed in with are stored."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """A stored time as aware UTC (SQLite gives it back naive)."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def open_session(engine: Engine, principal: Principal, token: str, *, client: str, settings: Settings) -> str:
@@ -94,8 +89,8 @@ def find(engine: Engine, key: str, settings: Settings) -> Principal | None:
             return None
         row, token = found
         idle = dt.timedelta(minutes=settings.admin_session_idle_minutes)
-        unused = now - _utc(row.last_seen_at)
-        if row.revoked_at is not None or _utc(row.expires_at) <= now or unused >= idle:
+        unused = now - aware(row.last_seen_at)
+        if row.revoked_at is not None or aware(row.expires_at) <= now or unused >= idle:
             return None
         principal = _principal(row, token, settings)
         if principal is not None and unused.total_seconds() > min(TOUCH_SECONDS, idle.total_seconds() / 2):

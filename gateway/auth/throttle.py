@@ -63,7 +63,7 @@ from gateway.auth.audit import audit
 from gateway.auth.tables import AuthThrottle
 from gateway.config import Settings
 from gateway.observability.metrics import AUTH_FAILURES, AUTH_LOCKOUTS
-from gateway.store.tables import utcnow
+from gateway.store.tables import aware, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +128,6 @@ _seen = _Seen()
 _failures_since_purge = 0
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
-
-
 def locked_for(engine: Engine, attempt: Attempt, settings: Settings) -> float | None:
     """Seconds left of a lockout on the attempt's credential or client address, or None: one indexed read."""
     del settings  # the lockout's end is stored; kept in the signature for callers' symmetry
@@ -148,7 +142,7 @@ def locked_for(engine: Engine, attempt: Attempt, settings: Settings) -> float | 
     for scope, key, until in rows:
         if scope == CREDENTIAL:
             _seen.add(key)
-        until = _aware(until)
+        until = aware(until)
         if until is not None and until > now:
             seconds = (until - now).total_seconds()
             left = seconds if left is None else max(left, seconds)
@@ -241,7 +235,7 @@ def _count(s: Session, scope: str, key: str, now: dt.datetime,
               "last_failure_at": now},
     ).returning(table.c.failures, table.c.locked_until)
     failures, until = s.execute(statement).one()
-    return int(failures), _aware(until)
+    return int(failures), aware(until)
 
 
 def _maybe_purge(engine: Engine, settings: Settings, now: dt.datetime) -> None:

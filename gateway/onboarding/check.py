@@ -28,9 +28,8 @@ from erp.port import ErpPort
 from gateway.auth.tables import PartnerCredential
 from gateway.config import Settings
 from gateway.onboarding.service import certificates_of, get_partner, problems_of, speaks_as2
-from gateway.onboarding.views import aware
 from gateway.store.db import session
-from gateway.store.tables import Partner
+from gateway.store.tables import Partner, aware
 
 
 @dataclass(frozen=True)

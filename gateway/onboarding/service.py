@@ -37,11 +37,10 @@ from gateway.onboarding.views import (
     OurAs2View,
     PartnerDetail,
     PartnerSummary,
-    aware,
     status_of,
 )
 from gateway.partners import ensure_partner
-from gateway.store.tables import Partner, utcnow
+from gateway.store.tables import Partner, aware, utcnow
 
 NULLABLE_FIELDS = frozenset({"x12_application_id", "our_x12_application_id", "as2_id"})
 """Columns a change may clear (None or ""); for the others None means "leave as it is"."""

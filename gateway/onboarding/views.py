@@ -16,14 +16,7 @@ from pydantic import BaseModel, Field
 from gateway.as2.certificates import expiry_state
 from gateway.as2.tables import PartnerCertificate
 from gateway.auth.tables import PartnerCredential
-from gateway.store.tables import Partner
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """``moment`` in UTC with its zone (SQLite gives naive UTC back)."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+from gateway.store.tables import Partner, aware
 
 
 class CredentialView(BaseModel):

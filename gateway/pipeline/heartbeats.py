@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from gateway.config import Settings
 from gateway.store.db import is_postgresql
-from gateway.store.tables import DUE_WORK, Document, WorkerHeartbeat, utcnow
+from gateway.store.tables import DUE_WORK, Document, WorkerHeartbeat, aware, utcnow
 
 LISTED_FOR = dt.timedelta(hours=1)
 """Workers are listed by ``/healthz`` for an hour after their last beat, then left out."""
@@ -109,22 +109,18 @@ class ProcessingHealth:
                 **({"stalled": self.stalled} if self.stalled else {})}
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 def worker_statuses(s: Session, settings: Settings, now: dt.datetime) -> list[WorkerStatus]:
     """The workers that beat within :data:`LISTED_FOR`, the most recent first."""
     rows = s.exec(select(WorkerHeartbeat).where(col(WorkerHeartbeat.beat_at) >= now - LISTED_FOR)
                   .order_by(col(WorkerHeartbeat.beat_at).desc()).limit(100)).all()
     statuses = []
     for row in rows:
-        since = (now - _aware(row.beat_at)).total_seconds()
+        since = (now - aware(row.beat_at)).total_seconds()
         statuses.append(WorkerStatus(
-            worker_id=row.worker_id, host=row.host, pid=row.pid, started_at=_aware(row.started_at),
-            last_beat=_aware(row.beat_at), seconds_since_beat=max(0.0, since),
+            worker_id=row.worker_id, host=row.host, pid=row.pid, started_at=aware(row.started_at),
+            last_beat=aware(row.beat_at), seconds_since_beat=max(0.0, since),
             alive=row.stopped_at is None and since <= settings.worker_alive_seconds, restarts=row.restarts,
-            last_error=row.last_error, last_error_at=_aware(row.last_error_at) if row.last_error_at else None,
+            last_error=row.last_error, last_error_at=aware(row.last_error_at) if row.last_error_at else None,
             stopped=row.stopped_at is not None))
     return statuses
 
@@ -140,7 +136,7 @@ def oldest_due_seconds(s: Session, now: dt.datetime) -> float | None:
                   .order_by(col(Document.id)).limit(1)).first()
     if head is None:
         return None
-    since = max(_aware(moment) for moment in head if moment is not None)
+    since = max(aware(moment) for moment in head if moment is not None)
     return max(0.0, (now - since).total_seconds())
 
 

@@ -14,7 +14,7 @@ it caused (``parent_id``). A document's state changes only through
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -23,6 +23,17 @@ from sqlmodel import Field, SQLModel
 def utcnow() -> dt.datetime:
     """Now, timezone-aware UTC (stored naive-UTC by SQLite, timestamptz by PostgreSQL)."""
     return dt.datetime.now(dt.UTC)
+
+
+@overload
+def aware(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def aware(moment: None) -> None: ...
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored time in UTC with its zone: SQLite gives naive UTC back, PostgreSQL an aware one."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 class Partner(SQLModel, table=True):
