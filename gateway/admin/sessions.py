@@ -1,7 +1,8 @@
 """Server-side sessions of the /admin pages: a random key in the cookie, the server's record of what it may do.
 
 Signing in with an operator token opens a session (:class:`~gateway.auth.tables.AdminSession`)
-and gives the browser a random 256-bit key; only the key's SHA-256 is stored, and the token is
+and gives the browser a random 256-bit key; only the key's SHA-256 is stored
+(:func:`gateway.punchout.secrets.token_hash`, as for storefront session keys), and the token is
 never in the cookie nor in any column (``credential_hash`` is a SHA-256 of it, used only to
 notice a changed ``B2BGW_OPERATOR_TOKEN``). A stolen database therefore opens nothing, and a
 stolen cookie opens nothing once its session ended. A session ends:
@@ -20,7 +21,6 @@ session, so a revocation made anywhere (``b2bgw tokens revoke``, another server)
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 
@@ -30,6 +30,7 @@ from sqlmodel import col, select
 from gateway.auth.tables import AdminSession, ApiToken
 from gateway.auth.tokens import Principal, Role
 from gateway.config import Settings
+from gateway.punchout.secrets import token_hash
 from gateway.store.db import session
 from gateway.store.tables import aware, utcnow
 
@@ -39,11 +40,6 @@ TOUCH_SECONDS = 60.0
 """``last_seen_at`` is rewritten only when older than this (or than half the idle expiry, if that is shorter)."""
 ENV_OPERATOR = "operator"
 """The name the audit log gives whoever signs in with ``B2BGW_OPERATOR_TOKEN``."""
-
-
-def digest(text: str) -> str:
-    """SHA-256 of ``text``, hex: how a session key and the token signed in with are stored."""
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def open_session(engine: Engine, principal: Principal, token: str, *, client: str, settings: Settings) -> str:
@@ -57,8 +53,8 @@ def open_session(engine: Engine, principal: Principal, token: str, *, client: st
     now = utcnow()
     with session(engine) as s:
         s.execute(delete(AdminSession).where(col(AdminSession.expires_at) < now))
-        s.add(AdminSession(key_hash=digest(key), actor=principal.name, token_id=principal.token_id,
-                           credential_hash=digest(token), client=client[:64], created_at=now, last_seen_at=now,
+        s.add(AdminSession(key_hash=token_hash(key), actor=principal.name, token_id=principal.token_id,
+                           credential_hash=token_hash(token), client=client[:64], created_at=now, last_seen_at=now,
                            expires_at=now + dt.timedelta(hours=settings.admin_session_hours)))
         s.commit()
     return key
@@ -68,7 +64,7 @@ def _principal(row: AdminSession, token: ApiToken | None, settings: Settings) ->
     """Who the session stands for, if what it was opened with still holds (module docstring)."""
     if row.token_id is None:
         current = settings.operator_token
-        if not current or not hmac.compare_digest(digest(current), row.credential_hash):
+        if not current or not hmac.compare_digest(token_hash(current), row.credential_hash):
             return None  # B2BGW_OPERATOR_TOKEN changed or was removed
         return Principal(name=ENV_OPERATOR, role=Role.OPERATOR)
     if token is None or token.revoked_at is not None or token.role != Role.OPERATOR.value:
@@ -84,7 +80,7 @@ def find(engine: Engine, key: str, settings: Settings) -> Principal | None:
     with session(engine) as s:
         found = s.exec(select(AdminSession, ApiToken)
                        .outerjoin(ApiToken, col(ApiToken.id) == col(AdminSession.token_id))
-                       .where(AdminSession.key_hash == digest(key))).first()
+                       .where(AdminSession.key_hash == token_hash(key))).first()
         if found is None:
             return None
         row, token = found
@@ -102,7 +98,7 @@ def find(engine: Engine, key: str, settings: Settings) -> Principal | None:
 def revoke(engine: Engine, key: str) -> AdminSession | None:
     """End the session of ``key`` (sign-out); the row, kept until it would have expired, or None."""
     with session(engine) as s:
-        row = s.exec(select(AdminSession).where(AdminSession.key_hash == digest(key))).first()
+        row = s.exec(select(AdminSession).where(AdminSession.key_hash == token_hash(key))).first()
         if row is None:
             return None
         if row.revoked_at is None:
@@ -113,4 +109,4 @@ def revoke(engine: Engine, key: str) -> AdminSession | None:
         return row
 
 
-__all__ = ["ENV_OPERATOR", "KEY_BYTES", "TOUCH_SECONDS", "digest", "find", "open_session", "revoke"]
+__all__ = ["ENV_OPERATOR", "KEY_BYTES", "TOUCH_SECONDS", "find", "open_session", "revoke"]
