@@ -285,15 +285,14 @@ async def transfer(request: Request, services: ServicesDep, key: SessionCookie =
             buyer = buyer_of(s, row.partner_id)
             if buyer is None:
                 raise SessionProblem("The buyer of this session is no longer configured.")
-            partner = s.get(Partner, row.partner_id)
             catalog = _catalog(services, row)
             message = sessions.order_message(row, buyer.config, catalog)
+            field = buyer.config.form_post_field
+            ancestors = frame_ancestors(buyer.partner.settings)  # read before the commit expires the rows
             row.transferred_at = utcnow()
             s.add(row)
             s.commit()
-            field = buyer.config.form_post_field
-            return (action, field, sessions.form_value(message, field),
-                    frame_ancestors(partner.settings if partner else None))
+            return action, field, sessions.form_value(message, field), ancestors
 
     try:
         action, field, value, ancestors = await run_in_threadpool(build)
