@@ -120,15 +120,6 @@ def password_matches(buyer: OciBuyer | None, fields: Mapping[str, str]) -> bool:
     return verify_secret(fields.get(buyer.password_field), buyer.password_hash)
 
 
-def login(s: Session, fields: Mapping[str, str], partner_id: str | None = None) -> OciBuyer | None:
-    """The buyer whose login fields ``fields`` carry, password checked in constant time; None otherwise.
-
-    A username nobody has is still checked against a dummy hash, so the answer takes as long.
-    """
-    buyer, _ = claimed(s, fields, partner_id)
-    return buyer if password_matches(buyer, fields) else None
-
-
 def add_oci_buyer(s: Session, *, partner_id: str, name: str, customer_id: str, username: str, password: str,
                   version: OciVersion = "4.0", order_channel: str = "cxml", **options: Any) -> OciBuyer:
     """Create an OCI buyer unless it exists (idempotent); the password is stored hashed.
@@ -158,4 +149,4 @@ def add_oci_buyer(s: Session, *, partner_id: str, name: str, customer_id: str, u
     return buyer
 
 
-__all__ = ["ORDER_CHANNELS", "OciBuyer", "add_oci_buyer", "login", "oci_buyer", "oci_buyers"]
+__all__ = ["ORDER_CHANNELS", "OciBuyer", "add_oci_buyer", "claimed", "oci_buyer", "oci_buyers", "password_matches"]
