@@ -284,6 +284,20 @@ class PaymentTerms(Canonical):
     code: str | None = None  # the standard's terms type code (X12 336)
 
 
+class PaymentMeans(Canonical):
+    """How the buyer pays, and the seller's account that receives it (EN 16931 BG-16, UBL ``cac:PaymentMeans``).
+
+    ``code`` is UNCL 4461 (``30`` credit transfer, ``58`` SEPA credit transfer, ``49`` direct debit).
+    PEPPOL rule NL-R-007 requires it of every Dutch supplier.
+    """
+
+    code: str
+    account_id: str | None = None  # IBAN or other account number (BT-84)
+    account_name: str | None = None  # BT-85
+    institution_id: str | None = None  # BIC of the account's bank (BT-86)
+    payment_id: str | None = None  # the remittance reference the buyer quotes when paying (BT-83)
+
+
 class OrderLine(Canonical):
     """One ordered line: what, how many, at what price, when.
 
@@ -433,6 +447,7 @@ class OrderResponse(Canonical):
 
     po_number: str
     po_date: dt.date | None = None
+    po_time: dt.time | None = None  # the order's time of day, with its zone when the order gave one
     response_number: str | None = None  # the seller's order reference
     response_date: dt.date
     status: HeaderStatus
@@ -516,6 +531,7 @@ class Invoice(Canonical):
     ship_to: Party | None = None
     remit_to: Party | None = None
     terms: PaymentTerms | None = None
+    payment_means: tuple[PaymentMeans, ...] = ()
     due_date: dt.date | None = None
     lines: tuple[InvoiceLine, ...] = ()
     allowances: tuple[Allowance, ...] = ()
@@ -627,6 +643,7 @@ __all__ = [
     "PartyId",
     "PartyIdKind",
     "PartyRole",
+    "PaymentMeans",
     "PaymentTerms",
     "PriceBasis",
     "Quantity",
