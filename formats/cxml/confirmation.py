@@ -13,6 +13,10 @@ backordered, rejected -> reject, a quantity / price / date change -> detail (rea
 price change when a UnitPrice is given, a date change when only a deliveryDate is, else a
 quantity change).
 
+``OrderReference orderDate`` is the OrderRequest's ``orderDate`` as the buyer sent it, time and
+zone included (``po_date`` + ``po_time``; the DTD: "must be copied directly from the referenced
+OrderRequest"); an order known only by its date is quoted at midnight UTC and read back without a time.
+
 More information: cXML User's Guide 1.2, "ConfirmationRequest"; the DTD is Fulfill.dtd 1.2.063.
 """
 
@@ -39,6 +43,7 @@ from formats.cxml.common import (
     serialize,
     sub,
     text,
+    time_part,
     unit_of,
     units_or_default,
     where,
@@ -85,7 +90,7 @@ def render(document: OrderResponse, *, order_payload_id: str, payload_id: str, t
         header = confirmation[0]
         sub(header, "Comments", "\n".join(document.notes), lang="en")
     reference = sub(confirmation, "OrderReference", orderID=document.po_number,
-                    orderDate=datetime_text(document.po_date) if document.po_date else None)
+                    orderDate=datetime_text(document.po_date, document.po_time) if document.po_date else None)
     sub(reference, "DocumentReference", payloadID=order_payload_id)
     groups: dict[str, list[LineResponse]] = {}
     for line in document.lines:
@@ -166,8 +171,8 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Order
         if notice is None:
             raise MappingError("ConfirmationHeader has no noticeDate", where(header, "noticeDate"))
         notes, _ = read_comments(children(header, "Comments"))
-        po_date = date_part(date_attribute(reference, "orderDate", "orderDate"))
-        return OrderResponse(po_number=po_number, po_date=po_date,
+        ordered = date_attribute(reference, "orderDate", "orderDate")
+        return OrderResponse(po_number=po_number, po_date=date_part(ordered), po_time=time_part(ordered),
                              response_number=attribute(header, "confirmID"), response_date=notice, status=header_status,
                              lines=tuple(lines), notes=notes)
     except PydanticValidationError as exc:
