@@ -71,3 +71,10 @@ def en16931_rules() -> rules.CompiledRules:
     """The EN 16931 UBL Schematron (XSLT), compiled once per session: it takes seconds."""
     pytest.importorskip("saxonche")
     return rules.compile_rules(corpus_path("ubl", "rules", "EN16931-UBL-validation.xslt").read_bytes())
+
+
+@pytest.fixture(scope="session")
+def peppol_rules() -> rules.CompiledRules:
+    """The PEPPOL BIS Billing 3 Schematron (XSLT), compiled once per session; it runs after ``en16931_rules``."""
+    pytest.importorskip("saxonche")
+    return rules.compile_rules(corpus_path("ubl", "rules", "PEPPOL-EN16931-UBL.xslt").read_bytes())

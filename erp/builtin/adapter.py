@@ -48,6 +48,7 @@ from erp.builtin.planning import (
     write_plans,
 )
 from erp.builtin.pricelists import read_customer_groups, read_price_lists
+from erp.builtin.profile import load_seller
 from erp.builtin.store import (
     Clock,
     as_utc,
@@ -223,11 +224,12 @@ class BuiltinErp:
         products = products_of(s, *(one.order for one in orders))
         stock = lock_stock(s, set().union(*(skus_of(one.order, products) for one in orders)))
         packs = pack_sizes(s, set(products))
+        seller = load_seller(s)
         now = self.clock()
         headers, plans, placed = [], [], []
         for one, order_id in zip(orders, next_numbers(s, "order", "SO", len(orders)), strict=True):
             planned = plan_lines(one.order, order_id, products, stock, packs)
-            response = acknowledge(one.order, order_id, planned, now.date())
+            response = acknowledge(one.order, order_id, planned, now.date(), seller)
             all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
             state = ErpOrderState.CANCELLED if all_rejected else ErpOrderState.CONFIRMED
             headers.append(row(
@@ -291,7 +293,7 @@ class BuiltinErp:
                 raise ErpRejected(f"changed order {order.po_number} has no lines; cancel the order instead")
             products = products_of(s, order)
             plans = self._replan(s, row, lines, order, products)
-            response = acknowledge(order, erp_order_id, plans, self.clock().date())
+            response = acknowledge(order, erp_order_id, plans, self.clock().date(), load_seller(s))
             all_rejected = response.status == HeaderStatus.REJECTED_WITH_DETAIL
             if all_rejected:
                 row.state = ErpOrderState.CANCELLED.value

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from erp.builtin.adapter import SHIPPED_STATES, open_amounts, release_reservations, to_erp_order, to_payment
 from erp.builtin.events import record_event
 from erp.builtin.packing import Packed, Shippable, pack, sscc
+from erp.builtin.profile import load_seller
 from erp.builtin.store import (
     Clock,
     lock_order,
@@ -214,7 +215,7 @@ def ship_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, car
         shipment_id = next_number(s, "shipment", "SH")
         notice = ShipNotice(
             shipment_id=shipment_id, po_number=order.po_number, ship_date=now.date(), carrier=carrier,
-            tracking_number=tracking_number, ship_to=order.ship_to, buyer=order.buyer, seller=order.seller,
+            tracking_number=tracking_number, ship_to=order.ship_to, buyer=order.buyer, seller=load_seller(s),
             packages=tuple(Package(sscc=_label(s, gs1_company_prefix), kind="carton",
                                    items=_shipped_items(contents, lines, order)) for contents in cartons),
             items=_shipped_items(unpacked, lines, order),
@@ -239,8 +240,9 @@ def list_shipments(engine: Engine, erp_order_id: str | None = None) -> list[Ship
 def invoice_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, net_days: int = 30) -> Invoice:
     """Invoice the shipped quantities of a shipped order at the order's prices; the order becomes invoiced.
 
-    The seller is the ERP's company profile, each line gets its VAT category and rate
-    (:mod:`erp.builtin.taxes`), and the booked total includes the VAT of the breakdown.
+    The seller is the ERP's company profile, paid into its bank account with the invoice number as
+    the payment reference; each line gets its VAT category and rate (:mod:`erp.builtin.taxes`),
+    and the booked total includes the VAT of the breakdown.
     """
     with unavailable_on_db_errors(f"invoicing order {erp_order_id}"), write_session(engine) as s:
         row = lock_order(s, erp_order_id)
@@ -273,10 +275,12 @@ def invoice_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, 
         buyer = invoicing.buyer(order.buyer)
         bill_to = invoicing.buyer(order.bill_to) or (buyer.model_copy(update={"role": PartyRole.BILL_TO})
                                                      if buyer else None)
+        number = next_number(s, "invoice", "INV")
         invoice = Invoice(
-            invoice_number=next_number(s, "invoice", "INV"), invoice_date=now.date(), po_number=order.po_number,
-            currency=currency, seller=invoicing.seller(order.seller), buyer=buyer, bill_to=bill_to,
+            invoice_number=number, invoice_date=now.date(), po_number=order.po_number,
+            currency=currency, seller=invoicing.seller(), buyer=buyer, bill_to=bill_to,
             ship_to=order.ship_to, terms=PaymentTerms(description=f"Net {net_days}", net_days=net_days),
+            payment_means=invoicing.payment_means(number),
             due_date=now.date() + dt.timedelta(days=net_days), lines=lines, taxes=taxes,
             notes=(f"Customer {customer.name}",) if customer else (),
         )

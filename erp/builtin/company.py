@@ -23,8 +23,15 @@ def _country(code: str) -> str:
 
 
 def set_company(engine: Engine, company: ErpCompany) -> None:
-    """Store the seller's company profile (name, address, VAT number, legal registration, GLN)."""
+    """Store the seller's company profile: name, address, VAT number, registration, addresses, bank.
+
+    ErpRejected for a country that is not ISO 3166-1 alpha-2, or an electronic address without
+    its scheme (a PEPPOL EAS code such as ``0088``): a receiver cannot route to an address it
+    cannot read.
+    """
     _country(company.country)
+    if company.endpoint_id and not (company.endpoint_scheme or "").strip():
+        raise ErpRejected(f"electronic address {company.endpoint_id!r} needs its endpoint_scheme (PEPPOL EAS)")
     with unavailable_on_db_errors("setting the company profile"), write_session(engine) as s:
         s.merge(ErpCompany(**{**company.model_dump(), "id": "main", "country": company.country.upper()}))
         s.commit()

@@ -1,9 +1,10 @@
 """The demo seller's company profile and VAT data: a Dutch wholesaler that sells to the US and the EU.
 
 With these, the demo's invoices carry a complete seller (address, VAT number, KvK registration,
-GLN) and a VAT category per line, so they pass the EN 16931 rules: US deliveries are exports (G),
-the Dutch customer pays 21 % (S). Idempotent like the rest of the demo seed: rows that exist are
-left alone.
+GLN as electronic address, contact), the bank account to pay into, and a VAT category per line,
+so they pass the EN 16931 and PEPPOL BIS Billing 3 rules (a Dutch supplier must give its
+payment means, NL-R-007): US deliveries are exports (G), the Dutch customer pays 21 % (S).
+Idempotent like the rest of the demo seed: rows that exist are left alone.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from erp.builtin.tax_tables import ErpCompany, ErpCustomerTax, ErpTaxRate
 
 DEMO_COMPANY = ErpCompany(
     id="main", name="Demo Office Supplies B.V.", street="Havenstraat 12", city="Rotterdam", postal_code="3011 AB",
-    country="NL", vat_id="NL999999999B01", legal_id="99999999", legal_scheme="0106", gln="0614141999996")
+    country="NL", vat_id="NL999999999B01", legal_id="99999999", legal_scheme="0106", gln="0614141999996",
+    endpoint_scheme="0088", endpoint_id="0614141999996", contact_name="Accounts receivable",
+    contact_phone="+31 10 555 0100", contact_email="invoices@demo-office-supplies.example",
+    iban="NL91ABNA0417164300", bic="ABNANL2A", payment_means_code="58")
+"""The electronic address is the GLN the demo orders address us by (``fixtures/ubl``); the IBAN is the
+well-known example account of the Dutch banks' documentation, valid in form, owned by nobody."""
 DEMO_TAX_RATES = {"standard": Decimal("21"), "reduced": Decimal("9"), "zero": Decimal("0")}
 DEMO_CUSTOMER_TAX = {"ACME": ("US", None), "GLOBEX": ("US", None), "INITECH": ("NL", "NL888888888B01")}
 

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from erp.builtin.tables import ErpOrderLineRow, ErpProduct, ErpProductUnit, ErpReservation, ErpStock
 from erp.rows import insert_rows
 from formats.codes.units import same_unit
+from formats.dates import order_time
 from formats.model import (
     HeaderStatus,
     ItemIdKind,
@@ -38,6 +39,7 @@ from formats.model import (
     Order,
     OrderLine,
     OrderResponse,
+    Party,
     Quantity,
 )
 
@@ -204,12 +206,17 @@ def plan_lines(order: Order, order_id: str, products: dict[str, ErpProduct],
             for position, line in enumerate(order.lines, start=1)]
 
 
-def acknowledge(order: Order, order_id: str, plans: Sequence[LinePlan], today: dt.date) -> OrderResponse:
-    """The OrderResponse of a planned order: header status from the lines, a response per planned part."""
+def acknowledge(order: Order, order_id: str, plans: Sequence[LinePlan], today: dt.date,
+                seller: Party | None) -> OrderResponse:
+    """The OrderResponse of a planned order: header status from the lines, a response per planned part.
+
+    ``seller`` is the company (:func:`erp.builtin.profile.load_seller`), never the order's idea of it.
+    """
     rows = [plan.row for plan in plans]
     return OrderResponse(
-        po_number=order.po_number, po_date=order.order_date, response_number=order_id, response_date=today,
-        status=header_status([r["status"] for r in rows]), buyer=order.buyer, seller=order.seller,
+        po_number=order.po_number, po_date=order.order_date, po_time=order_time(order),
+        response_number=order_id, response_date=today,
+        status=header_status([r["status"] for r in rows]), buyer=order.buyer, seller=seller,
         ship_to=order.ship_to, currency=order.currency or next((r["currency"] for r in rows if r["currency"]), None),
         lines=tuple(response for plan in plans for response in plan.responses),
     )

@@ -8,7 +8,8 @@ them into the partner's format.
 Tables::
 
     erp_company        "main" -> the seller: name, address, VAT number, legal registration,
-                       electronic address (GLN) and the VAT area it charges VAT in
+                       GLN, electronic address (PEPPOL EAS + id), contact, and the bank
+                       account its invoices ask to be paid into
     erp_tax_rate       tax class ("standard", "reduced", "zero") -> VAT percent
     erp_customer_tax   customer -> billing country and VAT number (absent: domestic, no number)
     erp_product_tax    SKU -> tax class, where it is not "standard"
@@ -40,7 +41,18 @@ class ErpCompany(SQLModel, table=True):
     vat_id: str | None = Field(default=None, max_length=30, description="None: not registered for VAT")
     legal_id: str | None = Field(default=None, max_length=50, description="company registration number")
     legal_scheme: str | None = Field(default=None, max_length=8, description="ISO 6523 ICD of legal_id")
-    gln: str | None = Field(default=None, max_length=13, description="GS1 GLN, the electronic address")
+    gln: str | None = Field(default=None, max_length=13, description="GS1 GLN of the company")
+    endpoint_scheme: str | None = Field(default=None, max_length=4,
+                                        description="PEPPOL EAS of endpoint_id: 0088 GLN, 0106 KvK, 9944 NL VAT")
+    endpoint_id: str | None = Field(default=None, max_length=50,
+                                    description="the electronic address; None: the GLN (scheme 0088)")
+    contact_name: str | None = Field(default=None, max_length=100)
+    contact_phone: str | None = Field(default=None, max_length=50)
+    contact_email: str | None = Field(default=None, max_length=200)
+    iban: str | None = Field(default=None, max_length=34, description="the account buyers pay into")
+    bic: str | None = Field(default=None, max_length=11, description="BIC of the IBAN's bank")
+    payment_means_code: str = Field(default="58", max_length=3,
+                                    description="UNCL 4461: 58 SEPA credit transfer, 30 credit transfer")
 
 
 class ErpTaxRate(SQLModel, table=True):

@@ -29,9 +29,10 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from erp.builtin.profile import company_party, payment_means
 from erp.builtin.tax_tables import STANDARD, ErpCompany, ErpCustomerTax, ErpProductTax, ErpTaxRate
 from erp.port import ErpRejected
-from formats.model import Address, InvoiceLine, Money, Party, PartyId, PartyIdKind, PartyRole, Tax
+from formats.model import InvoiceLine, Money, Party, PartyId, PartyIdKind, PaymentMeans, Tax
 
 VAT = "VAT"
 ZERO = Decimal(0)
@@ -111,26 +112,18 @@ class Invoicing:
         country = ship_to.address.country if ship_to is not None and ship_to.address is not None else None
         return vat_category(self.company, self.customer, percent, country)
 
-    def seller(self, stated: Party | None) -> Party:
-        """The company as seller, with its address, VAT number and registration from the ERP.
+    def seller(self) -> Party:
+        """The company as seller, from its profile only (:func:`erp.builtin.profile.company_party`).
 
-        Its identifier is the one the buyer's order used for us (else the company's GLN).
+        Nothing of the party the buyer's order named as seller is kept: its ids and contacts are
+        the buyer's view of us (or another company's), and beside our VAT number they make an
+        invoice name two companies.
         """
-        company = self.company
-        ids = [PartyId(kind=PartyIdKind.TAX, value=company.vat_id, qualifier=VAT)] if company.vat_id else []
-        if company.legal_id:
-            scheme = f"legal:{company.legal_scheme}" if company.legal_scheme else "legal"
-            ids.append(PartyId(kind=PartyIdKind.OTHER, value=company.legal_id, qualifier=scheme))
-        known_as = [i for i in (stated.ids if stated else ()) if i.kind != PartyIdKind.TAX and i.qualifier != "legal"
-                    and not (i.qualifier or "").startswith("legal:")]
-        if known_as:
-            ids += known_as  # the buyer's own identifier for us is the one its systems match
-        elif company.gln:
-            ids.append(PartyId(kind=PartyIdKind.GLN, value=company.gln))
-        address = Address(lines=(company.street,), city=company.city, postal_code=company.postal_code,
-                          region=company.region, country=company.country)
-        contacts = stated.contacts if stated else ()
-        return Party(role=PartyRole.SELLER, name=company.name, ids=tuple(ids), address=address, contacts=contacts)
+        return company_party(self.company)
+
+    def payment_means(self, invoice_number: str) -> tuple[PaymentMeans, ...]:
+        """A transfer to the company's bank account quoting ``invoice_number``; none without an account."""
+        return payment_means(self.company, invoice_number)
 
     def buyer(self, stated: Party | None) -> Party | None:
         """The buyer with its VAT number from the ERP, unless the seller is outside VAT (EN 16931 BR-O-02)."""

@@ -4,8 +4,9 @@ The UBL Invoice and CreditNote (UBL 2.1 sections 3.2.37 and 3.2.16) are the synt
 European e-invoicing norm EN 16931 and of PEPPOL BIS Billing 3.0. A document has its ``ID``,
 ``IssueDate``, ``DueDate``, type code (``380`` invoice, ``381`` credit note), currency, the
 ``AccountingSupplierParty`` (seller) and ``AccountingCustomerParty`` (buyer), ``Delivery``,
-``PaymentTerms``, document ``AllowanceCharge``, a ``TaxTotal`` with one ``TaxSubtotal`` per VAT
-category and rate, the ``LegalMonetaryTotal`` and the lines (``InvoiceLine``/``CreditNoteLine``).
+``PaymentMeans`` (:mod:`.payment`), ``PaymentTerms``, document ``AllowanceCharge``, a
+``TaxTotal`` with one ``TaxSubtotal`` per VAT category and rate, the ``LegalMonetaryTotal`` and
+the lines (``InvoiceLine``/``CreditNoteLine``).
 
 Rendering computes every total from the rounded lines, never from the input's own totals, so
 that the EN 16931 arithmetic rules (BR-CO-10 ... BR-CO-16, BR-S-08/09) hold by construction:
@@ -58,6 +59,7 @@ from formats.ubl.items import (
     render_tax_category,
 )
 from formats.ubl.parties import SUPPLIER_CONTACTS, read_party, read_wrapped_party, render_party, render_wrapped_party
+from formats.ubl.payment import read_payment_means, render_payment_means
 from formats.ubl.profiles import EN16931_CUSTOMIZATION, UblProfile, render_preamble
 
 DOCUMENT_TYPES = ("Invoice", "CreditNote")
@@ -106,6 +108,7 @@ def parse(raw: bytes | etree._Element) -> Invoice:
         ship_to=ship_to,
         remit_to=read_party(r, r.child(root, "PayeeParty"), PartyRole.REMIT_TO),
         terms=PaymentTerms(description=terms) if terms else None,
+        payment_means=read_payment_means(r, root),
         due_date=r.date(root, "DueDate") or r.date(root, "PaymentMeans", "PaymentDueDate"),
         lines=lines,
         allowances=read_allowances(r, root, currency),
@@ -237,10 +240,7 @@ def render(invoice: Invoice, *, profile: UblProfile | None = None) -> bytes:
     if invoice.bill_to is not None and invoice.buyer is not None:
         render_wrapped_party(root, "BuyerCustomerParty", invoice.buyer, profile)
     render_delivery(root, invoice.ship_to, (), profile)
-    if credit and invoice.due_date is not None:
-        means = cac(root, "PaymentMeans")
-        cbc(means, "PaymentMeansCode", "1")  # UNCL 4461 "instrument not defined"
-        cbc(means, "PaymentDueDate", invoice.due_date)
+    render_payment_means(root, invoice.payment_means, invoice.due_date if credit else None)
     _render_terms(root, invoice.terms)
     for allowance, tax in zip(invoice.allowances, allowance_taxes, strict=True):
         render_allowance(root, allowance, line_total, tax)
