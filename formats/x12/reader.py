@@ -74,7 +74,7 @@ from formats.x12.envelope import (
     element,
 )
 
-__all__ = ["BLANKS", "Source", "read_interchanges", "read_isa"]
+__all__ = ["BLANKS", "Source", "interchange_delimiters", "read_interchanges", "read_isa"]
 
 Source = bytes | bytearray | memoryview | IO[bytes] | Iterable[bytes]
 
@@ -132,6 +132,26 @@ def _texts(chunks: Iterator[bytes], decoder: ChunkDecoder) -> Iterator[str]:
             yield text
     if tail := decoder.decode(b"", final=True):
         yield tail
+
+
+def interchange_delimiters(raw: bytes, charset: str | None = None) -> Delimiters:
+    """The delimiters of the interchange ``raw`` starts with, read from its ISA header alone.
+
+    What an answer written later needs of a stored order (a ship notice, an invoice): not its
+    segments. Raises :class:`X12SyntaxError` when ``raw`` does not start with a readable ISA.
+
+    >>> interchange_delimiters(b"ISA|00|          |00|          |ZZ|ACMEBUYER      |ZZ|B2BGWSELLER    "
+    ...                        b"|261120|0930|U|00401|000001004|0|P|\\\\!\\nGS|PO")
+    Delimiters(element='|', component='\\\\', segment='!', repetition=None, segment_suffix='\\n')
+    """
+    decoder = ChunkDecoder(charset)
+    text = decoder.decode(bytes(raw[:_ISA_MAX + _SNIFF_BYTES]), final=len(raw) <= _ISA_MAX + _SNIFF_BYTES)
+    text = text.lstrip(BLANKS)
+    if not text.startswith("ISA"):
+        raise X12SyntaxError(f"not an X12 interchange: expected 'ISA', found {text[:20]!r}", Location(offset=0))
+    isa = read_isa(text, 0, decoder.charset, eof=True)
+    assert isa is not None  # eof=True: read, or raised
+    return isa[0].delimiters
 
 
 def read_isa(text: str, offset: int, charset: str, eof: bool) -> tuple[InterchangeHeader, int] | None:
