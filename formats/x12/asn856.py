@@ -323,9 +323,10 @@ def _shipment_segments(notice: ShipNotice, units: UnitMap) -> list[Segment]:
     segments.append(["DTM", SHIPPED, x12_date(notice.ship_date)])
     if notice.delivery_date:
         segments.append(["DTM", ESTIMATED_DELIVERY, x12_date(notice.delivery_date)])
-    for party in (notice.ship_from, notice.ship_to, notice.buyer, notice.seller):
+    for role, party in ((PartyRole.SHIP_FROM, notice.ship_from), (PartyRole.SHIP_TO, notice.ship_to),
+                        (PartyRole.BUYER, notice.buyer), (PartyRole.SELLER, notice.seller)):
         if party is not None:
-            segments += party_segments(party, "856")
+            segments += party_segments(party, "856", role)
     return segments
 
 

@@ -316,9 +316,11 @@ def render(invoice: Invoice, *, units: UnitMap | None = None, version: str = "00
         seller = None
     if invoice.notes:
         segments += [["N9", *NOTES_CONTAINER], *(["MSG", note] for note in invoice.notes)]
-    for party in (seller, invoice.buyer, invoice.bill_to, invoice.ship_to, invoice.remit_to):
+    for role, party in ((PartyRole.SELLER, seller), (PartyRole.BUYER, invoice.buyer),
+                        (PartyRole.BILL_TO, invoice.bill_to), (PartyRole.SHIP_TO, invoice.ship_to),
+                        (PartyRole.REMIT_TO, invoice.remit_to)):
         if party is not None:
-            segments += party_segments(party, "810")
+            segments += party_segments(party, "810", role)
     if invoice.terms is not None or invoice.due_date is not None:
         segments.append(_terms_segment(invoice.terms or PaymentTerms(), invoice, ext))
     for line in invoice.lines:

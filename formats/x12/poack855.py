@@ -291,9 +291,10 @@ def render(response: OrderResponse, *, units: UnitMap | None = None, version: st
         buyer = None
     if response.notes:
         segments += [["N9", *NOTES_CONTAINER], *(m for note in response.notes for m in _messages(note))]
-    for party in (response.seller, buyer, response.ship_to):
+    for role, party in ((PartyRole.SELLER, response.seller), (PartyRole.BUYER, buyer),
+                        (PartyRole.SHIP_TO, response.ship_to)):
         if party is not None:
-            segments += party_segments(party, "855")
+            segments += party_segments(party, "855", role)
     groups: dict[str, list[LineResponse]] = {}
     for line in response.lines:
         groups.setdefault(line.line_number, []).append(line)

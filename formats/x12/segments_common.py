@@ -566,17 +566,35 @@ def read_party(reader: SetReader, start: int, stop: int) -> tuple[Party, int]:
     return party, index
 
 
-def party_segments(party: Party, set_code: str) -> list[Segment]:
-    """The N1 loop for ``party``: N1, N2 and REF kept from its extensions, N3, N4, REF*VX, PER.
+def entity_code(party: Party, role: PartyRole | None = None) -> str | None:
+    """The 98 code of ``party`` written as ``role`` (its own role by default).
 
-    N1 holds one identifier; a party with more raises :class:`MappingError` rather than
+    The code the party was read with (``role_code``) when it names that role (``VN`` for a
+    seller), else the role's own code: a party copied into another slot (the buyer billed as
+    the bill-to) keeps the code of the slot it came from, which would name the wrong party.
+
+    >>> buyer = Party(role=PartyRole.BUYER, role_code="BY", name="ACME")
+    >>> entity_code(buyer), entity_code(buyer, PartyRole.BILL_TO)
+    ('BY', 'BT')
+    """
+    role = role or party.role
+    if party.role_code and PARTY_ROLES.get(party.role_code, PartyRole.OTHER) == role:
+        return party.role_code
+    return ROLE_CODES.get(role) or party.role_code
+
+
+def party_segments(party: Party, set_code: str, role: PartyRole | None = None) -> list[Segment]:
+    """The N1 loop for ``party`` in the slot of ``role`` (its own role by default).
+
+    N1 (its code from :func:`entity_code`), N2 and REF kept from its extensions, N3, N4, REF*VX,
+    PER. N1 holds one identifier; a party with more raises :class:`MappingError` rather than
     silently sending fewer. A VAT number is not that identifier: it goes in ``REF*VX``. A
     company register number (an ``other`` id qualified ``legal``) has no place in X12 and is
     left out: it is a legal mention for invoices in UBL, not a way to address a party.
     """
-    role_code = party.role_code or ROLE_CODES.get(party.role)
+    role_code = entity_code(party, role)
     if not role_code:
-        raise MappingError(f"party {party.name!r} with role {party.role.value} has no X12 98 entity code")
+        raise MappingError(f"party {party.name!r} with role {(role or party.role).value} has no X12 98 entity code")
     vat_ids = [i for i in party.ids if i.kind == PartyIdKind.TAX]
     ids = [i for i in party.ids if i.kind != PartyIdKind.TAX and not _is_legal_registration(i)]
     if len(ids) > 1:
@@ -638,6 +656,7 @@ __all__ = [
     "SetReader",
     "contact_segment",
     "date_segment",
+    "entity_code",
     "item_id_elements",
     "parse_x12_date",
     "parse_x12_number",
