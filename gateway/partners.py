@@ -13,11 +13,12 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from formats.codes.units import UnitMap
-from formats.errors import MappingError
+from formats.errors import FormatError, MappingError
 from formats.model import ItemId, ItemIdKind, Order
 from formats.x12.envelope import Delimiters
+from formats.x12.reader import interchange_delimiters
 from gateway.store.control_numbers import ControlKind
-from gateway.store.tables import ControlCounter, Partner
+from gateway.store.tables import ControlCounter, Document, Partner
 
 X12_VERSIONS = {"004010": "00401", "005010": "00501"}
 
@@ -59,6 +60,22 @@ def outbound_delimiters(partner: Partner, inbound: Delimiters | None = None) -> 
         return Delimiters(element=inbound.element, component=inbound.component, segment=inbound.segment,
                           repetition=repetition, segment_suffix=suffix)
     return Delimiters(repetition="^", segment_suffix="\n")
+
+
+def answered_delimiters(s: Session, partner: Partner, document_id: int | None) -> Delimiters | None:
+    """The delimiters of the X12 interchange the stored document ``document_id`` came in, else None.
+
+    What :func:`outbound_delimiters` is given when the answer to an order is written after the
+    order was read (a ship notice, an invoice, a refusal an operator decides): the stored order
+    keeps its ISA, which says them. None for a document that is not X12 or cannot be read.
+    """
+    order = s.get(Document, document_id) if document_id is not None else None
+    if order is None or order.standard != "x12" or order.direction != "in":
+        return None
+    try:
+        return interchange_delimiters(order.raw, partner.settings.get("charset"))
+    except FormatError:
+        return None
 
 
 def isa_version(gs_version: str) -> str:

@@ -22,15 +22,13 @@ from sqlmodel import Session, select
 from erp.port import ErpEvent, ErpEventKind, ErpPort
 from formats.errors import FormatError
 from formats.model import Canonical
-from formats.x12.envelope import Delimiters
-from formats.x12.reader import interchange_delimiters
 from gateway.credit.ledger import on_erp_event
 from gateway.outbound import Outgoing, emit
-from gateway.partners import partner_standard
+from gateway.partners import answered_delimiters, partner_standard
 from gateway.pipeline.states import State
 from gateway.store.db import session
 from gateway.store.documents import create_document, problem_record
-from gateway.store.tables import Document, ErpCursor, ErpEventSeen, OrderLink, Partner, utcnow
+from gateway.store.tables import ErpCursor, ErpEventSeen, OrderLink, Partner, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +66,6 @@ def _payload(event: ErpEvent) -> Canonical | None:
     return None
 
 
-def _order_delimiters(s: Session, link: OrderLink, partner: Partner) -> Delimiters | None:
-    """The delimiters of the interchange the order came in: a partner that sets none is answered in them."""
-    order = s.get(Document, link.document_id)
-    if order is None or order.standard != "x12":
-        return None
-    try:
-        return interchange_delimiters(order.raw, partner.settings.get("charset"))
-    except FormatError:
-        return None
-
-
 def _handle(s: Session, source: str, event: ErpEvent, actor: str) -> Handled:
     """Turn one event into its document (if any) inside the caller's transaction."""
     document_id: int | None = None
@@ -100,7 +87,7 @@ def _handle(s: Session, source: str, event: ErpEvent, actor: str) -> Handled:
             with s.begin_nested():
                 doc = emit(s, partner, kind, payload, parent_id=link.document_id, actor=actor, reason=reason,
                            po_number=link.po_number, erp_order_id=event.erp_order_id,
-                           inbound_delimiters=_order_delimiters(s, link, partner))
+                           inbound_delimiters=answered_delimiters(s, partner, link.document_id))
         except FormatError as exc:
             # The event must not block the stream: keep what we could not send, visibly, for the operator.
             doc = create_document(
