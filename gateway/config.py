@@ -72,7 +72,17 @@ class Settings(BaseSettings):
     """``json`` (one object per line, with document id and partner) or ``text`` for a terminal."""
     log_level: str = "INFO"
     en16931_rules: str | None = None
-    """Path of the EN 16931 UBL validation XSLT; ``b2bgw validate`` then checks UBL invoices against it."""
+    """Path of the EN 16931 UBL validation XSLT: UBL invoices and credit notes are checked against it before they
+    are sent (the pre-send gate), and by ``b2bgw validate``."""
+    peppol_rules: str | None = None
+    """Path of the PEPPOL BIS Billing 3 UBL XSLT: invoices and credit notes for partners with the PEPPOL profile
+    are checked against it before they are sent."""
+    ubl_schemas: str | None = None
+    """Folder of the UBL 2.1 schemas (the ``xsdrt`` folder, holding ``maindoc/``): every UBL document is checked
+    against the XSD of its type before it is sent."""
+    cxml_dtds: str | None = None
+    """Folder of the cXML DTDs, one sub-folder per version (``1.2.063/cXML.dtd``): every cXML document is checked
+    against the DTD its DOCTYPE names before it is sent."""
     credit_policy: str = "flag"
     """What happens to an order over the customer's available credit, for customers without their own
     policy: ``block`` (refused), ``hold`` (waits for an operator) or ``flag`` (accepted and flagged)."""

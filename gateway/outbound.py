@@ -5,11 +5,16 @@ catalogue feeds) goes through :func:`emit`, so that the partner's standard (X12 
 delimiters, usage indicator, unit mapping and profile are applied in one place, control numbers
 are allocated in the same transaction that stores the document, and the outbox row links back to
 the document that caused it.
+
+Between rendering and the outbox stands the pre-send gate (:mod:`gateway.presend`): the document
+is checked by the validators the partner runs, and one that fails is stored ``invalid`` with its
+errors and no outbox message, for the operator to correct; it is never sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,16 +24,19 @@ from sqlmodel import Session
 
 from formats.codes.units import UnitMap
 from formats.errors import MappingError, Problem
-from formats.model import Canonical, Invoice
+from formats.model import Canonical, Catalogue, InventoryReport, Invoice, OrderResponse, ShipNotice
 from formats.x12.envelope import Delimiters, Segment
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from gateway.delivery.outbox import enqueue_document
 from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
+from gateway.presend import examine
 from gateway.punchout import delivery as cxml_delivery  # the "cxml" channel that writes our SharedSecret in
 from gateway.store.control_numbers import ControlKind, allocate, reserve
 from gateway.store.documents import document_values, insert_documents, problem_record
 from gateway.store.tables import Document, Partner, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class Outgoing(StrEnum):
@@ -183,21 +191,57 @@ def emit_all(s: Session, emissions: Sequence[Emission], *, actor: str) -> list[i
     as ORM objects: a batch of acknowledgments only writes them.
     """
     drafts = [_draft(s, emission) for emission in emissions]
-    wanted = [(emission, values) for emission, values in zip(emissions, drafts, strict=True) if values is not None]
-    ids = insert_documents(s, [values for _, values in wanted], [emission.reason for emission, _ in wanted],
-                           actor=actor)
-    for (emission, values), doc_id in zip(wanted, ids, strict=True):
-        # same transaction: the partner's delivery channel, if it has one
-        message = enqueue_document(s, emission.partner, doc_id=doc_id, raw=values["raw"], standard=values["standard"])
-        if message is not None and message.id is None and values["standard"] == "cxml":  # stored without our secret
-            message.channel, message.payload = cxml_delivery.outbox_route(s, emission.partner.id, message.channel,
-                                                                          message.payload)
+    wanted = [(emission, draft) for emission, draft in zip(emissions, drafts, strict=True) if draft is not None]
+    ids = insert_documents(s, [values for _, (values, _) in wanted],
+                           [f"{emission.reason}; {checked}" for emission, (_, checked) in wanted], actor=actor)
+    for (emission, (values, _)), doc_id in zip(wanted, ids, strict=True):
+        if values["state"] != State.OUTBOX.value:
+            log.warning("document %s: %s %s for %s held invalid: %s", doc_id, values["standard"], values["doc_type"],
+                        emission.partner.id, values["error"], extra={"document_id": doc_id})
+            continue  # held by the pre-send gate: no message, never sent
+        send(s, emission.partner, doc_id, values["raw"], values["standard"])
     stored = iter(ids)
     return [next(stored) if values is not None else None for values in drafts]
 
 
-def _draft(s: Session, emission: Emission) -> dict[str, Any] | None:
-    """The rendered document's row, control numbers allocated; None if the partner does not want it."""
+def send(s: Session, partner: Partner, doc_id: int, raw: bytes, standard: str) -> None:
+    """Put a stored outbound document on the partner's delivery channel, if it has one (the caller's transaction)."""
+    message = enqueue_document(s, partner, doc_id=doc_id, raw=raw, standard=standard)
+    if message is not None and message.id is None and standard == "cxml":  # stored without our secret
+        message.channel, message.payload = cxml_delivery.outbox_route(s, partner.id, message.channel, message.payload)
+
+
+def outgoing_of(standard: str, doc_type: str) -> Outgoing:
+    """What kind of document an outbound ``doc_type`` of ``standard`` is (a stored document rendered again)."""
+    from gateway.punchout.outbound import CXML_TYPES
+
+    names: dict[str, Outgoing] = {
+        "x12": {code: kind for kind, code in X12_TYPES.items()},
+        "ubl": {**{name: kind for kind, name in UBL_TYPES.items()}, "CreditNote": Outgoing.INVOICE,
+                "OrderResponseSimple": Outgoing.ORDER_RESPONSE},
+        "cxml": {name: Outgoing(kind) for kind, name in CXML_TYPES.items()},
+    }.get(standard, {})
+    if doc_type not in names:
+        raise MappingError(f"{standard} {doc_type} is not a document the gateway sends")
+    return names[doc_type]
+
+
+CANONICAL: dict[Outgoing, type[Canonical]] = {
+    Outgoing.ORDER_RESPONSE: OrderResponse,
+    Outgoing.SHIP_NOTICE: ShipNotice,
+    Outgoing.INVOICE: Invoice,
+    Outgoing.INVENTORY: InventoryReport,
+    Outgoing.CATALOGUE: Catalogue,
+}
+"""The canonical document each kind of outgoing document is rendered from."""
+
+
+def _draft(s: Session, emission: Emission) -> tuple[dict[str, Any], str] | None:
+    """The rendered and checked document's row, and what checked it; None if the partner does not want it.
+
+    Control numbers are allocated even for a document the gate holds: its envelope is as it would
+    have been sent, and the next one must not reuse them.
+    """
     partner, document = emission.partner, emission.document
     doc_type = document_type(partner, emission.kind, document)
     if not wants(partner, doc_type):
@@ -212,10 +256,21 @@ def _draft(s: Session, emission: Emission) -> dict[str, Any] | None:
         raw = render_for_buyer(s, partner, doc_type, document, emission.parent_id)
     else:
         raw, controls = _render_x12(s, partner, doc_type, document, utcnow(), emission.inbound_delimiters)
-    return document_values(raw=raw, direction="out", doc_type=doc_type, state=State.OUTBOX, standard=standard,
-                           partner_id=partner.id, parent_id=emission.parent_id, po_number=emission.po_number,
-                           erp_order_id=emission.erp_order_id, canonical=document.model_dump(mode="json"),
-                           **controls)
+    verdict = examine(standard, doc_type, raw, partner_settings=partner.settings)
+    problems = [*controls.pop("problems", []),
+                *(problem_record(p) for p in (*verdict.errors, *verdict.warnings)[:MAX_PROBLEMS])]
+    held = {} if verdict.ok else {"error": f"not sent: {len(verdict.errors)} error(s) from the partner's validators "
+                                           f"({verdict.summary()})"[:2000]}
+    values = document_values(raw=raw, direction="out", doc_type=doc_type,
+                             state=State.OUTBOX if verdict.ok else State.INVALID, standard=standard,
+                             partner_id=partner.id, parent_id=emission.parent_id, po_number=emission.po_number,
+                             erp_order_id=emission.erp_order_id, canonical=document.model_dump(mode="json"),
+                             problems=problems, **held, **controls)
+    return values, verdict.summary()
+
+
+MAX_PROBLEMS = 200
+"""Validator findings kept on one document (a broken invoice can break a hundred rules: the first ones say it)."""
 
 
 def reserve_envelopes(s: Session, partner: Partner, kind: Outgoing, documents: list[Canonical]) -> None:
@@ -230,4 +285,5 @@ def reserve_envelopes(s: Session, partner: Partner, kind: Outgoing, documents: l
     reserve(s, partner.id, sum(1 for d in documents if wants(partner, document_type(partner, kind, d))))
 
 
-__all__ = ["UBL_TYPES", "X12_TYPES", "Emission", "Outgoing", "document_type", "emit", "emit_all", "reserve_envelopes"]
+__all__ = ["CANONICAL", "UBL_TYPES", "X12_TYPES", "Emission", "Outgoing", "document_type", "emit", "emit_all",
+           "outgoing_of", "reserve_envelopes", "send"]

@@ -55,7 +55,9 @@ def make_tryton_erp(settings: Settings) -> TrytonErp:
 def build_services(settings: Settings) -> Services:
     """Engine and ERP for ``settings``; every ERP call is timed for ``/metrics``."""
     from gateway.observability.metrics import MeteredErp
+    from gateway.presend import configure
 
+    configure(settings)  # the pre-send gate's validators (loaded on first use)
     engine = make_engine(settings.database_url)
     adapter = make_tryton_erp(settings) if settings.erp == "tryton" else make_erp(settings.erp, engine)
     erp = cast(ErpPort, MeteredErp(adapter))

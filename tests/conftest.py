@@ -19,6 +19,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("B2BGW_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
 FIXTURES = PROJECT_ROOT / "fixtures"
 
+GATE_VALIDATORS = {
+    "B2BGW_UBL_SCHEMAS": ("ubl", "xsdrt"),
+    "B2BGW_EN16931_RULES": ("ubl", "rules", "EN16931-UBL-validation.xslt"),
+    "B2BGW_PEPPOL_RULES": ("ubl", "rules", "PEPPOL-EN16931-UBL.xslt"),
+    "B2BGW_CXML_DTDS": ("cxml", "dtd"),
+}
+"""The official validators of the corpus, configured for the pre-send gate of every process the tests start
+(as an installation configures its own copies); a test of another configuration sets its own."""
+for _setting, _parts in GATE_VALIDATORS.items():
+    if CORPUS.joinpath(*_parts).exists():
+        os.environ.setdefault(_setting, str(CORPUS.joinpath(*_parts)))
+
 
 def corpus_path(*parts: str) -> Path:
     """A path inside the corpus; skips the test (fails in CI) when the corpus is missing."""

@@ -18,7 +18,7 @@ from gateway.pipeline.states import State
 from gateway.store.tables import Document, DocumentEvent, aware
 
 SUCCEEDED = frozenset({State.PROCESSED.value, State.DUPLICATE.value, State.SENT.value, State.ACCEPTED.value})
-FAILED = frozenset({State.REJECTED.value, State.DEAD.value})
+FAILED = frozenset({State.REJECTED.value, State.DEAD.value, State.INVALID.value})
 WAITING = frozenset({State.RECEIVED.value, State.TRANSLATING.value, State.QUEUED.value, State.PROCESSING.value,
                      State.RETRY.value, State.CREDIT_HOLD.value, State.OUTBOX.value})
 

@@ -249,7 +249,8 @@ async def edit_document(request: Request, services: ServicesDep, operator: Opera
         audit(s, actor=operator.name, action="document.edit", target=f"document:{document_id}",
               edited=edited.id, reason=reason)
         s.commit()
-    return back(f"/admin/documents/{edited.id}", f"Corrected copy of document {document_id} queued.")
+    done = "sent" if edited.direction == "out" else "queued"
+    return back(f"/admin/documents/{edited.id}", f"Corrected copy of document {document_id} {done}.")
 
 
 # -- credit holds ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 Three detectors each return the problems that exist *now*:
 
 * ``dead_letter``: a document or outbox message that used up its attempts (state ``dead``);
+* ``invalid_outbound``: an outbound document the pre-send gate held (state ``invalid``): the
+  partner is waiting for something we refused to send until the operator corrects it;
 * ``missing_ack``: an outbound document whose 997/999 did not come within the partner's window;
 * ``error_rate``: a partner whose inbound documents failed at or above ``B2BGW_ALERT_ERROR_RATE``
   of those finished in the last ``B2BGW_ALERT_WINDOW_MINUTES`` (with at least
@@ -49,6 +51,7 @@ class AlertKind(StrEnum):
     MISSING_ACK = "missing_ack"
     ERROR_RATE = "error_rate"
     CERTIFICATE_EXPIRY = "certificate_expiry"
+    INVALID_OUTBOUND = "invalid_outbound"
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,17 @@ def dead_letters(s: Session) -> list[Problem]:
                     f"{m.last_error or 'no error recorded'}",
                     {"message_id": m.id, "partner": m.partner_id, "document_id": m.document_id, "error": m.last_error})
             for m in messages]
+
+
+def invalid_outbound(s: Session) -> list[Problem]:
+    """Outbound documents held by the pre-send gate, not yet corrected."""
+    docs = s.exec(select(Document).where(Document.state == State.INVALID.value).order_by(col(Document.id))
+                  .limit(LIMIT)).all()
+    return [Problem(AlertKind.INVALID_OUTBOUND, f"document:{d.id}",
+                    f"our {d.standard} {d.doc_type} {d.id} for {d.partner_id} (PO {d.po_number or '-'}) was not sent: "
+                    f"{d.error or 'it fails the partner validators'}",
+                    {"document_id": d.id, "partner": d.partner_id, "po_number": d.po_number, "error": d.error})
+            for d in docs]
 
 
 def missing_acks(s: Session) -> list[Problem]:
@@ -198,8 +212,8 @@ def raise_alerts(engine: Engine, rules: AlertRules, *, now: dt.datetime | None =
     moment = now or utcnow()
     result = AlertPass()
     with session(engine) as s:
-        problems = dead_letters(s) + missing_acks(s) + error_rates(s, rules, moment) + expiring_certificates(
-            s, rules.certificate_warning_days, moment)
+        problems = dead_letters(s) + invalid_outbound(s) + missing_acks(s) + error_rates(s, rules, moment) + \
+            expiring_certificates(s, rules.certificate_warning_days, moment)
         open_rows: Sequence[AlertIncident] = s.exec(select(AlertIncident).where(
             col(AlertIncident.open_subject).is_not(None))).all()
         open_now = {(row.kind, row.subject): row for row in open_rows}
@@ -230,4 +244,4 @@ def raise_alerts(engine: Engine, rules: AlertRules, *, now: dt.datetime | None =
 
 
 __all__ = ["AlertKind", "AlertPass", "AlertRules", "Problem", "dead_letters", "error_rates", "expiring_certificates",
-           "missing_acks", "raise_alerts"]
+           "invalid_outbound", "missing_acks", "raise_alerts"]

@@ -10,6 +10,9 @@ Safe against a second ERP order: the copy carries the same PO number, so it clai
 idempotency key, which the original gave up when it was rejected or dead-lettered; if the
 original did reach the ERP before dying, the ERP port finds that order under the key.
 
+An outbound document the pre-send gate held invalid is corrected the same way, but the copy is
+sent instead of queued, and only once it passes the partner's validators (:mod:`gateway.presend`).
+
 Each document is edited at most once: a later correction edits the latest copy, so the chain
 original -> copy -> copy reads like a history and no two copies of one order are queued at once.
 """
@@ -45,6 +48,16 @@ def edit_of(engine: Engine, document_id: int) -> DocumentEdit | None:
         return s.exec(select(DocumentEdit).where(DocumentEdit.original_id == document_id)).first()
 
 
+def _correct_outbound(engine: Engine, document_id: int, raw: bytes, *, actor: str, reason: str) -> Document:
+    """An outbound document the pre-send gate held, corrected: sent if it passes (:mod:`gateway.presend`)."""
+    from gateway.presend.corrections import CorrectionRefused, correct
+
+    try:
+        return correct(engine, document_id, raw, actor=actor, reason=reason)
+    except CorrectionRefused as exc:
+        raise EditRefused(str(exc), exc.problems) from exc
+
+
 def edit_and_retry(engine: Engine, document_id: int, raw: bytes, *, actor: str, reason: str) -> Document:
     """Store ``raw`` as the corrected copy of ``document_id`` and queue it; the new document.
 
@@ -58,6 +71,9 @@ def edit_and_retry(engine: Engine, document_id: int, raw: bytes, *, actor: str, 
         original = s.get(Document, document_id)
         if original is None:
             raise EditRefused(f"no document {document_id}")
+        if original.direction == "out" and original.state == State.INVALID.value:
+            s.close()
+            return _correct_outbound(engine, document_id, raw, actor=actor, reason=reason)
         if original.direction != "in" or original.doc_type == "interchange":
             raise EditRefused(f"document {document_id} is {original.direction} {original.doc_type}; only inbound "
                               "transaction-set documents are edited (a whole file is replayed instead)")

@@ -1,6 +1,7 @@
 """Replay: the operator's way to run a document through the pipeline again.
 
 A set document that was rejected, dead-lettered or even processed goes back to the queue;
+an outbound document the pre-send gate held is rendered again (:mod:`gateway.presend.corrections`);
 processing is idempotent, so replaying a processed order never places a second ERP order (it
 finds the first and, having its 855 already, sends none). An inbound file that was refused
 whole (unknown partner since configured, a sender fixed in the partner settings) is read again
@@ -25,14 +26,30 @@ class ReplayRefused(Exception):
     """The document cannot be replayed, with the reason why."""
 
 
+def _render_again(engine: Engine, doc_id: int, *, actor: str) -> State:
+    """Replay of an outbound document the pre-send gate held: render it again; the new document's state."""
+    from gateway.presend.corrections import CorrectionRefused, render_again
+
+    try:
+        copy = render_again(engine, doc_id, actor=actor)
+    except CorrectionRefused as exc:
+        detail = "; ".join(exc.problems[:5])
+        raise ReplayRefused(f"{exc}{': ' + detail if detail else ''}") from exc
+    return State(copy.state)
+
+
 def replay(engine: Engine, doc_id: int, *, actor: str, partner_id: str | None = None) -> State:
     """Queue ``doc_id`` again (or re-read an inbound file); returns the state it ends in now."""
     with session(engine) as s:
         doc = s.get(Document, doc_id)
         if doc is None:
             raise ReplayRefused(f"no document {doc_id}")
+        if doc.direction != "in" and doc.state == State.INVALID.value:
+            s.close()
+            return _render_again(engine, doc_id, actor=actor)
         if doc.direction != "in":
-            raise ReplayRefused(f"document {doc_id} is outbound ({doc.doc_type}); only inbound documents replay")
+            raise ReplayRefused(f"document {doc_id} is outbound ({doc.doc_type}); only inbound documents replay, "
+                                "and outbound ones held invalid (rendered again)")
         if doc.state not in REPLAYABLE:
             raise ReplayRefused(f"document {doc_id} is {doc.state}; only {', '.join(sorted(REPLAYABLE))} replay")
         edit = edit_of(engine, doc_id)

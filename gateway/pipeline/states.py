@@ -17,8 +17,10 @@ Inbound::
 
 Outbound::
 
+    (rendered) --pre-send gate--> outbox | invalid
     outbox --> sent (delivered through the partner's channel, see gateway.delivery)
            \\-> dead (delivery refused or out of attempts) --operator redeliver--> outbox
+    invalid --operator corrects it, or renders it again--> corrected (the valid copy is a new document)
 """
 
 from __future__ import annotations
@@ -48,10 +50,12 @@ class State(StrEnum):
     PRICE_HOLD = "price_hold"  # an order priced outside the partner's tolerance, waiting for an operator
     OUTBOX = "outbox"  # outbound, waiting to be delivered
     SENT = "sent"  # outbound, delivered
+    INVALID = "invalid"  # outbound, failed the partner's validators before sending; held, never sent
+    CORRECTED = "corrected"  # outbound, was invalid; a corrected copy (a new document) took its place
 
 
 ALLOWED: dict[State | None, frozenset[State]] = {
-    None: frozenset({State.RECEIVED, State.QUEUED, State.REJECTED, State.OUTBOX}),
+    None: frozenset({State.RECEIVED, State.QUEUED, State.REJECTED, State.OUTBOX, State.INVALID}),
     State.RECEIVED: frozenset({State.TRANSLATING, State.REJECTED}),
     State.TRANSLATING: frozenset({State.ACCEPTED, State.QUEUED, State.REJECTED, State.DUPLICATE, State.RECEIVED}),
     State.QUEUED: frozenset({State.PROCESSING, State.REJECTED}),
@@ -69,10 +73,13 @@ ALLOWED: dict[State | None, frozenset[State]] = {
     State.ACCEPTED: frozenset(),
     State.OUTBOX: frozenset({State.SENT, State.DEAD}),
     State.SENT: frozenset(),
+    State.INVALID: frozenset({State.CORRECTED}),
+    State.CORRECTED: frozenset(),
 }
 
 CLAIMABLE_WORK = (State.QUEUED, State.RETRY)
-FINAL = frozenset({State.PROCESSED, State.DUPLICATE, State.REJECTED, State.DEAD, State.ACCEPTED, State.SENT})
+FINAL = frozenset({State.PROCESSED, State.DUPLICATE, State.REJECTED, State.DEAD, State.ACCEPTED, State.SENT,
+                   State.CORRECTED})
 
 
 class TransitionError(RuntimeError):
