@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from formats.codes.units import same_unit
+from formats.dates import order_time
 from formats.model import (
     HeaderStatus,
     ItemIdKind,
@@ -145,7 +146,8 @@ def acknowledge(order: Order, number: str, planned: Sequence[PlannedLine], today
                 currency: str) -> OrderResponse:
     """The OrderResponse of a planned order."""
     return OrderResponse(
-        po_number=order.po_number, po_date=order.order_date, response_number=number, response_date=today,
+        po_number=order.po_number, po_date=order.order_date, po_time=order_time(order),
+        response_number=number, response_date=today,
         status=header_status(planned), buyer=order.buyer, seller=order.seller, ship_to=order.ship_to,
         currency=order.currency or currency, lines=tuple(r for p in planned for r in p.responses),
     )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from sqlmodel import Session
 
+from formats.dates import order_time
 from formats.model import HeaderStatus, LineResponse, LineStatus, Money, Order, OrderLine, OrderResponse
 from formats.x12.envelope import Delimiters
 from gateway.outbound import Outgoing, emit
@@ -43,7 +44,7 @@ def refusal(order: Order, reason: str, *, line_reasons: Mapping[str, str] | None
             extensions=tuple(e for e in line.extensions if e.name == UNIT_AS_SENT))
 
     return OrderResponse(
-        po_number=order.po_number, po_date=order.order_date, response_date=utcnow().date(),
+        po_number=order.po_number, po_date=order.order_date, po_time=order_time(order), response_date=utcnow().date(),
         status=HeaderStatus.REJECTED_WITH_DETAIL, buyer=order.buyer, seller=order.seller, ship_to=order.ship_to,
         currency=order.currency, notes=(reason,), lines=tuple(answer(line) for line in order.lines),
     )

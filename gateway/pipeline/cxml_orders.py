@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 import gateway.punchout  # noqa: F401  (registers the "cxml" delivery channel in every worker)
 from erp.port import ErpPort
+from formats.dates import order_time
 from formats.model import HeaderStatus, OrderChange, OrderPurpose, OrderResponse
 from gateway.pipeline.changes import process_order_change
 from gateway.pipeline.orders import Outcome, process_purchase_order
@@ -37,7 +38,8 @@ def deletion_confirmation(change: OrderChange, erp_order_id: str) -> OrderRespon
     so the answer has no lines and its Comments say it was deleted at the buyer's request.
     """
     return OrderResponse(
-        po_number=change.po_number, po_date=change.order.order_date, response_number=erp_order_id or None,
+        po_number=change.po_number, po_date=change.order.order_date, po_time=order_time(change.order),
+        response_number=erp_order_id or None,
         response_date=utcnow().date(), status=HeaderStatus.REJECTED, currency=change.order.currency,
         notes=(f"Order {change.po_number} was deleted at the buyer's request (OrderRequest type=\"delete\"): "
                f"our order {erp_order_id} is cancelled and nothing of it will be shipped or invoiced.",))
