@@ -26,7 +26,7 @@ from gateway.credit.ledger import on_erp_event
 from gateway.outbound import Outgoing, emit
 from gateway.partners import answered_delimiters, partner_standard
 from gateway.pipeline.states import State
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.documents import create_document, problem_record
 from gateway.store.tables import ErpCursor, ErpEventSeen, OrderLink, Partner, utcnow
 
@@ -50,11 +50,23 @@ class Handled:
 
 
 def _cursor(s: Session, source: str) -> ErpCursor:
+    """The cursor of ``source``, locked until ``s`` ends: the first thing an event's transaction does.
+
+    The lock comes before anything is read (SQLite's write lock, see :func:`lock_for_write`;
+    PostgreSQL's row lock), so a second poller waits here and then reads the cursor the first one
+    advanced. Two pollers meeting the very first event both find no row: the second one's insert
+    fails once the first commits, and it goes on with the first one's row.
+    """
+    lock_for_write(s)
     cursor = s.get(ErpCursor, source, with_for_update=True)
     if cursor is None:
-        cursor = ErpCursor(source=source)
-        s.add(cursor)
-        s.flush()
+        try:
+            with s.begin_nested():
+                s.add(ErpCursor(source=source))
+        except IntegrityError:
+            pass  # another poller wrote the row first; read it (its lock waits for that poller's commit)
+        cursor = s.get(ErpCursor, source, with_for_update=True)
+        assert cursor is not None  # inserted above, or by the poller that won
     return cursor
 
 
@@ -112,8 +124,9 @@ def _handle(s: Session, source: str, event: ErpEvent, actor: str) -> Handled:
 def poll_erp_events(engine: Engine, erp: ErpPort, *, source: str, actor: str, limit: int = 100) -> list[Handled]:
     """Act on every ERP event after the cursor; what was done, oldest first.
 
-    Safe to run from several workers at once: the cursor row is locked while an event is
-    handled, and an event already recorded is skipped.
+    Safe to run from several workers (and the operator's ERP calls) at once: each event's
+    transaction first locks the cursor (:func:`_cursor`), then reads it and the events recorded
+    afterwards, so an event another poller acted on meanwhile is skipped, never handled twice.
     """
     handled: list[Handled] = []
     with session(engine) as s:

@@ -17,6 +17,7 @@ other transient database failure.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from importlib.resources import files
 from typing import Any
@@ -123,6 +124,29 @@ def schema_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def lock_for_write(s: Session) -> None:
+    """On SQLite, make ``s``'s transaction hold the database's write lock now, before it reads what it will change.
+
+    PostgreSQL keeps other transactions off the rows one is about to change with ``SELECT ... FOR
+    UPDATE``; SQLite ignores ``FOR UPDATE``, and pysqlite opens its transaction only at the first
+    write, so two sessions can read the same row, decide the same thing and both act on it. Worse,
+    a ``SAVEPOINT`` issued before that first write opens a transaction of its own, which its
+    ``RELEASE`` commits at once: what was written "inside" the caller's transaction stays even
+    when the caller rolls back. ``BEGIN IMMEDIATE`` takes the file's single write lock (waiting out
+    the busy timeout while another writer holds it), so everything read afterwards is current and
+    stays current until the commit, and savepoints nest as they should. On PostgreSQL this does
+    nothing: lock the rows with ``FOR UPDATE`` as usual.
+
+    Call it first in the transaction; once the transaction has written, SQLite holds the lock already.
+    """
+    connection = s.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.dbapi_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session(engine: Engine) -> Session:
