@@ -79,6 +79,9 @@ __all__ = ["BLANKS", "Source", "interchange_delimiters", "read_interchanges", "r
 Source = bytes | bytearray | memoryview | IO[bytes] | Iterable[bytes]
 
 BLANKS = " \t\r\n\x0b\x0c\x00\x1a\x85\ufeff"  # layout around segments and interchanges, never data
+# Padding of an ISA field: any whitespace but the ASCII information separators FS GS RS US (0x1C-0x1F),
+# which str.isspace() and str.strip() count as whitespace and real interchanges use as delimiters.
+_ISA_PADDING = re.compile(r"^[^\S\x1c-\x1f]+|[^\S\x1c-\x1f]+$")
 _LINE_BREAKS = "\r\n"
 _INLINE_BLANKS = "".join(c for c in BLANKS if c not in _LINE_BREAKS)
 _CONTROL = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
@@ -166,7 +169,7 @@ def read_isa(text: str, offset: int, charset: str, eof: bool) -> tuple[Interchan
         if eof:
             raise X12SyntaxError("ISA header cut short: the input ends after 'ISA'", where)
         return None
-    if separator.isalnum() or separator.isspace():
+    if separator.isalnum() or separator in BLANKS or _ISA_PADDING.match(separator):
         raise X12SyntaxError(f"ISA header: {separator!r} cannot be the element separator", where)
     fields = text[:_ISA_MAX].split(separator, 16)
     tail = fields[-1] if len(fields) == 17 else ""
@@ -178,7 +181,7 @@ def read_isa(text: str, offset: int, charset: str, eof: bool) -> tuple[Interchan
     component, terminator = tail[0], tail[1]
     if terminator.isalnum():
         raise X12SyntaxError(f"ISA header: {terminator!r} after ISA16 cannot be the segment terminator", where)
-    values = [f.replace("\r", "").replace("\n", "").strip() for f in fields[1:16]]
+    values = [_ISA_PADDING.sub("", f.replace("\r", "").replace("\n", "")) for f in fields[1:16]]
     version, isa11 = values[11], values[10]
     repetition = isa11 if version >= "00402" and len(isa11) == 1 and not isa11.isalnum() else None
     suffix = tail[2:4] if terminator not in _LINE_BREAKS else tail[2:3]

@@ -156,6 +156,16 @@ def writable_delimiters(delimiters: Delimiters, version: str, notes: list[Proble
     return delimiters
 
 
+def _plain(text: str, delimiters: Delimiters) -> bool:
+    """Whether ``text`` is printable ASCII but for its delimiters, which may be control characters (GS, US)."""
+    if text.isascii() and text.isprintable():
+        return True
+    for delimiter in (delimiters.element, delimiters.component, delimiters.repetition):
+        if delimiter:
+            text = text.replace(delimiter, "")
+    return text.isascii() and text.isprintable()
+
+
 def _segment_text(segment: Segment, delimiters: Delimiters, notes: list[Problem] | None) -> str:
     values = list(segment)
     while len(values) > 1 and values[-1] == "":
@@ -167,9 +177,11 @@ def _segment_text(segment: Segment, delimiters: Delimiters, notes: list[Problem]
         if not clean:  # some value holds a delimiter: which one
             for position, value in enumerate(values):
                 _check_element(value.replace(delimiters.component, ""), delimiters, f"{values[0]}{position:02d}")
-    elif not (clean and text.isascii() and text.isprintable()):
+    elif not (clean and _plain(text, delimiters)):
         reserved = delimiters.element + delimiters.segment + (delimiters.repetition or "")
-        carried = [carry(value, reserved + delimiters.component if position == 0 else reserved)
+        component = delimiters.component  # joins the components of a composite element: kept as it is
+        carried = [carry(value, reserved + component) if position == 0 else
+                   component.join(carry(part, reserved) for part in value.split(component))
                    for position, value in enumerate(values)]
         for position, (value, written) in enumerate(zip(values, carried, strict=True)):
             if value != written:
@@ -206,9 +218,10 @@ def isa_segment(spec: InterchangeSpec, notes: list[Problem] | None = None) -> st
         spec.version, f"{spec.control_number:09d}", "1" if spec.ack_requested else "0",
         spec.usage, d.component,
     ]
-    if notes is not None:
+    if notes is not None:  # ISA11 is the repetition separator itself from 00402 on: a delimiter, not data
         reserved = d.element + d.segment + d.component + (d.repetition or "")
-        values[:15] = [_carried_isa(value, reserved, index + 1, notes) for index, value in enumerate(values[:15])]
+        values[:15] = [value if index == 10 and repetition_era else _carried_isa(value, reserved, index + 1, notes)
+                       for index, value in enumerate(values[:15])]
     names = [f"ISA{i:02d}" for i in range(1, 17)]
     fields = [_isa_field(v, w, n, notes) for v, w, n in zip(values, ISA_FIELD_WIDTHS, names, strict=True)]
     return "ISA" + d.element + d.element.join(fields) + d.segment + d.segment_suffix
