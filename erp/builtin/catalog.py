@@ -213,9 +213,10 @@ def ship_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, car
         s.add(row)
         order = to_erp_order(row).order
         shipment_id = next_number(s, "shipment", "SH")
-        notice = ShipNotice(
+        ship_to = order.ship_to or (order.buyer.model_copy(update={"role": PartyRole.SHIP_TO}) if order.buyer else None)
+        notice = ShipNotice(  # an order naming no delivery party is delivered to its buyer
             shipment_id=shipment_id, po_number=order.po_number, ship_date=now.date(), carrier=carrier,
-            tracking_number=tracking_number, ship_to=order.ship_to, buyer=order.buyer, seller=load_seller(s),
+            tracking_number=tracking_number, ship_to=ship_to, buyer=order.buyer, seller=load_seller(s),
             packages=tuple(Package(sscc=_label(s, gs1_company_prefix), kind="carton",
                                    items=_shipped_items(contents, lines, order)) for contents in cartons),
             items=_shipped_items(unpacked, lines, order),

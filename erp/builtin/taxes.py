@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from erp.builtin.profile import company_party, payment_means
 from erp.builtin.tax_tables import STANDARD, ErpCompany, ErpCustomerTax, ErpProductTax, ErpTaxRate
 from erp.port import ErpRejected
-from formats.model import InvoiceLine, Money, Party, PartyId, PartyIdKind, PaymentMeans, Tax
+from formats.model import Address, InvoiceLine, Money, Party, PartyId, PartyIdKind, PaymentMeans, Tax
 
 VAT = "VAT"
 ZERO = Decimal(0)
@@ -126,14 +126,21 @@ class Invoicing:
         return payment_means(self.company, invoice_number)
 
     def buyer(self, stated: Party | None) -> Party | None:
-        """The buyer with its VAT number from the ERP, unless the seller is outside VAT (EN 16931 BR-O-02)."""
+        """The buyer as the order named it, with what the ERP knows of it where the order is silent.
+
+        Its VAT number from the ERP, unless the seller is outside VAT (EN 16931 BR-O-02); its
+        billing country as its address when the order gave none (BR-10: an invoice states the
+        buyer's address).
+        """
+        if stated is None:
+            return None
+        updates: dict[str, object] = {}
+        if stated.address is None and self.customer.country:
+            updates["address"] = Address(country=self.customer.country)
         vat_id = self.customer.vat_id
-        if stated is None or not vat_id or self.company.vat_id is None:
-            return stated
-        if any(i.kind == PartyIdKind.TAX for i in stated.ids):
-            return stated
-        return stated.model_copy(update={"ids": (*stated.ids, PartyId(kind=PartyIdKind.TAX, value=vat_id,
-                                                                       qualifier=VAT))})
+        if vat_id and self.company.vat_id is not None and not any(i.kind == PartyIdKind.TAX for i in stated.ids):
+            updates["ids"] = (*stated.ids, PartyId(kind=PartyIdKind.TAX, value=vat_id, qualifier=VAT))
+        return stated.model_copy(update=updates) if updates else stated
 
 
 def load_invoicing(session: Session, customer_id: str, skus: Iterable[str]) -> Invoicing:

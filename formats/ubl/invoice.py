@@ -17,6 +17,9 @@ that the EN 16931 arithmetic rules (BR-CO-10 ... BR-CO-16, BR-S-08/09) hold by c
   single one (EN 16931 BR-32/BR-37 require one; with several, rendering refuses);
 * tax per category = taxable amount x rate, rounded; payable = tax-inclusive total.
 
+Identifier schemes are written as EN 16931 codes (:mod:`.schemes`: ``GLN`` becomes ``0088``),
+with one identifier of the buyer, payee and delivery location.
+
 Reading takes the ``TaxSubtotal``\\ s as the invoice's taxes. ``AccountingCustomerParty`` is the
 buyer unless a ``BuyerCustomerParty`` is present, which is then the buyer and the accounting
 customer the bill-to; ``PayeeParty`` is the remit-to.
@@ -61,6 +64,7 @@ from formats.ubl.items import (
 from formats.ubl.parties import SUPPLIER_CONTACTS, read_party, read_wrapped_party, render_party, render_wrapped_party
 from formats.ubl.payment import read_payment_means, render_payment_means
 from formats.ubl.profiles import EN16931_CUSTOMIZATION, UblProfile, render_preamble
+from formats.ubl.schemes import en16931_items, en16931_party
 
 DOCUMENT_TYPES = ("Invoice", "CreditNote")
 INVOICE_TYPE = "380"
@@ -233,13 +237,15 @@ def render(invoice: Invoice, *, profile: UblProfile | None = None) -> bytes:
     billing = next((ref.value for ref in invoice.references if ref.qualifier == "BillingReference"), None)
     if billing:
         cbc(cac(cac(root, "BillingReference"), "InvoiceDocumentReference"), "ID", billing)
-    render_wrapped_party(root, "AccountingSupplierParty", invoice.seller, profile, SUPPLIER_CONTACTS)
-    render_wrapped_party(root, "AccountingCustomerParty", invoice.bill_to or invoice.buyer, profile)
-    if invoice.remit_to is not None:
-        render_party(root, "PayeeParty", invoice.remit_to, profile, with_address=False)
+    render_wrapped_party(root, "AccountingSupplierParty", en16931_party(invoice.seller, one_identifier=False),
+                         profile, SUPPLIER_CONTACTS)
+    render_wrapped_party(root, "AccountingCustomerParty", en16931_party(invoice.bill_to or invoice.buyer), profile)
+    remit_to = en16931_party(invoice.remit_to)
+    if remit_to is not None:
+        render_party(root, "PayeeParty", remit_to, profile, with_address=False)
     if invoice.bill_to is not None and invoice.buyer is not None:
-        render_wrapped_party(root, "BuyerCustomerParty", invoice.buyer, profile)
-    render_delivery(root, invoice.ship_to, (), profile)
+        render_wrapped_party(root, "BuyerCustomerParty", en16931_party(invoice.buyer), profile)
+    render_delivery(root, en16931_party(invoice.ship_to), (), profile)
     render_payment_means(root, invoice.payment_means, invoice.due_date if credit else None)
     _render_terms(root, invoice.terms)
     for allowance, tax in zip(invoice.allowances, allowance_taxes, strict=True):
@@ -347,7 +353,7 @@ def _render_line(root: etree._Element, line: InvoiceLine, net: Money, credit: bo
     for allowance in line.allowances:  # before Item in both InvoiceLine and CreditNoteLine
         render_allowance(node, allowance, gross)
     tax = line_tax(line)
-    render_item(node, line.items, line.description, taxes=(tax,) if tax is not None else ())
+    render_item(node, en16931_items(line.items), line.description, taxes=(tax,) if tax is not None else ())
     render_price(node, line.unit_price, line.price_basis, line.quantity.unit)
 
 
