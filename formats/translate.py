@@ -16,7 +16,8 @@ from formats.detect import Standard, detect
 from formats.errors import DetectionError, FormatError, Location, MappingError, Problem
 from formats.model import Canonical, Order
 from formats.x12 import asn856, catalog832, change860, inventory846, invoice810, po850, poack855
-from formats.x12.envelope import GroupEnd, InterchangeEnd, Segment, TransactionSet
+from formats.x12.envelope import GroupEnd, Segment, TransactionSet
+from formats.x12.envelope_checks import gs_problems, isa_problems, line_count_problems, raw_isa
 from formats.x12.reader import read_interchanges
 from formats.x12.validator import validate
 
@@ -139,7 +140,13 @@ def x12_warnings(document: Canonical, location: Location) -> tuple[Problem, ...]
 
 
 def check(raw: bytes) -> list[Problem]:
-    """Every problem in ``raw`` against its standard: envelope, implementation map, counts."""
+    """Every problem in ``raw`` against its standard: envelope, implementation map, counts.
+
+    For X12 that is what a partner's validator finds: the reader's envelope findings, the
+    implementation map (:mod:`formats.x12.validator`, code lists included), and what the map
+    cannot say (:mod:`formats.x12.envelope_checks`: the fixed-length ISA, envelope dates and
+    times, CTT01). Every :class:`Problem` returned is an error, located to segment and element.
+    """
     standard = detect(raw[:4096])
     if standard in (Standard.UBL, Standard.CXML):
         reader = _translate_ubl if standard is Standard.UBL else _translate_cxml
@@ -147,10 +154,23 @@ def check(raw: bytes) -> list[Problem]:
     if standard is not Standard.X12:
         raise DetectionError(f"cannot validate {standard} input yet: X12, UBL and cXML are checked so far")
     problems: list[Problem] = []
+    interchanges: set[int] = set()
+    groups: set[tuple[int, str, str, str]] = set()
     for event in read_interchanges(raw):
+        header = event.interchange
+        if header.offset not in interchanges:  # the ISA, before anything inside it
+            interchanges.add(header.offset)
+            problems.extend(isa_problems(raw_isa(raw, header), header.control_number))
+        if isinstance(event, TransactionSet | GroupEnd):
+            group = event.group
+            key = (header.offset, group.control_number, group.date, group.time)
+            if key not in groups:
+                groups.add(key)
+                problems.extend(gs_problems(group, header))
         if isinstance(event, TransactionSet):
             problems.extend(event.problems)
             problems.extend(validate(event))
-        elif isinstance(event, GroupEnd | InterchangeEnd):
+            problems.extend(line_count_problems(event))
+        else:
             problems.extend(event.problems)
     return problems

@@ -177,9 +177,14 @@ def translate(file: Path, to: Annotated[str | None, typer.Option("--to", help="c
 @app.command()
 def validate(file: Path) -> None:
     """Check FILE against its standard (and the EN 16931 rules when configured); print every problem."""
-    from gateway.offline import validate_file
+    from gateway.offline import UnreadableInput, read_input, validate_file
 
-    problems = validate_file(file.read_bytes(), en16931_rules=get_settings().en16931_rules)
+    try:
+        raw = read_input(file)
+    except UnreadableInput as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    problems = validate_file(raw, en16931_rules=get_settings().en16931_rules)
     for problem in problems:
         typer.echo(f"{file}: {problem}")
     if problems:

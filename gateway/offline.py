@@ -146,6 +146,31 @@ def translate_report(raw: bytes, *, to: str | None = None) -> Translated:
     return Translated("".join(out), errors, warnings)
 
 
+class UnreadableInput(Exception):
+    """A file ``b2bgw validate`` cannot read: missing, a directory, refused, or empty; the message is one line."""
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of ``path``, or :class:`UnreadableInput` saying in one line why there are none.
+
+    >>> try:
+    ...     read_input(Path("/nonexistent"))
+    ... except UnreadableInput as exc:
+    ...     print(exc)
+    cannot read: no such file or directory
+    """
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise UnreadableInput("cannot read: is a directory, not a file") from None
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise UnreadableInput(f"cannot read: {reason}") from None
+    if not raw.strip():
+        raise UnreadableInput("is empty: no document to validate")
+    return raw
+
+
 def validate_file(raw: bytes, *, en16931_rules: str | None = None) -> list[str]:
     """Every problem in ``raw`` as a line with its location.
 

@@ -44,6 +44,21 @@ def sniff_charset(prefix: bytes) -> str | None:
     return None
 
 
+def carries_non_ascii(charset: str) -> bool:
+    """Whether an interchange in ``charset`` holds characters beyond ASCII (Latin-1, UTF-8, EBCDIC 037).
+
+    Its AN elements may then use them: the X12 extended character set is what the partners'
+    encoding can carry. An ASCII interchange (or an unknown charset) keeps to the X12 sets.
+
+    >>> carries_non_ascii("latin-1"), carries_non_ascii("UTF-8"), carries_non_ascii("us-ascii")
+    (True, True, False)
+    """
+    try:
+        return codecs.lookup(charset).name != "ascii"
+    except LookupError:
+        return False
+
+
 def is_ebcdic_x12(prefix: bytes) -> bool:
     """Whether ``prefix`` starts (after EBCDIC blanks) with ``ISA`` in EBCDIC."""
     return prefix.lstrip(_EBCDIC_BLANKS).startswith(EBCDIC_ISA)

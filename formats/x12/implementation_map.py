@@ -32,6 +32,7 @@ from importlib.resources import files
 from lxml import etree
 
 from formats.errors import Location, ValidationError
+from formats.x12.charsets import carries_non_ascii
 
 MAPS_PACKAGE = "formats.x12.maps"
 UNBOUNDED = 1 << 30
@@ -53,12 +54,25 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 # The X12 extended character set as pyx12 checks it (basic set plus lower case and specials);
 # 005010 adds ^ and `.
-_INVALID_4010 = re.compile(r"""[^A-Z0-9!"&'()*+,\-./:;?= a-z%~@\[\]_{}\\|<>#$]""", re.ASCII)
-_INVALID_5010 = re.compile(r"""[^A-Z0-9!"&'()*+,\-./:;?= a-z%~@\[\]_{}\\|<>^`#$]""", re.ASCII)
+_CHARACTERS_4010 = r"""A-Z0-9!"&'()*+,\-./:;?= a-z%~@\[\]_{}\\|<>#$"""
+_CHARACTERS_5010 = _CHARACTERS_4010 + "^`"
+_INVALID_4010 = re.compile(f"[^{_CHARACTERS_4010}]", re.ASCII)
+_INVALID_5010 = re.compile(f"[^{_CHARACTERS_5010}]", re.ASCII)
+# Beyond ASCII, an interchange in Latin-1, UTF-8 or EBCDIC carries the letters of its character
+# set (X12.6: the extended character set is what the partners' encoding holds): from U+00A0 on,
+# so that the C1 control characters stay invalid.
+_INVALID_4010_EXTENDED = re.compile(f"[^{_CHARACTERS_4010}\u00a0-\U0010ffff]")
+_INVALID_5010_EXTENDED = re.compile(f"[^{_CHARACTERS_5010}\u00a0-\U0010ffff]")
 CONTROL_CHARACTERS = re.compile(r"[\x01-\x07\x09-\x0d\x11-\x17\x1c-\x1f]")
 _NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
 _DECIMAL = re.compile(r"-?[0-9]*(\.[0-9]+)?", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+QUALIFIER_CODESETS = frozenset({"b2bgw_128", "b2bgw_355", "b2bgw_374", "b2bgw_66"})
+"""The X12 qualifier lists partners pick from freely (reference 128, unit 355, date/time 374,
+identification code 66; ``maps/update/codelists.py`` ``PARTNER_CODESETS``). A partner's validator
+rejects a code outside them, and so does :func:`formats.x12.validator.validate`; a reader that is
+lenient with what partners send may leave them out (``validate(..., lenient_qualifiers=True)``)."""
 
 TypeCheck = Callable[[str], str | None]
 """Returns the 723 error code for a value of the wrong type (``"6"``, ``"8"``, ``"9"``) or None."""
@@ -87,6 +101,18 @@ def is_valid_date(value: str) -> bool:
     else:
         last = 31
     return 1 <= day <= last and (len(value) != 12 or is_valid_time(value[8:12]))
+
+
+def invalid_characters(family: str, charset: str = "ascii") -> re.Pattern[str]:
+    """What is not an AN/ID character in a ``family`` map for an interchange in ``charset``.
+
+    ASCII interchanges have the X12 basic and extended sets; an interchange whose charset holds
+    more (Latin-1, UTF-8, EBCDIC code page 037) also has the letters beyond ASCII, so a Latin-1
+    ``PID05`` of "CAFÉ" is valid text there.
+    """
+    if carries_non_ascii(charset):
+        return _INVALID_5010_EXTENDED if family == "5010" else _INVALID_4010_EXTENDED
+    return _INVALID_5010 if family == "5010" else _INVALID_4010
 
 
 def _type_check(data_type: str, family: str) -> TypeCheck:
@@ -119,6 +145,7 @@ class ElementRule:
     numeric: bool  # lengths of N and R values do not count sign and decimal point
     check_type: TypeCheck
     text_like: bool  # ID/AN: its only type check is the character set, done once per segment first
+    qualifier_list: bool = False  # ``codes`` is an X12 qualifier list partners pick from freely (QUALIFIER_CODESETS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +163,15 @@ QuickCheck = tuple[int, int, frozenset[str] | None, bool, bool, TypeCheck]
 text-like, type check. Unpacking one tuple is much cheaper than six attribute reads per element."""
 
 
-def quick_check(field: ElementRule | CompositeRule) -> QuickCheck | None:
-    """The fast-path tuple of a simple element that may be used; None sends it down the full checks."""
+def quick_check(field: ElementRule | CompositeRule, lenient: bool = False) -> QuickCheck | None:
+    """The fast-path tuple of a simple element that may be used; None sends it down the full checks.
+
+    ``lenient`` leaves out the codes of a qualifier list (see :data:`QUALIFIER_CODESETS`).
+    """
     if isinstance(field, CompositeRule) or field.usage == "N":
         return None
-    return (field.min_length, field.max_length, field.codes, field.numeric, field.text_like, field.check_type)
+    codes = None if lenient and field.qualifier_list else field.codes
+    return (field.min_length, field.max_length, codes, field.numeric, field.text_like, field.check_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +187,7 @@ class SegmentRule:
     required: tuple[int, ...]  # positions of the mandatory elements and composites
     invalid_characters: re.Pattern[str]  # the family's character set; one search covers the whole segment
     quick: tuple[QuickCheck | None, ...]  # per field, what a correct simple element must satisfy (None: composite)
+    quick_lenient: tuple[QuickCheck | None, ...]  # the same, qualifier lists left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +282,8 @@ def _element(node: etree._Element, family: str, where: str) -> ElementRule:
         position=int(node.findtext("seq") or "0"), reference=reference, name=node.findtext("name") or name,
         usage=node.findtext("usage") or "S", data_type=data_type, min_length=min_length, max_length=max_length,
         codes=codes, numeric=data_type == "R" or data_type.startswith("N"),
-        check_type=_type_check(data_type, family), text_like=data_type in ("ID", "AN"))
+        check_type=_type_check(data_type, family), text_like=data_type in ("ID", "AN"),
+        qualifier_list=valid is not None and valid.get("external") in QUALIFIER_CODESETS)
 
 
 def _segment(node: etree._Element, family: str) -> SegmentRule:
@@ -273,7 +306,8 @@ def _segment(node: etree._Element, family: str) -> SegmentRule:
     return SegmentRule(tag, node.findtext("name") or tag, node.findtext("usage") or "S",
                        _repeat(node.findtext("max_use")), tuple(fields), tuple(syntax),
                        tuple(f.position for f in fields if f.usage == "R"),
-                       _INVALID_5010 if family == "5010" else _INVALID_4010, tuple(quick_check(f) for f in fields))
+                       _INVALID_5010 if family == "5010" else _INVALID_4010, tuple(quick_check(f) for f in fields),
+                       tuple(quick_check(f, lenient=True) for f in fields))
 
 
 def _loop_children(node: etree._Element, family: str) -> list[SegmentRule | LoopRule]:
@@ -322,11 +356,13 @@ def load_map(transaction_set: str, version: str) -> ImplementationMap:
 
 __all__ = [
     "CONTROL_CHARACTERS",
+    "QUALIFIER_CODESETS",
     "CompositeRule",
     "ElementRule",
     "ImplementationMap",
     "LoopRule",
     "SegmentRule",
+    "invalid_characters",
     "is_valid_date",
     "is_valid_time",
     "load_map",

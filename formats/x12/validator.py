@@ -49,6 +49,7 @@ from formats.x12.implementation_map import (
     ImplementationMap,
     LoopRule,
     SegmentRule,
+    invalid_characters,
     load_map,
 )
 
@@ -69,10 +70,13 @@ class _Frame:
 class _Walk:
     """Validation of one transaction set; collects problems in :attr:`problems`."""
 
-    def __init__(self, ts: TransactionSet, imap: ImplementationMap) -> None:
+    def __init__(self, ts: TransactionSet, imap: ImplementationMap, lenient_qualifiers: bool = False) -> None:
         self.ts = ts
         self.imap = imap
+        self.lenient_qualifiers = lenient_qualifiers
         self.component = ts.interchange.delimiters.component
+        # the AN/ID characters of the interchange's own character set (X12.6 extended set; Latin-1, UTF-8)
+        self.invalid = invalid_characters(imap.family, ts.interchange.charset)
         self.problems: list[Problem] = []
         root = _Frame(imap.body)
         root.counts[0] = 1  # the ST that opened the set
@@ -160,7 +164,7 @@ class _Walk:
         elif length > rule.max_length:
             self._add("element", "5", f"{rule.name} ({tag}{element:02d}) is longer than {rule.max_length}",
                       position, tag, element, component)
-        bad_type = rule.check_type(value)
+        bad_type = ("6" if self.invalid.search(value) else None) if rule.text_like else rule.check_type(value)
         if bad_type and CONTROL_CHARACTERS.search(value):
             self._add("element", "6", f"{rule.name} ({tag}{element:02d}) contains a control character",
                       position, tag, element, component)
@@ -168,9 +172,9 @@ class _Walk:
         if value[-1] == " " and rule.data_type in _TEXT_TYPES and len(value.rstrip()) >= rule.min_length:
             self._add("element", "6", f"{rule.name} ({tag}{element:02d}) has trailing spaces", position, tag,
                       element, component)
-        if rule.codes is not None and value not in rule.codes:
-            self._add("element", "7", f"{value!r} is not a valid {rule.name} ({tag}{element:02d})", position, tag,
-                      element, component)
+        if rule.codes is not None and value not in rule.codes and not (rule.qualifier_list and self.lenient_qualifiers):
+            self._add("element", "7", f"{value!r} is not a code of X12 element {rule.reference} ({rule.name})",
+                      position, tag, element, component)
         if bad_type:
             kind = {"8": "date", "9": "time"}.get(bad_type, rule.data_type)
             self._add("element", bad_type, f"{rule.name} ({tag}{element:02d}) {value!r} is not a valid {kind}",
@@ -205,8 +209,9 @@ class _Walk:
                       len(fields) + 1)
         component = self.component
         # one search over the whole segment stands for every ID/AN element's character check
-        clean = rule.invalid_characters.search("".join(segment)) is None
-        quick = rule.quick
+        invalid = self.invalid
+        clean = invalid.search("".join(segment)) is None
+        quick = rule.quick_lenient if self.lenient_qualifiers else rule.quick
         for index in range(min(sent, len(fields))):
             value = segment[index + 1]
             check = quick[index]
@@ -217,7 +222,8 @@ class _Walk:
                 if numeric and ("-" in value or "." in value):
                     length = len(value.replace("-", "").replace(".", ""))
                 if (low <= length <= high and value[-1] != " " and component not in value
-                        and (codes is None or value in codes) and ((clean and text_like) or check_type(value) is None)):
+                        and (codes is None or value in codes)
+                        and ((clean or invalid.search(value) is None) if text_like else check_type(value) is None)):
                     continue
             field = fields[index]
             if not isinstance(field, ElementRule):
@@ -285,11 +291,16 @@ class _Walk:
                       position, tag, elements[1])
 
 
-def validate(ts: TransactionSet, imap: ImplementationMap | None = None) -> tuple[Problem, ...]:
+def validate(ts: TransactionSet, imap: ImplementationMap | None = None, *,
+             lenient_qualifiers: bool = False) -> tuple[Problem, ...]:
     """Every finding of the implementation map about ``ts`` (not the reader's envelope findings).
 
     ``imap`` defaults to the map for ST01 and GS08; a set no map exists for gives one problem of
-    level ``transaction``, code ``1`` (transaction set not supported).
+    level ``transaction``, code ``1`` (transaction set not supported). Code lists are checked as
+    the map has them, as pyx12 and partners' validators do; ``lenient_qualifiers`` leaves out
+    the X12 qualifier lists partners extend with codes of their own (reference 128, unit 355,
+    date/time 374, identification code 66: :data:`~formats.x12.implementation_map.QUALIFIER_CODESETS`),
+    for a reader that takes a partner's unit code through its unit map instead.
     """
     if imap is None:
         try:
@@ -298,7 +309,7 @@ def validate(ts: TransactionSet, imap: ImplementationMap | None = None) -> tuple
             return (Problem(exc.message, Location(interchange=ts.interchange.control_number,
                                                   group=ts.group.control_number, transaction=ts.control_number),
                             "1", "transaction"),)
-    walk = _Walk(ts, imap)
+    walk = _Walk(ts, imap, lenient_qualifiers)
     segments = ts.segments
     st_rule = imap.body.children[0]
     if isinstance(st_rule, SegmentRule) and segments:

@@ -6,10 +6,12 @@ here; an element pyx12 already defines keeps pyx12's definition, since pyx12's o
 share the same file. Where 004010 and 005010 differ in length, the longer (005010) length is
 used so that a 005010-length value in a 004010 file is not rejected (lenient where partners are).
 
-Code lists are restricted only where a wrong code changes what the document means (purpose,
-order type, acknowledgment type, line status, change type, hierarchical level, invoice
-transaction type, allowance/charge, description type, entity and product ID qualifiers); unit
-of measure (355) and date qualifiers (374) are not restricted.
+Code lists come in two kinds. :data:`CODESETS` restrict where a wrong code changes what the
+document means (purpose, order type, acknowledgment type, line status, change type,
+hierarchical level, invoice transaction type, allowance/charge, description type, entity and
+product ID qualifiers). :data:`PARTNER_CODESETS` are the X12 lists of the qualifiers partners
+pick from freely (reference 128, unit of measure 355, date/time 374, identification code 66):
+a partner's validator rejects a code outside them, so ours does too.
 """
 
 from __future__ import annotations
@@ -200,3 +202,72 @@ CODESETS: dict[str, tuple[str, str, list[str]]] = {
         "SZ", "TP", "UA", "UI", "UK", "UN", "UP", "UR", "US", "VA", "VC", "VN", "VP", "VS", "ZZ"]),
 }
 """Codeset id -> (data element, name, codes): our own codesets appended to pyx12's ``codes.xml``."""
+
+
+def _two_characters() -> list[str]:
+    """Every code of two digits or capital letters (``00`` ... ``ZZ``)."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return [a + b for a in alphabet for b in alphabet]
+
+
+# The X12 element dictionary's code lists are published by ASC X12 under licence; no kept source
+# with a compatible licence has them whole. pyx12's maps (BSD) carry the HIPAA subsets, which
+# generate_maps adds to these lists (PYX12_ELEMENT_CODES); the rest is typed here from the
+# ASC X12 004010/005010 data element dictionary, as far as the supply-chain guides use it.
+# A partner code missing here is added here (with the dictionary reference), never in the XML.
+PARTNER_CODESETS: dict[str, tuple[str, str, list[str]]] = {
+    # 128: the two-character space of the list is all but fully assigned since 003040 (which is
+    # why three-character codes exist); two-character codes are therefore all accepted, and the
+    # three-character ones are listed.
+    "b2bgw_128": ("128", "Reference Identification Qualifier", [
+        *_two_characters(), "ABB", "ACC", "ACE", "APC", "BLT", "EMM", "HPI", "PID", "PXC", "XX1", "XX2"]),
+    # 355, ASC X12 004010/005010 element 355 "Unit or Basis for Measurement Code".
+    "b2bgw_355": ("355", "Unit or Basis for Measurement Code", [
+        *[f"{n:02d}" for n in range(1, 100)],
+        "1A", "1B", "1C", "1D", "1E", "1F", "1G", "1H", "1I", "1J", "1K", "1L", "1M", "1N", "1O", "1P", "1Q", "1R",
+        "1X", "2A", "2B", "2C", "2F", "2G", "2H", "2I", "2J", "2K", "2L", "2M", "2N", "2P", "2Q", "2R", "2U",
+        "2V", "2W", "2X", "2Y", "2Z", "3B", "3C", "3E", "3G", "3H", "3I", "4A", "4B", "4C", "4D", "4E", "4F",
+        "4G", "4H", "4I", "4J", "4K", "4L", "4M", "4N", "4O", "4P", "4Q", "4R", "4S", "4T", "4U", "4V", "4W",
+        "4X", "5A", "5B", "5C", "5E", "5F", "5G", "5H", "5I", "5J", "5K", "5P", "5Q",
+        "AA", "AB", "AC", "AD", "AE", "AG", "AH", "AI", "AJ", "AK", "AL", "AM", "AN", "AP", "AQ", "AR", "AS",
+        "AT", "AU", "AV", "AW", "AY", "AZ", "B0", "B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "BA",
+        "BB", "BC", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BK", "BL", "BM", "BN", "BO", "BP", "BQ", "BR",
+        "BS", "BT", "BU", "BV", "BW", "BX", "BZ", "C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9",
+        "CA", "CB", "CC", "CD", "CE", "CF", "CG", "CH", "CI", "CJ", "CK", "CL", "CM", "CN", "CO", "CP", "CQ",
+        "CR", "CS", "CT", "CU", "CV", "CW", "CX", "CY", "CZ", "D2", "D3", "D5", "D8", "D9", "DA", "DB", "DC",
+        "DD", "DE", "DF", "DG", "DH", "DI", "DJ", "DK", "DL", "DM", "DN", "DO", "DP", "DQ", "DR", "DS", "DT",
+        "DU", "DW", "DX", "DY", "DZ", "EA", "EB", "EC", "ED", "EE", "EJ", "EP", "EQ", "EV", "F1", "F2", "F4",
+        "F5", "F6", "F9", "FA", "FB", "FC", "FD", "FE", "FF", "FG", "FH", "FJ", "FK", "FL", "FM", "FO", "FP",
+        "FR", "FS", "FT", "FZ", "G2", "G3", "G5", "G7", "GA", "GB", "GC", "GD", "GE", "GF", "GG", "GH", "GI",
+        "GJ", "GK", "GL", "GM", "GN", "GO", "GP", "GQ", "GR", "GS", "GT", "GV", "GW", "GX", "GY", "GZ", "H1",
+        "H2", "H4", "HA", "HB", "HC", "HD", "HE", "HF", "HG", "HH", "HI", "HJ", "HK", "HL", "HM", "HN", "HO",
+        "HP", "HQ", "HR", "HS", "HT", "HU", "HV", "HW", "HY", "HZ", "IA", "IB", "IC", "IE", "IF", "IH", "II",
+        "IL", "IM", "IN", "IP", "IT", "IU", "IV", "IW", "JA", "JB", "JE", "JG", "JK", "JM", "JO", "JR", "JU",
+        "K1", "K2", "K3", "K4", "K5", "K6", "K7", "K9", "KA", "KB", "KD", "KE", "KF", "KG", "KH", "KJ", "KL",
+        "KO", "KR", "KS", "KT", "KU", "KV", "KW", "L2", "LA", "LB", "LC", "LE", "LF", "LG", "LH", "LI", "LJ",
+        "LK", "LL", "LM", "LN", "LO", "LP", "LR", "LS", "LT", "LX", "LY", "M0", "M1", "M3", "M4", "M5", "M7",
+        "M8", "M9", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MJ", "MK", "ML", "MM", "MN", "MO", "MP", "MQ",
+        "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "N1", "N2", "N3", "N4", "N7", "N9", "NA", "NB",
+        "NC", "ND", "NE", "NF", "NG", "NH", "NI", "NJ", "NL", "NM", "NN", "NQ", "NR", "NS", "NT", "NU", "NV",
+        "NX", "NY", "OA", "OC", "ON", "OP", "OT", "OZ", "P0", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8",
+        "P9", "PA", "PB", "PC", "PD", "PE", "PF", "PG", "PH", "PI", "PK", "PL", "PM", "PN", "PO", "PP", "PQ",
+        "PR", "PS", "PT", "PU", "PV", "PW", "PX", "PY", "PZ", "Q1", "Q2", "Q3", "Q4", "Q5", "QB", "QD", "QH",
+        "QK", "QR", "QS", "QT", "QU", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R9", "RA", "RC", "RD", "RE",
+        "RG", "RH", "RK", "RL", "RM", "RN", "RO", "RP", "RS", "RT", "RU", "S1", "S2", "S3", "S4", "S5", "S6",
+        "S7", "S8", "S9", "SA", "SB", "SC", "SD", "SE", "SF", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN",
+        "SO", "SP", "SQ", "SR", "SS", "ST", "SV", "SW", "SX", "SY", "T0", "T1", "T3", "T4", "T5", "T6", "T7",
+        "T8", "TA", "TB", "TC", "TD", "TE", "TF", "TG", "TH", "TI", "TJ", "TK", "TL", "TM", "TN", "TO", "TP",
+        "TQ", "TR", "TS", "TT", "TU", "TV", "TW", "TX", "TY", "U1", "U2", "U5", "UA", "UB", "UC", "UD", "UE",
+        "UF", "UH", "UL", "UM", "UN", "UP", "UQ", "UZ", "V2", "VA", "VC", "VI", "VP", "VS", "W2", "WA", "WB",
+        "WD", "WE", "WG", "WH", "WI", "WK", "WM", "WP", "WR", "WW", "X1", "X2", "X3", "X4", "X5", "X6", "X7",
+        "YD", "YL", "YR", "YT", "Z1", "Z2", "Z3", "Z4", "Z5", "Z6", "Z8", "ZP", "ZZ"]),
+    # 374: the dictionary assigns nearly every three-digit code from 001 on; they are all accepted.
+    "b2bgw_374": ("374", "Date/Time Qualifier", [f"{n:03d}" for n in range(1, 1000)]),
+    # 66: numeric codes 1-99 (D-U-N-S 1, SCAC 2 ... 92 assigned by buyer), and the lettered ones.
+    "b2bgw_66": ("66", "Identification Code Qualifier", [
+        *[str(n) for n in range(1, 100)], "A1", "A2", "A3", "A4", "A5", "A6", "AC", "AD", "BD", "BP", "BS",
+        "C", "CF", "EI", "EQ", "FA", "FI", "G", "HN", "II", "LD", "LE", "MC", "MI", "MR", "N", "NI", "PA", "PC",
+        "PI", "PP", "SL", "SV", "UL", "UP", "XV", "XX", "ZZ"]),
+}
+"""Code lists of the qualifiers partners choose freely from the whole X12 list (reference, unit,
+date, identification code qualifiers): codeset id -> (data element, name, codes typed here)."""

@@ -6,7 +6,8 @@ pyx12's map XML format (see pyx12's ``map/map.xsd``) from the tables in :mod:`se
 ``codes.xml``, ``x12.control.*.xml``, the 997/999 maps) are copied from the installed pyx12
 (BSD licence), with our additions:
 
-* ``dataele.xml`` / ``codes.xml``: pyx12's, plus the supply-chain elements and our codesets;
+* ``dataele.xml`` / ``codes.xml``: pyx12's, plus the supply-chain elements and our codesets (the
+  qualifier lists of :data:`codelists.PARTNER_CODESETS` completed with what pyx12's maps list inline);
 * ``x12.control.*.xml``: pyx12's, with the full X12 list of ISA05/ISA07 qualifiers (not HIPAA's);
 * ``997.4010.xml``, ``999.5010*.xml``: pyx12's, with AK101/AK201 (and the 999's AK103) also
   accepting our groups and sets (PO/PR/SH/IN/IB/SC/PC, 850/855/856/810/846/832/860, 005010), and
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from formats.x12.maps.update.codelists import CODESETS, DATA_ELEMENTS
+from formats.x12.maps.update.codelists import CODESETS, DATA_ELEMENTS, PARTNER_CODESETS
 from formats.x12.maps.update.segments import FIVE_010_ONLY, SEGMENTS, SYNTAX, TRANSACTIONS, VERSIONS, Node
 
 MAPS_DIR = Path(__file__).resolve().parent.parent
@@ -176,10 +177,32 @@ def build_dataele(names: dict[str, tuple[str, int, int, str]]) -> etree._Element
     return root
 
 
+def pyx12_element_codes(number: str) -> set[str]:
+    """Every code pyx12's own maps list inline for data element ``number`` (its HIPAA subsets)."""
+    found: set[str] = set()
+    for path in sorted(files("pyx12").joinpath("map").iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".xml") or not path.name[:3].isdigit():
+            continue
+        root = etree.fromstring(path.read_bytes(), _PARSER)
+        for element in root.iter("element"):
+            if element.findtext("data_ele") == number:
+                found.update(code.text or "" for code in element.iterfind("valid_codes/code"))
+    return found
+
+
+def partner_codesets() -> dict[str, tuple[str, str, list[str]]]:
+    """The qualifier code lists typed in :mod:`codelists`, completed with the codes pyx12's maps list."""
+    out = {}
+    for codeset_id, (number, name, codes) in PARTNER_CODESETS.items():
+        typed = set(codes)
+        out[codeset_id] = (number, name, [*codes, *sorted(pyx12_element_codes(number) - typed)])
+    return out
+
+
 def build_codes() -> etree._Element:
     """codes.xml: pyx12's codesets followed by ours."""
     root = _pyx12("codes.xml")
-    for codeset_id, (number, name, codes) in CODESETS.items():
+    for codeset_id, (number, name, codes) in {**CODESETS, **partner_codesets()}.items():
         codeset = etree.SubElement(root, "codeset")
         _text(codeset, "id", codeset_id)
         _text(codeset, "name", name)

@@ -21,6 +21,13 @@ Element = tuple[str, str, str | None]
 Composite = tuple[str, str, list[Element]]
 Field = Element | Composite
 
+UNITS = "b2bgw_355"
+DATES = "b2bgw_374"
+REFERENCES = "b2bgw_128"
+ID_QUALIFIERS = "b2bgw_66"
+"""The qualifier code lists (``codelists.PARTNER_CODESETS``): every unit, date, reference and
+identification code qualifier is checked against the X12 list, wherever it stands."""
+
 FIVE_010_ONLY: dict[str, set[int]] = {"ST": {3}, "N4": {7}}
 """Element positions that exist only from 005010 on."""
 
@@ -35,15 +42,15 @@ def _pairs(count: int, qualifier_codes: str | None) -> list[Field]:
 
 def _composite_unit(usage: str) -> Composite:
     """C001 composite unit of measure: a unit code then up to four (exponent, multiplier, unit)."""
-    parts: list[Element] = [("355", "R", None)]
+    parts: list[Element] = [("355", "R", UNITS)]
     parts += [("1018", "S", None), ("649", "S", None)]
     for _ in range(4):
-        parts += [("355", "S", None), ("1018", "S", None), ("649", "S", None)]
+        parts += [("355", "S", UNITS), ("1018", "S", None), ("649", "S", None)]
     return ("C001", usage, parts)
 
 
-C040: Composite = ("C040", "S", [("128", "R", None), ("127", "R", None), ("128", "S", None),
-                                 ("127", "S", None), ("128", "S", None), ("127", "S", None)])
+C040: Composite = ("C040", "S", [("128", "R", REFERENCES), ("127", "R", None), ("128", "S", REFERENCES),
+                                 ("127", "S", None), ("128", "S", REFERENCES), ("127", "S", None)])
 
 SEGMENTS: dict[str, tuple[str, list[Field]]] = {
     "ST": ("Transaction Set Header", [("143", "R", None), ("329", "R", None), ("1705", "S", None)]),
@@ -58,9 +65,9 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
         ("373", "S", None), ("640", "S", None)]),
     "CUR": ("Currency", [("98", "R", "b2bgw_98"), ("100", "R", None), ("280", "S", None),
                          ("98", "S", "b2bgw_98"), ("100", "S", None), ("669", "S", None),
-                         *[e for _ in range(5) for e in (("374", "S", None), ("373", "S", None),
+                         *[e for _ in range(5) for e in (("374", "S", DATES), ("373", "S", None),
                                                          ("337", "S", None))]]),
-    "REF": ("Reference Identification", [("128", "R", None), ("127", "S", None), ("352", "S", None), C040]),
+    "REF": ("Reference Identification", [("128", "R", REFERENCES), ("127", "S", None), ("352", "S", None), C040]),
     "PER": ("Administrative Communications Contact", [
         ("366", "R", None), ("93", "S", None), ("365", "S", None), ("364", "S", None), ("365", "S", None),
         ("364", "S", None), ("365", "S", None), ("364", "S", None), ("443", "S", None)]),
@@ -79,14 +86,14 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
         ("560", "S", None), ("566", "S", None), ("954", "S", None), ("1004", "S", None), ("954", "S", None)]),
     "SAC": ("Service, Promotion, Allowance, or Charge Information", [
         ("248", "R", "b2bgw_248"), ("1300", "S", None), ("559", "S", None), ("1301", "S", None),
-        ("610", "S", None), ("378", "S", None), ("332", "S", None), ("118", "S", None), ("355", "S", None),
+        ("610", "S", None), ("378", "S", None), ("332", "S", None), ("118", "S", None), ("355", "S", UNITS),
         ("380", "S", None), ("380", "S", None), ("331", "S", None), ("127", "S", None), ("770", "S", None),
         ("352", "S", None), ("819", "S", None)]),
     "ITD": ("Terms of Sale/Deferred Terms of Sale", [
         ("336", "S", None), ("333", "S", None), ("338", "S", None), ("370", "S", None), ("351", "S", None),
         ("446", "S", None), ("386", "S", None), ("362", "S", None), ("388", "S", None), ("389", "S", None),
         ("342", "S", None), ("352", "S", None), ("765", "S", None), ("107", "S", None), ("954", "S", None)]),
-    "DTM": ("Date/Time Reference", [("374", "R", None), ("373", "S", None), ("337", "S", None),
+    "DTM": ("Date/Time Reference", [("374", "R", DATES), ("373", "S", None), ("337", "S", None),
                                     ("623", "S", None), ("1250", "S", None), ("1251", "S", None)]),
     "PID": ("Product/Item Description", [
         ("349", "R", "b2bgw_349"), ("750", "S", None), ("559", "S", None), ("751", "S", None),
@@ -102,48 +109,48 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
                                             ("754", "S", None), ("352", "S", None), ("400", "S", None)]),
     "TD1": ("Carrier Details (Quantity and Weight)", [
         ("103", "S", None), ("80", "S", None), ("23", "S", None), ("22", "S", None), ("79", "S", None),
-        ("187", "S", None), ("81", "S", None), ("355", "S", None), ("183", "S", None), ("355", "S", None)]),
+        ("187", "S", None), ("81", "S", None), ("355", "S", UNITS), ("183", "S", None), ("355", "S", UNITS)]),
     "TD5": ("Carrier Details (Routing Sequence/Transit Time)", [
-        ("133", "S", None), ("66", "S", None), ("67", "S", None), ("91", "S", None), ("387", "S", None),
+        ("133", "S", None), ("66", "S", ID_QUALIFIERS), ("67", "S", None), ("91", "S", None), ("387", "S", None),
         ("368", "S", None), ("309", "S", None), ("310", "S", None), ("731", "S", None), ("732", "S", None),
         ("733", "S", None), ("284", "S", None), ("284", "S", None), ("26", "S", None), ("1333", "S", None)]),
     "TD3": ("Carrier Details (Equipment)", [
         ("40", "S", None), ("206", "S", None), ("207", "S", None), ("187", "S", None), ("81", "S", None),
-        ("355", "S", None), ("102", "S", None), ("407", "S", None), ("225", "S", None), ("24", "S", None)]),
+        ("355", "S", UNITS), ("102", "S", None), ("407", "S", None), ("225", "S", None), ("24", "S", None)]),
     "TD4": ("Carrier Details (Special Handling, or Hazardous Materials, or Both)", [
         ("152", "S", None), ("208", "S", None), ("209", "S", None), ("352", "S", None), ("1073", "S", None)]),
-    "N9": ("Reference Identification", [("128", "R", None), ("127", "S", None), ("369", "S", None),
+    "N9": ("Reference Identification", [("128", "R", REFERENCES), ("127", "S", None), ("369", "S", None),
                                         ("373", "S", None), ("337", "S", None), ("623", "S", None), C040]),
     "MSG": ("Message Text", [("933", "R", None), ("934", "S", None), ("1470", "S", None)]),
-    "N1": ("Name", [("98", "R", "b2bgw_98"), ("93", "S", None), ("66", "S", None), ("67", "S", None),
+    "N1": ("Name", [("98", "R", "b2bgw_98"), ("93", "S", None), ("66", "S", ID_QUALIFIERS), ("67", "S", None),
                     ("706", "S", None), ("98", "S", None)]),
     "N2": ("Additional Name Information", [("93", "R", None), ("93", "S", None)]),
     "N3": ("Address Information", [("166", "R", None), ("166", "S", None)]),
     "N4": ("Geographic Location", [("19", "S", None), ("156", "S", None), ("116", "S", None), ("26", "S", None),
                                    ("309", "S", None), ("310", "S", None), ("1715", "S", None)]),
     "PO1": ("Baseline Item Data", [
-        ("350", "S", None), ("330", "R", None), ("355", "S", None), ("212", "S", None), ("639", "S", None),
+        ("350", "S", None), ("330", "R", None), ("355", "S", UNITS), ("212", "S", None), ("639", "S", None),
         *_pairs(10, "b2bgw_235")]),
     "PO3": ("Additional Item Detail", [
         ("371", "R", None), ("373", "S", None), ("236", "S", None), ("212", "S", None), ("639", "S", None),
-        ("380", "R", None), ("355", "R", None), ("352", "S", None)]),
+        ("380", "R", None), ("355", "R", UNITS), ("352", "S", None)]),
     "PO4": ("Item Physical Details", [
-        ("356", "S", None), ("357", "S", None), ("355", "S", None), ("103", "S", None), ("187", "S", None),
-        ("384", "S", None), ("355", "S", None), ("385", "S", None), ("355", "S", None), ("82", "S", None),
-        ("189", "S", None), ("65", "S", None), ("355", "S", None), ("810", "S", None), ("752", "S", None),
+        ("356", "S", None), ("357", "S", None), ("355", "S", UNITS), ("103", "S", None), ("187", "S", None),
+        ("384", "S", None), ("355", "S", UNITS), ("385", "S", None), ("355", "S", UNITS), ("82", "S", None),
+        ("189", "S", None), ("65", "S", None), ("355", "S", UNITS), ("810", "S", None), ("752", "S", None),
         ("350", "S", None), ("350", "S", None), ("1470", "S", None)]),
     "SDQ": ("Destination Quantity", [
-        ("355", "R", None), ("66", "S", None),
+        ("355", "R", UNITS), ("66", "S", ID_QUALIFIERS),
         *[e for _ in range(10) for e in (("67", "S", None), ("380", "S", None))], ("310", "S", None)]),
     "SCH": ("Line Item Schedule", [
-        ("380", "R", None), ("355", "R", None), ("98", "S", None), ("93", "S", None), ("374", "R", None),
-        ("373", "R", None), ("337", "S", None), ("374", "S", None), ("373", "S", None), ("337", "S", None),
+        ("380", "R", None), ("355", "R", UNITS), ("98", "S", None), ("93", "S", None), ("374", "R", DATES),
+        ("373", "R", None), ("337", "S", None), ("374", "S", DATES), ("373", "S", None), ("337", "S", None),
         ("326", "S", None), ("350", "S", None)]),
     "SLN": ("Subline Item Detail", [
         ("350", "R", None), ("350", "S", None), ("662", "R", None), ("380", "S", None), _composite_unit("S"),
         ("212", "S", None), ("639", "S", None), ("662", "S", None), *_pairs(10, None)]),
     "ACK": ("Line Item Acknowledgment", [
-        ("668", "R", "b2bgw_668"), ("380", "S", None), ("355", "S", None), ("374", "S", None),
+        ("668", "R", "b2bgw_668"), ("380", "S", None), ("355", "S", UNITS), ("374", "S", DATES),
         ("373", "S", None), ("326", "S", None), *_pairs(10, None), ("559", "S", None), ("822", "S", None),
         ("1271", "S", None)]),
     "BSN": ("Beginning Segment for Ship Notice", [
@@ -154,8 +161,8 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
     "LIN": ("Item Identification", [("350", "S", None), ("235", "R", "b2bgw_235"), ("234", "R", None),
                                     *_pairs(14, "b2bgw_235")]),
     "SN1": ("Item Detail (Shipment)", [
-        ("350", "S", None), ("382", "R", None), ("355", "R", None), ("646", "S", None), ("330", "S", None),
-        ("355", "S", None), ("728", "S", None), ("668", "S", None)]),
+        ("350", "S", None), ("382", "R", None), ("355", "R", UNITS), ("646", "S", None), ("330", "S", None),
+        ("355", "S", UNITS), ("728", "S", None), ("668", "S", None)]),
     "PRF": ("Purchase Order Reference", [
         ("324", "R", None), ("328", "S", None), ("327", "S", None), ("373", "S", None), ("350", "S", None),
         ("367", "S", None), ("92", "S", None)]),
@@ -166,7 +173,7 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
         ("327", "S", None), ("640", "S", "b2bgw_640"), ("353", "S", "b2bgw_353"), ("306", "S", None),
         ("76", "S", None)]),
     "IT1": ("Baseline Item Data (Invoice)", [
-        ("350", "S", None), ("358", "S", None), ("355", "S", None), ("212", "S", None), ("639", "S", None),
+        ("350", "S", None), ("358", "S", None), ("355", "S", UNITS), ("212", "S", None), ("639", "S", None),
         *_pairs(10, "b2bgw_235")]),
     "TDS": ("Total Monetary Value Summary", [("610", "R", None), ("610", "S", None), ("610", "S", None),
                                              ("610", "S", None)]),
@@ -174,8 +181,8 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
         ("963", "R", None), ("782", "S", None), ("954", "S", None), ("955", "S", None), ("956", "S", None),
         ("441", "S", None), ("662", "S", None), ("828", "S", None), ("325", "S", None), ("350", "S", None)]),
     "ISS": ("Invoice Shipment Summary", [
-        ("382", "S", None), ("355", "S", None), ("81", "S", None), ("355", "S", None), ("183", "S", None),
-        ("355", "S", None), ("380", "S", None), ("81", "S", None)]),
+        ("382", "S", None), ("355", "S", UNITS), ("81", "S", None), ("355", "S", UNITS), ("183", "S", None),
+        ("355", "S", UNITS), ("380", "S", None), ("81", "S", None)]),
     "BIA": ("Beginning Segment for Inventory Inquiry/Advice", [
         ("353", "R", "b2bgw_353"), ("755", "R", None), ("127", "R", None), ("373", "R", None), ("337", "S", None),
         ("306", "S", None)]),
@@ -190,8 +197,8 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
     "POC": ("Line Item Change", [
         ("350", "S", None), ("670", "R", "b2bgw_670"), ("330", "S", None), ("671", "S", None), _composite_unit("S"),
         ("212", "S", None), ("639", "S", None), *_pairs(10, "b2bgw_235")]),
-    "CTT": ("Transaction Totals", [("354", "R", None), ("347", "S", None), ("81", "S", None), ("355", "S", None),
-                                   ("183", "S", None), ("355", "S", None), ("352", "S", None)]),
+    "CTT": ("Transaction Totals", [("354", "R", None), ("347", "S", None), ("81", "S", None), ("355", "S", UNITS),
+                                   ("183", "S", None), ("355", "S", UNITS), ("352", "S", None)]),
     "AMT": ("Monetary Amount", [("522", "R", None), ("782", "R", None), ("478", "S", None)]),
 }
 
