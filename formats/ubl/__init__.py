@@ -47,9 +47,12 @@ from formats.ubl.common import document_namespace
 from formats.ubl.profiles import (
     PEPPOL_ADVANCED_ORDERING,
     PEPPOL_BILLING,
+    PEPPOL_CATALOGUE,
     PEPPOL_DESPATCH_ADVICE,
     PEPPOL_ORDERING,
+    PEPPOL_PROFILES,
     UblProfile,
+    peppol_profile,
 )
 from formats.xml import line_of, local_name, parse_xml
 
@@ -118,8 +121,10 @@ def render(document: UblDocument, *, profile: UblProfile | None = None) -> bytes
 __all__ = [
     "PEPPOL_ADVANCED_ORDERING",
     "PEPPOL_BILLING",
+    "PEPPOL_CATALOGUE",
     "PEPPOL_DESPATCH_ADVICE",
     "PEPPOL_ORDERING",
+    "PEPPOL_PROFILES",
     "RENDERERS",
     "UBL_DOCUMENTS",
     "UblCodec",
@@ -127,5 +132,6 @@ __all__ = [
     "UblProfile",
     "detect_ubl",
     "parse",
+    "peppol_profile",
     "render",
 ]

@@ -12,7 +12,10 @@ Choices:
   each further one with a ``MinimumQuantity`` is a price tier (minimum quantity, unit price);
 * the seller's price list is named in ``ReferencedContract/ID`` with ``ContractType``
   ``price list``; a line's category is its ``CommodityClassification``;
-* ``CatalogueLine/ID`` is the item's first identifier (the seller's SKU when it has one).
+* ``CatalogueLine/ID`` is the item's first identifier (the seller's SKU when it has one);
+* under a profile (PEPPOL BIS Catalogue 3, :data:`~formats.ubl.profiles.PEPPOL_CATALOGUE`) the
+  provider and receiver carry their ``EndpointID`` and schemes as ISO 6523 / EAS codes, as in an
+  invoice (:mod:`.schemes`): a scheme with no code (``ZZ``) is left out.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from formats.ubl.common import Reader, cac, cbc, mapped, new_document, period, r
 from formats.ubl.items import read_item, read_price, render_item, render_price
 from formats.ubl.parties import read_party, render_party
 from formats.ubl.profiles import UblProfile, render_preamble
+from formats.ubl.schemes import coded_party
 
 DOCUMENT_TYPE = "Catalogue"
 PRICE_LIST = "price list"
@@ -106,6 +110,8 @@ def render(catalogue: Catalogue, *, profile: UblProfile | None = None) -> bytes:
         contract = cac(root, "ReferencedContract")
         cbc(contract, "ID", catalogue.price_list)
         cbc(contract, "ContractType", PRICE_LIST)
+    if profile is not None:  # PEPPOL: ISO 6523 / EAS scheme codes, one identifier per party
+        seller, buyer = coded_party(seller), coded_party(buyer)
     render_party(root, "ProviderParty", seller, profile)
     render_party(root, "ReceiverParty", buyer, profile)
     for number, item in enumerate(catalogue.items, start=1):

@@ -8,7 +8,7 @@ address), derived from a GLN (ICD ``0088``) or DUNS (``0060``) identifier when t
 explicit network identifier.
 
 More information: PEPPOL BIS Billing 3.0 (https://docs.peppol.eu/poacc/billing/3.0/),
-PEPPOL BIS Ordering / Order Agreement / Despatch Advice 3
+PEPPOL BIS Ordering / Order Agreement / Despatch Advice / Catalogue 3
 (https://docs.peppol.eu/poacc/upgrade-3/), ISO 6523 ICD code list.
 
 >>> PEPPOL_BILLING.customization_for("Invoice")
@@ -77,6 +77,29 @@ PEPPOL_DESPATCH_ADVICE = UblProfile(
 )
 """PEPPOL BIS Despatch Advice 3."""
 
+PEPPOL_CATALOGUE = UblProfile(
+    name="PEPPOL BIS Catalogue 3",
+    profile_id="urn:fdc:peppol.eu:poacc:bis:catalogue_only:3",
+    customizations=(("Catalogue", "urn:fdc:peppol.eu:poacc:trns:catalogue:3"),),
+)
+"""PEPPOL BIS Catalogue 3, catalogue only (no Catalogue Response expected; rules PEPPOL-T19-R017/R018)."""
+
+PEPPOL_PROFILES: tuple[UblProfile, ...] = (PEPPOL_BILLING, PEPPOL_ORDERING, PEPPOL_DESPATCH_ADVICE, PEPPOL_CATALOGUE)
+"""The profile of each document type a PEPPOL seller sends, searched in order (first with a customization wins).
+
+Advanced Ordering is left out: a seller answers its orders under Ordering 3 as well.
+"""
+
+
+def peppol_profile(document_type: str) -> UblProfile | None:
+    """The PEPPOL profile a seller sends ``document_type`` under, None if PEPPOL has none for it.
+
+    >>> peppol_profile("Catalogue").name
+    'PEPPOL BIS Catalogue 3'
+    """
+    return next((p for p in PEPPOL_PROFILES if p.customization_for(document_type)), None)
+
+
 EN16931_CUSTOMIZATION = "urn:cen.eu:en16931:2017"
 """The plain EN 16931 specification identifier (BT-24), written on invoices rendered without a profile."""
 
@@ -98,8 +121,11 @@ __all__ = [
     "EN16931_CUSTOMIZATION",
     "PEPPOL_ADVANCED_ORDERING",
     "PEPPOL_BILLING",
+    "PEPPOL_CATALOGUE",
     "PEPPOL_DESPATCH_ADVICE",
     "PEPPOL_ORDERING",
+    "PEPPOL_PROFILES",
     "UblProfile",
+    "peppol_profile",
     "render_preamble",
 ]

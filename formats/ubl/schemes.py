@@ -44,9 +44,12 @@ def eas(scheme: str | None) -> str | None:
 
 
 def en16931_party(party: Party | None, *, one_identifier: bool = True) -> Party | None:
+    """:func:`coded_party` of a party that may be absent."""
+    return coded_party(party, one_identifier=one_identifier) if party is not None else None
+
+
+def coded_party(party: Party, *, one_identifier: bool = True) -> Party:
     """``party`` with its schemes as codes, one electronic address, and (``one_identifier``) one identifier."""
-    if party is None:
-        return None
     ids: list[PartyId] = []
     endpoint = identifiers = 0
     for identifier in party.ids:
@@ -74,4 +77,4 @@ def en16931_items(items: tuple[ItemId, ...]) -> tuple[ItemId, ...]:
         for item in items)
 
 
-__all__ = ["EAS_LETTERS", "SCHEME_CODES", "eas", "en16931_items", "en16931_party", "icd"]
+__all__ = ["EAS_LETTERS", "SCHEME_CODES", "coded_party", "eas", "en16931_items", "en16931_party", "icd"]
