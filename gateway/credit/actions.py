@@ -18,7 +18,7 @@ from gateway.credit.answers import answer_refusal
 from gateway.credit.control import CreditStatus, Policy
 from gateway.credit.tables import CreditAccount, CreditOrder
 from gateway.pipeline.states import State
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.documents import move
 from gateway.store.tables import Document, Partner, utcnow
 
@@ -55,6 +55,8 @@ def list_holds(engine: Engine, customer_id: str | None = None) -> Sequence[Credi
 
 
 def _held(s: Session, hold_id: int) -> CreditOrder:
+    """The hold, locked before it is read (on SQLite the write lock): two decisions at once act once."""
+    lock_for_write(s)
     row = s.get(CreditOrder, hold_id, with_for_update=True)
     if row is None:
         raise CreditActionError(f"no credit hold {hold_id}", 404)

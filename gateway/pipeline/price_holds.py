@@ -24,7 +24,7 @@ from gateway.pipeline.queue import hold_claim
 from gateway.pipeline.refusals import Refusal
 from gateway.pipeline.states import State
 from gateway.pricing.service import pricing_for
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.documents import move
 from gateway.store.tables import Document, DocumentEvent, Partner
 
@@ -59,6 +59,8 @@ class PriceHoldError(Exception):
 
 
 def _held(s: Session, document_id: int) -> Document:
+    """The held document, locked before it is read (on SQLite the write lock): two decisions at once act once."""
+    lock_for_write(s)
     doc = s.get(Document, document_id, with_for_update=True)
     if doc is None:
         raise PriceHoldError(f"no document {document_id}", 404)
