@@ -30,7 +30,7 @@ from gateway.quotes.states import EDITABLE, EXPIRABLE, QuoteState, QuoteTransiti
 from gateway.quotes.tables import Quote, QuoteEvent, QuoteLine
 from gateway.quotes.totals import QuoteValueError, price_line, totals
 from gateway.rules import PriceQuote, PricingError
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.documents import create_document
 from gateway.store.tables import utcnow
 
@@ -161,7 +161,14 @@ def create_quote(engine: Engine, prices: PriceLookup, customer_id: str, terms: Q
 
 
 def current(s: Session, number: str, who: Principal | None = None, *, lock: bool = False) -> Quote:
-    """The newest revision of quote ``number``; QuoteError 404 if none or not the caller's customer's."""
+    """The newest revision of quote ``number``; QuoteError 404 if none or not the caller's customer's.
+
+    ``lock``: read it locked for the change the caller is about to make (on SQLite, which has no
+    row locks, the transaction takes the write lock first: :func:`gateway.store.db.lock_for_write`),
+    so two changes at once see each other's result rather than the same ``sent`` quote.
+    """
+    if lock:
+        lock_for_write(s)
     query = select(Quote).where(Quote.number == number).order_by(col(Quote.revision).desc()).limit(1)
     quote = s.exec(query.with_for_update() if lock else query).first()
     if quote is None or (who is not None and not who.sees_customer(quote.customer_id)):
