@@ -142,3 +142,11 @@ def test_a_lenient_reader_may_leave_out_the_qualifier_lists_partners_extend() ->
 
 def test_the_runtime_knows_which_code_lists_are_qualifier_lists() -> None:
     assert set(PARTNER_CODESETS) == QUALIFIER_CODESETS
+
+
+@pytest.mark.parametrize("name", ["850-004030-03.x12", "850-004030VICS-01.x12"])
+def test_the_n9_loop_carries_mtx_from_004030_on(name: str) -> None:
+    """Bots' 004030 orders put their notes in MTX inside the N9 loop, as the 004030+ standard has it."""
+    raw = corpus_path("x12", "bots", name).read_bytes()
+    assert b"\nMTX" in raw or b"~MTX" in raw
+    assert check(raw) == []

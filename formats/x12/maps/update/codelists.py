@@ -165,6 +165,8 @@ DATA_ELEMENTS: dict[str, tuple[str, int, int, str]] = {
     "686": ("AN", 1, 6, "Catalog Revision Number"),
     "670": ("ID", 2, 2, "Change or Response Type Code"),
     "671": ("R", 1, 9, "Quantity Left to Receive"),
+    "1551": ("AN", 1, 4096, "Textual Data"),
+    "1552": ("ID", 2, 2, "Printer Carriage Control Code"),
 }
 """Data element number -> (X12 data type, minimum length, maximum length, name)."""
 

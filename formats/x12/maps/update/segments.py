@@ -122,6 +122,8 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
     "N9": ("Reference Identification", [("128", "R", REFERENCES), ("127", "S", None), ("369", "S", None),
                                         ("373", "S", None), ("337", "S", None), ("623", "S", None), C040]),
     "MSG": ("Message Text", [("933", "R", None), ("934", "S", None), ("1470", "S", None)]),
+    "MTX": ("Text", [("363", "S", None), ("1551", "S", None), ("1551", "S", None), ("1552", "S", None),
+                     ("1470", "S", None), ("819", "S", None)]),
     "N1": ("Name", [("98", "R", "b2bgw_98"), ("93", "S", None), ("66", "S", ID_QUALIFIERS), ("67", "S", None),
                     ("706", "S", None), ("98", "S", None)]),
     "N2": ("Additional Name Information", [("93", "R", None), ("93", "S", None)]),
@@ -232,7 +234,8 @@ Node = tuple[object, ...]
 _PID_LOOP: Node = ("loop", "PID", "S", 1000, [("segment", "PID", "R", 1), ("segment", "MEA", "S", 10)])
 _SAC_LOOP: Node = ("loop", "SAC", "S", 25, [("segment", "SAC", "R", 1), ("segment", "CUR", "S", 1)])
 _N9_LOOP: Node = ("loop", "N9", "S", 1000, [("segment", "N9", "R", 1), ("segment", "DTM", "S", 10),
-                                            ("segment", "MSG", "S", 1000)])
+                                            ("segment", "MSG", "S", 1000), ("segment", "MTX", "S", ">1")])
+"""From 004030 on the N9 loop carries MTX (text) where 004010 has MSG; both are accepted."""
 _N1_LOOP: Node = ("loop", "N1", "S", 200, [
     ("segment", "N1", "R", 1), ("segment", "N2", "S", 2), ("segment", "N3", "S", 2), ("segment", "N4", "S", ">1"),
     ("segment", "REF", "S", 12), ("segment", "PER", "S", ">1"), ("segment", "FOB", "S", 1),
