@@ -17,8 +17,9 @@ Mapping choices:
   (current schedule ship);
 * a line split in two (part now, part backordered) is one PO1 with two ACKs;
 * a line's reason is written as an ``N9*L1*ACKn`` loop in the PO1 loop (n: the ACK it explains,
-  counted from 1) with the text in MSG, the spec's place for free text; header notes go in an
-  ``N9*L1*NOTES`` loop;
+  counted from 1) with the text in MSG, the spec's place for free text up to 004020, MTX from
+  004030 on (:func:`~formats.x12.segments_common.text_segments`; both are read); header notes go
+  in an ``N9*L1*NOTES`` loop;
 * the acknowledgment date is BAK09, else a ``DTM*009`` (processed), else the GS04 group date;
 * a PO1 without any ACK (allowed by the standard) takes its status from BAK02.
 
@@ -50,6 +51,7 @@ from formats.model import (
 from formats.x12.envelope import Segment, TransactionSet
 from formats.x12.segments_common import (
     NOTES_CONTAINER,
+    TEXT_ELEMENTS,
     SetReader,
     contact_segment,
     item_id_elements,
@@ -59,6 +61,7 @@ from formats.x12.segments_common import (
     read_contact,
     read_item_ids,
     read_party,
+    text_segments,
     x12_date,
     x12_number,
 )
@@ -158,8 +161,8 @@ def _parse(r: SetReader, units: UnitMap, default_currency: str) -> OrderResponse
             currency = r.code(index, 2)
             r.money(Decimal(0), currency, index, 2)
             extensions += r.leftovers(index, (1, 2) if r.code(index, 1) == "SE" else (2,))
-        elif tag == "MSG":
-            notes.append(r.text(index, 1))
+        elif tag in TEXT_ELEMENTS:
+            notes.append(r.text(index, TEXT_ELEMENTS[tag][0]))
         elif tag == "PER":  # heading contact: the buyer's, as in the 850
             contact, more = read_contact(r, index)
             contacts.append(contact)
@@ -224,8 +227,8 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
             acks.append((index, []))
         elif tag == "N9" and r.code(index, 1) == "L1" and r.text(index, 2).upper().startswith("ACK"):
             reason_for = int(r.text(index, 2)[3:]) if r.text(index, 2)[3:].isdigit() else None
-        elif tag == "MSG" and reason_for is not None:
-            reasons.setdefault(reason_for, []).append(r.text(index, 1))
+        elif tag in TEXT_ELEMENTS and reason_for is not None:
+            reasons.setdefault(reason_for, []).append(r.text(index, TEXT_ELEMENTS[tag][0]))
         else:
             extensions.append(r.kept_whole(index))
     if not acks:
@@ -290,7 +293,7 @@ def render(response: OrderResponse, *, units: UnitMap | None = None, version: st
         segments += [contact_segment(contact) for contact in buyer.contacts]
         buyer = None
     if response.notes:
-        segments += [["N9", *NOTES_CONTAINER], *(m for note in response.notes for m in _messages(note))]
+        segments += [["N9", *NOTES_CONTAINER], *(m for note in response.notes for m in text_segments(note, version))]
     for role, party in ((PartyRole.SELLER, response.seller), (PartyRole.BUYER, buyer),
                         (PartyRole.SHIP_TO, response.ship_to)):
         if party is not None:
@@ -299,7 +302,7 @@ def render(response: OrderResponse, *, units: UnitMap | None = None, version: st
     for line in response.lines:
         groups.setdefault(line.line_number, []).append(line)
     for line_number, lines in groups.items():
-        segments += _line_segments(line_number, lines, units)
+        segments += _line_segments(line_number, lines, units, version)
     segments.append(["CTT", str(len(groups))])
     return segments
 
@@ -311,7 +314,7 @@ def _kept_code(extensions: Iterable[Extension], name: str, meanings: Mapping[str
     return kept if kept is not None and meanings.get(kept) == status else defaults[status]
 
 
-def _line_segments(line_number: str, lines: list[LineResponse], units: UnitMap) -> list[Segment]:
+def _line_segments(line_number: str, lines: list[LineResponse], units: UnitMap, version: str) -> list[Segment]:
     first = lines[0]
     where = f"PO1 {line_number}"
     ordered = first.ordered_quantity or Quantity(
@@ -329,7 +332,7 @@ def _line_segments(line_number: str, lines: list[LineResponse], units: UnitMap) 
             ack += [PROMISED_DATE_QUALIFIER, x12_date(line.promised_date)]
         segments.append(ack)
         if line.reason:
-            reasons += [["N9", "L1", f"ACK{count}"], *_messages(line.reason)]
+            reasons += [["N9", "L1", f"ACK{count}"], *text_segments(line.reason, version)]
     return segments + reasons
 
 
@@ -345,11 +348,6 @@ def _unit_code(units: UnitMap, unit: str, extensions: Iterable[Extension]) -> st
         if any(e.name in ("PO103", "ACK03") and e.value.strip().upper() == unit for e in extensions):
             return unit
         raise
-
-
-def _messages(text: str) -> list[Segment]:
-    """MSG segments for ``text``: one per line, long lines cut at MSG01's 264 characters."""
-    return [["MSG", line[i:i + 264]] for line in text.splitlines() if line.strip() for i in range(0, len(line), 264)]
 
 
 __all__ = ["HEADER_STATUSES", "LINE_STATUSES", "parse", "render"]

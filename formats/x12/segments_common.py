@@ -140,7 +140,31 @@ COMMUNICATION_FIELDS = {"TE": "phone", "FX": "fax", "EM": "email"}
 """Communication number qualifiers (365) the canonical :class:`Contact` has a field for."""
 
 NOTES_CONTAINER = ("L1", "NOTES")
-"""The N9 (qualifier L1, "letters or notes") we write to hold MSG lines, and read as no reference."""
+"""The N9 (qualifier L1, "letters or notes") we write to hold the text lines, and read as no reference."""
+
+TEXT_ELEMENTS = {"MSG": (1, 264), "MTX": (2, 4096)}
+"""Free-text segments of an N9 loop: the element holding the text and its width.
+
+MSG (933, 264 characters) up to 004020; from 004030 on the N9 loops carry MTX instead (MTX02,
+1551 textual data, 4096 characters): a 005010 grammar refuses MSG there.
+"""
+
+MTX_SINCE = "004030"
+
+
+def text_segments(text: str, version: str) -> list[Segment]:
+    """``text`` as the free-text segments of an N9 loop in ``version``: one per line, cut at the width.
+
+    >>> text_segments("Short shipped\\nBackorder follows", "004010")
+    [['MSG', 'Short shipped'], ['MSG', 'Backorder follows']]
+    >>> text_segments("Short shipped", "005010")
+    [['MTX', '', 'Short shipped']]
+    """
+    tag = "MTX" if version[:6] >= MTX_SINCE else "MSG"
+    position, width = TEXT_ELEMENTS[tag]
+    return [[tag, *([""] * (position - 1)), line[i:i + width]]
+            for line in text.splitlines() if line.strip() for i in range(0, len(line), width)]
+
 
 # --------------------------------------------------------------------------------------------
 # Values
@@ -653,6 +677,7 @@ __all__ = [
     "PARTY_ID_KINDS",
     "PARTY_LOOP_TAGS",
     "PARTY_ROLES",
+    "TEXT_ELEMENTS",
     "SetReader",
     "contact_segment",
     "date_segment",
@@ -670,6 +695,7 @@ __all__ = [
     "read_reference",
     "reference_segment",
     "refill",
+    "text_segments",
     "x12_date",
     "x12_number",
     "x12_time",

@@ -108,9 +108,7 @@ BOTS_REFUSES: dict[tuple[str, str], str] = {
 }
 """What Bots' grammars refuse in what we write today, in modules fixed elsewhere: strict, so a fix turns it red."""
 
-PYX12_REFUSES: dict[tuple[str, str], str] = {
-    ("855", "005010"): "our 005010 maps have no MTX segment in the N9 loops (formats/x12/maps/update/segments.py)",
-}
+PYX12_REFUSES: dict[tuple[str, str], str] = {}
 """What pyx12 refuses with our own maps (the maps lag the renderer): strict, so a fix turns it red."""
 
 
