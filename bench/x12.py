@@ -9,6 +9,8 @@ sends: BEG, CUR, REF, PER, DTM, N1/N3/N4, PO1/PID, CTT) to a temporary file and 
 (c) segments/s of pyx12's ``X12Reader`` over the same file;
 (d) segments/s of pyx12's ``x12n_document`` validation with our maps (``formats/x12/maps``), on a
     smaller file because it is slow;
+(e) segments/s of ``formats.translate.check``, what the pre-send gate runs on every outbound X12
+    document (reader, map with its code lists, ISA widths, envelope dates, CTT01);
 then the ratios, and the peak RSS of a child process that only reads a ``--mb`` and a
 ``--big-mb`` file (streaming means both stay flat).
 """
@@ -126,6 +128,13 @@ def _our_full_path() -> Callable[[Path], None] | None:
     return run
 
 
+def our_check(path: Path) -> int:
+    """Problems ``formats.translate.check`` finds in the file (the generated one has none)."""
+    from formats.translate import check
+
+    return len(check(path.read_bytes()))
+
+
 def pyx12_reader(path: Path) -> None:
     import pyx12.x12file
 
@@ -185,6 +194,9 @@ def main(argv: list[str] | None = None) -> None:
         else:
             full = segments / _timed(lambda: full_path(main_file))
             print(f"(b) reader + validate + 850 parse:    {full:12,.0f} seg/s")
+        found: list[int] = []
+        checked = segments / _timed(lambda: found.append(our_check(main_file)))
+        print(f"(e) formats.translate.check:          {checked:12,.0f} seg/s ({found[0]} problems)")
         theirs = segments / _timed(lambda: pyx12_reader(main_file))
         print(f"(c) pyx12 X12Reader:                  {theirs:12,.0f} seg/s")
         validation: float | None = None
