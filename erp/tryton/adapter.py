@@ -53,6 +53,7 @@ from erp.port import (
 )
 from erp.tryton import events as tryton_events
 from erp.tryton import pricelists
+from erp.tryton.company import read_company_party
 from erp.tryton.lines import PlannedLine, Product, acknowledge, plan
 from erp.tryton.mapping import (
     MARKER,
@@ -74,6 +75,7 @@ from formats.model import (
     Order,
     OrderLine,
     OrderResponse,
+    Party,
     Quantity,
 )
 
@@ -116,6 +118,7 @@ class TrytonErp:
         self._clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
         self._warehouse_id: int | None = None
         self._currency: str | None = None
+        self._seller: Party | None = None
 
     @classmethod
     def connect(cls, url: str, database: str, login: str, password: str, *, warehouse: str | None = None,
@@ -134,6 +137,12 @@ class TrytonErp:
             [row] = self.rpc.search_read("company.company", [("id", "=", company)], ["currency.code"])
             self._currency = str(_related(row, "currency.code"))
         return self._currency
+
+    def company_party(self) -> Party:
+        """The company as the seller of every document (:mod:`erp.tryton.company`), read once per adapter."""
+        if self._seller is None:
+            self._seller = read_company_party(self.rpc)
+        return self._seller
 
     def warehouse_id(self) -> int:
         """The warehouse sales ship from: the configured code, else the first warehouse by id."""
@@ -290,7 +299,7 @@ class TrytonErp:
         if not party.get("addresses"):
             raise ErpRejected(f"Tryton party {customer_id} has no address to invoice and ship to")
         planned = self._plan(order)
-        response = acknowledge(order, "", planned, self._clock().date(), self.currency)
+        response = acknowledge(order, "", planned, self._clock().date(), self.currency, self.company_party())
         response = response.model_copy(update={"response_number": None})
         lines, numbers = self._sale_lines(planned)
         address = party["addresses"][0]
@@ -371,7 +380,8 @@ class TrytonErp:
             self.rpc.model("sale.sale", "draft", [sale["id"]])
         self.rpc.model("sale.line", "delete", sale["lines"])
         planned = self._plan(order)
-        response = acknowledge(order, self._number(sale), planned, self._clock().date(), self.currency)
+        response = acknowledge(order, self._number(sale), planned, self._clock().date(), self.currency,
+                               self.company_party())
         lines, numbers = self._sale_lines(planned)
         key = (sale.get("description") or "")[len(MARKER):]
         self.rpc.model("sale.sale", "write", [sale["id"]], {

@@ -150,7 +150,7 @@ def shipments_done(erp: TrytonErp, since: dt.datetime | None,
         notice = ShipNotice(shipment_id=row["number"] or f"#{row['id']}",
                             po_number=(sale or {}).get("reference") or (order.po_number if order else "") or "-",
                             ship_date=row.get("effective_date") or at.date(), items=tuple(items),
-                            ship_to=order.ship_to if order else None, seller=order.seller if order else None,
+                            ship_to=order.ship_to if order else None, seller=erp.company_party(),
                             buyer=_buyer(sale, _rel(row, "customer.code"), _rel(row, "customer.name")))
         ident = event_id(at, "shipped", row["id"])
         yield ident, ErpEvent(event_id=ident, kind=ErpEventKind.SHIPPED,
@@ -168,7 +168,7 @@ def posted_invoices(erp: TrytonErp, since: dt.datetime | None,
                                 "move.create_date", "total_amount"], order=[("id", "ASC")])
     rows.sort(key=lambda r: (_rel(r, "move.create_date"), r["id"]))
     sales = _Sales(erp)
-    seller = _seller(erp)
+    seller = erp.company_party()
     for row in rows:
         at: dt.datetime = _rel(row, "move.create_date")
         if settled is not None and at > settled:
@@ -197,12 +197,6 @@ def posted_invoices(erp: TrytonErp, since: dt.datetime | None,
         yield ident, ErpEvent(event_id=ident, kind=ErpEventKind.INVOICED, erp_order_id=(sale or {}).get("number"),
                               customer_id=_rel(row, "party.code") or "", at=at.replace(tzinfo=dt.UTC),
                               invoice=invoice), invoice
-
-
-def _seller(erp: TrytonErp) -> Party:
-    [company] = erp.rpc.search_read("company.company", [("id", "=", erp.rpc.context.get("company"))],
-                                    ["party.name", "party.code"])
-    return Party(role=PartyRole.SELLER, name=_rel(company, "party.name"))
 
 
 def invoice_payments(erp: TrytonErp, since: dt.datetime | None,

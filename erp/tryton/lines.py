@@ -31,6 +31,7 @@ from formats.model import (
     Order,
     OrderLine,
     OrderResponse,
+    Party,
     Quantity,
 )
 
@@ -143,12 +144,12 @@ def header_status(planned: Sequence[PlannedLine]) -> HeaderStatus:
 
 
 def acknowledge(order: Order, number: str, planned: Sequence[PlannedLine], today: dt.date,
-                currency: str) -> OrderResponse:
-    """The OrderResponse of a planned order."""
+                currency: str, seller: Party | None = None) -> OrderResponse:
+    """The OrderResponse of a planned order; ``seller`` is the company (never the order's idea of it)."""
     return OrderResponse(
         po_number=order.po_number, po_date=order.order_date, po_time=order_time(order),
         response_number=number, response_date=today,
-        status=header_status(planned), buyer=order.buyer, seller=order.seller, ship_to=order.ship_to,
+        status=header_status(planned), buyer=order.buyer, seller=seller, ship_to=order.ship_to,
         currency=order.currency or currency, lines=tuple(r for p in planned for r in p.responses),
     )
 
