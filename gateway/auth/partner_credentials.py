@@ -48,7 +48,7 @@ from gateway.auth.audit import audit
 from gateway.auth.deps import bearer
 from gateway.auth.tables import PartnerCredential
 from gateway.auth.tokens import hash_token
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.tables import Partner, utcnow
 
 TOKEN_PREFIX = "b2bgwp"
@@ -362,7 +362,9 @@ def _revoke(s: Session, row: PartnerCredential, *, actor: str, why: str = "") ->
 
 def revoke_credential(s: Session, credential_id: int, *, actor: str) -> PartnerCredential:
     """Revoke a credential at once (the next upload with it is refused); audited, the caller commits."""
-    row = s.get(PartnerCredential, credential_id, with_for_update=True)
+    lock_for_write(s)  # SQLite has no row locks: two revocations at once must not both find it live
+    # populate_existing: the caller may have loaded the row before the lock (the admin page checks its partner)
+    row = s.get(PartnerCredential, credential_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise CredentialError(f"no partner credential {credential_id}")
     if row.revoked_at is not None:

@@ -31,7 +31,7 @@ from sqlmodel import col, select
 
 from gateway.auth.audit import audit
 from gateway.auth.tables import ApiToken
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.tables import utcnow
 
 TOKEN_PREFIX = "b2bgw"
@@ -120,6 +120,7 @@ def list_tokens(engine: Engine, *, include_revoked: bool = False) -> Sequence[Ap
 def revoke_token(engine: Engine, token_id: int, *, actor: str) -> ApiToken:
     """Revoke a token at once (the next request with it is refused); audited."""
     with session(engine) as s:
+        lock_for_write(s)  # SQLite has no row locks: two revocations at once must not both find it live
         row = s.get(ApiToken, token_id, with_for_update=True)
         if row is None:
             raise TokenError(f"no token {token_id}")

@@ -39,7 +39,7 @@ from gateway.intake.senders import x12_sender_refusal
 from gateway.partners import outbound_delimiters, sender_key, sends
 from gateway.pipeline.states import State
 from gateway.store.control_numbers import ControlKind, allocate
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.documents import children, create_document, document_values, insert_documents, move, problem_record
 from gateway.store.tables import Document, InterchangeSeen, Partner, utcnow
 
@@ -105,6 +105,7 @@ def reject_file(engine: Engine, doc_id: int, error: str, problems: Sequence[Prob
 def claim_for_translation(engine: Engine, doc_id: int, actor: str) -> Document | None:
     """Take a received file for translation; None when someone else already holds it."""
     with session(engine) as s:
+        lock_for_write(s)  # SQLite has no row locks: two claimers must not both find it received
         doc = s.get(Document, doc_id, with_for_update=engine.dialect.name == "postgresql")
         if doc is None or doc.state != State.RECEIVED.value:
             return None
