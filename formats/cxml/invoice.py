@@ -12,6 +12,11 @@ price rounded to the currency; the summary adds those, the taxes and charges, le
 A credit memo (``purpose="creditMemo"``) is written with negative amounts and quantities, as
 the cXML guide asks; reading takes the absolute values back.
 
+The account to pay into (the invoice's payment means) is an ``InvoicePartner`` of role
+``remitTo`` with ``IdReference``\\ s of domains ``ibanID``, ``swiftID`` and ``accountName``; cXML
+has no payment means code or remittance reference (the invoiceID is quoted), so reading gives
+``58`` (SEPA credit transfer) for an IBAN and ``30`` otherwise.
+
 Charges coded ``Shipping`` are the ShippingAmount, other charges the SpecialHandlingAmount,
 allowances the InvoiceDetailDiscount.
 
@@ -62,6 +67,7 @@ from formats.model import (
     InvoiceLine,
     ItemIdKind,
     Money,
+    PaymentMeans,
     PaymentTerms,
     Quantity,
     Reference,
@@ -72,6 +78,10 @@ DTD = "InvoiceDetail.dtd"
 SHIPPING = "Shipping"
 SPECIAL_HANDLING = "SpecialHandling"
 DOCUMENT_REFERENCE = "DocumentReference"
+REMIT_TO = "remitTo"
+IBAN, SWIFT, ACCOUNT_NAME, BANK_ACCOUNT = "ibanID", "swiftID", "accountName", "bankAccountID"
+"""The cXML guide's IdReference domains of a remit-to account."""
+SEPA_TRANSFER, CREDIT_TRANSFER = "58", "30"
 
 
 def _sum(amounts: list[Money], currency: str) -> Money:
@@ -103,6 +113,34 @@ def _tax_element(parent: etree._Element, taxes: tuple[Tax, ...], currency: str, 
             money_element(detail, "TaxAmount", tax.amount.rounded(), negate=sign < 0)
 
 
+def _remit_to(header: etree._Element, means: PaymentMeans, seller_name: str | None) -> None:
+    """An ``InvoicePartner`` of role remitTo naming the account to pay into (none without an account)."""
+    if not means.account_id:
+        return
+    references = [(domain, value) for domain, value in (
+        (IBAN, means.account_id), (SWIFT, means.institution_id), (ACCOUNT_NAME, means.account_name)) if value]
+    partner = sub(header, "InvoicePartner")
+    contact = sub(partner, "Contact", role=REMIT_TO)
+    sub(contact, "Name", means.account_name or seller_name or means.account_id, lang="en")
+    for domain, value in references:
+        sub(partner, "IdReference", identifier=value, domain=domain)
+
+
+def _read_payment_means(header: etree._Element) -> tuple[PaymentMeans, ...]:
+    """The remitTo partners' accounts as credit transfers (an IBAN: SEPA, ``58``; another account: ``30``)."""
+    found: list[PaymentMeans] = []
+    for partner in children(header, "InvoicePartner"):
+        contact = child(partner, "Contact")
+        if contact is None or (attribute(contact, "role") or "") != REMIT_TO:
+            continue
+        ids = {attribute(ref, "domain"): attribute(ref, "identifier") for ref in children(partner, "IdReference")}
+        account = ids.get(IBAN) or ids.get(BANK_ACCOUNT)
+        if account:
+            found.append(PaymentMeans(code=SEPA_TRANSFER if ids.get(IBAN) else CREDIT_TRANSFER, account_id=account,
+                                      account_name=ids.get(ACCOUNT_NAME), institution_id=ids.get(SWIFT)))
+    return tuple(found)
+
+
 def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing: Routing,
            order_payload_id: str | None = None, units: UnitMap | None = None) -> bytes:
     """The InvoiceDetailRequest of ``invoice`` (valid against InvoiceDetail.dtd 1.2.037)."""
@@ -120,6 +158,8 @@ def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing
                  invoiceDate=datetime_text(invoice.invoice_date))
     sub(header, "InvoiceDetailHeaderIndicator")
     sub(header, "InvoiceDetailLineIndicator", isTaxInLine="yes" if any(ln.taxes for ln in invoice.lines) else None)
+    for means in invoice.payment_means:
+        _remit_to(header, means, invoice.seller.name if invoice.seller else None)
     if invoice.terms is not None and invoice.terms.net_days is not None:
         sub(header, "PaymentTerm", payInNumberOfDays=str(invoice.terms.net_days))
     if invoice.notes:
@@ -255,7 +295,8 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Invoi
             invoice_number=invoice_number, invoice_date=invoice_date, is_credit_note=purpose == "creditmemo",
             po_number=po_number, currency=currency, lines=tuple(lines), allowances=tuple(allowances), taxes=taxes,
             terms=PaymentTerms(net_days=net_days) if net_days is not None else None,
-            notes=(text(header, "Comments"),) if text(header, "Comments") else (), references=tuple(references))
+            notes=(text(header, "Comments"),) if text(header, "Comments") else (), references=tuple(references),
+            payment_means=_read_payment_means(header))
     except PydanticValidationError as exc:
         raise MappingError(f"not a valid invoice: {exc.errors()[0]['msg']}", where(document)) from exc
 
