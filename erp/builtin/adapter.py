@@ -98,6 +98,7 @@ from formats.model import (
     Money,
     Order,
     OrderResponse,
+    Party,
 )
 
 ZERO = Decimal(0)
@@ -335,6 +336,14 @@ class BuiltinErp:
             return read_events(s, cursor, limit)
 
     # -- master data ----------------------------------------------------------------------------
+
+    def company_party(self) -> Party | None:
+        """The company as the seller of a document (:mod:`erp.builtin.profile`); None without a company profile.
+
+        What the gateway names us with on the documents it builds itself (catalogue and inventory feeds).
+        """
+        with unavailable_on_db_errors("reading the company profile"), read_session(self.engine) as s:
+            return load_seller(s)
 
     def get_customer(self, customer_id: str) -> Customer | None:
         """The customer account, or None."""

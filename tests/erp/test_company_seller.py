@@ -70,6 +70,11 @@ def test_every_document_names_the_company_not_the_orders_seller(erp: BuiltinErp,
                                                     (PartyIdKind.GLN, "0614141999996")}
 
 
+def test_the_company_party_is_offered_for_the_feeds(erp: BuiltinErp, demo_engine: Engine) -> None:
+    assert erp.company_party() == company_party(DEMO_COMPANY)
+    assert company_party(DEMO_COMPANY).contacts[0].email == DEMO_COMPANY.contact_email
+
+
 def test_a_changed_order_is_answered_by_the_company_too(erp: BuiltinErp) -> None:
     pushed = erp.push_order(peppol_order("PO-SELLER-2", "NL"), customer_id="INITECH", idempotency_key="k-s2")
     changed = erp.change_order(pushed.erp_order_id, peppol_order("PO-SELLER-2", "NL", oasis_seller()),
