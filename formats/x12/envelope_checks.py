@@ -70,7 +70,11 @@ def _isa_location(control_number: str, element: int) -> Location:
 
 
 def raw_isa(raw: bytes, header: InterchangeHeader) -> str:
-    """The text of ``header``'s ISA segment in ``raw``, through its terminator (as written, unpadded)."""
+    """The text of ``header``'s ISA segment in ``raw``, through its terminator (as written, unpadded).
+
+    Line breaks inside it are left out: files wrapped at a fixed line width (80 columns) break
+    the ISA anywhere, and what the partner reads is the text without them, as our reader does.
+    """
     window = raw[header.offset:header.offset + 4 * ISA_LENGTH].decode(header.charset, errors="replace")
     start = window.find("ISA", 0, 64)
     if start < 0:
@@ -79,7 +83,8 @@ def raw_isa(raw: bytes, header: InterchangeHeader) -> str:
     fields = window[start:].split(separator, 16)
     if len(fields) < 17:
         return ""
-    return separator.join(fields[:16]) + separator + fields[16][:2]
+    unwrapped = [field.replace("\r", "").replace("\n", "") for field in fields[:16]]
+    return separator.join(unwrapped) + separator + fields[16][:2]
 
 
 def gs_problems(group: GroupHeader, interchange: InterchangeHeader) -> list[Problem]:

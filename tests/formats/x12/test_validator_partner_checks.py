@@ -150,3 +150,18 @@ def test_the_n9_loop_carries_mtx_from_004030_on(name: str) -> None:
     raw = corpus_path("x12", "bots", name).read_bytes()
     assert b"\nMTX" in raw or b"~MTX" in raw
     assert check(raw) == []
+
+
+def test_a_real_partners_short_isa_field_is_found() -> None:
+    """EDI.Net's 850 pads ISA08 to 11 characters instead of 15: its ISA is 102 characters long."""
+    raw = corpus_path("x12", "edinet", "x12.850a.edi").read_bytes()
+    isa = [p for p in check(raw) if p.location.segment_tag == "ISA"]
+    assert [(p.location.element_position, p.code) for p in isa] == [(8, "008")]
+    assert "ISA08 is 11 characters" in isa[0].message
+
+
+def test_an_isa_wrapped_at_a_line_width_is_read_without_its_line_breaks() -> None:
+    """Bots' sample breaks its lines at 80 columns, inside ISA10; the partner reads it unwrapped."""
+    raw = corpus_path("x12", "bots", "850-004010-08.x12").read_bytes()
+    assert b"*17\n00*" in raw or b"*17\r\n00*" in raw
+    assert [p for p in check(raw) if p.location.segment_tag == "ISA"] == []
