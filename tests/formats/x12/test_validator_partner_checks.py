@@ -9,8 +9,14 @@ and the same file carrying Latin-1 or UTF-8 letters in an AN element, have no fi
 
 from __future__ import annotations
 
+import doctest
+from types import ModuleType
+
 import pytest
 
+import formats.x12.charsets
+import formats.x12.envelope_checks
+import formats.x12.implementation_map
 from formats.errors import Problem
 from formats.translate import check
 from formats.x12.envelope import TransactionSet
@@ -165,3 +171,10 @@ def test_an_isa_wrapped_at_a_line_width_is_read_without_its_line_breaks() -> Non
     raw = corpus_path("x12", "bots", "850-004010-08.x12").read_bytes()
     assert b"*17\n00*" in raw or b"*17\r\n00*" in raw
     assert [p for p in check(raw) if p.location.segment_tag == "ISA"] == []
+
+
+@pytest.mark.parametrize("module", [formats.x12.envelope_checks, formats.x12.charsets,
+                                    formats.x12.implementation_map])
+def test_module_examples(module: ModuleType) -> None:
+    failures, tried = doctest.testmod(module)
+    assert tried > 0 and failures == 0
