@@ -89,8 +89,8 @@ def _ubl_partner(partner_id: str, name: str, customer: Customer, endpoint: tuple
                  **settings: object) -> Callable[[], Partner]:
     """A UBL partner buying as ``customer``, its PEPPOL endpoint that of its corpus order's buyer."""
     def make() -> Partner:
-        return Partner(id=partner_id, name=name, customer_id=customer.id, x12_qualifier="ZZ", x12_id=partner_id.upper(),
-                       our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER",
+        return Partner(id=partner_id, name=name, customer_id=customer.id, x12_qualifier="ZZ",
+                       x12_id=partner_id[:15].upper(), our_x12_qualifier="ZZ", our_x12_id="B2BGWSELLER",
                        settings={"standard": "ubl", "endpoint_scheme": endpoint[0], "endpoint_id": endpoint[1],
                                  **DEMO_PRICE_SETTINGS, **settings})
     return make
