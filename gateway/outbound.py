@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -28,7 +28,7 @@ from formats.model import Canonical, Catalogue, InventoryReport, Invoice, OrderR
 from formats.x12.envelope import Delimiters, Segment
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from gateway.delivery.outbox import enqueue_document
-from gateway.partners import isa_version, outbound_delimiters, partner_standard, unit_map, wants
+from gateway.partners import answered_delimiters, isa_version, outbound_delimiters, partner_standard, unit_map, wants
 from gateway.pipeline.states import State
 from gateway.presend import examine
 from gateway.punchout import delivery as cxml_delivery  # the "cxml" channel that writes our SharedSecret in
@@ -243,6 +243,9 @@ def _draft(s: Session, emission: Emission) -> tuple[dict[str, Any], str] | None:
     have been sent, and the next one must not reuse them.
     """
     partner, document = emission.partner, emission.document
+    if emission.inbound_delimiters is None and emission.parent_id is not None and partner_standard(partner) == "x12":
+        # an answer to an order (a refusal from a hold, a document rendered again) in the order's delimiters
+        emission = replace(emission, inbound_delimiters=answered_delimiters(s, partner, emission.parent_id))
     doc_type = document_type(partner, emission.kind, document)
     if not wants(partner, doc_type):
         return None

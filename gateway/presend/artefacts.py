@@ -13,6 +13,7 @@ threads, and the API serves from a thread pool: each validation holds its artefa
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from formats.conformance import ubl_xsd_file
 from gateway.config import Settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class ArtefactUnusable(Exception):
@@ -115,6 +117,10 @@ def configure(settings: Settings) -> Artefacts:
     with _current_lock:
         if _current is None or _current.paths != paths:
             _current = Artefacts(paths)
+            unset = [f"B2BGW_{name.upper()}" for name, value in vars(paths).items() if not value]
+            if unset:
+                log.warning("pre-send gate: %s not set; those validators do not run before documents are sent "
+                            "(README, 'Pre-send validation')", ", ".join(unset))
         return _current
 
 

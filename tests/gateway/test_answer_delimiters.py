@@ -9,7 +9,6 @@ hold ``*``, which is data there and would be a delimiter in our default ``* > ~`
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from formats.model import ShipNotice
@@ -58,8 +57,6 @@ def test_ship_notice_and_invoice_keep_the_orders_delimiters(client: TestClient, 
     assert notice.ship_to.address.lines[0] == street
 
 
-@pytest.mark.xfail(strict=True, reason="gateway.outbound._draft does not yet default inbound_delimiters to "
-                                       "gateway.partners.answered_delimiters(s, partner, parent_id)")
 def test_an_operators_refusal_keeps_the_orders_delimiters(client: TestClient, services: Services) -> None:
     """An order held for its prices and refused later by an operator is answered in its own delimiters."""
     sync_from_erp(services.engine, services.erp, trigger="test")
