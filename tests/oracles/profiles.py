@@ -1,8 +1,10 @@
 """The partner profiles the oracles drive, each with the corpus order it buys with.
 
-A profile is one kind of trading partner the gateway writes to (X12 004010, X12 005010, plain
+A profile is one kind of trading partner the gateway writes to (X12 004010, X12 004010 whose
+interchanges end segments with a newline and use ``@`` between components, X12 005010, plain
 UBL, UBL asking for the simple order response, UBL with the PEPPOL profile, a cXML buyer) and the
-public order (from ``../shared/corpus``) it sends. The partners buy as the demo customers, so the
+public order (from ``../shared/corpus``) it sends; what we answer an X12 order is written in the
+delimiters it came in. The partners buy as the demo customers, so the
 seller is the built-in ERP's Dutch demo company (:mod:`erp.builtin.demo_company`); the items the
 corpus orders name are added to the ERP's catalogue, since nobody's sample orders our demo pens.
 
@@ -104,6 +106,8 @@ def _cxml_partner() -> Partner:
 
 SAFEWAY_ITEMS = (CatalogueItem("4531", "Grocery item 24/360 ML", "9.44", case=24),
                  CatalogueItem("19828", "Random weight item 1/PER KG", "2.82", case=1))
+CAMP_WEAR = tuple(CatalogueItem(sku, name, "12") for sku, name in (
+    ("12307", "Print camp shirt"), ("12308", "Print skirt"), ("12306", "V-neck jacket"), ("12309", "Print pant")))
 WIDGETS = tuple(CatalogueItem(sku, name, price) for sku, name, price in (
     ("AB3542", "Small widget", "9.25"), ("RD5322", "Medium widget", "13.79"), ("XY5266", "Large widget", "10.99"),
     ("VX2332", "Nano widget", "4.35"), ("RV0524", "Blue widget", "7.50")))
@@ -125,6 +129,9 @@ PROFILES = (
     Profile("x12-004010", "oracle-x12-4010", _corpus("x12", "bots", "850-004010-18.x12"),
             _x12_partner("oracle-x12-4010", "Safeway sample buyer (X12 004010)", "004010",
                          ("08", "9251750000", "8019721193"), ("ZZ", "Your ID", "Your ID")), SAFEWAY_ITEMS),
+    Profile("x12-004010-newline", "oracle-x12-nl", _corpus("x12", "bots", "850-004010-01.x12"),
+            _x12_partner("oracle-x12-nl", "Camp wear sample buyer (X12 004010, newline-terminated)", "004010",
+                         ("08", "AAAAAAAAAA", "test111111"), ("ZZ", "test22222", "test22222")), CAMP_WEAR),
     Profile("x12-005010", "oracle-x12-5010", _node_x12_850_as_5010,
             _x12_partner("oracle-x12-5010", "XYZ Retail sample buyer (X12 005010)", "005010",
                          ("12", "4405197800", "4405197800"), ("01", "999999999", "999999999")), WIDGETS),
