@@ -54,6 +54,7 @@ from formats.model import (
 from formats.x12.envelope import Segment, TransactionSet
 from formats.x12.segments_common import (
     NOTES_CONTAINER,
+    TEXT_ELEMENTS,
     SetReader,
     contact_segment,
     date_segment,
@@ -67,6 +68,7 @@ from formats.x12.segments_common import (
     read_reference,
     reference_segment,
     refill,
+    text_segments,
     x12_date,
     x12_number,
 )
@@ -153,9 +155,10 @@ class _Header:
                 self.extensions += r.leftovers(index, (1, 2) if r.code(index, 1) == "BY" else (2,))
             elif tag in ("REF", "N9"):
                 self._reference(index)
-            elif tag == "MSG":
-                self.notes.append(r.text(index, 1))
-                self.extensions += r.leftovers(index, (1,))
+            elif tag in TEXT_ELEMENTS:  # MSG up to 004020, MTX from 004030 on
+                position = TEXT_ELEMENTS[tag][0]
+                self.notes.append(r.text(index, position))
+                self.extensions += r.leftovers(index, (position,))
             elif tag == "PER":
                 contact, more = read_contact(r, index)
                 self.contacts.append(contact)
@@ -294,8 +297,8 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
             if not (tag == "N9" and (reference.qualifier, reference.value) == NOTES_CONTAINER):
                 references.append(reference)
             extensions += more
-        elif tag == "MSG":
-            notes.append(r.text(index, 1))
+        elif tag in TEXT_ELEMENTS:
+            notes.append(r.text(index, TEXT_ELEMENTS[tag][0]))
         elif tag == "DTM":
             dates.append(read_dated_event(r, index))
             extensions += r.leftovers(index, (1, 2, 3))
@@ -391,12 +394,12 @@ def render(order: Order, *, units: UnitMap | None = None, version: str = "004010
     segments += [date_segment(event) for event in order.dates]
     if order.carrier or order.ship_method:
         segments.append(["TD5", "", "2" if order.carrier else "", order.carrier or "", "", order.ship_method or ""])
-    segments += _notes_segments(order.notes)
+    segments += _notes_segments(order.notes, version)
     for party in (buyer, order.seller, order.ship_to, order.bill_to, *order.other_parties):
         if party is not None:
             segments += party_segments(party, "850")
     for line in order.lines:
-        segments += _line_segments(line, units, order.currency)
+        segments += _line_segments(line, units, order.currency, version)
     segments.append(["CTT", str(len(order.lines))])
     if order.declared_total is not None:
         segments.append(["AMT", "TT", x12_number(order.declared_total.amount)])
@@ -419,12 +422,12 @@ def _allowance_segment(allowance: Allowance) -> Segment:
             percent, "", "", "", "", "", "", "", allowance.description or ""]
 
 
-def _notes_segments(notes: Iterable[str]) -> list[Segment]:
-    messages = [["MSG", note] for note in notes]
+def _notes_segments(notes: Iterable[str], version: str) -> list[Segment]:
+    messages = [segment for note in notes for segment in text_segments(note, version)]
     return [["N9", *NOTES_CONTAINER], *messages] if messages else []
 
 
-def _line_segments(line: OrderLine, units: UnitMap, currency: str | None) -> list[Segment]:
+def _line_segments(line: OrderLine, units: UnitMap, currency: str | None, version: str) -> list[Segment]:
     where = f"PO1 {line.line_number}"
     unit = units.from_canonical(line.quantity.unit)
     po1 = ["PO1", line.line_number, x12_number(line.quantity.value), unit,
@@ -438,7 +441,7 @@ def _line_segments(line: OrderLine, units: UnitMap, currency: str | None) -> lis
     segments += [reference_segment(reference) for reference in line.references]
     segments += [_allowance_segment(allowance) for allowance in line.allowances]
     segments += [date_segment(event) for event in line.dates]
-    segments += _notes_segments(line.notes)
+    segments += _notes_segments(line.notes, version)
     if line.ship_to is not None:
         segments += party_segments(line.ship_to, "850")
     return segments

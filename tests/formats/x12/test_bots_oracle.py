@@ -103,8 +103,6 @@ BOTS_REFUSES: dict[tuple[str, str], str] = {
     ("832", "004010"): "catalog832 writes the catalogue's name in BCT06 (367 contract number, 15 characters); "
                        "its place is BCT09 (352 description, 80)",
     ("832", "005010"): "catalog832 writes the catalogue's name in BCT06; its place is BCT09",
-    ("850", "005010"): "po850 writes MSG in the N9 loops; from 004030 on they carry MTX (text_segments)",
-    ("860", "005010"): "change860 writes MSG in the N9 loops; from 004030 on they carry MTX (text_segments)",
 }
 """What Bots' grammars refuse in what we write today, in modules fixed elsewhere: strict, so a fix turns it red."""
 
