@@ -169,7 +169,7 @@ def check(raw: bytes) -> list[Problem]:
                 problems.extend(gs_problems(group, header))
         if isinstance(event, TransactionSet):
             problems.extend(event.problems)
-            problems.extend(validate(event))
+            problems.extend(validate(event, qualifier_lists=True))
             problems.extend(line_count_problems(event))
         else:
             problems.extend(event.problems)

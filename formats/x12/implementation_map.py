@@ -71,8 +71,8 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 QUALIFIER_CODESETS = frozenset({"b2bgw_128", "b2bgw_355", "b2bgw_374", "b2bgw_66"})
 """The X12 qualifier lists partners pick from freely (reference 128, unit 355, date/time 374,
 identification code 66; ``maps/update/codelists.py`` ``PARTNER_CODESETS``). A partner's validator
-rejects a code outside them, and so does :func:`formats.x12.validator.validate`; a reader that is
-lenient with what partners send may leave them out (``validate(..., lenient_qualifiers=True)``)."""
+rejects a code outside them, and so does ``validate(..., qualifier_lists=True)`` (what we send);
+the intake, lenient with what partners send, leaves them out."""
 
 TypeCheck = Callable[[str], str | None]
 """Returns the 723 error code for a value of the wrong type (``"6"``, ``"8"``, ``"9"``) or None."""

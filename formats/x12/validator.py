@@ -292,15 +292,18 @@ class _Walk:
 
 
 def validate(ts: TransactionSet, imap: ImplementationMap | None = None, *,
-             lenient_qualifiers: bool = False) -> tuple[Problem, ...]:
+             qualifier_lists: bool = False) -> tuple[Problem, ...]:
     """Every finding of the implementation map about ``ts`` (not the reader's envelope findings).
 
     ``imap`` defaults to the map for ST01 and GS08; a set no map exists for gives one problem of
-    level ``transaction``, code ``1`` (transaction set not supported). Code lists are checked as
-    the map has them, as pyx12 and partners' validators do; ``lenient_qualifiers`` leaves out
-    the X12 qualifier lists partners extend with codes of their own (reference 128, unit 355,
-    date/time 374, identification code 66: :data:`~formats.x12.implementation_map.QUALIFIER_CODESETS`),
-    for a reader that takes a partner's unit code through its unit map instead.
+    level ``transaction``, code ``1`` (transaction set not supported).
+
+    The X12 qualifier lists partners extend with codes of their own (reference 128, unit 355,
+    date/time 374, identification code 66:
+    :data:`~formats.x12.implementation_map.QUALIFIER_CODESETS`) are checked only with
+    ``qualifier_lists``, as pyx12 and partners' validators check them (what we send:
+    :func:`formats.translate.check`). Without it a partner's own unit code is not a syntax
+    error: the intake takes it through the partner's unit map, or refuses the line in the 855.
     """
     if imap is None:
         try:
@@ -309,7 +312,7 @@ def validate(ts: TransactionSet, imap: ImplementationMap | None = None, *,
             return (Problem(exc.message, Location(interchange=ts.interchange.control_number,
                                                   group=ts.group.control_number, transaction=ts.control_number),
                             "1", "transaction"),)
-    walk = _Walk(ts, imap, lenient_qualifiers)
+    walk = _Walk(ts, imap, lenient_qualifiers=not qualifier_lists)
     segments = ts.segments
     st_rule = imap.body.children[0]
     if isinstance(st_rule, SegmentRule) and segments:

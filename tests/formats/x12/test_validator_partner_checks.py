@@ -137,13 +137,13 @@ def test_a_non_ascii_letter_in_an_id_code_is_still_not_a_code() -> None:
     assert _where(problem) == ("REF", 3, 1) and problem.code == "7"
 
 
-def test_a_lenient_reader_may_leave_out_the_qualifier_lists_partners_extend() -> None:
+def test_the_intake_leaves_out_the_qualifier_lists_partners_extend() -> None:
     """The intake takes a partner's own unit code through the partner's unit map (lenient in)."""
     [ts] = [e for e in read_interchanges(_altered("PO1*2*220*EA*", "PO1*2*220*KI*")) if isinstance(e, TransactionSet)]
-    assert [(p.location.segment_tag, p.code) for p in validate(ts)] == [("PO1", "7")]
-    assert validate(ts, lenient_qualifiers=True) == ()
+    assert [(p.location.segment_tag, p.code) for p in validate(ts, qualifier_lists=True)] == [("PO1", "7")]
+    assert validate(ts) == ()
     [ts] = [e for e in read_interchanges(_altered("BEG*00*SA*", "BEG*QQ*SA*")) if isinstance(e, TransactionSet)]
-    assert [(p.location.segment_tag, p.code) for p in validate(ts, lenient_qualifiers=True)] == [("BEG", "7")]
+    assert [(p.location.segment_tag, p.code) for p in validate(ts)] == [("BEG", "7")]
 
 
 def test_the_runtime_knows_which_code_lists_are_qualifier_lists() -> None:
