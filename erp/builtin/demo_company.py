@@ -4,7 +4,8 @@ With these, the demo's invoices carry a complete seller (address, VAT number, Kv
 GLN as electronic address, contact), the bank account to pay into, and a VAT category per line,
 so they pass the EN 16931 and PEPPOL BIS Billing 3 rules (a Dutch supplier must give its
 payment means, NL-R-007): US deliveries are exports (G), the Dutch customer pays 21 % (S).
-Idempotent like the rest of the demo seed: rows that exist are left alone.
+Idempotent like the rest of the demo seed: rows that exist are left alone, except that the demo
+company's own row gets the fields it lacks (a demo seeded before they existed).
 """
 
 from __future__ import annotations
@@ -28,10 +29,23 @@ DEMO_TAX_RATES = {"standard": Decimal("21"), "reduced": Decimal("9"), "zero": De
 DEMO_CUSTOMER_TAX = {"ACME": ("US", None), "GLOBEX": ("US", None), "INITECH": ("NL", "NL888888888B01")}
 
 
+def _complete(company: ErpCompany) -> None:
+    """Fill what the demo company lacks from :data:`DEMO_COMPANY`; what it has, an operator's edit included, stays.
+
+    A demo seeded before migration 0016 has no bank account, electronic address or contact.
+    """
+    for name, value in DEMO_COMPANY.model_dump().items():
+        if getattr(company, name) is None and value is not None:
+            setattr(company, name, value)
+
+
 def seed_demo_company(session: Session) -> None:
     """Add the demo company, tax rates and customer tax data that are missing, in the caller's transaction."""
-    if session.get(ErpCompany, "main") is None:
+    company = session.get(ErpCompany, "main")
+    if company is None:
         session.add(ErpCompany(**DEMO_COMPANY.model_dump()))  # a fresh row: a copy would share its ORM state
+    elif (company.name, company.vat_id) == (DEMO_COMPANY.name, DEMO_COMPANY.vat_id):
+        _complete(company)
     for tax_class, percent in DEMO_TAX_RATES.items():
         if session.get(ErpTaxRate, tax_class) is None:
             session.add(ErpTaxRate(tax_class=tax_class, percent=percent))

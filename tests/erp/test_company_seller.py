@@ -13,8 +13,9 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from erp.builtin import BuiltinErp, invoice_order, ship_order
+from erp.builtin import BuiltinErp, ErpCompany, invoice_order, seed_demo, ship_order
 from erp.builtin.company import set_company, set_customer_tax
 from erp.builtin.demo_company import DEMO_COMPANY
 from erp.builtin.profile import company_party
@@ -96,6 +97,18 @@ def test_a_company_without_a_bank_account_states_no_payment_means(erp: BuiltinEr
     pushed = erp.push_order(peppol_order("PO-PAY-2", "NL"), customer_id="INITECH", idempotency_key="k-p2")
     ship_order(demo_engine, pushed.erp_order_id)
     assert invoice_order(demo_engine, pushed.erp_order_id, clock=lambda: FIXED_NOW).payment_means == ()
+
+
+def test_a_demo_seeded_before_the_bank_account_existed_gets_it(demo_engine: Engine) -> None:
+    older = DEMO_COMPANY.model_copy(update=dict.fromkeys((
+        "endpoint_scheme", "endpoint_id", "contact_name", "contact_phone", "contact_email", "iban", "bic")))
+    set_company(demo_engine, older.model_copy(update={"street": "Havenstraat 14"}))  # and an operator's edit
+    seed_demo(demo_engine)
+    with Session(demo_engine) as s:
+        company = s.get(ErpCompany, "main")
+        assert company is not None
+        assert (company.iban, company.endpoint_id, company.street) == (DEMO_COMPANY.iban, DEMO_COMPANY.endpoint_id,
+                                                                       "Havenstraat 14")
 
 
 def test_an_electronic_address_needs_its_scheme(demo_engine: Engine) -> None:
