@@ -7,7 +7,7 @@ translating the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -139,13 +139,15 @@ def x12_warnings(document: Canonical, location: Location) -> tuple[Problem, ...]
                  for line in po850.unmapped_units(document))
 
 
-def check(raw: bytes) -> list[Problem]:
+def check(raw: bytes, *, agreed_codes: Mapping[str, Collection[str]] | None = None) -> list[Problem]:
     """Every problem in ``raw`` against its standard: envelope, implementation map, counts.
 
     For X12 that is what a partner's validator finds: the reader's envelope findings, the
     implementation map (:mod:`formats.x12.validator`, code lists included), and what the map
     cannot say (:mod:`formats.x12.envelope_checks`: the fixed-length ISA, envelope dates and
     times, CTT01). Every :class:`Problem` returned is an error, located to segment and element.
+    ``agreed_codes`` (X12 data element -> codes) are codes the receiving partner uses outside
+    the X12 lists, e.g. ``{"355": {"KI"}}`` for its own unit code, accepted where that element is.
     """
     standard = detect(raw[:4096])
     if standard in (Standard.UBL, Standard.CXML):
@@ -169,7 +171,7 @@ def check(raw: bytes) -> list[Problem]:
                 problems.extend(gs_problems(group, header))
         if isinstance(event, TransactionSet):
             problems.extend(event.problems)
-            problems.extend(validate(event, qualifier_lists=True))
+            problems.extend(validate(event, qualifier_lists=True, agreed_codes=agreed_codes))
             problems.extend(line_count_problems(event))
         else:
             problems.extend(event.problems)

@@ -40,6 +40,8 @@ frame per open loop, and a correct element costs a length test and one compiled 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 from formats.errors import Location, Problem, ValidationError
 from formats.x12.envelope import TransactionSet
 from formats.x12.implementation_map import (
@@ -70,10 +72,12 @@ class _Frame:
 class _Walk:
     """Validation of one transaction set; collects problems in :attr:`problems`."""
 
-    def __init__(self, ts: TransactionSet, imap: ImplementationMap, lenient_qualifiers: bool = False) -> None:
+    def __init__(self, ts: TransactionSet, imap: ImplementationMap, lenient_qualifiers: bool = False,
+                 agreed_codes: Mapping[str, Collection[str]] | None = None) -> None:
         self.ts = ts
         self.imap = imap
         self.lenient_qualifiers = lenient_qualifiers
+        self.agreed_codes = agreed_codes or {}
         self.component = ts.interchange.delimiters.component
         # the AN/ID characters of the interchange's own character set (X12.6 extended set; Latin-1, UTF-8)
         self.invalid = invalid_characters(imap.family, ts.interchange.charset)
@@ -172,7 +176,9 @@ class _Walk:
         if value[-1] == " " and rule.data_type in _TEXT_TYPES and len(value.rstrip()) >= rule.min_length:
             self._add("element", "6", f"{rule.name} ({tag}{element:02d}) has trailing spaces", position, tag,
                       element, component)
-        if rule.codes is not None and value not in rule.codes and not (rule.qualifier_list and self.lenient_qualifiers):
+        if (rule.codes is not None and value not in rule.codes
+                and not (rule.qualifier_list and self.lenient_qualifiers)
+                and value not in self.agreed_codes.get(rule.reference, ())):
             self._add("element", "7", f"{value!r} is not a code of X12 element {rule.reference} ({rule.name})",
                       position, tag, element, component)
         if bad_type:
@@ -291,8 +297,8 @@ class _Walk:
                       position, tag, elements[1])
 
 
-def validate(ts: TransactionSet, imap: ImplementationMap | None = None, *,
-             qualifier_lists: bool = False) -> tuple[Problem, ...]:
+def validate(ts: TransactionSet, imap: ImplementationMap | None = None, *, qualifier_lists: bool = False,
+             agreed_codes: Mapping[str, Collection[str]] | None = None) -> tuple[Problem, ...]:
     """Every finding of the implementation map about ``ts`` (not the reader's envelope findings).
 
     ``imap`` defaults to the map for ST01 and GS08; a set no map exists for gives one problem of
@@ -304,6 +310,8 @@ def validate(ts: TransactionSet, imap: ImplementationMap | None = None, *,
     ``qualifier_lists``, as pyx12 and partners' validators check them (what we send:
     :func:`formats.translate.check`). Without it a partner's own unit code is not a syntax
     error: the intake takes it through the partner's unit map, or refuses the line in the 855.
+    ``agreed_codes`` (data element -> codes, e.g. ``{"355": {"KI"}}``) are codes one partner
+    agreed to outside the X12 lists: its unit overrides, the codes of the order being answered.
     """
     if imap is None:
         try:
@@ -312,7 +320,7 @@ def validate(ts: TransactionSet, imap: ImplementationMap | None = None, *,
             return (Problem(exc.message, Location(interchange=ts.interchange.control_number,
                                                   group=ts.group.control_number, transaction=ts.control_number),
                             "1", "transaction"),)
-    walk = _Walk(ts, imap, lenient_qualifiers=not qualifier_lists)
+    walk = _Walk(ts, imap, lenient_qualifiers=not qualifier_lists, agreed_codes=agreed_codes)
     segments = ts.segments
     st_rule = imap.body.children[0]
     if isinstance(st_rule, SegmentRule) and segments:

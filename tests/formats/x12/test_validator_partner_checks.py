@@ -178,3 +178,11 @@ def test_an_isa_wrapped_at_a_line_width_is_read_without_its_line_breaks() -> Non
 def test_module_examples(module: ModuleType) -> None:
     failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0
+
+
+def test_codes_a_partner_agreed_to_are_accepted_for_that_partner_only() -> None:
+    """A partner's own unit code (its unit override, or the code of the order answered) goes back to it."""
+    raw = _altered("PO1*2*220*EA*", "PO1*2*220*KI*")
+    assert check(raw, agreed_codes={"355": {"KI"}}) == []
+    assert [p.location.segment_tag for p in check(raw, agreed_codes={"128": {"KI"}})] == ["PO1"]
+    assert [p.location.segment_tag for p in check(raw)] == ["PO1"]
