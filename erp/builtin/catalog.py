@@ -213,7 +213,8 @@ def ship_order(engine: Engine, erp_order_id: str, *, clock: Clock = utc_now, car
         s.add(row)
         order = to_erp_order(row).order
         shipment_id = next_number(s, "shipment", "SH")
-        ship_to = order.ship_to or (order.buyer.model_copy(update={"role": PartyRole.SHIP_TO}) if order.buyer else None)
+        ship_to = order.ship_to or (order.buyer.model_copy(update={"role": PartyRole.SHIP_TO, "role_code": None})
+                                    if order.buyer and (order.buyer.name or order.buyer.ids) else None)
         notice = ShipNotice(  # an order naming no delivery party is delivered to its buyer
             shipment_id=shipment_id, po_number=order.po_number, ship_date=now.date(), carrier=carrier,
             tracking_number=tracking_number, ship_to=ship_to, buyer=order.buyer, seller=load_seller(s),

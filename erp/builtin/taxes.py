@@ -129,13 +129,13 @@ class Invoicing:
         """The buyer as the order named it, with what the ERP knows of it where the order is silent.
 
         Its VAT number from the ERP, unless the seller is outside VAT (EN 16931 BR-O-02); its
-        billing country as its address when the order gave none (BR-10: an invoice states the
-        buyer's address).
+        billing country as its address when the order named it but gave no address (BR-10: an
+        invoice states the buyer's address; a buyer known only by a contact stays one).
         """
         if stated is None:
             return None
         updates: dict[str, object] = {}
-        if stated.address is None and self.customer.country:
+        if stated.address is None and self.customer.country and (stated.name or stated.ids):
             updates["address"] = Address(country=self.customer.country)
         vat_id = self.customer.vat_id
         if vat_id and self.company.vat_id is not None and not any(i.kind == PartyIdKind.TAX for i in stated.ids):

@@ -73,7 +73,7 @@ def test_every_document_names_the_company_not_the_orders_seller(erp: BuiltinErp,
 
 def test_the_company_party_is_offered_for_the_feeds(erp: BuiltinErp, demo_engine: Engine) -> None:
     assert erp.company_party() == company_party(DEMO_COMPANY)
-    assert company_party(DEMO_COMPANY).contacts[0].email == DEMO_COMPANY.contact_email
+    assert company_party(DEMO_COMPANY).contacts[0].phone == DEMO_COMPANY.contact_phone
 
 
 def test_a_changed_order_is_answered_by_the_company_too(erp: BuiltinErp) -> None:
