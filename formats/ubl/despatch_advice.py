@@ -1,8 +1,8 @@
 """OASIS UBL 2.1 DespatchAdvice <-> canonical :class:`~formats.model.ShipNotice`.
 
 The DespatchAdvice (UBL 2.1 section 3.2.21, PEPPOL BIS Despatch Advice 3) announces a shipment:
-its ``ID``, ``IssueDate``, the ``OrderReference``, ``DespatchSupplierParty`` (ship-from),
-``DeliveryCustomerParty`` (ship-to), buyer and seller, a ``Shipment`` (consignment carrier,
+its ``ID``, ``IssueDate``, the ``OrderReference``, ``DespatchSupplierParty`` (the supplier that
+despatches), ``DeliveryCustomerParty`` (ship-to), buyer and seller, a ``Shipment`` (consignment carrier,
 tracking ID, despatch and estimated delivery dates) and one ``DespatchLine`` per shipped
 quantity of an order line, each optionally in a ``TransportHandlingUnit``.
 
@@ -13,6 +13,11 @@ UBL is line-centred where the canonical notice is package-centred, so:
   children are the package's children; lines without a unit are the notice's loose items;
 * rendering writes one ``DespatchLine`` per shipped item (numbered 1, 2 ...), repeating its
   package's unit; a child package's own items are not written (UBL has no place for them);
+* the ``DespatchSupplierParty`` (mandatory) is the seller, unless a ``SellerSupplierParty`` names
+  the seller or ``Shipment/Delivery/Despatch/DespatchParty`` repeats it (no seller given): then it
+  is the ship-from. Another ``DespatchParty`` beside it is the ship-from. Rendering writes the
+  ship-from as despatch supplier (the seller when there is none), the seller apart only beside a
+  ship-from, and a ship-from without a seller also as ``DespatchParty``: each reads back as written;
 * the ship date is ``Shipment/Delivery/Despatch/ActualDespatchDate``, else the issue date;
   the delivery date ``EstimatedDeliveryPeriod/StartDate`` (or ``ActualDeliveryDate``).
 """
@@ -22,10 +27,10 @@ from __future__ import annotations
 from lxml import etree
 
 from formats.errors import MappingError
-from formats.model import Package, PartyRole, Quantity, ShipNotice, ShippedItem
+from formats.model import Package, Party, PartyRole, Quantity, ShipNotice, ShippedItem
 from formats.ubl.common import Reader, cac, cbc, mapped, new_document, numbered, quantity, root_of, serialize
 from formats.ubl.items import read_item, render_item
-from formats.ubl.parties import SUPPLIER_CONTACTS, read_wrapped_party, render_wrapped_party
+from formats.ubl.parties import SUPPLIER_CONTACTS, read_party, read_wrapped_party, render_party, render_wrapped_party
 from formats.ubl.profiles import UblProfile, render_preamble
 
 DOCUMENT_TYPE = "DespatchAdvice"
@@ -62,6 +67,7 @@ def parse(raw: bytes | etree._Element) -> ShipNotice:
     if not po_number:
         r.required(root, ("OrderReference", "ID"), "reference to the order shipped")
     r.child(shipment, "ID")
+    seller, ship_from = _read_suppliers(r, root, delivery)
     return mapped(r, lambda: ShipNotice(
         shipment_id=shipment_id,
         po_number=po_number,
@@ -70,14 +76,36 @@ def parse(raw: bytes | etree._Element) -> ShipNotice:
                                                                                          "ActualDeliveryDate"),
         carrier=r.optional(shipment, "Consignment", "CarrierParty", "PartyName", "Name"),
         tracking_number=r.optional(delivery, "TrackingID"),
-        ship_from=read_wrapped_party(r, root, "DespatchSupplierParty", PartyRole.SHIP_FROM),
+        ship_from=ship_from,
         ship_to=read_wrapped_party(r, root, "DeliveryCustomerParty", PartyRole.SHIP_TO),
         buyer=read_wrapped_party(r, root, "BuyerCustomerParty", PartyRole.BUYER),
-        seller=read_wrapped_party(r, root, "SellerSupplierParty", PartyRole.SELLER),
+        seller=seller,
         packages=tuple(packages.values()),
         items=tuple(loose),
         extensions=r.leftovers(),
     ))
+
+
+def _read_suppliers(r: Reader, root: etree._Element,
+                    delivery: etree._Element | None) -> tuple[Party | None, Party | None]:
+    """Seller and ship-from of the notice (module doc).
+
+    The despatch supplier is the seller, unless a ``SellerSupplierParty`` names the seller or the
+    ``Despatch/DespatchParty`` names the despatch supplier itself (no seller given): then it is the
+    ship-from. A ``DespatchParty`` of its own beside a despatch supplier that is the seller is the ship-from.
+    """
+    seller = read_wrapped_party(r, root, "SellerSupplierParty", PartyRole.SELLER)
+    supplier = read_wrapped_party(r, root, "DespatchSupplierParty", PartyRole.SHIP_FROM)
+    despatcher = read_party(r, r.child(delivery, "Despatch", "DespatchParty"), PartyRole.SHIP_FROM)
+    if seller is not None:
+        return seller, supplier
+    if supplier is not None and despatcher is not None and _same(supplier, despatcher):
+        return None, supplier
+    return (supplier.model_copy(update={"role": PartyRole.SELLER}) if supplier is not None else None), despatcher
+
+
+def _same(one: Party, other: Party) -> bool:
+    return (one.name, one.ids) == (other.name, other.ids)
 
 
 def _read_line(r: Reader, line: etree._Element) -> tuple[ShippedItem, str | None]:
@@ -117,7 +145,7 @@ def render(notice: ShipNotice, *, profile: UblProfile | None = None) -> bytes:
         render_wrapped_party(root, "BuyerCustomerParty", notice.buyer, profile)
     if notice.seller is not None and notice.ship_from is not None:
         render_wrapped_party(root, "SellerSupplierParty", notice.seller, profile, SUPPLIER_CONTACTS)
-    _render_shipment(root, notice)
+    _render_shipment(root, notice, profile)
     ids = numbered()
     for package in notice.packages:
         for item in package.items:
@@ -127,7 +155,7 @@ def render(notice: ShipNotice, *, profile: UblProfile | None = None) -> bytes:
     return serialize(root)
 
 
-def _render_shipment(root: etree._Element, notice: ShipNotice) -> None:
+def _render_shipment(root: etree._Element, notice: ShipNotice, profile: UblProfile | None) -> None:
     shipment = cac(root, "Shipment")
     cbc(shipment, "ID", "1")
     if notice.carrier:
@@ -138,7 +166,10 @@ def _render_shipment(root: etree._Element, notice: ShipNotice) -> None:
     cbc(delivery, "TrackingID", notice.tracking_number)
     if notice.delivery_date is not None:
         cbc(cac(delivery, "EstimatedDeliveryPeriod"), "StartDate", notice.delivery_date)
-    cbc(cac(delivery, "Despatch"), "ActualDespatchDate", notice.ship_date)
+    despatch = cac(delivery, "Despatch")
+    cbc(despatch, "ActualDespatchDate", notice.ship_date)
+    if notice.ship_from is not None and notice.seller is None:  # else it is the DespatchSupplierParty (parse)
+        render_party(despatch, "DespatchParty", notice.ship_from, profile)
 
 
 def _render_line(root: etree._Element, item: ShippedItem, own_id: str, po_number: str,

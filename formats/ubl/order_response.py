@@ -16,7 +16,9 @@ Choices:
 * without an ``OrderResponseCode`` (UBL 2.0 style) the header status follows the lines;
 * a line's number is its ``OrderLineReference/LineID`` (the buyer's line), else its own ``ID``;
   rendering numbers ``LineItem/ID`` 1, 2 ... since a split line has two responses;
-* a line without a ``Quantity`` (allowed for accepted lines) gets quantity 0 ``EA``.
+* a line without a ``Quantity`` (allowed for accepted lines) gets quantity 0 ``EA``;
+* the order's time of day (``po_time``) is ``OrderReference/IssueTime``, written and read with
+  its zone when it has one (``xs:time`` allows it): the answer quotes the order as it was sent.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from formats.errors import MappingError
 from formats.model import (
     DateKind,
     HeaderStatus,
@@ -40,6 +43,7 @@ from formats.ubl.common import Reader, cac, cbc, mapped, new_document, numbered,
 from formats.ubl.items import read_delivery, read_item, read_price, render_delivery, render_item, render_price
 from formats.ubl.parties import SUPPLIER_CONTACTS, read_wrapped_party, render_wrapped_party
 from formats.ubl.profiles import UblProfile, render_preamble
+from formats.xml import local_name
 
 DOCUMENT_TYPE = "OrderResponse"
 
@@ -95,6 +99,28 @@ def read_response_header(r: Reader, root: etree._Element) -> tuple[str, str, dt.
     return own_id, po_number, response_date
 
 
+def read_order_time(r: Reader, root: etree._Element) -> dt.time | None:
+    """``OrderReference/IssueTime``: the order's time of day, its zone kept (unlike :meth:`Reader.time`)."""
+    node = r.child(root, "OrderReference", "IssueTime")
+    value = r.text(node)
+    if node is None or not value:
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError as exc:
+        raise MappingError(f"{local_name(node)} {value!r} is not a time (hh:mm:ss, optional zone)",
+                           r.where(node)) from exc
+
+
+def render_order_reference(root: etree._Element, response: OrderResponse) -> None:
+    """``OrderReference``: the order's number, date and time of day (with its zone when known)."""
+    reference = cac(root, "OrderReference")
+    cbc(reference, "ID", response.po_number)
+    cbc(reference, "IssueDate", response.po_date)
+    if response.po_time is not None:
+        cbc(reference, "IssueTime", response.po_time.replace(microsecond=0).isoformat())
+
+
 def parse(raw: bytes | etree._Element) -> OrderResponse:
     """The canonical order response of a UBL OrderResponse document."""
     root = root_of(raw, DOCUMENT_TYPE)
@@ -106,6 +132,7 @@ def parse(raw: bytes | etree._Element) -> OrderResponse:
     return mapped(r, lambda: OrderResponse(
         po_number=po_number,
         po_date=r.date(root, "OrderReference", "IssueDate"),
+        po_time=read_order_time(r, root),
         response_number=r.optional(root, "SalesOrderID") or own_id,
         response_date=response_date,
         status=_header_status(r, root, lines),
@@ -178,9 +205,7 @@ def render(response: OrderResponse, *, profile: UblProfile | None = None) -> byt
     for note in response.notes:
         cbc(root, "Note", note)
     cbc(root, "DocumentCurrencyCode", response.currency)
-    reference = cac(root, "OrderReference")
-    cbc(reference, "ID", response.po_number)
-    cbc(reference, "IssueDate", response.po_date)
+    render_order_reference(root, response)
     render_wrapped_party(root, "SellerSupplierParty", response.seller, profile, SUPPLIER_CONTACTS)
     render_wrapped_party(root, "BuyerCustomerParty", response.buyer, profile)
     render_delivery(root, response.ship_to, (), profile)
@@ -206,4 +231,4 @@ def _render_line(root: etree._Element, line: LineResponse, own_id: str) -> None:
     cbc(cac(order_line, "OrderLineReference"), "LineID", line.line_number)
 
 
-__all__ = ["DOCUMENT_TYPE", "parse", "render"]
+__all__ = ["DOCUMENT_TYPE", "parse", "read_order_time", "render", "render_order_reference"]

@@ -1,7 +1,8 @@
 """OASIS UBL 2.1 OrderResponseSimple <-> canonical :class:`~formats.model.OrderResponse`.
 
 The OrderResponseSimple (UBL 2.1 section 3.2.48) accepts or rejects a whole order without
-lines: ``AcceptedIndicator``, ``RejectionNote``, the ``OrderReference`` and both parties.
+lines: ``AcceptedIndicator``, ``RejectionNote``, the ``OrderReference`` (the order's number,
+date and time of day, as in :mod:`formats.ubl.order_response`) and both parties.
 
 Choices: ``AcceptedIndicator`` true reads as ``accepted``, false as ``rejected``; rendering
 writes true for both accepted statuses and false for both rejected ones, and drops the lines
@@ -14,8 +15,8 @@ from __future__ import annotations
 from lxml import etree
 
 from formats.model import HeaderStatus, OrderResponse, PartyRole
-from formats.ubl.common import Reader, cac, cbc, mapped, new_document, root_of, serialize
-from formats.ubl.order_response import read_response_header
+from formats.ubl.common import Reader, cbc, mapped, new_document, root_of, serialize
+from formats.ubl.order_response import read_order_time, read_response_header, render_order_reference
 from formats.ubl.parties import SUPPLIER_CONTACTS, read_wrapped_party, render_wrapped_party
 from formats.ubl.profiles import UblProfile, render_preamble
 
@@ -35,6 +36,7 @@ def parse(raw: bytes | etree._Element) -> OrderResponse:
     return mapped(r, lambda: OrderResponse(
         po_number=po_number,
         po_date=r.date(root, "OrderReference", "IssueDate"),
+        po_time=read_order_time(r, root),
         response_number=own_id,
         response_date=response_date,
         status=HeaderStatus.ACCEPTED if accepted else HeaderStatus.REJECTED,
@@ -57,9 +59,7 @@ def render(response: OrderResponse, *, profile: UblProfile | None = None) -> byt
     cbc(root, "AcceptedIndicator", not rejected)
     for note in response.notes if rejected else ():
         cbc(root, "RejectionNote", note)
-    reference = cac(root, "OrderReference")
-    cbc(reference, "ID", response.po_number)
-    cbc(reference, "IssueDate", response.po_date)
+    render_order_reference(root, response)
     render_wrapped_party(root, "SellerSupplierParty", response.seller, profile, SUPPLIER_CONTACTS)
     render_wrapped_party(root, "BuyerCustomerParty", response.buyer, profile)
     return serialize(root)
