@@ -17,7 +17,10 @@ do not count (X12 states the amount).
 Choices: the heading PER (accounts receivable contact) belongs to the seller; TXI04 is written
 ``VD`` (vendor defined) when a tax has a ``scheme`` (the jurisdiction code, TXI05), except VAT,
 which is TXI01 ``VA`` with its EN 16931 category in TXI10 and the exempt code in TXI06; an invoice
-priced in no CUR is in ``default_currency`` (USD).
+priced in no CUR is in ``default_currency`` (USD). The invoice a credit note credits (the canonical
+``BillingReference``, as UBL names it) is ``REF*OI``, original invoice number, both ways; a
+reference whose qualifier is no 128 code is a :class:`~formats.errors.MappingError` naming it.
+A buyer the order named only by its contact (no name, no identifier) has no N1 loop.
 """
 
 from __future__ import annotations

@@ -430,20 +430,55 @@ def refill(segment: Segment, extensions: Iterable[Extension], source: str) -> Se
 # --------------------------------------------------------------------------------------------
 
 
+REFERENCE_QUALIFIERS: dict[str, str] = {
+    "BillingReference": "OI",  # the invoice a credit note credits (UBL cac:BillingReference, EN 16931 BT-25)
+}
+"""Canonical reference qualifiers that are no X12 128 code, and the 128 code that carries each.
+
+Read back into the canonical name, so that a credit note read from an 810 names the invoice it
+credits as one read from UBL does.
+"""
+
+CANONICAL_REFERENCES: dict[str, str] = {code: name for name, code in REFERENCE_QUALIFIERS.items()}
+
+_REFERENCE_CODE = re.compile(r"[A-Z0-9]{2,3}")
+"""The shape of a 128 code: the two-character space is all but fully assigned, three-character codes exist."""
+
+
+def reference_qualifier(qualifier: str) -> str:
+    """The X12 128 code a canonical reference ``qualifier`` is written with.
+
+    Its own when it is one (``VN``), the code of a canonical name (:data:`REFERENCE_QUALIFIERS`);
+    any other name is a :class:`MappingError` naming it: a REF01 that is no 128 code makes the
+    whole set invalid for the partner, and guessing a code would tell it something else.
+
+    >>> reference_qualifier("BillingReference"), reference_qualifier("VN")
+    ('OI', 'VN')
+    """
+    code = REFERENCE_QUALIFIERS.get(qualifier, qualifier)
+    if not _REFERENCE_CODE.fullmatch(code):
+        raise MappingError(f"reference {qualifier!r} has no X12 128 qualifier to be written with")
+    return code
+
+
 def read_reference(reader: SetReader, index: int) -> tuple[Reference, list[Extension]]:
-    """REF (or N9): qualifier 128, identification, description; the rest as extensions."""
+    """REF (or N9): qualifier 128, identification, description; the rest as extensions.
+
+    A 128 code that stands for a canonical name (:data:`CANONICAL_REFERENCES`) is read as that name.
+    """
     qualifier = reader.code(index, 1)
     value = reader.text(index, 2)
     description = reader.text(index, 3) or None
     if not qualifier or not (value or description):
         raise MappingError(f"{reader.tag(index)} without a qualifier and a value", reader.location(index, 1))
-    reference = Reference(qualifier=qualifier, value=value, description=description)
+    reference = Reference(qualifier=CANONICAL_REFERENCES.get(qualifier, qualifier), value=value,
+                          description=description)
     return reference, reader.leftovers(index, (1, 2, 3))
 
 
 def reference_segment(reference: Reference, tag: str = "REF") -> Segment:
-    """A REF (or N9) for ``reference``."""
-    return [tag, reference.qualifier, reference.value, reference.description or ""]
+    """A REF (or N9) for ``reference``, its qualifier as a 128 code (:func:`reference_qualifier`)."""
+    return [tag, reference_qualifier(reference.qualifier), reference.value, reference.description or ""]
 
 
 def read_contact(reader: SetReader, index: int) -> tuple[Contact, list[Extension]]:
@@ -572,7 +607,7 @@ def read_party(reader: SetReader, start: int, stop: int) -> tuple[Party, int]:
             extensions += reader.leftovers(index, (1, 2))
         elif tag == "REF":
             reference, more = read_reference(reader, index)
-            extensions.append(Extension(source=reader.source("REF"), name=reference.qualifier, value=reference.value))
+            extensions.append(Extension(source=reader.source("REF"), name=reader.code(index, 1), value=reference.value))
             extensions += more + ([Extension(source=reader.source("REF"), name="REF03", value=reference.description)]
                                   if reference.description else [])
         else:
@@ -615,6 +650,11 @@ def party_segments(party: Party, set_code: str, role: PartyRole | None = None) -
     silently sending fewer. A VAT number is not that identifier: it goes in ``REF*VX``. A
     company register number (an ``other`` id qualified ``legal``) has no place in X12 and is
     left out: it is a legal mention for invoices in UBL, not a way to address a party.
+
+    A party with neither a name nor an identifier (a buyer an 850 names only by its ``PER*BD``
+    contact) has no N1 loop: N1 needs N102 or N103/N104, and the N1 loops of the sets we write
+    are optional, so the partner gets a valid document without a party it never named rather
+    than no document at all.
     """
     role_code = entity_code(party, role)
     if not role_code:
@@ -624,7 +664,7 @@ def party_segments(party: Party, set_code: str, role: PartyRole | None = None) -
     if len(ids) > 1:
         raise MappingError(f"N1 {role_code}: {len(ids)} identifiers, N1 has room for one")
     if not party.name and not ids:
-        raise MappingError(f"N1 {role_code}: a party needs a name or an identifier")
+        return []
     n1 = ["N1", role_code, party.name or ""]
     if ids:
         first = ids[0]
@@ -671,12 +711,14 @@ def place_party(party: Party, slots: dict[PartyRole, Party | None], others: list
 
 
 __all__ = [
+    "CANONICAL_REFERENCES",
     "DATE_KINDS",
     "ITEM_KINDS",
     "NOTES_CONTAINER",
     "PARTY_ID_KINDS",
     "PARTY_LOOP_TAGS",
     "PARTY_ROLES",
+    "REFERENCE_QUALIFIERS",
     "TEXT_ELEMENTS",
     "SetReader",
     "contact_segment",
@@ -693,6 +735,7 @@ __all__ = [
     "read_item_ids",
     "read_party",
     "read_reference",
+    "reference_qualifier",
     "reference_segment",
     "refill",
     "text_segments",

@@ -15,6 +15,14 @@ accents and superscripts folded to ASCII, any other character and any delimiter 
 and each change is appended to ``notes`` as a :class:`~formats.errors.Problem` of level ``note``
 for the document's record. The output is the same valid X12 either way.
 
+The component separator is the one delimiter a value may hold: composites (C001, C040 ...) come
+joined by it. Which elements are simple is the set's implementation map's to say
+(:func:`~formats.x12.implementation_map.load_map`); in a simple element the component separator
+would split the value for the partner's parser (an e-mail address ``invoices@...`` where ``@``
+separates components), so it is refused like any delimiter, or with ``notes`` replaced by ``?``.
+A communication number (PER04/06/08) holding a delimiter is left out with its qualifier instead:
+a mangled e-mail address or phone number reaches somebody else, a missing one nobody.
+
 >>> spec = InterchangeSpec(sender_qualifier="ZZ", sender_id="SELLER", receiver_qualifier="ZZ",
 ...     receiver_id="BUYER", control_number=7, version="00401",
 ...     timestamp=dt.datetime(2026, 11, 23, 9, 30))
@@ -28,12 +36,14 @@ for the document's record. The output is the same valid X12 either way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from formats.errors import Location, MappingError, Problem
+from formats.errors import Location, MappingError, Problem, ValidationError
 from formats.x12.envelope import Delimiters, Segment
+from formats.x12.implementation_map import ElementRule, load_map
 
 ISA_FIELD_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 
@@ -166,7 +176,63 @@ def _plain(text: str, delimiters: Delimiters) -> bool:
     return text.isascii() and text.isprintable()
 
 
-def _segment_text(segment: Segment, delimiters: Delimiters, notes: list[Problem] | None) -> str:
+COMMUNICATION_NUMBERS: dict[str, tuple[int, ...]] = {"PER": (4, 6, 8)}
+"""Elements holding a communication number (364), each after its qualifier (365)."""
+
+SimpleElements = dict[str, frozenset[int]]
+"""Segment tag -> the positions of its simple (not composite) elements."""
+
+
+@functools.lru_cache(maxsize=64)
+def simple_elements(code: str, version: str) -> SimpleElements:
+    """The simple elements of each segment of set ``code`` in GS08 ``version``; empty with no map for it."""
+    try:
+        imap = load_map(code, version)
+    except ValidationError:
+        return {}
+    return {tag: frozenset(f.position for f in rule.fields if isinstance(f, ElementRule))
+            for tag, rule in imap.segments_by_tag.items()}
+
+
+def _split_values(segment: Segment, delimiters: Delimiters, notes: list[Problem] | None,
+                  simple: frozenset[int]) -> Segment:
+    """``segment`` with no component or repetition separator left in its ``simple`` elements (module doc)."""
+    separators = delimiters.component + (delimiters.repetition or "")
+    tag = segment[0]
+    found = [p for p in simple if p < len(segment) and any(c in segment[p] for c in separators)]
+    if not found:
+        return segment
+    if notes is None:
+        position = min(found)
+        raise MappingError(f"{tag}{position:02d}: value {segment[position]!r} contains a delimiter of this "
+                           f"interchange (X12 has no escape character)")
+    out = list(segment)
+    dropped: set[int] = set()
+    for position in sorted(found):
+        value = segment[position]
+        if position in COMMUNICATION_NUMBERS.get(tag, ()):
+            dropped |= {position - 1, position}
+            _note(notes, tag, position, f"{tag}{position:02d} {value!r} holds a delimiter of this interchange, "
+                                        f"which would split it; left out with its qualifier {tag}{position - 1:02d}")
+            continue
+        written = carry(value, separators + delimiters.element + delimiters.segment)
+        out[position] = written
+        _note(notes, tag, position, f"{tag}{position:02d} {value!r} holds a delimiter of this interchange (no "
+                                    f"escape for it); written as {written!r}")
+    if dropped:
+        pairs = COMMUNICATION_NUMBERS[tag]
+        kept = [out[p - 1:p + 1] for p in pairs if p < len(out) and p not in dropped]
+        head = out[:pairs[0] - 1]
+        tail = out[pairs[-1] + 1:]
+        out = [*head, *(value for pair in kept for value in pair),
+               *([""] * (2 * (len(pairs) - len(kept))) if tail else []), *tail]
+    return out
+
+
+def _segment_text(segment: Segment, delimiters: Delimiters, notes: list[Problem] | None,
+                  simple: SimpleElements | None = None) -> str:
+    if simple and segment and segment[0] in simple:
+        segment = _split_values(segment, delimiters, notes, simple[segment[0]])
     values = list(segment)
     while len(values) > 1 and values[-1] == "":
         values.pop()
@@ -262,7 +328,8 @@ def render_interchange(
             if ts.implementation_reference:
                 st.append(ts.implementation_reference)
             out.append(_segment_text(st, d, notes))
-            out.extend(_segment_text(seg, d, notes) for seg in ts.body)
+            simple = simple_elements(ts.code, group.version)
+            out.extend(_segment_text(seg, d, notes, simple) for seg in ts.body)
             out.append(_segment_text(["SE", str(len(ts.body) + 2), ts.control_number], d, notes))
         out.append(_segment_text(["GE", str(len(sets)), str(group.control_number)], d, notes))
     out.append(_segment_text(["IEA", str(group_count), f"{spec.control_number:09d}"], d, notes))
