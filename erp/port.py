@@ -35,7 +35,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from formats.model import Invoice, Money, Order, OrderResponse, ShipNotice
+from formats.model import Invoice, Money, Order, OrderResponse, Party, ShipNotice
 
 
 class ErpError(Exception):
@@ -309,6 +309,14 @@ class ErpPort(Protocol):
 
     def get_customer(self, customer_id: str) -> Customer | None:
         """The customer account, or None."""
+        ...
+
+    def company_party(self) -> Party | None:
+        """The company as the seller of a document, from the ERP's own company data; None when it has none.
+
+        Name, address, tax and legal ids, electronic address, contact: what every document we send
+        names the seller with, whatever a buyer's order said of us.
+        """
         ...
 
     def get_prices(self, skus: Sequence[str] | None = None) -> Sequence[ItemPrice]:

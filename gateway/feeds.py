@@ -50,12 +50,22 @@ def inventory_report(erp: ErpPort, report_id: str, on: dt.date) -> InventoryRepo
     return InventoryReport(report_id=report_id, report_date=on, lines=lines)
 
 
-def parties(partner: Partner) -> tuple[Party, Party]:
-    """Us (as the partner knows us) and the partner (as the ERP customer it buys as), for feed headers."""
-    seller = Party(role=PartyRole.SELLER, name=partner.our_x12_id,
-                   ids=(PartyId(kind=PartyIdKind.MUTUALLY_DEFINED, value=partner.our_x12_id, qualifier="ZZ"),))
-    buyer = Party(role=PartyRole.BUYER, name=partner.name,
-                  ids=(PartyId(kind=PartyIdKind.SELLER_ASSIGNED, value=partner.customer_id, qualifier="91"),))
+def parties(partner: Partner, erp: ErpPort | None = None) -> tuple[Party, Party]:
+    """Us and the partner, for feed headers.
+
+    We are the ERP's company (as on every other document we send), else, with an ERP that keeps no
+    company data, the identity the partner knows us by. The partner is the ERP customer it buys as,
+    with its electronic address when it has one (a PEPPOL catalogue's receiver).
+    """
+    seller = erp.company_party() if erp is not None else None
+    if seller is None:
+        seller = Party(role=PartyRole.SELLER, name=partner.our_x12_id,
+                       ids=(PartyId(kind=PartyIdKind.MUTUALLY_DEFINED, value=partner.our_x12_id, qualifier="ZZ"),))
+    ids = [PartyId(kind=PartyIdKind.SELLER_ASSIGNED, value=partner.customer_id, qualifier="91")]
+    scheme, endpoint = partner.settings.get("endpoint_scheme"), partner.settings.get("endpoint_id")
+    if scheme and endpoint:
+        ids.insert(0, PartyId(kind=PartyIdKind.NETWORK, value=str(endpoint), qualifier=str(scheme)))
+    buyer = Party(role=PartyRole.BUYER, name=partner.name, ids=tuple(ids))
     return seller, buyer
 
 
@@ -120,7 +130,7 @@ def send_feed(s: Session, erp: ErpPort, partner: Partner, kind: Outgoing, *, act
     customer has no prices.
     """
     now = utcnow()
-    seller, buyer = parties(partner)
+    seller, buyer = parties(partner, erp)
     if kind is Outgoing.INVENTORY:
         reference = f"INV{now:%y%m%d%H%M%S}"  # 15 characters: fits X12 BIA03 and BCT02
         document: InventoryReport | Catalogue = inventory_report(erp, reference, now.date()).model_copy(

@@ -28,7 +28,15 @@ from formats.model import Canonical, Catalogue, InventoryReport, Invoice, OrderR
 from formats.x12.envelope import Delimiters, Segment
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from gateway.delivery.outbox import enqueue_document
-from gateway.partners import answered_delimiters, isa_version, outbound_delimiters, partner_standard, unit_map, wants
+from gateway.partners import (
+    agreed_unit_codes,
+    answered_delimiters,
+    isa_version,
+    outbound_delimiters,
+    partner_standard,
+    unit_map,
+    wants,
+)
 from gateway.pipeline.states import State
 from gateway.presend import examine
 from gateway.punchout import delivery as cxml_delivery  # the "cxml" channel that writes our SharedSecret in
@@ -138,14 +146,11 @@ def _render_x12(s: Session, partner: Partner, set_code: str, document: Canonical
 
 def ubl_profile(partner: Partner, doc_type: str) -> Any:
     """The network profile a UBL partner wants for ``doc_type`` (``settings["ubl_profile"]``), or None."""
-    from formats.ubl import PEPPOL_BILLING, PEPPOL_DESPATCH_ADVICE, PEPPOL_ORDERING
+    from formats.ubl import peppol_profile
 
     if str(partner.settings.get("ubl_profile") or "").lower() != "peppol":
         return None
-    for profile in (PEPPOL_BILLING, PEPPOL_ORDERING, PEPPOL_DESPATCH_ADVICE):
-        if profile.customization_for(doc_type):
-            return profile
-    return None
+    return peppol_profile(doc_type)
 
 
 def _render_ubl(partner: Partner, doc_type: str, document: Canonical) -> bytes:
@@ -259,7 +264,8 @@ def _draft(s: Session, emission: Emission) -> tuple[dict[str, Any], str] | None:
         raw = render_for_buyer(s, partner, doc_type, document, emission.parent_id)
     else:
         raw, controls = _render_x12(s, partner, doc_type, document, utcnow(), emission.inbound_delimiters)
-    verdict = examine(standard, doc_type, raw, partner_settings=partner.settings)
+    agreed = {"355": agreed_unit_codes(s, partner, emission.parent_id)} if standard == "x12" else None
+    verdict = examine(standard, doc_type, raw, partner_settings=partner.settings, agreed_codes=agreed)
     problems = [*controls.pop("problems", []),
                 *(problem_record(p) for p in (*verdict.errors, *verdict.warnings)[:MAX_PROBLEMS])]
     held = {} if verdict.ok else {"error": f"not sent: {len(verdict.errors)} error(s) from the partner's validators "

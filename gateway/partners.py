@@ -15,8 +15,8 @@ from sqlmodel import Session
 from formats.codes.units import UnitMap
 from formats.errors import FormatError, MappingError
 from formats.model import ItemId, ItemIdKind, Order
-from formats.x12.envelope import Delimiters
-from formats.x12.reader import interchange_delimiters
+from formats.x12.envelope import Delimiters, TransactionSet
+from formats.x12.reader import interchange_delimiters, read_interchanges
 from gateway.store.control_numbers import ControlKind
 from gateway.store.tables import ControlCounter, Document, Partner
 
@@ -76,6 +76,31 @@ def answered_delimiters(s: Session, partner: Partner, document_id: int | None) -
         return interchange_delimiters(order.raw, partner.settings.get("charset"))
     except FormatError:
         return None
+
+
+UNIT_ELEMENTS = {"PO1": 3, "PO3": 3, "SLN": 5, "IT1": 3, "SN1": 3, "QTY": 3}
+"""Where an order's sets put a unit of measure (X12 355), as segment -> element position."""
+
+
+def agreed_unit_codes(s: Session, partner: Partner, document_id: int | None) -> set[str]:
+    """The partner's own unit codes: those of its ``unit_overrides``, and those its order ``document_id`` used.
+
+    An answer repeats the units of the order it answers, and a partner reads back the codes it
+    sends, even ones outside the X12 355 list; the pre-send gate counts them as agreed.
+    """
+    codes = {str(code).upper() for code in (partner.settings.get("unit_overrides") or {})}
+    order = s.get(Document, document_id) if document_id is not None else None
+    if order is None or order.standard != "x12" or order.direction != "in":
+        return codes
+    try:
+        for event in read_interchanges(order.raw):
+            if isinstance(event, TransactionSet):
+                codes.update(segment[UNIT_ELEMENTS[segment[0]]].upper() for segment in event.segments
+                             if segment[0] in UNIT_ELEMENTS and len(segment) > UNIT_ELEMENTS[segment[0]]
+                             and segment[UNIT_ELEMENTS[segment[0]]])
+    except FormatError:
+        pass  # an order that does not read again agrees nothing more
+    return codes
 
 
 def isa_version(gs_version: str) -> str:

@@ -23,6 +23,7 @@ from formats.x12.standalone import envelope_controls
 from gateway.auth.audit import audit
 from gateway.delivery.tables import DocumentEdit
 from gateway.outbound import CANONICAL, Emission, emit_all, outgoing_of, send
+from gateway.partners import agreed_unit_codes
 from gateway.pipeline.states import State
 from gateway.presend.gate import examine
 from gateway.store.db import session
@@ -103,7 +104,8 @@ def correct(engine: Engine, document_id: int, raw: bytes, *, actor: str, reason:
         held, partner = _held(s, document_id)
         if raw == held.raw:
             raise CorrectionRefused("the corrected document is the same as the one held")
-        verdict = examine(held.standard, held.doc_type, raw, partner_settings=partner.settings)
+        agreed = {"355": agreed_unit_codes(s, partner, held.parent_id)} if held.standard == "x12" else None
+        verdict = examine(held.standard, held.doc_type, raw, partner_settings=partner.settings, agreed_codes=agreed)
         if not verdict.ok:
             raise CorrectionRefused(f"the corrected {held.standard} {held.doc_type} still fails its partner's "
                                     "validators", [str(p) for p in verdict.errors])

@@ -1,7 +1,8 @@
 """Which validators a partner would run on a document, run before it is sent.
 
 * X12: our implementation maps, element code lists included (:func:`formats.translate.check`),
-  the same check ``b2bgw validate`` and the intake apply to what partners send us;
+  the same check ``b2bgw validate`` applies; a partner's own unit codes (its ``unit_overrides``,
+  and those its order used, which an answer repeats) count as agreed;
 * UBL: the OASIS UBL 2.1 XSD of the document type; for invoices and credit notes also the
   EN 16931 rules, and the PEPPOL BIS Billing 3 rules for partners with the PEPPOL profile;
 * cXML: the DTD its DOCTYPE names.
@@ -15,6 +16,7 @@ to prevent.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from formats.conformance import cxml_dtd_file, dtd_problems, xsd_problems
@@ -72,12 +74,16 @@ def wants_peppol(partner_settings: dict[str, object]) -> bool:
 
 
 def examine(standard: str, doc_type: str, raw: bytes, *, partner_settings: dict[str, object],
-            artefacts: Artefacts | None = None) -> Verdict:
-    """Run on ``raw`` every validator its partner would run; the verdict."""
+            artefacts: Artefacts | None = None, agreed_codes: Mapping[str, Collection[str]] | None = None) -> Verdict:
+    """Run on ``raw`` every validator its partner would run; the verdict.
+
+    ``agreed_codes`` (X12 data element -> codes) are the partner's own codes outside the X12 lists
+    that it uses itself, and so reads back: the unit codes of its order an answer repeats.
+    """
     artefacts = artefacts or current()
     found = _Findings()
     if standard == "x12":
-        _x12(raw, found)
+        _x12(raw, found, agreed_codes)
     elif standard == "ubl":
         _ubl(doc_type, raw, partner_settings, artefacts, found)
     elif standard == "cxml":
@@ -85,12 +91,12 @@ def examine(standard: str, doc_type: str, raw: bytes, *, partner_settings: dict[
     return found.verdict()
 
 
-def _x12(raw: bytes, found: _Findings) -> None:
+def _x12(raw: bytes, found: _Findings, agreed_codes: Mapping[str, Collection[str]] | None) -> None:
     from formats.translate import check
 
     found.ran.append("X12 implementation map")
     try:
-        found.errors.extend(check(raw))
+        found.errors.extend(check(raw, agreed_codes=agreed_codes))
     except FormatError as exc:
         found.errors.extend(exc.problems)
 
