@@ -17,6 +17,16 @@ The account to pay into (the invoice's payment means) is an ``InvoicePartner`` o
 has no payment means code or remittance reference (the invoiceID is quoted), so reading gives
 ``58`` (SEPA credit transfer) for an IBAN and ``30`` otherwise.
 
+The parties are ``InvoicePartner`` contacts (:func:`formats.cxml.parties.party_contact_element`)
+of roles ``from`` (the seller), ``soldTo`` (the buyer) and ``billTo``; the ship-to is the
+``shipTo`` contact of ``InvoiceDetailShipping`` beside the seller as ``shipFrom`` (an
+``InvoicePartner`` ``shipTo`` without a seller). cXML has no due date: a due date without net
+days is written as the ``PaymentTerm`` days to it (read back as net days). The item ids are
+``ItemID``'s SupplierPartID, SupplierPartAuxiliaryID and BuyerPartID. The summary ``Tax`` holds a
+``TaxDetail`` per tax: the lines' taxes then the invoice's own (read back as the invoice's taxes:
+what follows the lines' taxes), or, when the lines give only rates, the invoice's VAT breakdown
+(read back whole, since it is not the lines' taxes repeated).
+
 Charges coded ``Shipping`` are the ShippingAmount, other charges the SpecialHandlingAmount,
 allowances the InvoiceDetailDiscount.
 
@@ -60,6 +70,7 @@ from formats.cxml.common import (
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_item_ids, set_content
+from formats.cxml.parties import party_contact_element, read_party_contact
 from formats.errors import Location, MappingError
 from formats.model import (
     Allowance,
@@ -67,6 +78,8 @@ from formats.model import (
     InvoiceLine,
     ItemIdKind,
     Money,
+    Party,
+    PartyRole,
     PaymentMeans,
     PaymentTerms,
     Quantity,
@@ -82,6 +95,10 @@ REMIT_TO = "remitTo"
 IBAN, SWIFT, ACCOUNT_NAME, BANK_ACCOUNT = "ibanID", "swiftID", "accountName", "bankAccountID"
 """The cXML guide's IdReference domains of a remit-to account."""
 SEPA_TRANSFER, CREDIT_TRANSFER = "58", "30"
+PARTNER_ROLES: dict[str, PartyRole] = {"from": PartyRole.SELLER, "soldTo": PartyRole.BUYER, "billTo": PartyRole.BILL_TO}
+"""InvoicePartner contact roles (the cXML guide's) of the invoice's parties."""
+SHIP_FROM, SHIP_TO = "shipFrom", "shipTo"
+ITEM_ID_PARTS = (("SupplierPartAuxiliaryID", ItemIdKind.SELLER_AUX), ("BuyerPartID", ItemIdKind.BUYER))
 
 
 def _sum(amounts: list[Money], currency: str) -> Money:
@@ -141,6 +158,46 @@ def _read_payment_means(header: etree._Element) -> tuple[PaymentMeans, ...]:
     return tuple(found)
 
 
+def _partners(header: etree._Element, invoice: Invoice) -> None:
+    """The parties as InvoicePartner contacts, the ship-to in InvoiceDetailShipping (module doc)."""
+    parties = {"from": invoice.seller, "soldTo": invoice.buyer, "billTo": invoice.bill_to}
+    ship_to = invoice.ship_to
+    if ship_to is not None and invoice.seller is None:
+        parties[SHIP_TO] = ship_to
+    for role, party in parties.items():
+        if party is not None:
+            party_contact_element(sub(header, "InvoicePartner"), party, role)
+    if ship_to is not None and invoice.seller is not None:
+        shipping = sub(header, "InvoiceDetailShipping")
+        party_contact_element(shipping, invoice.seller, SHIP_FROM)
+        party_contact_element(shipping, ship_to, SHIP_TO)
+
+
+def _net_days(invoice: Invoice) -> int | None:
+    """The PaymentTerm days: the terms' net days, else the days to the due date (when it is not before)."""
+    if invoice.terms is not None and invoice.terms.net_days is not None:
+        return invoice.terms.net_days
+    if invoice.due_date is not None and invoice.due_date >= invoice.invoice_date:
+        return (invoice.due_date - invoice.invoice_date).days
+    return None
+
+
+def _read_partners(header: etree._Element) -> dict[str, Party]:
+    """The invoice's parties by field name (module doc); the remitTo partner is the payment means'."""
+    found: dict[str, Party] = {}
+    for partner in children(header, "InvoicePartner"):
+        contact = child(partner, "Contact")
+        role = attribute(contact, "role") if contact is not None else None
+        if contact is None or role not in (*PARTNER_ROLES, SHIP_TO):
+            continue
+        party_role = PARTNER_ROLES.get(role or "", PartyRole.SHIP_TO)
+        found.setdefault(party_role.value.replace("-", "_"), read_party_contact(contact, party_role))
+    for contact in children(child(header, "InvoiceDetailShipping"), "Contact"):
+        if attribute(contact, "role") == SHIP_TO:
+            found.setdefault("ship_to", read_party_contact(contact, PartyRole.SHIP_TO))
+    return found
+
+
 def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing: Routing,
            order_payload_id: str | None = None, units: UnitMap | None = None) -> bytes:
     """The InvoiceDetailRequest of ``invoice`` (valid against InvoiceDetail.dtd 1.2.037)."""
@@ -160,8 +217,10 @@ def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing
     sub(header, "InvoiceDetailLineIndicator", isTaxInLine="yes" if any(ln.taxes for ln in invoice.lines) else None)
     for means in invoice.payment_means:
         _remit_to(header, means, invoice.seller.name if invoice.seller else None)
-    if invoice.terms is not None and invoice.terms.net_days is not None:
-        sub(header, "PaymentTerm", payInNumberOfDays=str(invoice.terms.net_days))
+    _partners(header, invoice)
+    days = _net_days(invoice)
+    if days is not None:
+        sub(header, "PaymentTerm", payInNumberOfDays=str(days))
     if invoice.notes:
         sub(header, "Comments", "\n".join(invoice.notes), lang="en")
     order = sub(document, "InvoiceDetailOrder")
@@ -190,7 +249,12 @@ def render(invoice: Invoice, *, payload_id: str, timestamp: dt.datetime, routing
         reference = sub(item, "InvoiceDetailItemReference", lineNumber=line.order_line_number or line.line_number)
         supplier_part = next((i.value for i in line.items if i.kind == ItemIdKind.SELLER), None)
         if supplier_part is not None:
-            set_content(sub(sub(reference, "ItemID"), "SupplierPartID"), supplier_part)
+            item_id = sub(reference, "ItemID")
+            set_content(sub(item_id, "SupplierPartID"), supplier_part)
+            for name, kind in ITEM_ID_PARTS:
+                other = next((i.value for i in line.items if i.kind == kind), None)
+                if other is not None:
+                    set_content(sub(item_id, name), other)
         if line.description is not None:
             description(reference, line.description, "en")
         money_element(item, "SubtotalAmount", subtotal, negate=sign < 0)
@@ -285,13 +349,11 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Invoi
         discount = optional_money(summary, "InvoiceDetailDiscount", "InvoiceDetailDiscount")
         if discount is not None and discount.amount:
             allowances.append(Allowance(is_charge=False, amount=_positive(discount)))
-        tax = child(summary, "Tax")
-        taxes = () if any(line.taxes for line in lines) or tax is None or not text(tax, "Money") else (
-            _read_tax(tax, "summary Tax"),)
+        taxes = _read_summary_taxes(child(summary, "Tax"), lines)
         term = child(header, "PaymentTerm")
         days = attribute(term, "payInNumberOfDays") if term is not None else None
         net_days = whole_number(days) if days else None
-        return Invoice(
+        return Invoice(**_read_partners(header),
             invoice_number=invoice_number, invoice_date=invoice_date, is_credit_note=purpose == "creditmemo",
             po_number=po_number, currency=currency, lines=tuple(lines), allowances=tuple(allowances), taxes=taxes,
             terms=PaymentTerms(net_days=net_days) if net_days is not None else None,
@@ -299,6 +361,31 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Invoi
             payment_means=_read_payment_means(header))
     except PydanticValidationError as exc:
         raise MappingError(f"not a valid invoice: {exc.errors()[0]['msg']}", where(document)) from exc
+
+
+def _read_summary_taxes(tax: etree._Element | None, lines: list[InvoiceLine]) -> tuple[Tax, ...]:
+    """The invoice's own taxes in the summary Tax (module doc).
+
+    Without taxed lines: the one total. With them: one tax per TaxDetail, less the lines' taxes
+    when the details begin with them (what :func:`render` writes for lines taxed with amounts).
+    """
+    if tax is None or not text(tax, "Money"):
+        return ()
+    line_taxes = [t for line in lines for t in line.taxes]
+    if not line_taxes:
+        return (_read_tax(tax, "summary Tax"),)
+    what = optional_text(tax, "Description")
+    details = []
+    for detail in children(tax, "TaxDetail"):
+        amount = child(detail, "TaxAmount")
+        rate = attribute(detail, "percentageRate")
+        details.append(Tax(amount=_positive(money(amount, "TaxDetail TaxAmount")) if amount is not None else None,
+                           category=attribute(detail, "category"), description=what,
+                           percent=number(rate, detail, "percentageRate", "percentageRate") if rate else None))
+    key = [(t.category, t.percent, t.amount) for t in details]
+    if key[:len(line_taxes)] == [(t.category, t.percent, t.amount) for t in line_taxes]:
+        return tuple(details[len(line_taxes):])
+    return tuple(details)
 
 
 def _read_line(item: etree._Element, units: UnitMap) -> InvoiceLine:

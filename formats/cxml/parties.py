@@ -7,6 +7,12 @@ City, State, PostalCode, Country) and one Email / Phone / Fax. The canonical
 the address's own Email / Phone / Fax as a contact with role ``address``, so writing a party
 read from cXML gives the same Address back.
 
+A party that has no Address of its own in a document (an ``InvoicePartner``, a
+``ConfirmationHeader`` or ``ShipNoticeHeader`` ``Contact``) is written as a ``Contact`` with a
+``role``: its name, ``addressID`` (the buyer-assigned id), ``PostalAddress``, Email / Phone and
+its other identifiers as ``IdReference`` (domains :data:`ID_DOMAINS`); :func:`read_party_contact`
+reads it back.
+
 Telephone numbers are kept as one string, ``+1 (800) 5551212 x12``, and split again on writing.
 """
 
@@ -39,6 +45,17 @@ KIND_DOMAINS: dict[PartyIdKind, str] = {
     PartyIdKind.NETWORK: "NetworkID",
     PartyIdKind.GLN: "GLN",
 }
+
+ID_DOMAINS: dict[PartyIdKind, str] = {
+    PartyIdKind.TAX: "vatID",
+    PartyIdKind.DUNS: "duns",
+    PartyIdKind.GLN: "gln",
+    PartyIdKind.NETWORK: "networkID",
+}
+"""IdReference domains of a party's identifiers in a ``Contact`` (the cXML guide's names); others keep their
+qualifier (a legal registration ``legal:0106``) or kind as domain."""
+
+_DOMAIN_IDS = {domain.lower(): kind for kind, domain in ID_DOMAINS.items()}
 
 _PHONE = re.compile(r"^\+(?P<country>\d*) \((?P<area>[^)]*)\) (?P<number>.+?)(?: x(?P<ext>\S+))?$")
 
@@ -91,19 +108,49 @@ def read_address(holder: etree._Element, role: PartyRole, what: str) -> Party:
     email, phone, fax = optional_text(node, "Email"), read_phone(child(node, "Phone")), read_phone(child(node, "Fax"))
     if email or phone or fax:
         contacts.append(Contact(role=ADDRESS_CONTACT, email=email, phone=phone, fax=fax))
-    address = None
-    extensions: list[Extension] = []
-    if postal is not None:
-        country_node = child(postal, "Country")
-        country = attribute(country_node, "isoCountryCode") if country_node is not None else None
-        if country_node is not None and text(country_node):
-            extensions.append(Extension(source=SOURCE_COUNTRY, name="Country", value=text(country_node)))
-        address = Address(lines=tuple(text(s) for s in children(postal, "Street") if text(s)),
-                          city=optional_text(postal, "City"), region=optional_text(postal, "State"),
-                          postal_code=optional_text(postal, "PostalCode"),
-                          country=(country or attribute(node, "isoCountryCode") or "").upper() or None)
+    address, extensions = _read_postal(postal, attribute(node, "isoCountryCode"))
     return Party(role=role, name=optional_text(node, "Name"), ids=ids, address=address, contacts=tuple(contacts),
                  extensions=tuple(extensions))
+
+
+def _read_postal(postal: etree._Element | None, fallback_country: str | None) -> tuple[Address | None, list[Extension]]:
+    if postal is None:
+        return None, []
+    country_node = child(postal, "Country")
+    country = attribute(country_node, "isoCountryCode") if country_node is not None else None
+    extensions = []
+    if country_node is not None and text(country_node):
+        extensions.append(Extension(source=SOURCE_COUNTRY, name="Country", value=text(country_node)))
+    address = Address(lines=tuple(text(s) for s in children(postal, "Street") if text(s)),
+                      city=optional_text(postal, "City"), region=optional_text(postal, "State"),
+                      postal_code=optional_text(postal, "PostalCode"),
+                      country=(country or fallback_country or "").upper() or None)
+    return address, extensions
+
+
+def read_party_contact(contact: etree._Element, role: PartyRole) -> Party:
+    """The party written by :func:`party_contact_element` (a ``Contact`` standing for a whole party)."""
+    ids: list[PartyId] = []
+    address_id = attribute(contact, "addressID")
+    if address_id:
+        ids.append(PartyId(kind=PartyIdKind.BUYER_ASSIGNED, value=address_id,
+                           qualifier=attribute(contact, "addressIDDomain")))
+    for reference in children(contact, "IdReference"):
+        value, domain = attribute(reference, "identifier") or "", attribute(reference, "domain") or ""
+        if not value:
+            continue
+        kind = _DOMAIN_IDS.get(domain.lower(), PartyIdKind.OTHER)
+        qualifier = "VAT" if kind == PartyIdKind.TAX else (domain or None) if kind == PartyIdKind.OTHER else None
+        ids.append(PartyId(kind=kind, value=value, qualifier=qualifier))
+    postal = child(contact, "PostalAddress")
+    contacts = [Contact(name=text(d), role=DELIVER_TO) for d in children(postal, "DeliverTo") if text(d)]
+    email, phone, fax = optional_text(contact, "Email"), read_phone(child(contact, "Phone")), read_phone(
+        child(contact, "Fax"))
+    if email or phone or fax:
+        contacts.append(Contact(role=ADDRESS_CONTACT, email=email, phone=phone, fax=fax))
+    address, extensions = _read_postal(postal, None)
+    return Party(role=role, name=optional_text(contact, "Name"), ids=tuple(ids), address=address,
+                 contacts=tuple(contacts), extensions=tuple(extensions))
 
 
 def read_credentials(holder: etree._Element | None) -> tuple[PartyId, ...]:
@@ -169,37 +216,68 @@ def address_element(parent: etree._Element, party: Party) -> etree._Element:
         if person is not None:
             deliver_to.extend([person.name] if person.name and not deliver_to else [])
             reachable = person
+    _postal_element(element, party, deliver_to)
+    _reachable_elements(element, reachable, party.address.country if party.address else None)
+    return element
+
+
+def _postal_element(parent: etree._Element, party: Party, deliver_to: list[str]) -> None:
     address = party.address
-    country = address.country if address else None
-    if address is not None and (address.lines or address.city):
-        postal = sub(element, "PostalAddress", name="default")
-        for name in deliver_to:
-            sub(postal, "DeliverTo", name)
-        for line in address.lines or ("",):
-            sub(postal, "Street", line)
-        sub(postal, "City", address.city or "")
-        if address.region:
-            sub(postal, "State", address.region)
-        if address.postal_code:
-            sub(postal, "PostalCode", address.postal_code)
-        country_name = next((e.value for e in party.extensions if e.source == SOURCE_COUNTRY), None)
-        sub(postal, "Country", country_name or country or "", isoCountryCode=country or "")
-    if reachable is not None:
-        if reachable.email:
-            sub(element, "Email", reachable.email, name="default")
-        if reachable.phone:
-            phone_element(element, "Phone", reachable.phone, country)
-        if reachable.fax:
-            phone_element(element, "Fax", reachable.fax, country)
+    if address is None or not (address.lines or address.city):
+        return
+    country = address.country
+    postal = sub(parent, "PostalAddress", name="default")
+    for name in deliver_to:
+        sub(postal, "DeliverTo", name)
+    for line in address.lines or ("",):
+        sub(postal, "Street", line)
+    sub(postal, "City", address.city or "")
+    if address.region:
+        sub(postal, "State", address.region)
+    if address.postal_code:
+        sub(postal, "PostalCode", address.postal_code)
+    country_name = next((e.value for e in party.extensions if e.source == SOURCE_COUNTRY), None)
+    sub(postal, "Country", country_name or country or "", isoCountryCode=country or "")
+
+
+def _reachable_elements(parent: etree._Element, reachable: Contact | None, country: str | None) -> None:
+    if reachable is None:
+        return
+    if reachable.email:
+        sub(parent, "Email", reachable.email, name="default")
+    if reachable.phone:
+        phone_element(parent, "Phone", reachable.phone, country)
+    if reachable.fax:
+        phone_element(parent, "Fax", reachable.fax, country)
+
+
+def party_contact_element(parent: etree._Element, party: Party, role: str) -> etree._Element:
+    """Append ``party`` as a ``Contact role=...`` (Name, PostalAddress, Email, Phone, Fax, IdReference*)."""
+    address_id = next((i for i in party.ids if i.kind == PartyIdKind.BUYER_ASSIGNED), None)
+    element = sub(parent, "Contact", role=role, addressID=address_id.value if address_id else None,
+                  addressIDDomain=address_id.qualifier if address_id else None)
+    sub(element, "Name", party.name or "", lang="en")
+    deliver_to = [c.name for c in party.contacts if c.role == DELIVER_TO and c.name]
+    _postal_element(element, party, deliver_to)
+    reachable = next((c for c in party.contacts if c.role == ADDRESS_CONTACT), None) or next(
+        (c for c in party.contacts if c.role != DELIVER_TO), None)
+    _reachable_elements(element, reachable, party.address.country if party.address else None)
+    for identifier in party.ids:
+        if identifier is not address_id:
+            domain = ID_DOMAINS.get(identifier.kind) or identifier.qualifier or identifier.kind.value
+            sub(element, "IdReference", identifier=identifier.value, domain=domain)
     return element
 
 
 __all__ = [
+    "ID_DOMAINS",
     "address_element",
     "contact_element",
     "domain_of",
     "kind_of",
+    "party_contact_element",
     "read_address",
     "read_contact",
     "read_credentials",
+    "read_party_contact",
 ]

@@ -1,0 +1,84 @@
+"""What we write in cXML is what our reader reads back: the fields the round-trip oracle found lost.
+
+The documents answer the corpus's Coupa OrderRequest (``officeluv/order_request.xml``) the way
+the gateway does: its buyer, bill-to and ship-to, its lines with their supplier and auxiliary
+part ids, our company as seller (GLN, VAT number, company registration), a due date, payment
+means and a VAT breakdown. Each is checked against its DTD, read back, and compared with the
+oracle's projection (:func:`tests.oracles.round_trip.losses`, which leaves out only what
+``NOT_CARRIED`` says a standard cannot carry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from formats.cxml import invoice, order_request
+from formats.model import (
+    Address,
+    Invoice,
+    InvoiceLine,
+    Money,
+    Order,
+    Party,
+    PartyId,
+    PartyIdKind,
+    PartyRole,
+    PaymentMeans,
+    PaymentTerms,
+    Tax,
+)
+from tests.conftest import corpus_path
+from tests.oracles.round_trip import losses
+
+from .conftest import NOW, ROUTING, DtdValidator
+
+SELLER = Party(role=PartyRole.SELLER, name="Demo Office Supplies B.V.", ids=(
+    PartyId(kind=PartyIdKind.TAX, value="NL999999999B01", qualifier="VAT"),
+    PartyId(kind=PartyIdKind.OTHER, value="99999999", qualifier="legal:0106"),
+    PartyId(kind=PartyIdKind.GLN, value="0614141999996", qualifier="0088")),
+    address=Address(lines=("Havenstraat 12",), city="Rotterdam", postal_code="3011 AB", country="NL"))
+
+
+def _order() -> Order:
+    return order_request.parse(corpus_path("cxml", "samples", "officeluv", "order_request.xml").read_bytes())
+
+
+def _invoice(credit: bool) -> Invoice:
+    ordered = _order()
+    assert ordered.buyer is not None and ordered.bill_to is not None and ordered.ship_to is not None
+    currency = ordered.currency or "USD"
+    rate = Tax(category="G", percent=Decimal(0), scheme="VAT", description="Export outside the EU")
+    lines = tuple(InvoiceLine(line_number=ln.line_number, order_line_number=ln.line_number, items=ln.items,
+                              description=ln.description, quantity=ln.quantity,
+                              unit_price=ln.unit_price or Money(amount=Decimal(1), currency=currency), taxes=(rate,))
+                  for ln in ordered.lines)
+    assert any(len(ln.items) > 1 for ln in lines), "the corpus order gives auxiliary part ids"
+    date = dt.date(2026, 12, 8)
+    return Invoice(invoice_number="INV-7", invoice_date=date, is_credit_note=credit, po_number=ordered.po_number,
+                   currency=currency, seller=SELLER, buyer=ordered.buyer, bill_to=ordered.bill_to,
+                   ship_to=ordered.ship_to, terms=PaymentTerms(description="Net 30", net_days=30),
+                   due_date=date + dt.timedelta(days=30), lines=lines,
+                   payment_means=(PaymentMeans(code="58", account_id="NL91ABNA0417164300",
+                                               account_name="Demo Office Supplies B.V.", institution_id="ABNANL2A"),),
+                   taxes=(rate.model_copy(update={"amount": Money(amount=Decimal("0.00"), currency=currency)}),))
+
+
+@pytest.mark.parametrize("credit", [False, True], ids=["invoice", "credit-memo"])
+def test_invoice_reads_back_what_it_carries(credit: bool, dtd_validate: DtdValidator) -> None:
+    sent = _invoice(credit)
+    raw = invoice.render(sent, payload_id="p@gw", timestamp=NOW, routing=ROUTING)
+    dtd_validate(raw)
+    assert losses("cxml", "InvoiceDetailRequest", sent.model_dump(mode="json"), raw) == []
+
+
+def test_invoice_due_date_without_terms_is_sent_as_days(dtd_validate: DtdValidator) -> None:
+    """cXML has no due date (NOT_CARRIED): PaymentTerm's days after the invoice date say it."""
+    sent = _invoice(False).model_copy(update={"terms": None})
+    raw = invoice.render(sent, payload_id="p@gw", timestamp=NOW, routing=ROUTING)
+    dtd_validate(raw)
+    back = invoice.parse(raw)
+    assert back.terms is not None and back.terms.net_days is not None and sent.due_date is not None
+    assert back.invoice_date + dt.timedelta(days=back.terms.net_days) == sent.due_date
