@@ -165,9 +165,14 @@ def db_upgrade() -> None:
 @app.command()
 def translate(file: Path, to: Annotated[str | None, typer.Option("--to", help="cxml, ubl or x12")] = None) -> None:
     """Print the canonical JSON of every document in FILE (or render them in another format)."""
-    from gateway.offline import translate_report
+    from gateway.offline import UnreadableInput, read_input, translate_report
 
-    report = translate_report(file.read_bytes(), to=to)
+    try:
+        raw = read_input(file)
+    except UnreadableInput as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    report = translate_report(raw, to=to)
     sys.stdout.write(report.output)
     for line in [*report.warnings, *report.errors]:  # warnings alone leave the exit status 0
         typer.echo(f"{file}: {line}", err=True)
@@ -176,7 +181,7 @@ def translate(file: Path, to: Annotated[str | None, typer.Option("--to", help="c
 
 @app.command()
 def validate(file: Path) -> None:
-    """Check FILE against its standard (and the EN 16931 rules when configured); print every problem."""
+    """Check FILE against its standard and the configured validators of the pre-send gate; print every problem."""
     from gateway.offline import UnreadableInput, read_input, validate_file
 
     try:
@@ -184,7 +189,9 @@ def validate(file: Path) -> None:
     except UnreadableInput as exc:
         typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(1) from None
-    problems = validate_file(raw, en16931_rules=get_settings().en16931_rules)
+    from gateway.presend import configure
+
+    problems = validate_file(raw, artefacts=configure(get_settings()))
     for problem in problems:
         typer.echo(f"{file}: {problem}")
     if problems:

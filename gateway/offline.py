@@ -9,10 +9,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from formats.detect import Standard, detect
 from formats.errors import FormatError, MappingError
 from formats.model import Canonical, Extension, Order, OrderResponse, Party
 from formats.translate import X12_CODECS, translate
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
+from formats.xml import local_name, parse_xml
+from gateway.presend import Artefacts, examine
 
 FUNCTIONAL_IDS = {"850": "PO", "855": "PR"}
 X12_SETS: dict[type, str] = {Order: "850", OrderResponse: "855"}
@@ -171,12 +174,14 @@ def read_input(path: Path) -> bytes:
     return raw
 
 
-def validate_file(raw: bytes, *, en16931_rules: str | None = None) -> list[str]:
+def validate_file(raw: bytes, *, artefacts: Artefacts | None = None) -> list[str]:
     """Every problem in ``raw`` as a line with its location.
 
-    With ``en16931_rules`` (the path of the EN 16931 UBL XSLT, ``B2BGW_EN16931_RULES``) a UBL
-    Invoice or CreditNote is also checked against the European invoicing rules; their fatal
-    findings count as problems, named by rule id and XPath.
+    First what our reader and the X12 maps find (:func:`formats.translate.check`); then, for an
+    XML document that reads, the validators of the pre-send gate that are configured
+    (:mod:`gateway.presend`): the UBL 2.1 XSD, EN 16931 for invoices and credit notes, PEPPOL BIS
+    Billing 3 when the document declares a PEPPOL specification, the cXML DTD. ``b2bgw validate``
+    thus says of a file what the gate would say before sending it.
     """
     from formats.translate import check
 
@@ -184,28 +189,17 @@ def validate_file(raw: bytes, *, en16931_rules: str | None = None) -> list[str]:
         problems = [str(p) for p in check(raw)]
     except FormatError as exc:
         return [str(exc)]
-    if en16931_rules and not problems and _is_ubl_invoice(raw):
-        problems.extend(_business_rules(raw, en16931_rules))
-    return problems
-
-
-def _is_ubl_invoice(raw: bytes) -> bool:
-    from formats.detect import Standard, detect
-    from formats.xml import local_name, parse_xml
-
-    return detect(raw[:4096]) is Standard.UBL and local_name(parse_xml(raw)) in ("Invoice", "CreditNote")
-
-
-def _business_rules(raw: bytes, rules_path: str) -> list[str]:
-    """The fatal EN 16931 findings; a clear line when saxonche (``pip install b2b-gateway[rules]``) is missing."""
+    detected = detect(raw[:4096])
+    if detected not in (Standard.UBL, Standard.CXML):
+        return problems
     try:
-        from formats.ubl import rules
-    except ImportError as exc:  # pragma: no cover - formats.ubl needs only lxml
-        return [f"EN 16931 rules cannot run: {exc}"]
-    try:
-        compiled = rules.compile_rules(Path(rules_path).read_bytes())
-    except ImportError:
-        return ["EN 16931 rules need saxonche: pip install 'b2b-gateway[rules]'"]
-    except OSError as exc:
-        return [f"EN 16931 rules file {rules_path}: {exc.strerror}"]
-    return [f"{p.location}: [{p.code}] {p.message}" for p in rules.fatal(rules.check(compiled, raw))]
+        root = parse_xml(raw)
+    except FormatError:
+        return problems  # not well-formed: the reader said so, and no schema can say more
+    settings = {"ubl_profile": "peppol"} if PEPPOL_SPECIFICATION in raw[:8192] else {}
+    verdict = examine(detected.value, local_name(root), raw, partner_settings=settings, artefacts=artefacts)
+    return problems + [str(p) for p in verdict.errors]
+
+
+PEPPOL_SPECIFICATION = b"urn:fdc:peppol.eu:"
+"""How a PEPPOL document's CustomizationID begins: its PEPPOL rules apply to it."""
