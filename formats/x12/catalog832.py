@@ -1,7 +1,8 @@
 """Canonical :class:`~formats.model.Catalogue` -> ANSI X12 832 Price/Sales Catalog.
 
 ASC X12 004010 and 005010 (functional group SC). A customer's price catalogue: BCT (catalog
-purpose 683 ``PC`` price catalog, BCT02 the catalogue id, BCT06 its name, BCT10 purpose ``00``),
+purpose 683 ``PC`` price catalog, BCT02 the catalogue id, BCT09 its name (352 description; BCT06
+is another catalog's number, 15 characters), BCT10 purpose ``00``),
 CUR, DTM (``097`` the issue date, ``007`` effective from, ``036`` expires), REF ``PL`` (the
 price list the prices come from), the N1 loops of seller and buyer; one LIN loop per item:
 
@@ -45,7 +46,7 @@ def render(catalogue: Catalogue, *, units: UnitMap | None = None, version: str =
         raise MappingError(f"BCT02 (catalog number) {catalogue.catalogue_id!r} is longer than 15 characters")
     units = units or UnitMap.default_x12()
     segments: list[Segment] = [
-        ["BCT", CATALOG_PURPOSE, catalogue.catalogue_id, "", "", "", catalogue.name or "", "", "", "", "00"],
+        ["BCT", CATALOG_PURPOSE, catalogue.catalogue_id, "", "", "", "", "", "", catalogue.name or "", "00"],
         ["CUR", "SE", catalogue.currency],
         *_validity(catalogue.valid_from, catalogue.valid_to, issued=catalogue.issue_date),
     ]

@@ -99,11 +99,7 @@ def gateway_interchange(code: str, control: int, body: list[Segment], version: s
     return render_interchange(spec, [(group, [TransactionSetSpec(code, f"{control:04d}", body)])], notes=[])
 
 
-BOTS_REFUSES: dict[tuple[str, str], str] = {
-    ("832", "004010"): "catalog832 writes the catalogue's name in BCT06 (367 contract number, 15 characters); "
-                       "its place is BCT09 (352 description, 80)",
-    ("832", "005010"): "catalog832 writes the catalogue's name in BCT06; its place is BCT09",
-}
+BOTS_REFUSES: dict[tuple[str, str], str] = {}
 """What Bots' grammars refuse in what we write today, in modules fixed elsewhere: strict, so a fix turns it red."""
 
 PYX12_REFUSES: dict[tuple[str, str], str] = {}

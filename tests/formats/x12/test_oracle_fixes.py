@@ -5,7 +5,9 @@
 * bots' 850-004010-01 separates components with ``@``: our own e-mail address in a PER is then
   read as a composite by both validators;
 * a credit note names the invoice it credits as the canonical ``BillingReference``, which is no
-  X12 128 qualifier: the 810 carries it as ``REF*OI`` (original invoice number).
+  X12 128 qualifier: the 810 carries it as ``REF*OI`` (original invoice number);
+* the 832 wrote the catalogue's name in BCT06 (15 characters, a catalog number): its place is
+  BCT09 (352 description, 80), and our maps had BCT05-09 wrong.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import pytest
 
 from formats.errors import MappingError, Problem
 from formats.model import (
+    Catalogue,
+    CatalogueItem,
     Contact,
     Invoice,
     InvoiceLine,
@@ -33,12 +37,13 @@ from formats.model import (
     ShipNotice,
     ShippedItem,
 )
-from formats.x12 import asn856, invoice810, po850
+from formats.x12 import asn856, catalog832, invoice810, po850
 from formats.x12.envelope import Delimiters, Segment
+from formats.x12.implementation_map import ElementRule, load_map
 from formats.x12.writer import GroupSpec, InterchangeSpec, TransactionSetSpec, render_interchange
 from tests.conftest import corpus_path
 from tests.formats.x12.bots_harness import bots_problems
-from tests.formats.x12.outbound import checked, transaction_sets
+from tests.formats.x12.outbound import checked, interchange, transaction_sets
 from tests.formats.x12.pyx12_harness import pyx12_problems
 
 SELLER = Party(role=PartyRole.SELLER, name="Demo Office Supplies B.V.",
@@ -201,3 +206,32 @@ def test_x12_reference_qualifiers_are_written_as_they_are() -> None:
                                              Reference(qualifier="ACE", value="7")))
     assert [segment for segment in invoice810.render(invoice) if segment[0] == "REF"] == [
         ["REF", "VN", "SO-10001", ""], ["REF", "ACE", "7", ""]]
+
+
+# --------------------------------------------------------------------------------------------
+# The catalogue's name: BCT09
+# --------------------------------------------------------------------------------------------
+
+
+CATALOGUE = Catalogue(
+    catalogue_id="DEMO-2027", issue_date=dt.date(2026, 12, 8), name="Demo Office Supplies B.V. price list 2027",
+    currency="USD", seller=SELLER.model_copy(update={"contacts": ()}),
+    items=(CatalogueItem(items=(ITEM,), description="GROCERY ITEM DESCRIPTION 24/360 ML", unit_price=usd("226.56")),))
+
+
+@pytest.mark.parametrize("version", ["004010", "005010"])
+def test_the_catalogue_name_is_bct09_the_description(version: str) -> None:
+    body = catalog832.render(CATALOGUE, version=version)
+    assert body[0] == ["BCT", "PC", "DEMO-2027", "", "", "", "", "", "", CATALOGUE.name, "00"]
+    raw = interchange("832", body, version)
+    assert bots_problems(raw) == []
+    assert pyx12_problems(raw) == []
+
+
+@pytest.mark.parametrize("version", ["004010", "005010"])
+def test_our_832_map_has_bct_as_x12_defines_it(version: str) -> None:
+    """BCT05 class of trade, BCT06-08 a catalog's number, version and revision, BCT09 the description."""
+    bct = load_map("832", version).segments_by_tag["BCT"]
+    assert [(f.reference, f.max_length) for f in bct.fields if isinstance(f, ElementRule)] == [
+        ("683", 2), ("684", 15), ("685", 15), ("686", 6), ("687", 2), ("684", 15), ("685", 15), ("686", 6),
+        ("352", 80), ("353", 2)]

@@ -189,9 +189,11 @@ SEGMENTS: dict[str, tuple[str, list[Field]]] = {
         ("353", "R", "b2bgw_353"), ("755", "R", None), ("127", "R", None), ("373", "R", None), ("337", "S", None),
         ("306", "S", None)]),
     "QTY": ("Quantity", [("673", "R", None), ("380", "S", None), _composite_unit("S"), ("61", "S", None)]),
+    # BCT05 class of trade; BCT06-08 number, version and revision of a second catalog; BCT09 the
+    # catalog's description (the widths Bots' 004010/005010 grammars check: 2, 15, 15, 6, 80).
     "BCT": ("Beginning Segment for Price/Sales Catalog", [
-        ("683", "R", None), ("684", "S", None), ("685", "S", None), ("686", "S", None), ("367", "S", None),
-        ("352", "S", None), ("352", "S", None), ("352", "S", None), ("352", "S", None), ("353", "S", "b2bgw_353")]),
+        ("683", "R", None), ("684", "S", None), ("685", "S", None), ("686", "S", None), ("687", "S", None),
+        ("684", "S", None), ("685", "S", None), ("686", "S", None), ("352", "S", None), ("353", "S", "b2bgw_353")]),
     "BCH": ("Beginning Segment for Purchase Order Change", [
         ("353", "R", "b2bgw_353"), ("92", "R", "b2bgw_92"), ("324", "R", None), ("328", "S", None),
         ("327", "S", None), ("373", "R", None), ("326", "S", None), ("367", "S", None), ("373", "S", None),
