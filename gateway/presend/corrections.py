@@ -26,7 +26,7 @@ from gateway.outbound import CANONICAL, Emission, emit_all, outgoing_of, send
 from gateway.partners import agreed_unit_codes
 from gateway.pipeline.states import State
 from gateway.presend.gate import examine
-from gateway.store.db import session
+from gateway.store.db import lock_for_write, session
 from gateway.store.documents import create_document, move, problem_record
 from gateway.store.tables import Document, Partner
 
@@ -40,8 +40,13 @@ class CorrectionRefused(Exception):
 
 
 def _held(s: Session, document_id: int) -> tuple[Document, Partner]:
-    """The invalid outbound document and its partner, or the refusal saying why not."""
-    doc = s.get(Document, document_id)
+    """The invalid outbound document and its partner, or the refusal saying why not.
+
+    Locked first (the write lock on SQLite, the row on PostgreSQL): two operators correcting one
+    document at once make one corrected copy, the second is told about the first.
+    """
+    lock_for_write(s)
+    doc = s.get(Document, document_id, with_for_update=True, populate_existing=True)
     if doc is None:
         raise CorrectionRefused(f"no document {document_id}")
     if doc.direction != "out" or doc.state != State.INVALID.value:

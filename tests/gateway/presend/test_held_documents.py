@@ -26,6 +26,7 @@ from gateway.store.tables import Document, Partner
 from tests.conftest import corpus_path
 from tests.gateway.admin_session import sign_in
 from tests.gateway.flow import AUTH
+from tests.gateway.interleaving import hold_at
 
 from ..test_admin import csrf_of
 
@@ -138,3 +139,25 @@ def test_the_api_refuses_a_correction_that_still_fails(client: TestClient, servi
                          content=held.raw.replace(b"<cbc:IssueDate>", b"<cbc:IssueDay>", 1))
     assert answer.status_code == 422
     assert any("IssueDay" in problem for problem in answer.json()["detail"]["problems"])
+
+
+def test_two_operators_rendering_one_document_again_send_it_once(services: Services,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.presend import corrections
+
+    held = _hold(services)
+    with session(services.engine) as s:
+        partner = s.get(Partner, PEPPOL_PARTNER)
+        partner.settings = {**partner.settings, "ubl_profile": ""}
+        s.add(partner)
+        s.commit()
+    interleaving = hold_at(monkeypatch, corrections, "_held", after=True)  # its last read before acting
+
+    _, errors = interleaving.run(lambda: corrections.render_again(services.engine, held.id or 0, actor="Maria"),
+                                 lambda: corrections.render_again(services.engine, held.id or 0, actor="Omar"))
+
+    assert len(errors) == 1 and isinstance(errors[0], corrections.CorrectionRefused), errors
+    with session(services.engine) as s:
+        assert len(s.exec(select(DocumentEdit).where(DocumentEdit.original_id == held.id)).all()) == 1
+        copies = s.exec(select(Document).where(Document.doc_type == "Invoice", Document.id != held.id)).all()
+    assert len(copies) == 1 and len(_messages(services, copies[0].id or 0)) == 1
