@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -32,3 +33,19 @@ def fresh_postgres_database(base: str, prefix: str) -> Iterator[str]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def migrated_database(folder: Path, prefix: str) -> Iterator[str]:
+    """A migrated, empty gateway database: a fresh PostgreSQL one when configured, else SQLite in ``folder``."""
+    from gateway.store.db import upgrade
+
+    base = postgres_base_url()
+    if base is None:
+        url = f"sqlite:///{folder / 'gateway.db'}"
+        upgrade(url)
+        yield url
+        return
+    with fresh_postgres_database(base, prefix) as url:
+        upgrade(url)
+        yield url

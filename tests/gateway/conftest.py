@@ -15,8 +15,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.demo import seed_demo
 from gateway.services import Services, build_services
-from gateway.store.db import upgrade
-from tests.databases import fresh_postgres_database, postgres_base_url
+from tests.databases import migrated_database
 
 OPERATOR_TOKEN = "test-operator-token"
 
@@ -24,14 +23,7 @@ OPERATOR_TOKEN = "test-operator-token"
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database for this test session."""
-    base = postgres_base_url()
-    if base is None:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
-        upgrade(url)
-        yield url
-        return
-    with fresh_postgres_database(base, "b2bgw_test") as url:
-        upgrade(url)
+    with migrated_database(tmp_path_factory.mktemp("db"), "b2bgw_test") as url:
         yield url
 
 

@@ -25,16 +25,9 @@ from gateway.services import Services
 from gateway.store.db import session
 from gateway.store.tables import ErpCursor, ErpEventSeen
 
-from .flow import docs, drain, post
+from .flow import docs
 from .interleaving import hold_at
-
-
-def _placed_order(client: TestClient, services: Services) -> str:
-    assert post(client, "850-4010-basic.x12").status_code == 202
-    drain(services)
-    [po] = docs(services, doc_type="850")
-    assert po.erp_order_id
-    return po.erp_order_id
+from .test_erp_events import _placed_order
 
 
 def _cursor_row(services: Services, present: bool) -> None:

@@ -17,9 +17,8 @@ from formats.ubl import rules
 from gateway.app import create_app
 from gateway.demo import seed_demo
 from gateway.services import build_services
-from gateway.store.db import upgrade
 from tests.conftest import Validator
-from tests.databases import fresh_postgres_database, postgres_base_url
+from tests.databases import migrated_database
 from tests.gateway.conftest import make_settings
 
 from .produce import Production, drive
@@ -30,14 +29,7 @@ from .validators import Runner, runners
 @pytest.fixture(scope="session")
 def oracle_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database for the oracles' order-to-cash."""
-    base = postgres_base_url()
-    if base is None:
-        url = f"sqlite:///{tmp_path_factory.mktemp('oracles') / 'gateway.db'}"
-        upgrade(url)
-        yield url
-        return
-    with fresh_postgres_database(base, "b2bgw_oracles") as url:
-        upgrade(url)
+    with migrated_database(tmp_path_factory.mktemp("oracles"), "b2bgw_oracles") as url:
         yield url
 
 

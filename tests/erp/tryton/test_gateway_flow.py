@@ -28,8 +28,8 @@ from gateway.demo import seed_demo
 from gateway.pipeline.erp_events import poll_erp_events
 from gateway.pipeline.states import State
 from gateway.services import Services, build_services
-from gateway.store.db import session, upgrade
-from tests.databases import fresh_postgres_database, postgres_base_url
+from gateway.store.db import session
+from tests.databases import migrated_database
 from tests.erp.tryton import backoffice
 from tests.erp.tryton.harness import TrytonServer
 from tests.formats.x12.pyx12_harness import pyx12_problems
@@ -41,14 +41,7 @@ from tests.gateway.punchout.cxml_requests import order as cxml_order
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = postgres_base_url()
-    if base is None:
-        url = f"sqlite:///{tmp_path_factory.mktemp('gw') / 'gateway.db'}"
-        upgrade(url)
-        yield url
-        return
-    with fresh_postgres_database(base, "b2bgw_tryton_test") as url:
-        upgrade(url)
+    with migrated_database(tmp_path_factory.mktemp("gw"), "b2bgw_tryton_test") as url:
         yield url
 
 
