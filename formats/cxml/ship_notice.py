@@ -6,8 +6,15 @@ companyName, ``ShipmentIdentifier`` = the tracking number) and one ``ShipNoticeP
 order: ``OrderReference`` (orderID and the OrderRequest's payloadID) and ``ShipNoticeItem``
 lines (lineNumber, quantity, ItemID, UnitOfMeasure).
 
-Packages are flattened into ShipNoticeItem lines (the package hierarchy and SSCCs are not
-written yet). A carrier without a tracking number cannot be written (ShipControl needs both).
+The parties are ``ShipNoticeHeader`` contacts (:func:`formats.cxml.parties.party_contact_element`)
+of roles ``shipFrom``, ``shipTo``, ``soldTo`` (the buyer) and ``from`` (the seller), as in an
+invoice's ``InvoicePartner``.
+
+Packages are flattened into ShipNoticeItem lines, each with a ``Packaging`` naming its package:
+``PackagingCode`` (the package's kind, ``package`` when it has none),
+``Dimension type="grossWeight"`` and ``ShippingContainerSerialCode`` (the SSCC); reading groups the
+items by package again. A child package's items name the child: the hierarchy is not written.
+A carrier without a tracking number cannot be written (ShipControl needs both).
 
 More information: cXML User's Guide 1.2, "ShipNoticeRequest"; the DTD is Fulfill.dtd 1.2.063.
 """
@@ -42,18 +49,53 @@ from formats.cxml.common import (
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_item_ids, set_content
+from formats.cxml.parties import party_contact_element, read_party_contact
 from formats.errors import Location, MappingError
-from formats.model import ItemIdKind, Package, Quantity, ShipNotice, ShippedItem
+from formats.model import ItemIdKind, Package, Party, PartyRole, Quantity, ShipNotice, ShippedItem
 
 DTD = "Fulfill.dtd"
 _SCAC = re.compile(r"^[A-Z]{2,4}$")
+CONTACT_ROLES: dict[str, PartyRole] = {"shipFrom": PartyRole.SHIP_FROM, "shipTo": PartyRole.SHIP_TO,
+                                       "soldTo": PartyRole.BUYER, "from": PartyRole.SELLER}
+"""ShipNoticeHeader Contact roles of the notice's parties."""
+ANY_PACKAGE = "package"
+"""The PackagingCode of a package of no known kind (Packaging needs a code or a dimension)."""
+GROSS_WEIGHT = "grossWeight"
 
 
-def _shipped(packages: tuple[Package, ...]) -> list[ShippedItem]:
-    found: list[ShippedItem] = []
+def _shipped(packages: tuple[Package, ...]) -> list[tuple[ShippedItem, Package | None]]:
+    found: list[tuple[ShippedItem, Package | None]] = []
     for package in packages:
-        found.extend(package.items)
+        found.extend((item, package) for item in package.items)
         found.extend(_shipped(package.children))
+    return found
+
+
+def _packaging(item: etree._Element, package: Package, units: UnitMap, where_: Location) -> None:
+    packaging = sub(item, "Packaging")
+    sub(packaging, "PackagingCode", package.kind or ANY_PACKAGE, lang="en")
+    if package.weight is not None:
+        dimension = sub(packaging, "Dimension", quantity=decimal_text(package.weight.value), type=GROSS_WEIGHT)
+        sub(dimension, "UnitOfMeasure", units.from_canonical(package.weight.unit, where_))
+    if package.sscc:
+        sub(packaging, "ShippingContainerSerialCode", package.sscc)
+
+
+def _read_package(packaging: etree._Element, units: UnitMap) -> Package:
+    code = text(packaging, "PackagingCode")
+    weight = next((Quantity(value=number(attribute(d, "quantity") or "", d, "Dimension quantity", "quantity"),
+                            unit=unit_of(units, need(d, "UnitOfMeasure", "Dimension")))
+                   for d in children(packaging, "Dimension") if attribute(d, "type") == GROSS_WEIGHT), None)
+    return Package(sscc=text(packaging, "ShippingContainerSerialCode") or None,
+                   kind=code if code and code != ANY_PACKAGE else None, weight=weight)
+
+
+def _read_parties(header: etree._Element) -> dict[str, Party]:
+    found: dict[str, Party] = {}
+    for contact in children(header, "Contact"):
+        role = CONTACT_ROLES.get(attribute(contact, "role") or "")
+        if role is not None:
+            found.setdefault(role.value.replace("-", "_"), read_party_contact(contact, role))
     return found
 
 
@@ -63,9 +105,13 @@ def render(notice: ShipNotice, *, order_payload_id: str, payload_id: str, timest
     unit_map = units_or_default(units)
     root, request = request_document(payload_id, timestamp, routing)
     document = sub(request, "ShipNoticeRequest")
-    sub(document, "ShipNoticeHeader", shipmentID=notice.shipment_id, noticeDate=datetime_text(notice_date or timestamp),
-        shipmentDate=datetime_text(notice.ship_date),
-        deliveryDate=datetime_text(notice.delivery_date) if notice.delivery_date else None)
+    header = sub(document, "ShipNoticeHeader", shipmentID=notice.shipment_id,
+                 noticeDate=datetime_text(notice_date or timestamp), shipmentDate=datetime_text(notice.ship_date),
+                 deliveryDate=datetime_text(notice.delivery_date) if notice.delivery_date else None)
+    parties = {"shipFrom": notice.ship_from, "shipTo": notice.ship_to, "soldTo": notice.buyer, "from": notice.seller}
+    for role, party in parties.items():
+        if party is not None:
+            party_contact_element(header, party, role)
     if notice.tracking_number:
         control = sub(document, "ShipControl")
         carrier = notice.carrier or "unknown"
@@ -76,7 +122,7 @@ def render(notice: ShipNotice, *, order_payload_id: str, payload_id: str, timest
                            f"with the carrier {notice.carrier!r}")
     portion = sub(document, "ShipNoticePortion")
     sub(sub(portion, "OrderReference", orderID=notice.po_number), "DocumentReference", payloadID=order_payload_id)
-    for shipped in [*_shipped(notice.packages), *notice.items]:
+    for shipped, package in [*_shipped(notice.packages), *((item, None) for item in notice.items)]:
         where_ = Location(path=f"line {shipped.line_number}")
         if whole_number(shipped.line_number) is None:
             raise MappingError(f"cXML lineNumber must be a number, not {shipped.line_number!r}", where_)
@@ -90,6 +136,8 @@ def render(notice: ShipNotice, *, order_payload_id: str, payload_id: str, timest
             if aux is not None:
                 set_content(sub(item_id, "SupplierPartAuxiliaryID"), aux)
         sub(item, "UnitOfMeasure", unit_map.from_canonical(shipped.quantity.unit, where_))
+        if package is not None:
+            _packaging(item, package, unit_map, where_)
     return serialize(root, DTD)
 
 
@@ -112,11 +160,14 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> ShipN
         raise MappingError("a ShipNoticeRequest without a ShipNoticePortion names no order", where(document))
     reference = need(portions[0], "OrderReference", "ShipNoticePortion")
     items: list[ShippedItem] = []
+    packages: dict[Package, list[ShippedItem]] = {}
     try:
         for portion in portions:
             for node in children(portion, "ShipNoticeItem"):
                 unit_node = child(node, "UnitOfMeasure")
-                items.append(ShippedItem(
+                packaging = child(node, "Packaging")
+                holder = items if packaging is None else packages.setdefault(_read_package(packaging, unit_map), [])
+                holder.append(ShippedItem(
                     line_number=required_attribute(node, "lineNumber", "ShipNoticeItem"),
                     items=read_item_ids(child(node, "ItemID")),
                     quantity=Quantity(value=number(required_attribute(node, "quantity", "ShipNoticeItem"),
@@ -127,7 +178,9 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> ShipN
                           ship_date=shipped, delivery_date=date_part(date_attribute(header, "deliveryDate",
                                                                                     "deliveryDate")),
                           carrier=carrier, tracking_number=text(control, "ShipmentIdentifier") or None,
-                          items=tuple(items))
+                          packages=tuple(p.model_copy(update={"items": tuple(shipped)})
+                                         for p, shipped in packages.items()),
+                          items=tuple(items), **_read_parties(header))
     except PydanticValidationError as exc:
         raise MappingError(f"not a valid ship notice: {exc.errors()[0]['msg']}", where(document)) from exc
 

@@ -15,19 +15,23 @@ from decimal import Decimal
 
 import pytest
 
-from formats.cxml import invoice, order_request
+from formats.cxml import invoice, order_request, ship_notice
 from formats.model import (
     Address,
     Invoice,
     InvoiceLine,
     Money,
     Order,
+    Package,
     Party,
     PartyId,
     PartyIdKind,
     PartyRole,
     PaymentMeans,
     PaymentTerms,
+    Quantity,
+    ShipNotice,
+    ShippedItem,
     Tax,
 )
 from tests.conftest import corpus_path
@@ -82,3 +86,28 @@ def test_invoice_due_date_without_terms_is_sent_as_days(dtd_validate: DtdValidat
     back = invoice.parse(raw)
     assert back.terms is not None and back.terms.net_days is not None and sent.due_date is not None
     assert back.invoice_date + dt.timedelta(days=back.terms.net_days) == sent.due_date
+
+
+def _notice() -> ShipNotice:
+    ordered = _order()
+    shipped = tuple(ShippedItem(line_number=ln.line_number, items=ln.items, quantity=ln.quantity,
+                                description=ln.description) for ln in ordered.lines)
+    return ShipNotice(shipment_id="ASN-7", po_number=ordered.po_number, ship_date=dt.date(2026, 12, 8),
+                      seller=SELLER, buyer=ordered.buyer, ship_to=ordered.ship_to,
+                      packages=(Package(sscc="006141410000000074", kind="carton", items=shipped[:1],
+                                        weight=Quantity(value=Decimal("2.5"), unit="KGM")),
+                                Package(sscc="006141410000000081", items=shipped[1:])))
+
+
+@pytest.mark.parametrize("ship_from", [False, True], ids=["seller", "seller-and-ship-from"])
+def test_ship_notice_reads_back_parties_and_packages(ship_from: bool, dtd_validate: DtdValidator) -> None:
+    sent = _notice()
+    if ship_from:
+        sent = sent.model_copy(update={"ship_from": SELLER.model_copy(update={"role": PartyRole.SHIP_FROM,
+                                                                              "name": "Warehouse"})})
+    raw = ship_notice.render(sent, order_payload_id="1585687161.003309@stg1565utl2.int.coupahost.com",
+                             payload_id="p@gw", timestamp=NOW, routing=ROUTING)
+    dtd_validate(raw)
+    assert losses("cxml", "ShipNoticeRequest", sent.model_dump(mode="json"), raw) == []
+    back = ship_notice.parse(raw)
+    assert [(p.kind, p.weight) for p in back.packages] == [(p.kind, p.weight) for p in sent.packages]
