@@ -17,12 +17,18 @@ quantity change).
 zone included (``po_date`` + ``po_time``; the DTD: "must be copied directly from the referenced
 OrderRequest"); an order known only by its date is quoted at midnight UTC and read back without a time.
 
+The parties are ``ConfirmationHeader`` contacts (:func:`formats.cxml.parties.party_contact_element`)
+of roles ``soldTo`` (the buyer), ``from`` (the seller) and ``shipTo``, as in a ship notice. The
+currency is the one of the header's ``Total`` (what is confirmed, at the lines' prices): it is
+written when every line not rejected has a price in that currency, else the currency is not sent.
+
 More information: cXML User's Guide 1.2, "ConfirmationRequest"; the DTD is Fulfill.dtd 1.2.063.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from lxml import etree
 from pydantic import ValidationError as PydanticValidationError
@@ -51,10 +57,14 @@ from formats.cxml.common import (
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_comments
+from formats.cxml.parties import party_contact_element, read_party_contact
 from formats.errors import Location, MappingError
-from formats.model import HeaderStatus, LineResponse, LineStatus, OrderResponse, Quantity
+from formats.model import HeaderStatus, LineResponse, LineStatus, Money, OrderResponse, Party, PartyRole, Quantity
 
 DTD = "Fulfill.dtd"
+CONTACT_ROLES: dict[str, PartyRole] = {"soldTo": PartyRole.BUYER, "from": PartyRole.SELLER,
+                                       "shipTo": PartyRole.SHIP_TO}
+"""ConfirmationHeader Contact roles of the response's parties."""
 
 LINE_TYPES: dict[LineStatus, str] = {
     LineStatus.ACCEPTED: "accept",
@@ -84,10 +94,15 @@ def render(document: OrderResponse, *, order_payload_id: str, payload_id: str, t
     unit_map = units_or_default(units)
     root, request = request_document(payload_id, timestamp, routing)
     confirmation = sub(request, "ConfirmationRequest")
-    sub(confirmation, "ConfirmationHeader", type=header_type(document),
-        noticeDate=datetime_text(document.response_date), confirmID=document.response_number)
+    header = sub(confirmation, "ConfirmationHeader", type=header_type(document),
+                 noticeDate=datetime_text(document.response_date), confirmID=document.response_number)
+    total = _total(document)
+    if total is not None:
+        sub(sub(header, "Total"), "Money", decimal_text(total.amount), currency=total.currency)
+    for role, party in {"soldTo": document.buyer, "from": document.seller, "shipTo": document.ship_to}.items():
+        if party is not None:
+            party_contact_element(header, party, role)
     if document.notes:
-        header = confirmation[0]
         sub(header, "Comments", "\n".join(document.notes), lang="en")
     reference = sub(confirmation, "OrderReference", orderID=document.po_number,
                     orderDate=datetime_text(document.po_date, document.po_time) if document.po_date else None)
@@ -128,6 +143,25 @@ def _line_status(kind: str, has_price: bool, has_date: bool, location: Location)
         return LineStatus.PRICE_CHANGED if has_price else LineStatus.DATE_CHANGED if has_date \
             else LineStatus.QUANTITY_CHANGED
     raise MappingError(f"ConfirmationStatus type {kind!r} is not understood", location)
+
+
+def _total(document: OrderResponse) -> Money | None:
+    """What is confirmed at the lines' prices, in the response's currency; None when a price is missing."""
+    confirmed = [ln for ln in document.lines if ln.status != LineStatus.REJECTED]
+    if document.currency is None or not confirmed or any(
+            ln.unit_price is None or ln.unit_price.currency != document.currency for ln in confirmed):
+        return None
+    amount = sum((ln.quantity.value * ln.unit_price.amount for ln in confirmed if ln.unit_price), Decimal(0))
+    return Money(amount=amount, currency=document.currency).rounded()
+
+
+def _read_parties(header: etree._Element) -> dict[str, Party]:
+    found: dict[str, Party] = {}
+    for contact in children(header, "Contact"):
+        role = CONTACT_ROLES.get(attribute(contact, "role") or "")
+        if role is not None:
+            found.setdefault(role.value.replace("-", "_"), read_party_contact(contact, role))
+    return found
 
 
 def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> OrderResponse:
@@ -174,7 +208,9 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Order
         ordered = date_attribute(reference, "orderDate", "orderDate")
         return OrderResponse(po_number=po_number, po_date=date_part(ordered), po_time=time_part(ordered),
                              response_number=attribute(header, "confirmID"), response_date=notice, status=header_status,
-                             lines=tuple(lines), notes=notes)
+                             lines=tuple(lines), notes=notes, **_read_parties(header),
+                             currency=money(total, "Total").currency if (total := child(header, "Total")) is not None
+                             else None)
     except PydanticValidationError as exc:
         raise MappingError(f"not a valid confirmation: {exc.errors()[0]['msg']}", where(document)) from exc
 

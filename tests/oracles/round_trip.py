@@ -42,6 +42,10 @@ NOT_CARRIED: dict[tuple[str, str], dict[str, str]] = {
     ("ubl", "CreditNote"): {"net_days": _TERMS_AS_TEXT, "buyer.ids": _ONE_BUYER_ID, "bill_to.ids": _ONE_BUYER_ID},
     ("x12", "*"): {"*.legal_ids": "an N1 loop names a party by one code (N103/N104), and REF has no qualifier for "
                                   "an ISO 6523 company registration (EN 16931 BT-30)"},
+    ("cxml", "ConfirmationRequest"): {
+        "lines[*].items": "a ConfirmationItem names its order line by lineNumber only (Fulfill.dtd 1.2.063); the "
+                          "ConfirmationStatus ItemIn, its one place for an ItemID, describes a substituted item and "
+                          "needs an ItemDetail (Description, Classification) that a response does not have"},
     ("cxml", "InvoiceDetailRequest"): {
         "due_date": "InvoiceDetail.dtd (1.2.037) has no due date: InvoiceDetailRequestHeader/PaymentTerm gives "
                     "payInNumberOfDays after the invoice date, compared as net_days (written from the due date "

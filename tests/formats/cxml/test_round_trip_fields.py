@@ -15,13 +15,18 @@ from decimal import Decimal
 
 import pytest
 
-from formats.cxml import invoice, order_request, ship_notice
+from formats.cxml import confirmation, invoice, order_request, ship_notice
+from formats.dates import order_time
 from formats.model import (
     Address,
+    HeaderStatus,
     Invoice,
     InvoiceLine,
+    LineResponse,
+    LineStatus,
     Money,
     Order,
+    OrderResponse,
     Package,
     Party,
     PartyId,
@@ -111,3 +116,23 @@ def test_ship_notice_reads_back_parties_and_packages(ship_from: bool, dtd_valida
     assert losses("cxml", "ShipNoticeRequest", sent.model_dump(mode="json"), raw) == []
     back = ship_notice.parse(raw)
     assert [(p.kind, p.weight) for p in back.packages] == [(p.kind, p.weight) for p in sent.packages]
+
+
+def _confirmation() -> OrderResponse:
+    ordered = _order()
+    lines = tuple(LineResponse(line_number=ln.line_number, status=LineStatus.ACCEPTED, quantity=ln.quantity,
+                               ordered_quantity=ln.quantity, items=ln.items, unit_price=ln.unit_price)
+                  for ln in ordered.lines)
+    return OrderResponse(po_number=ordered.po_number, po_date=ordered.order_date, po_time=order_time(ordered),
+                         response_number="SO-7", response_date=dt.date(2026, 12, 8), status=HeaderStatus.ACCEPTED,
+                         buyer=ordered.buyer, seller=SELLER, ship_to=ordered.ship_to, currency=ordered.currency,
+                         lines=lines)
+
+
+def test_confirmation_reads_back_parties_and_currency(dtd_validate: DtdValidator) -> None:
+    sent = _confirmation()
+    assert sent.currency and all(ln.unit_price for ln in sent.lines), "the corpus order prices its lines"
+    raw = confirmation.render(sent, order_payload_id="1585687161.003309@stg1565utl2.int.coupahost.com",
+                              payload_id="p@gw", timestamp=NOW, routing=ROUTING)
+    dtd_validate(raw)
+    assert losses("cxml", "ConfirmationRequest", sent.model_dump(mode="json"), raw) == []
