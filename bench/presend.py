@@ -51,11 +51,14 @@ def x12_810(invoice: Invoice) -> bytes:
     """The invoice as a whole 004010 interchange, as the gateway writes it for an X12 partner.
 
     An N1 carries one identifier; a PEPPOL party has several (endpoint, legal, VAT), so each
-    party keeps its first, as an X12 partner's set-up would name one.
+    party keeps its first, as an X12 partner's set-up would name one; a UBL reference without an
+    X12 qualifier (BuyerReference) is left out, as the 810 writer refuses it by name.
     """
     parties = {role: getattr(invoice, role) for role in ("seller", "buyer", "bill_to", "ship_to", "remit_to")}
-    invoice = invoice.model_copy(update={role: party.model_copy(update={"ids": party.ids[:1]})
-                                         for role, party in parties.items() if party is not None})
+    update: dict[str, object] = {role: party.model_copy(update={"ids": party.ids[:1]})
+                                 for role, party in parties.items() if party is not None}
+    update["references"] = tuple(r for r in invoice.references if len(r.qualifier) <= 3)
+    invoice = invoice.model_copy(update=update)
     body = invoice810.render(invoice, version="004010")
     spec = InterchangeSpec(sender_qualifier="ZZ", sender_id="B2BGWSELLER", receiver_qualifier="ZZ",
                            receiver_id="BUYER", control_number=1, timestamp=dt.datetime(2026, 12, 8, 9, 0))

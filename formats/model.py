@@ -271,7 +271,8 @@ class Tax(Canonical):
     percent: Decimal | None = None
     category: str | None = None  # e.g. VAT category S/Z/E, X12 963 tax type
     scheme: str | None = None
-    description: str | None = None
+    description: str | None = None  # for an exempt category, the reason in words (EN 16931 BT-120)
+    exemption_code: str | None = None  # the reason as a code of the VATEX list (BT-121), e.g. VATEX-EU-F
 
 
 class PaymentTerms(Canonical):

@@ -274,8 +274,10 @@ def _categories(invoice: Invoice) -> dict[_Key, Tax]:
     found = {_key(t): t for line in invoice.lines if (t := line_tax(line)) is not None}
     stated = {_key(t): t for t in invoice.taxes if t.category is not None or t.percent is not None}
     ordered = [key for key in stated if key in found] + [key for key in found if key not in stated]
-    return {key: found[key].model_copy(update={"description": found[key].description or (
-        stated[key].description if key in stated else None)}) for key in ordered}
+    return {key: found[key].model_copy(update={
+        "description": found[key].description or (stated[key].description if key in stated else None),
+        "exemption_code": found[key].exemption_code or (stated[key].exemption_code if key in stated else None),
+    }) for key in ordered}
 
 
 def _allowance_tax(invoice: Invoice, index: int, categories: dict[_Key, Tax]) -> Tax | None:

@@ -169,10 +169,27 @@ def render_allowance(parent: etree._Element, allowance: Allowance, base: Money |
     cbc(node, "AllowanceChargeReason", allowance.description)
     cbc(node, "MultiplierFactorNumeric", allowance.percent)
     amount(node, "Amount", allowance_amount(allowance, base))
-    if allowance.percent is not None and base is not None:
+    base = allowance_base(allowance, base)
+    if base is not None:
         amount(node, "BaseAmount", base)
     if tax is not None:
         render_tax_category(node, "TaxCategory", tax)
+
+
+def allowance_base(allowance: Allowance, base: Money | None) -> Money | None:
+    """The base a percentage allowance is taken of; None for an allowance without a percentage.
+
+    EN 16931 wants amount = base x percentage / 100 (PEPPOL-EN16931-R040) and a base with every
+    percentage (R041). An allowance stated as an amount and a percentage (a partner's document
+    read back) was taken of a base the model does not keep, which need not be the line or
+    document total: it is the amount divided by the percentage.
+    """
+    if allowance.percent is None or allowance.percent == 0:
+        return None
+    if allowance.amount is not None:
+        return Money(amount=allowance.amount.amount * 100 / allowance.percent,
+                     currency=allowance.amount.currency).rounded()
+    return base
 
 
 def allowance_amount(allowance: Allowance, base: Money | None) -> Money:
@@ -188,7 +205,8 @@ def read_tax_category(r: Reader, node: etree._Element) -> Tax:
     """A ``TaxCategoryType`` element as a canonical tax (category code, rate, scheme)."""
     return Tax(category=r.optional(node, "ID"), percent=r.decimal(node, "Percent"),
                scheme=r.optional(node, "TaxScheme", "ID"),
-               description=r.optional(node, "TaxExemptionReason"))
+               description=r.optional(node, "TaxExemptionReason"),
+               exemption_code=r.optional(node, "TaxExemptionReasonCode"))
 
 
 def render_tax_category(parent: etree._Element, element: str, tax: Tax) -> None:
@@ -196,6 +214,7 @@ def render_tax_category(parent: etree._Element, element: str, tax: Tax) -> None:
     node = cac(parent, element)
     cbc(node, "ID", tax.category)
     cbc(node, "Percent", tax.percent)
+    cbc(node, "TaxExemptionReasonCode", tax.exemption_code)
     cbc(node, "TaxExemptionReason", tax.description)
     cbc(cac(node, "TaxScheme"), "ID", tax.scheme or "VAT")
 
