@@ -102,8 +102,8 @@ def test_ship_notice_renders_valid_and_round_trips(dtd_validate: DtdValidator) -
                              payload_id="p@gw", timestamp=NOW, routing=ROUTING)
     dtd_validate(raw)
     assert b'<CarrierIdentifier domain="SCAC">UPSN</CarrierIdentifier>' in raw
-    # packages are flattened into ShipNoticeItem lines (see the module docstring)
-    assert ship_notice.parse(raw) == notice.model_copy(update={"packages": (), "items": (pen, staples)})
+    # each item names its package (Packaging with its SSCC): the packages read back
+    assert ship_notice.parse(raw) == notice
 
 
 def test_invoices_of_the_corpus() -> None:

@@ -35,4 +35,4 @@ def test_cxml_invoices_name_the_remit_to_account(credit: bool, dtd_validate: Dtd
 def test_means_without_an_account_write_no_partner(dtd_validate: DtdValidator) -> None:
     raw = invoice.render(billed(means=(PaymentMeans(code="1"),)), payload_id="p@gw", timestamp=NOW, routing=ROUTING)
     dtd_validate(raw)
-    assert b"InvoicePartner" not in raw and invoice.parse(raw).payment_means == ()
+    assert b'role="remitTo"' not in raw and invoice.parse(raw).payment_means == ()
