@@ -199,9 +199,11 @@ def _split_values(segment: Segment, delimiters: Delimiters, notes: list[Problem]
     """``segment`` with no component or repetition separator left in its ``simple`` elements (module doc)."""
     separators = delimiters.component + (delimiters.repetition or "")
     tag = segment[0]
-    found = [p for p in simple if p < len(segment) and any(c in segment[p] for c in separators)]
+    numbers = COMMUNICATION_NUMBERS.get(tag, ())
+    found = [p for p in simple if p < len(segment) and (delimiters.component in segment[p] or (
+        p in numbers and any(c in segment[p] for c in separators)))]
     if not found:
-        return segment
+        return segment  # a repetition separator elsewhere is the common writer's (carried, noted)
     if notes is None:
         position = min(found)
         raise MappingError(f"{tag}{position:02d}: value {segment[position]!r} contains a delimiter of this "
@@ -210,15 +212,15 @@ def _split_values(segment: Segment, delimiters: Delimiters, notes: list[Problem]
     dropped: set[int] = set()
     for position in sorted(found):
         value = segment[position]
-        if position in COMMUNICATION_NUMBERS.get(tag, ()):
+        if position in numbers:
             dropped |= {position - 1, position}
             _note(notes, tag, position, f"{tag}{position:02d} {value!r} holds a delimiter of this interchange, "
                                         f"which would split it; left out with its qualifier {tag}{position - 1:02d}")
             continue
         written = carry(value, separators + delimiters.element + delimiters.segment)
         out[position] = written
-        _note(notes, tag, position, f"{tag}{position:02d} {value!r} holds a delimiter of this interchange (no "
-                                    f"escape for it); written as {written!r}")
+        _note(notes, tag, position, f"{tag}{position:02d} {value!r} cannot be written in this interchange (ASCII, no "
+                                    f"escape for its delimiters); written as {written!r}")
     if dropped:
         pairs = COMMUNICATION_NUMBERS[tag]
         kept = [out[p - 1:p + 1] for p in pairs if p < len(out) and p not in dropped]

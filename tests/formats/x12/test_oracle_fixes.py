@@ -235,3 +235,14 @@ def test_our_832_map_has_bct_as_x12_defines_it(version: str) -> None:
     assert [(f.reference, f.max_length) for f in bct.fields if isinstance(f, ElementRule)] == [
         ("683", 2), ("684", 15), ("685", 15), ("686", 6), ("687", 2), ("684", 15), ("685", 15), ("686", 6),
         ("352", 80), ("353", 2)]
+
+
+def test_the_numbers_after_a_left_out_one_move_up() -> None:
+    """PER03/04 left out: the fax that followed is PER03/04 now (pairs are written in order, no gap)."""
+    order, delimiters = corpus_order("850-004010-01.x12")
+    seller = SELLER.model_copy(update={"contacts": (Contact(name="Billing", email="ap@demo.example", fax="555 0199"),)})
+    notes: list[Problem] = []
+    raw = answer("810", invoice810.render(invoice_for(order, seller=seller)), delimiters, notes)
+    assert ["PER", "IC", "Billing", "FX", "555 0199"] in transaction_sets(raw)[0].segments
+    assert [(n.location.segment_tag, n.location.element_position) for n in notes] == [("PER", 4)]
+    assert bots_problems(raw) == []
