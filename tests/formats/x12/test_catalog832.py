@@ -37,7 +37,7 @@ CATALOGUE = Catalogue(
 def test_rendered_832_heading_items_and_tiers() -> None:
     body = catalog832.render(CATALOGUE)
     assert body[:6] == [
-        ["BCT", "PC", "ACME-2027", "", "", "", "ACME RETAIL 2027 PRICES", "", "", "", "00"], ["CUR", "SE", "USD"],
+        ["BCT", "PC", "ACME-2027", "", "", "", "", "", "", "ACME RETAIL 2027 PRICES", "00"], ["CUR", "SE", "USD"],
         ["DTM", "097", "20261124"], ["DTM", "007", "20270101"], ["DTM", "036", "20271231"], ["REF", "PL", "PL-ACME"]]
     first = body.index(["LIN", "1", "VP", "DEMO-1001", "MG", "DW-1001"])
     assert body[first + 1:first + 7] == [
