@@ -50,10 +50,12 @@ from formats.x12.envelope import Segment, TransactionSet
 from formats.x12.segments_common import (
     NOTES_CONTAINER,
     SetReader,
+    allowance_segment,
     contact_segment,
     item_id_elements,
     party_segments,
     place_party,
+    read_allowance,
     read_contact,
     read_item_ids,
     read_party,
@@ -162,18 +164,6 @@ def _read_terms(r: SetReader, index: int) -> tuple[PaymentTerms, dt.date | None]
     return terms, r.date(index, 6)
 
 
-def _read_allowance(r: SetReader, index: int, currency: str) -> tuple[Allowance, list[Extension]]:
-    """SAC: A allowance / C charge, code 1300, amount SAC05 (N2: implied cents), percent SAC07.
-
-    A SAC with indicator ``N`` (information only, neither allowance nor charge) is kept whole as
-    an extension by the callers: as an allowance it would change the total.
-    """
-    indicator = r.code(index, 1)
-    cents = r.number(index, 5)
-    amount = r.money(cents.scaleb(-2), currency, index, 5) if cents is not None else None
-    allowance = Allowance(is_charge=indicator == "C", amount=amount, percent=r.number(index, 7),
-                          code=r.code(index, 2) or None, description=r.text(index, 15) or None)
-    return allowance, r.leftovers(index, {1, 2, 5, 7, 15})
 
 
 def _read_tax(r: SetReader, index: int, currency: str) -> tuple[Tax, list[Extension]]:
@@ -258,7 +248,7 @@ def _read_adjustment(r: SetReader, index: int, currency: str, allowances: list[A
                      taxes: list[Tax]) -> list[Extension] | None:
     """A SAC allowance/charge or a TXI tax (of a line or of the summary) added to its list; None for others."""
     if r.tag(index) == "SAC" and r.code(index, 1) in ("A", "C"):
-        allowance, more = _read_allowance(r, index, currency)
+        allowance, more = read_allowance(r, index, currency)
         allowances.append(allowance)
         return more
     if r.tag(index) == "TXI":
@@ -331,7 +321,7 @@ def render(invoice: Invoice, *, units: UnitMap | None = None, version: str = "00
     declared = next((e.value for e in ext if e.source == f"{SOURCE}/TDS" and e.name == "TDS01"), None)
     segments.append(["TDS", declared or x12_number(_cents(invoice_total(invoice).amount))])
     segments += [_tax_segment(tax) for tax in invoice.taxes]
-    segments += [_allowance_segment(allowance) for allowance in invoice.allowances]
+    segments += [allowance_segment(allowance) for allowance in invoice.allowances]
     segments.append(["CTT", str(len(invoice.lines))])
     return segments
 
@@ -349,15 +339,6 @@ def _terms_segment(terms: PaymentTerms, invoice: Invoice, extensions: Sequence[E
     return itd
 
 
-def _allowance_segment(allowance: Allowance) -> Segment:
-    if allowance.amount is None and allowance.percent is None:
-        raise MappingError(f"SAC {allowance.code or ''}: an allowance or charge needs an amount or a percent")
-    if not allowance.code and not allowance.description:
-        raise MappingError("SAC02 (allowance or charge code) is missing")
-    cents = x12_number(_cents(allowance.amount.amount)) if allowance.amount else ""
-    percent = x12_number(allowance.percent) if allowance.percent is not None else ""
-    return ["SAC", "C" if allowance.is_charge else "A", allowance.code or "", "", "", cents, "",
-            percent, "", "", "", "", "", "", "", allowance.description or ""]
 
 
 def _vat_segment(tax: Tax) -> Segment:
@@ -394,7 +375,7 @@ def _line_segments(line: InvoiceLine, units: UnitMap) -> list[Segment]:
         segments.append(["PID", "F", "", "", "", line.description])
     if line.order_line_number:
         segments.append(["REF", ORDER_LINE, line.order_line_number])
-    segments += [_allowance_segment(allowance) for allowance in line.allowances]
+    segments += [allowance_segment(allowance) for allowance in line.allowances]
     return segments
 
 

@@ -56,11 +56,13 @@ from formats.x12.segments_common import (
     NOTES_CONTAINER,
     TEXT_ELEMENTS,
     SetReader,
+    allowance_segment,
     contact_segment,
     date_segment,
     item_id_elements,
     party_segments,
     place_party,
+    read_allowance,
     read_contact,
     read_dated_event,
     read_item_ids,
@@ -171,7 +173,7 @@ class _Header:
             elif tag == "TD5" and "carrier" not in self.fields and "ship_method" not in self.fields:
                 self._carrier(index)
             elif tag == "SAC":
-                allowance, more = _read_allowance(r, index, self.currency)
+                allowance, more = read_allowance(r, index, self.currency)
                 self.allowances.append(allowance)
                 self.extensions += more
             else:
@@ -245,15 +247,6 @@ class _Header:
         )
 
 
-def _read_allowance(r: SetReader, index: int, currency: str) -> tuple[Allowance, list[Extension]]:
-    """SAC: A allowance / C charge, code 1300, amount (SAC05, N2: implied cents), percent SAC07."""
-    indicator = r.code(index, 1)
-    cents = r.number(index, 5)
-    amount = r.money(cents.scaleb(-2), currency, index, 5) if cents is not None else None
-    allowance = Allowance(is_charge=indicator == "C", amount=amount, percent=r.number(index, 7),
-                          code=r.code(index, 2) or None, description=r.text(index, 15) or None)
-    used = {2, 5, 7, 15} | ({1} if indicator in ("A", "C") else set())
-    return allowance, r.leftovers(index, used)
 
 
 def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: str, position: int) -> OrderLine:
@@ -306,7 +299,7 @@ def _read_line(r: SetReader, start: int, stop: int, units: UnitMap, currency: st
             dates.append(read_dated_event(r, index, qualifier_at=5, date_at=6, time_at=7))
             extensions += r.leftovers(index, (5, 6, 7))
         elif tag == "SAC":
-            allowance, more = _read_allowance(r, index, line_currency)
+            allowance, more = read_allowance(r, index, line_currency)
             allowances.append(allowance)
             extensions += more
         elif tag == "CUR":  # the line's price currency; kept as an extension when there is no price
@@ -388,7 +381,7 @@ def render(order: Order, *, units: UnitMap | None = None, version: str = "004010
     if buyer is not None and not buyer.name and not buyer.ids:  # contacts only: heading PER
         segments += [contact_segment(contact) for contact in buyer.contacts]
         buyer = None
-    segments += [_allowance_segment(allowance) for allowance in order.allowances]
+    segments += [allowance_segment(allowance) for allowance in order.allowances]
     if order.terms is not None:
         segments.append(_terms_segment(order.terms, ext))
     segments += [date_segment(event) for event in order.dates]
@@ -415,11 +408,6 @@ def _terms_segment(terms: PaymentTerms, extensions: Iterable[Extension]) -> Segm
     return refill(itd, extensions, f"{SOURCE}/ITD")
 
 
-def _allowance_segment(allowance: Allowance) -> Segment:
-    cents = x12_number((allowance.amount.amount * 100).quantize(Decimal(1))) if allowance.amount else ""
-    percent = x12_number(allowance.percent) if allowance.percent is not None else ""
-    return ["SAC", "C" if allowance.is_charge else "A", allowance.code or "", "", "", cents, "",
-            percent, "", "", "", "", "", "", "", allowance.description or ""]
 
 
 def _notes_segments(notes: Iterable[str], version: str) -> list[Segment]:
@@ -439,7 +427,7 @@ def _line_segments(line: OrderLine, units: UnitMap, currency: str | None, versio
     if line.description:
         segments.append(["PID", "F", "", "", "", line.description])
     segments += [reference_segment(reference) for reference in line.references]
-    segments += [_allowance_segment(allowance) for allowance in line.allowances]
+    segments += [allowance_segment(allowance) for allowance in line.allowances]
     segments += [date_segment(event) for event in line.dates]
     segments += _notes_segments(line.notes, version)
     if line.ship_to is not None:

@@ -36,6 +36,7 @@ from formats.codes.units import UnitMap
 from formats.errors import Location, MappingError
 from formats.model import (
     Address,
+    Allowance,
     Contact,
     DatedEvent,
     DateKind,
@@ -555,16 +556,55 @@ def item_id_elements(items: Sequence[ItemId], limit: int, where: str) -> list[st
         raise MappingError(f"{where}: {len(items)} item identifiers, X12 has room for {limit}")
     out: list[str] = []
     for item in items:
-        qualifier = item.qualifier or ITEM_QUALIFIERS.get(item.kind)
+        qualifier = item_qualifier(item)
         if not qualifier:
-            raise MappingError(f"{where}: item identifier {item.value!r} of kind {item.kind.value} has no 235 code")
+            raise MappingError(f"{where}: item identifier {item.value!r} of kind {item.kind.value} has no 235 code"
+                               + (f" (its scheme {item.qualifier!r} is another standard's)" if item.qualifier else ""))
         out += [qualifier, item.value]
     return out
+
+
+def item_qualifier(item: ItemId) -> str | None:
+    """The X12 235 code of an item identifier: its own when it is one, else the code of its kind.
+
+    An identifier read from UBL or cXML keeps that standard's scheme (``0160``, ``GTIN``), which
+    no X12 partner reads; a GTIN of 14 digits is a ``UK``, other GTINs an ``EN``.
+
+    >>> item_qualifier(ItemId(kind=ItemIdKind.GTIN, value="10614141999996", qualifier="0160"))
+    'UK'
+    >>> item_qualifier(ItemId(kind=ItemIdKind.BUYER, value="A-1", qualifier="IN"))
+    'IN'
+    """
+    if item.qualifier and X12_QUALIFIER.fullmatch(item.qualifier):
+        return item.qualifier
+    if item.kind is ItemIdKind.GTIN and len(item.value) == 14:
+        return "UK"
+    return ITEM_QUALIFIERS.get(item.kind)
+
+
+X12_QUALIFIER = re.compile(r"[A-Z0-9]{2}")
+"""What an X12 235 product/service ID qualifier looks like (two letters or digits)."""
 
 
 # --------------------------------------------------------------------------------------------
 # N1 loop
 # --------------------------------------------------------------------------------------------
+
+REGION_LOCATION = "SP"
+"""N405 (309 location qualifier) "state/province": N406 then names a region that is no two-letter code."""
+
+
+def n4_segment(address: Address) -> Segment:
+    """N4: city, state (N402, a two-letter code), postal code, country; a longer region in N405/N406.
+
+    >>> n4_segment(Address(city="London", region="Greater London", postal_code="E1 6AN", country="GB"))
+    ['N4', 'London', '', 'E1 6AN', 'GB', 'SP', 'Greater London']
+    """
+    region = address.region or ""
+    n4 = ["N4", address.city or "", region if len(region) <= 2 else "", address.postal_code or "",
+          address.country or ""]
+    return [*n4, REGION_LOCATION, region] if len(region) > 2 else n4
+
 
 PARTY_LOOP_TAGS = frozenset({"N2", "N3", "N4", "NX2", "REF", "PER", "SI", "FOB", "TD1", "TD5", "TD3", "TD4", "PKG"})
 """Segments that belong to the N1 loop they follow (the 850/855 header and PO1-level N1 loops)."""
@@ -595,7 +635,10 @@ def read_party(reader: SetReader, start: int, stop: int) -> tuple[Party, int]:
                 value = reader.code(index, position) if name in ("region", "country") else reader.text(index, position)
                 if value:
                     address[name] = value
-            extensions += reader.leftovers(index, (1, 2, 3, 4))
+            used = (1, 2, 3, 4)
+            if not address.get("region") and reader.code(index, 5) == REGION_LOCATION and reader.text(index, 6):
+                address["region"], used = reader.text(index, 6), (1, 2, 3, 4, 5, 6)
+            extensions += reader.leftovers(index, used)
         elif tag == "PER":
             contact, more = read_contact(reader, index)
             contacts.append(contact)
@@ -677,8 +720,7 @@ def party_segments(party: Party, set_code: str, role: PartyRole | None = None) -
     if address is not None:
         segments += [["N3", *address.lines[i:i + 2]] for i in range(0, len(address.lines), 2)]
         if address.city or address.region or address.postal_code or address.country:
-            n4 = ["N4", address.city or "", address.region or "", address.postal_code or "", address.country or ""]
-            segments.append(refill(n4, party.extensions, f"x12:{set_code}/N4"))
+            segments.append(refill(n4_segment(address), party.extensions, f"x12:{set_code}/N4"))
     segments += [["REF", e.name, e.value] for e in party.extensions
                  if e.source == f"x12:{set_code}/REF" and not e.name.startswith("REF")]
     segments += [["REF", VAT_REGISTRATION, vat.value] for vat in vat_ids]
@@ -710,6 +752,49 @@ def place_party(party: Party, slots: dict[PartyRole, Party | None], others: list
         others.append(party)
 
 
+# --------------------------------------------------------------------------------------------
+# SAC allowances and charges
+# --------------------------------------------------------------------------------------------
+
+MUTUALLY_DEFINED_CHARGE = "ZZZZ"
+"""SAC02 (1300) of an allowance or charge the X12 list has no code for; its SAC15 text says what it is."""
+
+CHARGE_CODE = re.compile(r"[A-Z][0-9]{3}|[A-Z]{4}")
+"""What an X12 1300 code looks like (``D240`` freight, ``C310`` discount, ``ZZZZ``): four characters."""
+
+
+def allowance_segment(allowance: Allowance) -> Segment:
+    """SAC: A allowance / C charge, code 1300, amount SAC05 (N2: implied cents), percent SAC07, text SAC15.
+
+    A code of another standard (UBL's UNCL 5189/7161 ``95``, cXML's ``Shipping``) is no 1300 code:
+    the charge goes as ``ZZZZ`` (mutually defined) and is named by its text, or by that code when
+    it has none. SAC needs SAC02 or SAC03 (X12 R0203), and an amount or a percent to mean anything.
+    """
+    if allowance.amount is None and allowance.percent is None:
+        raise MappingError(f"SAC {allowance.code or ''}: an allowance or charge needs an amount or a percent")
+    if not allowance.code and not allowance.description:
+        raise MappingError("SAC02 (allowance or charge code) is missing: the allowance has no code and no text")
+    code = allowance.code if allowance.code and CHARGE_CODE.fullmatch(allowance.code) else MUTUALLY_DEFINED_CHARGE
+    text = allowance.description or (allowance.code if code == MUTUALLY_DEFINED_CHARGE else "") or ""
+    cents = x12_number((allowance.amount.amount * 100).quantize(Decimal(1))) if allowance.amount else ""
+    percent = x12_number(allowance.percent) if allowance.percent is not None else ""
+    return ["SAC", "C" if allowance.is_charge else "A", code, "", "", cents, "", percent, "", "", "", "", "", "", "",
+            text]
+
+
+def read_allowance(r: SetReader, index: int, currency: str) -> tuple[Allowance, list[Extension]]:
+    """SAC as :func:`allowance_segment` writes it (``ZZZZ`` reads as no code); the leftovers as extensions."""
+    indicator = r.code(index, 1)
+    cents = r.number(index, 5)
+    amount = r.money(cents.scaleb(-2), currency, index, 5) if cents is not None else None
+    code = r.code(index, 2) or None
+    allowance = Allowance(is_charge=indicator == "C", amount=amount, percent=r.number(index, 7),
+                          code=None if code == MUTUALLY_DEFINED_CHARGE else code,
+                          description=r.text(index, 15) or None)
+    used = {2, 5, 7, 15} | ({1} if indicator in ("A", "C") else set())
+    return allowance, r.leftovers(index, used)
+
+
 __all__ = [
     "CANONICAL_REFERENCES",
     "DATE_KINDS",
@@ -721,6 +806,7 @@ __all__ = [
     "REFERENCE_QUALIFIERS",
     "TEXT_ELEMENTS",
     "SetReader",
+    "allowance_segment",
     "contact_segment",
     "date_segment",
     "entity_code",
@@ -730,6 +816,7 @@ __all__ = [
     "parse_x12_time",
     "party_segments",
     "place_party",
+    "read_allowance",
     "read_contact",
     "read_dated_event",
     "read_item_ids",
