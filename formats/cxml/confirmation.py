@@ -57,9 +57,9 @@ from formats.cxml.common import (
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_comments
-from formats.cxml.parties import party_contact_element, read_party_contact
+from formats.cxml.parties import party_contact_element, read_party_contacts
 from formats.errors import Location, MappingError
-from formats.model import HeaderStatus, LineResponse, LineStatus, Money, OrderResponse, Party, PartyRole, Quantity
+from formats.model import HeaderStatus, LineResponse, LineStatus, Money, OrderResponse, PartyRole, Quantity
 
 DTD = "Fulfill.dtd"
 CONTACT_ROLES: dict[str, PartyRole] = {"soldTo": PartyRole.BUYER, "from": PartyRole.SELLER,
@@ -155,13 +155,6 @@ def _total(document: OrderResponse) -> Money | None:
     return Money(amount=amount, currency=document.currency).rounded()
 
 
-def _read_parties(header: etree._Element) -> dict[str, Party]:
-    found: dict[str, Party] = {}
-    for contact in children(header, "Contact"):
-        role = CONTACT_ROLES.get(attribute(contact, "role") or "")
-        if role is not None:
-            found.setdefault(role.value.replace("-", "_"), read_party_contact(contact, role))
-    return found
 
 
 def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> OrderResponse:
@@ -208,7 +201,7 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> Order
         ordered = date_attribute(reference, "orderDate", "orderDate")
         return OrderResponse(po_number=po_number, po_date=date_part(ordered), po_time=time_part(ordered),
                              response_number=attribute(header, "confirmID"), response_date=notice, status=header_status,
-                             lines=tuple(lines), notes=notes, **_read_parties(header),
+                             lines=tuple(lines), notes=notes, **read_party_contacts(header, CONTACT_ROLES),
                              currency=money(total, "Total").currency if (total := child(header, "Total")) is not None
                              else None)
     except PydanticValidationError as exc:

@@ -128,6 +128,19 @@ def _read_postal(postal: etree._Element | None, fallback_country: str | None) ->
     return address, extensions
 
 
+def read_party_contacts(header: etree._Element, roles: dict[str, PartyRole]) -> dict[str, Party]:
+    """The parties of a header's ``Contact`` children whose role is in ``roles``, by canonical field name.
+
+    The first contact of a role wins (``ship_to``, ``seller`` ...: the field of the canonical document).
+    """
+    found: dict[str, Party] = {}
+    for contact in children(header, "Contact"):
+        role = roles.get(attribute(contact, "role") or "")
+        if role is not None:
+            found.setdefault(role.value.replace("-", "_"), read_party_contact(contact, role))
+    return found
+
+
 def read_party_contact(contact: etree._Element, role: PartyRole) -> Party:
     """The party written by :func:`party_contact_element` (a ``Contact`` standing for a whole party)."""
     ids: list[PartyId] = []
@@ -280,4 +293,5 @@ __all__ = [
     "read_contact",
     "read_credentials",
     "read_party_contact",
+    "read_party_contacts",
 ]

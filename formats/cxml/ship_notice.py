@@ -49,9 +49,9 @@ from formats.cxml.common import (
 )
 from formats.cxml.envelope import Routing, document_of, request_document
 from formats.cxml.items import read_item_ids, set_content
-from formats.cxml.parties import party_contact_element, read_party_contact
+from formats.cxml.parties import party_contact_element, read_party_contacts
 from formats.errors import Location, MappingError
-from formats.model import ItemIdKind, Package, Party, PartyRole, Quantity, ShipNotice, ShippedItem
+from formats.model import ItemIdKind, Package, PartyRole, Quantity, ShipNotice, ShippedItem
 
 DTD = "Fulfill.dtd"
 _SCAC = re.compile(r"^[A-Z]{2,4}$")
@@ -90,13 +90,6 @@ def _read_package(packaging: etree._Element, units: UnitMap) -> Package:
                    kind=code if code and code != ANY_PACKAGE else None, weight=weight)
 
 
-def _read_parties(header: etree._Element) -> dict[str, Party]:
-    found: dict[str, Party] = {}
-    for contact in children(header, "Contact"):
-        role = CONTACT_ROLES.get(attribute(contact, "role") or "")
-        if role is not None:
-            found.setdefault(role.value.replace("-", "_"), read_party_contact(contact, role))
-    return found
 
 
 def render(notice: ShipNotice, *, order_payload_id: str, payload_id: str, timestamp: dt.datetime,
@@ -180,7 +173,7 @@ def parse(raw: bytes | etree._Element, *, units: UnitMap | None = None) -> ShipN
                           carrier=carrier, tracking_number=text(control, "ShipmentIdentifier") or None,
                           packages=tuple(p.model_copy(update={"items": tuple(shipped)})
                                          for p, shipped in packages.items()),
-                          items=tuple(items), **_read_parties(header))
+                          items=tuple(items), **read_party_contacts(header, CONTACT_ROLES))
     except PydanticValidationError as exc:
         raise MappingError(f"not a valid ship notice: {exc.errors()[0]['msg']}", where(document)) from exc
 
