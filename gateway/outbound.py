@@ -39,6 +39,7 @@ from gateway.partners import (
 )
 from gateway.pipeline.states import State
 from gateway.presend import examine
+from gateway.presend.gate import wants_peppol
 from gateway.punchout import delivery as cxml_delivery  # the "cxml" channel that writes our SharedSecret in
 from gateway.store.control_numbers import ControlKind, allocate, reserve
 from gateway.store.documents import document_values, insert_documents, problem_record
@@ -148,9 +149,7 @@ def ubl_profile(partner: Partner, doc_type: str) -> Any:
     """The network profile a UBL partner wants for ``doc_type`` (``settings["ubl_profile"]``), or None."""
     from formats.ubl import peppol_profile
 
-    if str(partner.settings.get("ubl_profile") or "").lower() != "peppol":
-        return None
-    return peppol_profile(doc_type)
+    return peppol_profile(doc_type) if wants_peppol(partner.settings) else None
 
 
 def _render_ubl(partner: Partner, doc_type: str, document: Canonical) -> bytes:

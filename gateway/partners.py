@@ -62,6 +62,12 @@ def outbound_delimiters(partner: Partner, inbound: Delimiters | None = None) -> 
     return Delimiters(repetition="^", segment_suffix="\n")
 
 
+def _answered_order(s: Session, document_id: int | None) -> Document | None:
+    """The stored inbound X12 document ``document_id`` (the order an answer answers), else None."""
+    order = s.get(Document, document_id) if document_id is not None else None
+    return order if order is not None and order.standard == "x12" and order.direction == "in" else None
+
+
 def answered_delimiters(s: Session, partner: Partner, document_id: int | None) -> Delimiters | None:
     """The delimiters of the X12 interchange the stored document ``document_id`` came in, else None.
 
@@ -69,8 +75,8 @@ def answered_delimiters(s: Session, partner: Partner, document_id: int | None) -
     order was read (a ship notice, an invoice, a refusal an operator decides): the stored order
     keeps its ISA, which says them. None for a document that is not X12 or cannot be read.
     """
-    order = s.get(Document, document_id) if document_id is not None else None
-    if order is None or order.standard != "x12" or order.direction != "in":
+    order = _answered_order(s, document_id)
+    if order is None:
         return None
     try:
         return interchange_delimiters(order.raw, partner.settings.get("charset"))
@@ -89,8 +95,8 @@ def agreed_unit_codes(s: Session, partner: Partner, document_id: int | None) -> 
     sends, even ones outside the X12 355 list; the pre-send gate counts them as agreed.
     """
     codes = {str(code).upper() for code in (partner.settings.get("unit_overrides") or {})}
-    order = s.get(Document, document_id) if document_id is not None else None
-    if order is None or order.standard != "x12" or order.direction != "in":
+    order = _answered_order(s, document_id)
+    if order is None:
         return codes
     try:
         for event in read_interchanges(order.raw):
